@@ -1,0 +1,1 @@
+"""Extraction stage: clauses become structured, cited obligations (timescale, actor, topic, cohort)."""

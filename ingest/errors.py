@@ -1,0 +1,106 @@
+"""Exception types. Every message says what went wrong and what the user can do about it.
+
+The service maps ``StandardsError.http_status`` / ``code`` onto the JSON error shape
+``{"error": {"code", "message"}}``; the CLI prints the message and exits non-zero.
+"""
+
+from __future__ import annotations
+
+
+class StandardsError(Exception):
+    """Base class: a problem the user can act on (never a bug)."""
+
+    code = "error"
+    http_status = 400
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# --- ingest -----------------------------------------------------------------------------
+class IngestError(StandardsError):
+    """A document could not be ingested; the store is unchanged."""
+
+    code = "ingest_error"
+    http_status = 422
+
+
+class EmptyDocumentError(IngestError):
+    code = "empty_document"
+
+
+class UnsupportedFormatError(IngestError):
+    code = "unsupported_format"
+    http_status = 415
+
+
+class FileTooLargeError(IngestError):
+    code = "file_too_large"
+    http_status = 413
+
+
+class CorruptFileError(IngestError):
+    code = "corrupt_file"
+
+
+class EncryptedFileError(IngestError):
+    code = "encrypted_file"
+
+
+class NotTextError(IngestError):
+    """Binary data in a file whose name says it is text."""
+
+    code = "not_text"
+
+
+class NoClausesError(IngestError):
+    code = "no_clauses"
+
+
+class ManifestError(StandardsError):
+    code = "manifest_error"
+
+
+# --- lookups ----------------------------------------------------------------------------
+class NotFoundError(StandardsError):
+    code = "not_found"
+    http_status = 404
+
+
+class UnknownAuthorityError(NotFoundError):
+    code = "unknown_authority"
+
+
+class UnknownTopicError(NotFoundError):
+    code = "unknown_topic"
+
+
+class UnknownRoleError(NotFoundError):
+    code = "unknown_role"
+
+
+# --- index / model ----------------------------------------------------------------------
+class ModelError(StandardsError):
+    """The embedding model is missing, or its weights are not the expected file."""
+
+    code = "model_error"
+    http_status = 500
+
+
+class IndexMismatchError(StandardsError):
+    """The on-disk index was built by another model or is out of step with the store."""
+
+    code = "index_mismatch"
+    http_status = 500
+
+
+# --- requests ---------------------------------------------------------------------------
+class BadRequestError(StandardsError):
+    code = "bad_request"
+    http_status = 422
+
+
+class AuthError(StandardsError):
+    code = "forbidden"
+    http_status = 403

@@ -1,0 +1,15 @@
+"""`standards settings`: show every setting, its environment variable, value and help."""
+
+from __future__ import annotations
+
+import click
+
+from ingest.settings import SETTINGS, get
+
+
+def register(cli: click.Group) -> None:
+    @cli.command("settings")
+    def settings_command() -> None:
+        """Show every STANDARDS_* setting with its current value and what it does."""
+        for s in SETTINGS:
+            click.echo(f"{s.env_var}={get(s.name)!r}\n    {s.help}")

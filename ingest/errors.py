@@ -104,3 +104,11 @@ class BadRequestError(StandardsError):
 class AuthError(StandardsError):
     code = "forbidden"
     http_status = 403
+
+
+# --- extraction -------------------------------------------------------------------------
+class TaxonomyError(StandardsError):
+    """The taxonomy data file is missing or does not follow its schema."""
+
+    code = "taxonomy_error"
+    http_status = 500

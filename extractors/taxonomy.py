@@ -1,0 +1,426 @@
+"""The taxonomy: canonical topics, roles, cohorts, anchors and abbreviations, as data.
+
+``load_taxonomy()`` reads ``extractors/data/taxonomy.yaml`` once (schema-checked) and returns
+a ``Taxonomy`` whose matchers are shared by extraction (topic / role / cohort / anchor of an
+obligation), search (``expand_query``) and Q&A. Matching is whole-word; synonyms match
+case-insensitively (spaces and hyphens interchangeable, an optional plural "s"), abbreviations
+case-sensitively so that "PA" (personal adviser) or "CP" are not found inside ordinary words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from ingest.errors import TaxonomyError, UnknownTopicError
+
+DATA_PATH = Path(__file__).parent / "data" / "taxonomy.yaml"
+
+_SECTIONS = ("topics", "roles", "cohorts", "anchors")
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A canonical topic with its definition, journey stage and the words that name it."""
+
+    name: str
+    stage: str
+    definition: str
+    synonyms: tuple[str, ...]
+    abbreviations: tuple[str, ...]
+    reserved: bool = False
+    cues: tuple[tuple[tuple[str, ...], ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A canonical role, cohort or anchor with its synonyms and abbreviations."""
+
+    name: str
+    synonyms: tuple[str, ...]
+    abbreviations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TermMatch:
+    """One occurrence of a taxonomy term in a text (offsets into that text)."""
+
+    canonical: str
+    term: str
+    start: int
+    end: int
+    weight: float
+
+
+@dataclass(frozen=True)
+class Abbreviation:
+    """An abbreviation and what it may stand for (several expansions = ambiguous)."""
+
+    abbr: str
+    expansions: tuple[str, ...]
+    note: str | None = None
+    case_insensitive: bool = False
+
+
+def _norm(text: str) -> str:
+    """Same-length normalisation so that match offsets stay valid in the original text."""
+    return (
+        text.replace("\u2019", "'").replace("\u2018", "'").replace("*", " ").replace("_", " ")
+        .replace("\u2013", "-").replace("\u2014", "-").replace("\xa0", " ")
+    )
+
+
+def _term_pattern(term: str, plural: bool) -> str:
+    """Regex for one term: words separated by any run of spaces/hyphens, optional plural."""
+    words = [w for w in re.split(r"[\s\-]+", term.strip()) if w]
+    body = r"[\s\-]+".join(re.escape(w) for w in words)
+    if plural and re.search(r"[A-Za-z]$", term):
+        body += r"(?:s|es)?"
+    return r"(?<![\w])" + body + r"(?![\w])"
+
+
+class _Matcher:
+    """Leftmost-longest whole-word matcher over (term -> canonical) pairs of one category."""
+
+    def __init__(self, terms: list[tuple[str, str, bool, float]]):
+        # terms: (term, canonical, case_sensitive, weight)
+        self._lookup_ci: dict[str, tuple[str, float]] = {}
+        self._lookup_cs: dict[str, tuple[str, float]] = {}
+        ci, cs = [], []
+        for term, canonical, case_sensitive, weight in terms:
+            key = self._key(term)
+            if case_sensitive:
+                self._lookup_cs.setdefault(key, (canonical, weight))
+                cs.append(term)
+            else:
+                self._lookup_ci.setdefault(key.lower(), (canonical, weight))
+                ci.append(term)
+        self._ci = self._compile(ci, re.IGNORECASE, plural=True)
+        self._cs = self._compile(cs, 0, plural=False)
+
+    @staticmethod
+    def _key(term: str) -> str:
+        return " ".join(re.split(r"[\s\-]+", _norm(term).strip()))
+
+    @staticmethod
+    def _compile(terms: list[str], flags: int, plural: bool) -> re.Pattern[str] | None:
+        if not terms:
+            return None
+        # Longest first so that the alternation prefers "core group minutes" to "core group".
+        ordered = sorted(set(terms), key=lambda t: (-len(t), t))
+        return re.compile("|".join(f"(?:{_term_pattern(t, plural)})" for t in ordered), flags)
+
+    def _resolve(self, found: str, case_sensitive: bool) -> tuple[str, float] | None:
+        key = self._key(found)
+        if case_sensitive:
+            return self._lookup_cs.get(key)
+        key = key.lower()
+        hit = self._lookup_ci.get(key)
+        if hit is None and key.endswith("es"):  # the optional plural
+            hit = self._lookup_ci.get(key[:-2])
+        if hit is None and key.endswith("s"):
+            hit = self._lookup_ci.get(key[:-1])
+        return hit
+
+    def find(self, text: str) -> list[TermMatch]:
+        """All non-overlapping matches, longest first at each position."""
+        norm = _norm(text)
+        found: list[TermMatch] = []
+        for pattern, cs in ((self._ci, False), (self._cs, True)):
+            if pattern is None:
+                continue
+            for m in pattern.finditer(norm):
+                hit = self._resolve(m.group(0), cs)
+                if hit is None:
+                    continue
+                canonical, weight = hit
+                n_words = len(re.split(r"[\s\-]+", m.group(0).strip()))
+                found.append(TermMatch(canonical, text[m.start():m.end()], m.start(), m.end(),
+                                       weight * (1.0 + 0.5 * (n_words - 1))))
+        # Case-insensitive and case-sensitive passes may overlap: keep the longer span.
+        found.sort(key=lambda t: (-(t.end - t.start), t.start))
+        kept: list[TermMatch] = []
+        for t in found:
+            if all(t.end <= k.start or t.start >= k.end for k in kept):
+                kept.append(t)
+        kept.sort(key=lambda t: t.start)
+        return kept
+
+
+@dataclass
+class Taxonomy:
+    """Canonical topics, roles, cohorts and anchors with matchers built from their synonyms."""
+
+    stages: list[str]
+    topics: dict[str, Topic]
+    roles: dict[str, Entry]
+    cohorts: dict[str, Entry]
+    anchors: dict[str, Entry]
+    abbreviations: dict[str, Abbreviation]
+    _matchers: dict[str, _Matcher] = field(default_factory=dict, repr=False)
+    _cues: list[tuple[str, list[re.Pattern[str]]]] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self._matchers["topics"] = _Matcher(_terms(self.topics.values(), name_weight=1.2))
+        self._matchers["roles"] = _Matcher(_terms(self.roles.values()))
+        self._matchers["cohorts"] = _Matcher(_terms(self.cohorts.values()))
+        self._matchers["anchors"] = _Matcher(_terms(self.anchors.values()))
+        abbr_terms = [(a.abbr, a.abbr, not a.case_insensitive, 1.0) for a in self.abbreviations.values()]
+        self._matchers["abbreviations"] = _Matcher(abbr_terms)
+        # Lower-case typing of abbreviations (queries): only 3+ letters, to spare "pa", "mo".
+        self._matchers["abbreviations_ci"] = _Matcher(
+            [(a.abbr, a.abbr, False, 1.0) for a in self.abbreviations.values() if len(a.abbr) >= 3]
+        )
+        for topic in self.topics.values():
+            for group_set in topic.cues:
+                patterns = [
+                    re.compile("|".join(_term_pattern(t, plural=False) for t in group), re.IGNORECASE)
+                    for group in group_set
+                ]
+                self._cues.append((topic.name, patterns))
+
+    # --- lookups --------------------------------------------------------------------------
+    def topic(self, name: str) -> Topic:
+        """The topic named ``name`` (canonical name, synonym or abbreviation; any case)."""
+        if name in self.topics:
+            return self.topics[name]
+        lowered = name.strip().lower()
+        for topic in self.topics.values():
+            if topic.name.lower() == lowered:
+                return topic
+        hits = {t.name for t in self.topics.values()
+                if lowered in {s.lower() for s in topic_terms(t)}}
+        if len(hits) == 1:
+            return self.topics[hits.pop()]
+        known = ", ".join(sorted(self.topics))
+        raise UnknownTopicError(f"Unknown topic {name!r}. Known topics: {known}.")
+
+    def role_names(self) -> list[str]:
+        """Canonical role names."""
+        return list(self.roles)
+
+    def cohort_names(self) -> list[str]:
+        """Canonical cohort names."""
+        return list(self.cohorts)
+
+    def topic_names(self, include_reserved: bool = True) -> list[str]:
+        """Canonical topic names in journey order."""
+        return [t.name for t in self.topics.values() if include_reserved or not t.reserved]
+
+    # --- matching -------------------------------------------------------------------------
+    def find(self, category: str, text: str) -> list[TermMatch]:
+        """Occurrences of ``category`` ("topics", "roles", "cohorts", "anchors") terms in text."""
+        try:
+            matcher = self._matchers[category]
+        except KeyError:
+            raise ValueError(f"unknown taxonomy category {category!r}; use one of {_SECTIONS}") from None
+        return matcher.find(text)
+
+    def cue_topics(self, text: str) -> list[str]:
+        """Topics whose cue groups all occur in ``text`` (e.g. "seen" + "children in care")."""
+        norm = _norm(text)
+        out: list[str] = []
+        for name, patterns in self._cues:
+            if name not in out and all(p.search(norm) for p in patterns):
+                out.append(name)
+        return out
+
+    def match_topics(self, text: str) -> list[tuple[str, float]]:
+        """Topics named in ``text`` with a score in (0, 1], best first.
+
+        A synonym or abbreviation counts by its length in words; a cue combination
+        (an action word plus a cohort word) counts less than a named topic.
+        """
+        scores: dict[str, float] = {}
+        for m in self.find("topics", text):
+            scores[m.canonical] = scores.get(m.canonical, 0.0) + m.weight
+        for name in self.cue_topics(text):
+            scores[name] = scores.get(name, 0.0) + 0.9
+        if not scores:
+            return []
+        best = max(scores.values())
+        return sorted(((n, round(s / best, 3)) for n, s in scores.items()), key=lambda x: (-x[1], x[0]))
+
+    def expand_query(self, text: str) -> str:
+        """``text`` plus the expansions of abbreviations and the canonical names of synonyms found."""
+        additions: list[str] = []
+        lowered = text.lower()
+
+        def add(words: str) -> None:
+            if words.lower() not in lowered and words not in additions:
+                additions.append(words)
+
+        seen_abbr: set[str] = set()
+        for key in ("abbreviations", "abbreviations_ci"):
+            for m in self._matchers[key].find(text):
+                if m.canonical in seen_abbr:
+                    continue
+                seen_abbr.add(m.canonical)
+                for expansion in self.abbreviations[m.canonical].expansions:
+                    add(expansion)
+        for category in _SECTIONS:
+            for m in self.find(category, text):
+                add(m.canonical)
+        for name in self.cue_topics(text):  # "see a CIN child" -> "child in need visit"
+            add(name)
+        return text if not additions else f"{text} {' '.join(additions)}"
+
+    def _canonical(self, category: str, text: str | None) -> str | None:
+        if not text:
+            return None
+        matches = self.find(category, text)
+        if not matches:
+            return None
+        # The most specific (longest) term wins; ties go to the earliest.
+        best = max(matches, key=lambda m: (m.end - m.start, -m.start))
+        return best.canonical
+
+    def canonical_role(self, text: str | None) -> str | None:
+        """Canonical role named in ``text`` ("SW" -> "Social Worker"), or None."""
+        if not text:
+            return None
+        matches = self.find("roles", text)
+        # Roles read left to right ("Social Worker/Team Manager": the first is responsible).
+        return matches[0].canonical if matches else None
+
+    def roles_in(self, text: str | None) -> list[str]:
+        """Every canonical role named in ``text``, in order, without repeats."""
+        out: list[str] = []
+        for m in self.find("roles", text or ""):
+            if m.canonical not in out:
+                out.append(m.canonical)
+        return out
+
+    def canonical_cohort(self, text: str | None) -> str | None:
+        """Canonical cohort named in ``text`` ("LAC" -> "children in care"), or None."""
+        return self._canonical("cohorts", text)
+
+    def canonical_anchor(self, text: str | None) -> str | None:
+        """Canonical anchor event named in ``text`` ("the ICPC" -> "initial child protection conference")."""
+        return self._canonical("anchors", text)
+
+
+def topic_terms(topic: Topic) -> list[str]:
+    """Every word-form naming ``topic``: its name, synonyms and abbreviations."""
+    return [topic.name, *topic.synonyms, *topic.abbreviations]
+
+
+def _terms(entries, name_weight: float = 1.0) -> list[tuple[str, str, bool, float]]:
+    out: list[tuple[str, str, bool, float]] = []
+    for e in entries:
+        out.append((e.name, e.name, False, name_weight))
+        out.extend((s, e.name, False, 1.0) for s in e.synonyms)
+        out.extend((a, e.name, True, 1.0) for a in e.abbreviations)
+    return out
+
+
+# --- loading and schema check -----------------------------------------------------------
+def _str_list(value: object, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise TaxonomyError(f"{where}: expected a list of non-empty strings, got {value!r}.")
+    return tuple(v.strip() for v in value)
+
+
+def _require(item: dict, key: str, where: str) -> str:
+    value = item.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise TaxonomyError(f"{where}: missing or empty '{key}' (a non-empty string is required).")
+    return value.strip()
+
+
+def parse_taxonomy(data: object, source: str = "taxonomy") -> Taxonomy:
+    """Check ``data`` (the parsed YAML) against the schema and build a Taxonomy.
+
+    Raises TaxonomyError naming the offending entry and field.
+    """
+    if not isinstance(data, dict):
+        raise TaxonomyError(f"{source}: the top level must be a mapping with stages, topics, roles, "
+                            "cohorts, anchors and abbreviations.")
+    missing = [k for k in ("stages", *_SECTIONS, "abbreviations") if k not in data]
+    if missing:
+        raise TaxonomyError(f"{source}: missing top-level section(s): {', '.join(missing)}.")
+    stages = list(_str_list(data["stages"], f"{source}: stages"))
+    if not stages:
+        raise TaxonomyError(f"{source}: 'stages' must list at least one journey stage.")
+
+    topics: dict[str, Topic] = {}
+    if not isinstance(data["topics"], list) or not data["topics"]:
+        raise TaxonomyError(f"{source}: 'topics' must be a non-empty list.")
+    for i, item in enumerate(data["topics"]):
+        where = f"{source}: topics[{i}]"
+        if not isinstance(item, dict):
+            raise TaxonomyError(f"{where}: each topic must be a mapping.")
+        name = _require(item, "name", where)
+        where = f"{source}: topic {name!r}"
+        stage = _require(item, "stage", where)
+        if stage not in stages:
+            raise TaxonomyError(f"{where}: stage {stage!r} is not one of the stages: {', '.join(stages)}.")
+        if name in topics:
+            raise TaxonomyError(f"{where}: defined twice.")
+        cues = []
+        for j, group_set in enumerate(item.get("cues") or []):
+            if not isinstance(group_set, list) or not group_set:
+                raise TaxonomyError(f"{where}: cues[{j}] must be a list of term lists.")
+            cues.append(tuple(_str_list(g, f"{where}: cues[{j}]") for g in group_set))
+        topics[name] = Topic(
+            name=name, stage=stage, definition=_require(item, "definition", where),
+            synonyms=_str_list(item.get("synonyms"), f"{where}: synonyms"),
+            abbreviations=_str_list(item.get("abbreviations"), f"{where}: abbreviations"),
+            reserved=bool(item.get("reserved", False)), cues=tuple(cues),
+        )
+
+    def entries(section: str) -> dict[str, Entry]:
+        out: dict[str, Entry] = {}
+        items = data[section]
+        if not isinstance(items, list) or not items:
+            raise TaxonomyError(f"{source}: '{section}' must be a non-empty list.")
+        for i, item in enumerate(items):
+            where = f"{source}: {section}[{i}]"
+            if not isinstance(item, dict):
+                raise TaxonomyError(f"{where}: each entry must be a mapping with name and synonyms.")
+            name = _require(item, "name", where)
+            if name in out:
+                raise TaxonomyError(f"{source}: {section} entry {name!r} is defined twice.")
+            out[name] = Entry(name, _str_list(item.get("synonyms"), f"{where} ({name}): synonyms"),
+                              _str_list(item.get("abbreviations"), f"{where} ({name}): abbreviations"))
+        return out
+
+    abbreviations: dict[str, Abbreviation] = {}
+    if not isinstance(data["abbreviations"], list):
+        raise TaxonomyError(f"{source}: 'abbreviations' must be a list of {{abbr, expansions}}.")
+    for i, item in enumerate(data["abbreviations"]):
+        where = f"{source}: abbreviations[{i}]"
+        if not isinstance(item, dict):
+            raise TaxonomyError(f"{where}: must be a mapping with abbr and expansions.")
+        abbr = _require(item, "abbr", where)
+        expansions = _str_list(item.get("expansions"), f"{where} ({abbr}): expansions")
+        if not expansions:
+            raise TaxonomyError(f"{where} ({abbr}): at least one expansion is required.")
+        abbreviations[abbr] = Abbreviation(abbr, expansions, item.get("note"),
+                                           bool(item.get("case_insensitive", False)))
+
+    return Taxonomy(stages=stages, topics=topics, roles=entries("roles"), cohorts=entries("cohorts"),
+                    anchors=entries("anchors"), abbreviations=abbreviations)
+
+
+def read_taxonomy(path: Path) -> Taxonomy:
+    """Read and schema-check a taxonomy YAML file (uncached)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TaxonomyError(f"Taxonomy file not found: {path}. Reinstall the package or restore the file.") from None
+    except yaml.YAMLError as exc:
+        raise TaxonomyError(f"Taxonomy file {path} is not valid YAML: {exc}") from None
+    return parse_taxonomy(data, source=str(path))
+
+
+@lru_cache(maxsize=1)
+def load_taxonomy() -> Taxonomy:
+    """The shipped taxonomy (read once per process)."""
+    return read_taxonomy(DATA_PATH)

@@ -58,6 +58,20 @@ class NoClausesError(IngestError):
     code = "no_clauses"
 
 
+class DuplicateDocumentError(IngestError):
+    """The file's bytes are identical to another stored document's."""
+
+    code = "duplicate_document"
+    http_status = 409
+
+
+class FileMissingError(IngestError):
+    """The path given does not exist or is not a file."""
+
+    code = "file_not_found"
+    http_status = 404
+
+
 class ManifestError(StandardsError):
     code = "manifest_error"
 

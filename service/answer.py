@@ -1,0 +1,384 @@
+"""Composing a cited answer, or abstaining.
+
+For each authority in scope the candidates are the extracted obligations on the question's
+topic(s). Each is scored on what the question asked (frequency vs deadline), the cohort, the
+words the clause shares with the question, ordinal qualifiers ("first", "stage two") and the
+retriever's rank of its clause. The best are stated with their figure, anchor, cohort and
+citation; conflicting obligations of one authority are shown side by side. When no authority
+has an obligation that fits, the service abstains and points at the nearest clauses.
+
+Every figure shown comes from an extracted obligation whose citation quotes the source; the
+service never writes a number of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from extractors.records import Conflict, Obligation
+from ingest.errors import NotFoundError
+from ingest.records import Clause
+from service.deadlines import compute_deadline
+from service.question import Question, content_terms, find_qualifiers, understand
+from service.state import ServiceState
+
+MAX_PER_AUTHORITY = 3
+# A candidate with no detected topic must share this share of the question's content words.
+UNTOPICAL_COVERAGE = 0.75
+# Others are shown beside the best one when they score within this margin of it.
+SHOW_MARGIN = 0.35
+
+
+@dataclass
+class Candidate:
+    """An obligation considered for an answer, with its clause and score."""
+
+    obligation: Obligation
+    clause: Clause
+    score: float
+    coverage: float
+    notes: list[str] = field(default_factory=list)
+
+
+# --- citations ---------------------------------------------------------------------------
+def citation_label(clause: Clause) -> str:
+    """`[Section › Subsection, standard N]` as printed after a statement."""
+    parts = [clause.section] if clause.heading_path else []
+    if clause.clause_ref:
+        parts.append(f"standard {clause.clause_ref}")
+    elif clause.page:
+        parts.append(f"page {clause.page}")
+    return "[" + (", ".join(parts) or clause.document_id) + "]"
+
+
+def citation_dict(clause: Clause) -> dict:
+    """The citation record the API returns: where the clause is and its full text."""
+    return {
+        "authority": clause.authority,
+        "document": clause.document_id,
+        "section": clause.section,
+        "clause_ref": clause.clause_ref,
+        "clause_id": clause.id,
+        "text": clause.text,
+        "page": clause.page,
+        "start": clause.start,
+        "end": clause.end,
+    }
+
+
+def obligation_dict(ob: Obligation) -> dict:
+    """An obligation as JSON, with its timescale in plain words."""
+    data = ob.to_dict()
+    data["timescale"]["description"] = ob.timescale.describe()
+    return data
+
+
+def conflict_dict(conflict: Conflict) -> dict:
+    """A conflict as JSON: both (or all) sides, each with its citation."""
+    return {
+        "authority": conflict.authority,
+        "topic": conflict.topic,
+        "cohort": conflict.cohort,
+        "anchor": conflict.anchor,
+        "reason": conflict.reason,
+        "obligations": [obligation_dict(o) for o in conflict.obligations],
+    }
+
+
+# --- scoring -----------------------------------------------------------------------------
+_MARKUP = re.compile(r"[*_`<>]|</?\w+>")
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\s+", " ", _MARKUP.sub("", text)).strip()
+
+
+def _clause_terms(clause: Clause, ob: Obligation) -> set[str]:
+    context = " ".join(
+        filter(None, [clause.plain_text, " ".join(clause.heading_path), clause.cohort_context, ob.cohort, ob.topic])
+    )
+    return set(content_terms(context))
+
+
+def qualifier_clash(question: Question, clause_text: str) -> bool:
+    """True when the clause names only a different member of a qualifier set the question uses.
+
+    "stage two complaint" vs a clause about "stage one complaints"; "second review" vs a clause
+    about the "first review". A clause naming the question's own qualifier never clashes.
+    """
+    if not question.qualifiers:
+        return False
+    in_clause = find_qualifiers(clause_text)
+    for set_index, member in question.qualifiers:
+        clause_members = {m for s, m in in_clause if s == set_index}
+        if clause_members and member not in clause_members:
+            return True
+    return False
+
+
+def _kind_score(asks: str, ob: Obligation) -> float:
+    kind = ob.timescale.kind
+    if asks == "how_often":
+        return 0.5 if kind == "frequency" else -0.3
+    if asks in ("when", "how_long"):
+        return 0.3 if kind in ("deadline", "immediate") else -0.1
+    return 0.0
+
+
+def _cohort_score(question: Question, ob: Obligation, clause: Clause) -> float:
+    if not question.cohort:
+        return 0.0
+    want = question.cohort.lower()
+    have = " ".join(filter(None, [ob.cohort, clause.cohort_context])).lower()
+    if not have:
+        return 0.0
+    if ob.cohort and ob.cohort.lower() == want:
+        return 0.6
+    want_terms, have_terms = set(content_terms(want)), set(content_terms(have))
+    if want_terms and len(want_terms & have_terms) / len(want_terms) >= 0.5:
+        return 0.4
+    return -0.4
+
+
+def score_candidates(
+    question: Question, obligations: list[Obligation], state: ServiceState, hit_ranks: dict[str, int]
+) -> list[Candidate]:
+    """Score each obligation for ``question``; drop those answering a different question."""
+    terms = set(question.terms)
+    out: list[Candidate] = []
+    for ob in obligations:
+        clause = state.clause(ob.clause_id)
+        if clause is None:
+            continue
+        if qualifier_clash(question, clause.plain_text):
+            continue
+        shared = terms & _clause_terms(clause, ob)
+        coverage = len(shared) / len(terms) if terms else 0.0
+        score = coverage
+        if ob.topic in question.topics:
+            score += question.topic_scores.get(ob.topic, 1.0)
+        score += _kind_score(question.asks, ob)
+        score += _cohort_score(question, ob, clause)
+        rank = hit_ranks.get(clause.id)
+        if rank is not None:
+            score += 0.6 / (1 + rank)
+        if question.qualifiers and find_qualifiers(clause.plain_text):
+            score += 0.3  # the clause names the question's own qualifier (clashes were dropped)
+        out.append(Candidate(ob, clause, score, coverage))
+    out.sort(key=lambda c: (-c.score, c.clause.ordinal))
+    return out
+
+
+def _select(cands: list[Candidate]) -> list[Candidate]:
+    """The best candidate and any close runner-ups from other clauses, at most a few."""
+    if not cands:
+        return []
+    best = cands[0].score
+    chosen: list[Candidate] = []
+    seen: set[tuple[str, str]] = set()
+    for c in cands:
+        key = (c.clause.id, c.obligation.timescale.phrase)
+        if key in seen:
+            continue
+        if c.score < best - SHOW_MARGIN:
+            break
+        seen.add(key)
+        chosen.append(c)
+        if len(chosen) >= MAX_PER_AUTHORITY:
+            break
+    return chosen
+
+
+# --- composition -------------------------------------------------------------------------
+def statement(ob: Obligation, clause: Clause) -> str:
+    """One sentence: what, for whom, the timescale (as normalised and as written), who, citation."""
+    what = ob.action or ob.topic or "this standard"
+    who = f" (children: {ob.cohort})" if ob.cohort else ""
+    words = ob.timescale.describe()
+    written = _plain(ob.timescale.phrase)
+    quoted = f" (“{written}”)" if written and written.lower() not in words.lower() else ""
+    actor = f"; responsible: {ob.actor}" if ob.actor else ""
+    return f"{what}{who}: {words}{quoted}{actor} {citation_label(clause)}"
+
+
+def _conflicts_for(state: ServiceState, authority: str, chosen: list[Candidate]) -> list[Conflict]:
+    from extractors.conflicts import find_conflicts
+
+    topics = {c.obligation.topic for c in chosen}
+    ids = {c.obligation.id for c in chosen}
+    pool = [ob for t in topics for ob in state.obligations(authority, t)]
+    return [cf for cf in find_conflicts(pool) if any(o.id in ids for o in cf.obligations)]
+
+
+def _conflict_sentence(state: ServiceState, conflict: Conflict) -> str:
+    sides = []
+    for ob in conflict.obligations:
+        clause = state.clause(ob.clause_id)
+        label = citation_label(clause) if clause else ""
+        sides.append(f"{ob.timescale.describe()} {label}".strip())
+    return (
+        f"Note: {conflict.authority}'s standards disagree on this ({conflict.reason}): "
+        + "; but ".join(sides)
+        + ". Both are shown; check with your manager which applies."
+    )
+
+
+def nearest_clauses(state: ServiceState, question: Question, scope: list[str], k: int = 3) -> list[Clause]:
+    """The clauses closest to the question, for "you may want to look at"."""
+    from index.records import SearchFilters
+
+    hits = state.search(question.text, k=k, filters=SearchFilters(authorities=scope))
+    return [h.clause for h in hits[:k]]
+
+
+def _hit_ranks(state: ServiceState, question: Question, scope: list[str]) -> dict[str, dict[str, int]]:
+    """Per authority, the rank of each retrieved clause (0 = best)."""
+    from index.records import SearchFilters
+
+    text = question.text
+    if question.topics:
+        text = f"{text} ({', '.join(question.topics[:2])})"
+    hits = state.search(text, k=40, filters=SearchFilters(authorities=scope))
+    ranks: dict[str, dict[str, int]] = {}
+    for hit in hits:
+        per = ranks.setdefault(hit.clause.authority, {})
+        per.setdefault(hit.clause.id, len(per))
+    return ranks
+
+
+def candidates_for(state: ServiceState, question: Question, authority: str, ranks: dict[str, int]) -> list[Candidate]:
+    """Scored obligations of one authority that could answer ``question``."""
+    if question.topics:
+        pool = [ob for t in question.topics for ob in state.obligations(authority, t)]
+        return score_candidates(question, pool, state, ranks)
+    # No topic recognised: only clauses the retriever found and that share most of the
+    # question's words may answer; anything looser is a guess.
+    top_clauses = [cid for cid, r in sorted(ranks.items(), key=lambda kv: kv[1]) if r < 5]
+    pool = [ob for ob in state.obligations(authority) if ob.clause_id in top_clauses]
+    return [c for c in score_candidates(question, pool, state, ranks) if c.coverage >= UNTOPICAL_COVERAGE]
+
+
+def ask(
+    state: ServiceState, text: str, authorities: list[str] | None = None, today: date | None = None
+) -> dict[str, Any]:
+    """Answer ``text`` for the requested authorities (canonical names), or all when none."""
+    question = understand(text, state.taxonomy, state.matcher, requested=authorities, today=today)
+    known = state.authorities()
+    named = bool(question.authorities)
+    scope = question.authorities or known
+    ranks = _hit_ranks(state, question, scope)
+
+    lines: list[str] = []
+    citations: dict[str, dict] = {}
+    obligations: list[dict] = []
+    conflicts: list[dict] = []
+    answered: list[str] = []
+    missing: list[str] = []
+    first_choice: Candidate | None = None
+    for authority in scope:
+        chosen = _select(candidates_for(state, question, authority, ranks.get(authority, {})))
+        if not chosen:
+            missing.append(authority)
+            continue
+        answered.append(authority)
+        first_choice = first_choice or chosen[0]
+        parts = [statement(c.obligation, c.clause) for c in chosen]
+        lines.append(f"{authority}: " + "; ".join(parts) + ".")
+        for c in chosen:
+            citations.setdefault(c.clause.id, citation_dict(c.clause))
+            obligations.append(obligation_dict(c.obligation))
+        for cf in _conflicts_for(state, authority, chosen):
+            conflicts.append(conflict_dict(cf))
+            lines.append(_conflict_sentence(state, cf))
+            for ob in cf.obligations:
+                clause = state.clause(ob.clause_id)
+                if clause:
+                    citations.setdefault(clause.id, citation_dict(clause))
+
+    topic_words = question.topics[0] if question.topics else "this"
+    if not answered:
+        near = nearest_clauses(state, question, scope)
+        where = ", ".join(scope) if named else "any of the standards held"
+        message = f"The standards do not answer this: no standard on {topic_words} with the timescale asked for in {where}."
+        if near:
+            message += " You may want to look at: " + "; ".join(
+                f"{c.authority} {citation_label(c)}" for c in near
+            ) + "."
+        return {
+            "answer": message,
+            "abstained": True,
+            "authorities": scope,
+            "citations": [citation_dict(c) for c in near],
+            "obligations": [],
+            "conflicts": [],
+            "deadline": None,
+            "question": question.to_dict(),
+        }
+
+    if missing:
+        lines.append(f"No standard on {topic_words} found for: {', '.join(missing)}.")
+    deadline = None
+    if question.date and first_choice is not None:
+        ob = first_choice.obligation
+        calc = compute_deadline(ob.timescale, question.date)
+        deadline = calc.to_dict() | {"obligation_id": ob.id, "authority": ob.authority}
+        if calc.due:
+            lines.append(
+                f"Due date ({ob.authority}): {date.fromisoformat(calc.due):%A %-d %B %Y}. " + " ".join(calc.steps)
+            )
+        elif calc.note:
+            lines.append(calc.note)
+    return {
+        "answer": "\n".join(lines),
+        "abstained": False,
+        "authorities": scope,
+        "citations": list(citations.values()),
+        "obligations": obligations,
+        "conflicts": conflicts,
+        "deadline": deadline,
+        "question": question.to_dict(),
+    }
+
+
+def deadline_for(
+    state: ServiceState,
+    start: date,
+    obligation_id: str | None = None,
+    authority: str | None = None,
+    topic: str | None = None,
+    cohort: str | None = None,
+) -> dict[str, Any]:
+    """Due date for one obligation (by id, or an authority's standard on a topic) from ``start``.
+
+    With authority + topic, a deadline is preferred over a frequency and the cohort (a
+    substring) narrows the choice; the other standards on the topic come back as alternatives.
+    """
+    alternatives: list[Obligation] = []
+    if obligation_id:
+        found = [ob for ob in state.obligations() if ob.id == obligation_id]
+        if not found:
+            raise NotFoundError(f"No current obligation with id {obligation_id!r}; list them with GET /api/obligations.")
+        ob = found[0]
+    else:
+        pool = state.obligations(authority, topic)
+        if cohort:
+            wanted = cohort.lower()
+            pool = [o for o in pool if o.cohort and wanted in o.cohort.lower()] or pool
+        if not pool:
+            raise NotFoundError(f"{authority} has no standard with a timescale on {topic!r}.")
+        pool.sort(key=lambda o: (o.timescale.kind == "frequency", o.citation.start))
+        ob, alternatives = pool[0], pool[1:]
+    clause = state.clause(ob.clause_id)
+    calc = compute_deadline(ob.timescale, start)
+    return calc.to_dict() | {
+        "obligation_id": ob.id,
+        "authority": ob.authority,
+        "obligation": obligation_dict(ob),
+        "citation": citation_dict(clause) if clause else None,
+        "alternatives": [
+            {"obligation_id": o.id, "timescale": o.timescale.describe(), "cohort": o.cohort} for o in alternatives
+        ],
+    }

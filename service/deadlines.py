@@ -1,0 +1,194 @@
+"""Due dates from a timescale and a start date, with the calculation shown.
+
+Working days exclude Saturdays, Sundays and England & Wales bank holidays (the ``holidays``
+package, subdivision ENG: Wales keeps the same bank holidays). Calendar units are added as
+written; months are calendar months (the day is clamped to the month's end).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+
+from extractors.records import Timescale
+from ingest.errors import BadRequestError
+
+
+@dataclass
+class Deadline:
+    """A due date and how it was reached."""
+
+    start: str  # ISO date the timescale runs from (or to, for "before" anchors)
+    due: str | None  # ISO date, None when the timescale cannot give a date (e.g. "termly")
+    timescale: str  # the timescale in plain words
+    direction: str  # "after" | "before"
+    steps: list[str] = field(default_factory=list)  # the calculation, one line each
+    skipped: list[str] = field(default_factory=list)  # non-working days passed over ("Fri 3 Apr 2026: Good Friday")
+    note: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@lru_cache(maxsize=64)
+def _bank_holidays(year: int) -> dict[date, str]:
+    import holidays
+
+    return dict(holidays.country_holidays("GB", subdiv="ENG", years=[year]).items())
+
+
+def bank_holiday(day: date) -> str | None:
+    """The name of the England & Wales bank holiday on ``day``, or None."""
+    return _bank_holidays(day.year).get(day)
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday and not an England & Wales bank holiday."""
+    return day.weekday() < 5 and bank_holiday(day) is None
+
+
+def _fmt(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def add_working_days(start: date, n: int, direction: int = 1) -> tuple[date, list[str]]:
+    """Count ``n`` working days after (or, with ``direction=-1``, before) ``start``.
+
+    The start day itself is day 0, as in "within 10 working days of the conference". Returns
+    the date reached and the non-working days passed over, described.
+    """
+    day = start
+    counted = 0
+    skipped: list[str] = []
+    while counted < n:
+        day += timedelta(days=direction)
+        if is_working_day(day):
+            counted += 1
+        else:
+            skipped.append(f"{_fmt(day)}: {bank_holiday(day) or 'weekend'}")
+    return day, skipped
+
+
+def add_months(start: date, months: int) -> date:
+    """Same day ``months`` calendar months later (clamped to the month's last day)."""
+    month_index = start.month - 1 + months
+    year = start.year + month_index // 12
+    month = month_index % 12 + 1
+    day = min(start.day, calendar.monthrange(year, month)[1])
+    return date(year, month, day)
+
+
+_DATE_PATTERNS = [
+    re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b"),
+    re.compile(r"\b(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4}|\d{2})\b"),
+    re.compile(
+        r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?(?:\s+(?P<y>\d{4}))?\b",
+        re.I,
+    ),
+    re.compile(
+        r"\b(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?(?:\s+(?P<y>\d{4}))?\b",
+        re.I,
+    ),
+]
+_MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+
+
+def find_date(text: str, today: date | None = None) -> date | None:
+    """The first calendar date written in ``text`` ("3 March 2026", "2026-03-03", "3/3/26"), or None.
+
+    Day-first for slashed dates (UK usage). A date without a year takes the current year.
+    """
+    today = today or date.today()
+    for pattern in _DATE_PATTERNS:
+        for m in pattern.finditer(text):
+            groups = m.groupdict()
+            try:
+                month = _MONTHS[groups["mon"].lower()[:3]] if groups.get("mon") else int(groups["m"])
+                year = int(groups["y"]) if groups.get("y") else today.year
+                if year < 100:
+                    year += 2000
+                return date(year, month, int(groups["d"]))
+            except (ValueError, KeyError):
+                continue
+    return None
+
+
+def parse_iso_date(value: str) -> date:
+    """Parse ``YYYY-MM-DD``; anything else is a 422 with the expected form."""
+    try:
+        return date.fromisoformat(value.strip())
+    except (ValueError, AttributeError):
+        raise BadRequestError(f"'from' must be a date written YYYY-MM-DD (got {value!r}).") from None
+
+
+def compute_deadline(timescale: Timescale, start: date) -> Deadline:
+    """Apply ``timescale`` to ``start`` and explain the arithmetic.
+
+    Deadlines run after their anchor unless the anchor relation is "before" ("5 days before the
+    conference"), in which case the date is counted backwards. Frequencies give the next due
+    date one interval after ``start``. Ranges ("3-5 days") use the upper bound: that is the
+    latest date still within the standard. "Immediately" / "same day" is the start date.
+    """
+    words = timescale.describe()
+    direction = -1 if timescale.anchor_relation == "before" else 1
+    result = Deadline(start=start.isoformat(), due=None, timescale=words,
+                      direction="before" if direction < 0 else "after")
+    anchor = timescale.anchor or "the start date"
+    if timescale.kind == "immediate" or timescale.value is None or timescale.unit is None:
+        result.due = start.isoformat()
+        result.steps.append(f"'{timescale.phrase}' means on the day: {_fmt(start)}.")
+        return result
+    value = timescale.value_max if timescale.value_max is not None else timescale.value
+    n = int(value)
+    if n != value:
+        result.note = f"The timescale {value:g} {timescale.unit} is not whole; no date computed."
+        return result
+    unit = timescale.unit
+    verb = "before" if direction < 0 else "after"
+    if timescale.kind == "frequency":
+        result.steps.append(f"This is a frequency ({words}); the next one is due one interval {verb} {_fmt(start)}.")
+    else:
+        result.steps.append(f"Start: {anchor} on {_fmt(start)} (day 0).")
+    if unit == "working_day":
+        due, skipped = add_working_days(start, n, direction)
+        result.skipped = skipped
+        result.steps.append(
+            f"Count {n} working day{'s' if n != 1 else ''} {verb}, leaving out weekends and England & Wales bank holidays"
+            + (f" ({len(skipped)} day{'s' if len(skipped) != 1 else ''} passed over)" if skipped else "")
+            + "."
+        )
+        holidays_passed = [s for s in skipped if not s.endswith("weekend")]
+        if holidays_passed:
+            result.steps.append("Bank holidays passed over: " + "; ".join(holidays_passed) + ".")
+    elif unit == "day":
+        due = start + timedelta(days=n * direction)
+        result.steps.append(f"Add {n} calendar day{'s' if n != 1 else ''} {verb} (weekends and bank holidays count).")
+    elif unit == "week":
+        due = start + timedelta(days=7 * n * direction)
+        result.steps.append(f"Add {n} week{'s' if n != 1 else ''} = {7 * n} calendar days {verb}.")
+    elif unit == "month":
+        due = add_months(start, n * direction)
+        result.steps.append(f"Add {n} calendar month{'s' if n != 1 else ''} {verb}.")
+    elif unit == "year":
+        due = add_months(start, 12 * n * direction)
+        result.steps.append(f"Add {n} year{'s' if n != 1 else ''} {verb}.")
+    elif unit == "hour":
+        days, rest = divmod(n, 24)
+        due = start + timedelta(days=(days + (1 if rest else 0)) * direction)
+        result.steps.append(
+            f"{n} hours {verb} a time on {_fmt(start)} ends at the same time of day on {_fmt(due)} at the latest."
+        )
+    else:  # "term": school terms are not fixed dates
+        result.note = "Terms follow each school's calendar, so no date can be computed; check the term dates."
+        return result
+    result.due = due.isoformat()
+    result.steps.append(f"Due: {_fmt(due)}.")
+    if timescale.unit != "working_day" and not is_working_day(due) and direction > 0:
+        result.steps.append(
+            f"Note: {_fmt(due)} is not a working day ({bank_holiday(due) or 'weekend'}); "
+            "the standard counts calendar time, so plan for the working day before."
+        )
+    return result

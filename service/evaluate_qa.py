@@ -1,0 +1,140 @@
+"""`standards eval qa`: score the ask service against a gold question set.
+
+A question is correct when, for every expected authority, the answer contains one of the
+expected values (numbers as digits or words, case-insensitive) and one cited clause's text
+contains the gold quote (whitespace-folded). An unanswerable question is correct only when the
+service abstained. See eval/SCHEMA.md for the file format.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ingest.errors import BadRequestError
+
+_NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_UNITS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_COMPOUND = re.compile(r"\b(" + "|".join(_TENS) + r")[\s-](" + "|".join(_UNITS) + r")\b")
+_SINGLE = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b")
+
+
+def fold(text: str) -> str:
+    """Collapse every run of whitespace to one space (the gold quotes' rule)."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def normalise(text: str) -> str:
+    """Lower case, number words as digits, markup and hyphens folded: for value matching."""
+    text = text.lower().replace("**", "").replace("’", "'")
+    text = _COMPOUND.sub(lambda m: str(_NUMBER_WORDS[m.group(1)] + _NUMBER_WORDS[m.group(2)]), text)
+    text = _SINGLE.sub(lambda m: str(_NUMBER_WORDS[m.group(1)]), text)
+    text = re.sub(r"(?<=\w)-(?=\w)", " ", text)
+    return fold(text)
+
+
+def contains_value(answer: str, value: str) -> bool:
+    """Does ``answer`` state ``value`` ("4 weeks" matches "four weeks", not "14 weeks")?"""
+    needle = normalise(value)
+    return re.search(r"(?<![\w])" + re.escape(needle) + r"(?![\w])", normalise(answer)) is not None
+
+
+@dataclass
+class QAResult:
+    """One question's outcome."""
+
+    id: str
+    kind: str
+    question: str
+    correct: bool
+    abstained: bool
+    answer: str
+    reasons: list[str] = field(default_factory=list)
+
+
+def score_answer(gold: dict, response: dict) -> QAResult:
+    """Score one response against its gold line."""
+    answer = response.get("answer", "")
+    abstained = bool(response.get("abstained"))
+    result = QAResult(gold["id"], gold["kind"], gold["question"], False, abstained, answer)
+    if gold["kind"] == "unanswerable" or not gold.get("expected"):
+        result.correct = abstained
+        if not abstained:
+            result.reasons.append("answered a question the standards do not answer")
+        return result
+    if abstained:
+        result.reasons.append("abstained")
+        return result
+    texts = [fold(c.get("text", "")) for c in response.get("citations", [])]
+    ok = True
+    for exp in gold["expected"]:
+        if not any(contains_value(answer, v) for v in exp["values"]):
+            ok = False
+            result.reasons.append(f"{exp['authority']}: none of {exp['values']} in the answer")
+        quote = fold(exp["quote"])
+        if not any(quote in t for t in texts):
+            ok = False
+            result.reasons.append(f"{exp['authority']}: no citation contains the quote “{exp['quote'][:80]}…”")
+    result.correct = ok
+    return result
+
+
+def load_gold(path: Path) -> list[dict]:
+    """Read a qa-*.jsonl file; a malformed line is an error naming the line."""
+    if not path.exists():
+        raise BadRequestError(f"Gold file {path} does not exist.")
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            item["id"], item["question"], item["kind"]  # noqa: B018 - required keys
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise BadRequestError(f"{path}:{n}: not a gold question line ({exc}). See eval/SCHEMA.md.") from None
+        out.append(item)
+    return out
+
+
+def evaluate_qa(state: Any, gold_path: Path) -> dict:
+    """Ask every gold question through the service and score it. Returns the report."""
+    from service.answer import ask
+    from service.routes import resolve_authorities
+
+    gold = load_gold(Path(gold_path))
+    results: list[QAResult] = []
+    latencies = []
+    for item in gold:
+        t0 = time.perf_counter()
+        # The question names its authorities itself; "authorities" in gold is what it names.
+        requested = resolve_authorities(state, item.get("request_authorities")) or None
+        response = ask(state, item["question"], authorities=requested)
+        latencies.append(time.perf_counter() - t0)
+        results.append(score_answer(item, response))
+    by_kind: dict[str, list[QAResult]] = defaultdict(list)
+    for r in results:
+        by_kind[r.kind].append(r)
+    return {
+        "gold": str(gold_path),
+        "total": len(results),
+        "correct": sum(r.correct for r in results),
+        "accuracy": sum(r.correct for r in results) / len(results) if results else 0.0,
+        "per_kind": {
+            k: {"total": len(v), "correct": sum(r.correct for r in v), "accuracy": sum(r.correct for r in v) / len(v)}
+            for k, v in sorted(by_kind.items())
+        },
+        "unanswerable_answered": sum(1 for r in results if r.kind == "unanswerable" and not r.abstained),
+        "mean_latency_ms": 1000 * sum(latencies) / len(latencies) if latencies else 0.0,
+        "failures": [r.__dict__ for r in results if not r.correct],
+    }

@@ -1,0 +1,228 @@
+"""Understanding a practitioner's question: which authorities, which topic, which cohort,
+what is asked (when / how often / how long / who), and any date a deadline runs from.
+
+Authorities come from the store plus the manifest's aliases ("SCT", "wilts", "Wokingham's");
+topics and cohorts from the taxonomy (synonyms, abbreviations, colloquial wording); the
+question words from ``service/question_words.yaml``. Nothing here knows any document's wording.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from service.deadlines import find_date
+
+_DATA = Path(__file__).parent / "question_words.yaml"
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+
+
+@dataclass
+class Question:
+    """What the service understood of a question."""
+
+    text: str
+    authorities: list[str] = field(default_factory=list)  # named in the text or the request
+    topics: list[str] = field(default_factory=list)  # canonical topics, best first
+    topic_scores: dict[str, float] = field(default_factory=dict)  # topic -> match strength (0, 1]
+    cohort: str | None = None  # canonical cohort when one is named
+    asks: str = "when"  # "when" | "how_often" | "how_long" | "who"
+    date: date | None = None  # a date written in the question (deadline from)
+    qualifiers: list[tuple[int, int]] = field(default_factory=list)  # (set, member) named
+    terms: list[str] = field(default_factory=list)  # content words, for lexical matching
+
+    def to_dict(self) -> dict:
+        return {
+            "authorities": self.authorities,
+            "topics": self.topics,
+            "cohort": self.cohort,
+            "asks": self.asks,
+            "date": self.date.isoformat() if self.date else None,
+        }
+
+
+@lru_cache(maxsize=1)
+def _config() -> dict:
+    with open(_DATA, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    asks = [
+        (name, re.compile(r"\b(?:" + "|".join(patterns) + r")\b", re.I)) for name, patterns in data["asks"].items()
+    ]
+    qualifier_sets = [
+        [re.compile(r"\b(?:" + "|".join(words) + r")\b", re.I) for words in members]
+        for members in data["qualifier_sets"]
+    ]
+    return {"asks": asks, "qualifiers": qualifier_sets, "stopwords": frozenset(data["stopwords"].split())}
+
+
+# --- authorities --------------------------------------------------------------------------
+def load_authority_aliases(corpus_dir: Path | None) -> dict[str, list[str]]:
+    """Authority -> other names, from the manifest's ``authorities`` section (empty if none)."""
+    if corpus_dir is None:
+        return {}
+    path = Path(corpus_dir) / "manifest.yaml"
+    if not path.exists():
+        return {}
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    out: dict[str, list[str]] = {}
+    for name, entry in (data.get("authorities") or {}).items():
+        aliases = (entry or {}).get("aliases") or [] if isinstance(entry, dict) else []
+        out[str(name)] = [str(a) for a in aliases]
+    return out
+
+
+class AuthorityMatcher:
+    """Finds authorities named in text by name or alias, possessives included, any case."""
+
+    def __init__(self, known: list[str], aliases: dict[str, list[str]]):
+        self.known = sorted(known)
+        names: list[tuple[str, str]] = []
+        for authority in known:
+            names.append((authority, authority))
+            for alias in aliases.get(authority, []):
+                names.append((alias, authority))
+        # Longest first so "Sandwell Children's Trust" wins over "Sandwell".
+        names.sort(key=lambda pair: -len(pair[0]))
+        self._patterns = [
+            (re.compile(r"(?<![\w])" + re.escape(name).replace(r"\ ", r"\s+") + r"(?:['’]s)?(?![\w])", re.I), authority)
+            for name, authority in names
+        ]
+        self._lookup = {name.lower(): authority for name, authority in names}
+
+    def find(self, text: str) -> list[str]:
+        """Authorities named in ``text``, in order of first mention."""
+        found: list[tuple[int, str]] = []
+        for pattern, authority in self._patterns:
+            m = pattern.search(text)
+            if m and authority not in [a for _, a in found]:
+                found.append((m.start(), authority))
+        return [a for _, a in sorted(found)]
+
+    def strip(self, text: str) -> str:
+        """``text`` without authority names (so they do not count as topic words)."""
+        for pattern, _ in self._patterns:
+            text = pattern.sub(" ", text)
+        return text
+
+    def resolve(self, name: str) -> str | None:
+        """The canonical authority for a name or alias typed in a request, or None."""
+        return self._lookup.get(name.strip().lower())
+
+
+# --- taxonomy adapters ----------------------------------------------------------------------
+def _name_of(item: Any) -> str | None:
+    """A canonical name out of whatever a taxonomy matcher returns (str, record, tuple, dict)."""
+    if item is None:
+        return None
+    if isinstance(item, str):
+        return item
+    if isinstance(item, tuple | list) and item:
+        return _name_of(item[0])
+    if isinstance(item, dict):
+        return item.get("name") or item.get("topic") or item.get("canonical")
+    for attr in ("name", "topic", "canonical"):
+        value = getattr(item, attr, None)
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def scored_topics(taxonomy: Any, text: str) -> dict[str, float]:
+    """Canonical topics named in ``text`` with their match strength, best first."""
+    out: dict[str, float] = {}
+    for item in taxonomy.match_topics(text) or []:
+        name = _name_of(item)
+        score = item[1] if isinstance(item, tuple | list) and len(item) > 1 else 1.0
+        if name and name not in out:
+            out[name] = float(score)
+    return out
+
+
+def match_topics(taxonomy: Any, text: str) -> list[str]:
+    """Canonical topics named in ``text``, best first, duplicates removed."""
+    return list(scored_topics(taxonomy, text))
+
+
+def canonical_cohort(taxonomy: Any, text: str) -> str | None:
+    """The canonical cohort named in ``text`` (via the taxonomy), or None."""
+    return _name_of(taxonomy.canonical_cohort(text))
+
+
+def topic_names(taxonomy: Any) -> list[str]:
+    """Every canonical topic the taxonomy knows."""
+    topics = getattr(taxonomy, "topics", None) or []
+    if isinstance(topics, dict):
+        return list(topics.keys())
+    return [n for n in (_name_of(t) for t in topics) if n]
+
+
+# --- the question ---------------------------------------------------------------------------
+def content_terms(text: str) -> list[str]:
+    """Lower-case content words of ``text`` (stopwords removed, simple plural folding)."""
+    stop = _config()["stopwords"]
+    out = []
+    for word in _WORD.findall(text.lower()):
+        word = re.sub(r"['’]s$", "", word)
+        if word in stop or len(word) < 2 or word.isdigit():
+            continue
+        out.append(stem(word))
+    return out
+
+
+def stem(word: str) -> str:
+    """A crude, predictable stem: enough to let "visits"/"visited"/"visiting" meet."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def find_qualifiers(text: str) -> list[tuple[int, int]]:
+    """Which qualifier words (set index, member index) ``text`` names."""
+    found = []
+    for si, members in enumerate(_config()["qualifiers"]):
+        for mi, pattern in enumerate(members):
+            if pattern.search(text):
+                found.append((si, mi))
+    return found
+
+
+def what_is_asked(text: str) -> str:
+    """"how_often", "how_long", "who" or "when" (the default: a deadline)."""
+    for name, pattern in _config()["asks"]:
+        if pattern.search(text):
+            return name
+    return "when"
+
+
+def understand(
+    text: str,
+    taxonomy: Any,
+    matcher: AuthorityMatcher,
+    requested: list[str] | None = None,
+    today: date | None = None,
+) -> Question:
+    """Read a question. ``requested`` authorities (already canonical) override the text's."""
+    named = matcher.find(text)
+    authorities = list(requested) if requested else named
+    without_names = matcher.strip(text)
+    topic_scores = scored_topics(taxonomy, without_names)
+    cohort = canonical_cohort(taxonomy, without_names)
+    return Question(
+        text=text,
+        authorities=authorities,
+        topics=list(topic_scores),
+        topic_scores=topic_scores,
+        cohort=cohort,
+        asks=what_is_asked(without_names),
+        date=find_date(text, today=today),
+        qualifiers=find_qualifiers(without_names),
+        terms=content_terms(without_names),
+    )

@@ -10,13 +10,16 @@ Clauses and obligations of older versions stay as history with ``is_current = 0`
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.records import Clause
+from ingest.errors import DuplicateDocumentError, NotFoundError
+from ingest.records import Clause, DocumentInfo, ParsedDocument
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -227,3 +230,249 @@ def authorities(conn: sqlite3.Connection) -> list[str]:
         "SELECT DISTINCT authority FROM documents WHERE current_version_id IS NOT NULL ORDER BY authority"
     )
     return [r[0] for r in rows]
+
+
+# --- write path: documents, versions, history (ingest) -----------------------------------
+# Removal is a hard delete: `remove_document` deletes the document and every version, section,
+# clause and obligation of it (the user asked for it to be gone, history included). Replacing a
+# document is not removal: older versions stay with is_current = 0 and answer "what changed".
+
+
+@dataclass
+class SaveResult:
+    """What ``save_parsed`` did: ``added``, ``replaced`` (new version current), ``updated``
+    (same content, new manifest metadata) or ``unchanged`` (nothing written)."""
+
+    status: str
+    document_id: str
+    version_id: int
+    previous_version_id: int | None = None
+    clause_count: int = 0
+
+
+@dataclass
+class VersionInfo:
+    """One stored version of a document (current or history)."""
+
+    id: int
+    document_id: str
+    content_hash: str
+    version: str | None
+    date: str | None
+    ingested_at: str
+    superseded_at: str | None
+    is_current: bool
+    clause_count: int
+
+
+def clause_content_hash(clause: Clause) -> str:
+    """Key of a clause's content (its plain text): embeddings are cached per key."""
+    return hashlib.sha256(clause.plain_text.encode("utf-8")).hexdigest()
+
+
+def save_parsed(conn: sqlite3.Connection, parsed: ParsedDocument) -> SaveResult:
+    """Store ``parsed`` as the current version of its document, keeping older versions as history.
+
+    Runs inside the caller's ``transaction(conn)`` when there is one (joins it as a savepoint).
+    Unchanged bytes (same content hash as the current version) and unchanged metadata: nothing is
+    written. Bytes identical to an older version of the same document: that version becomes current
+    again. Bytes identical to another document's: ``DuplicateDocumentError``.
+    """
+    meta = parsed.meta
+    with transaction(conn):
+        doc = conn.execute("SELECT * FROM documents WHERE id = ?", (parsed.document_id,)).fetchone()
+        twin = conn.execute(
+            "SELECT document_id FROM document_versions WHERE content_hash = ? AND document_id != ?",
+            (parsed.content_hash, parsed.document_id),
+        ).fetchone()
+        if twin is not None:
+            raise DuplicateDocumentError(
+                f"{parsed.source_name} has exactly the same content as document '{twin[0]}', which is "
+                f"already stored. Remove that one first (standards remove {twin[0]}) if this is its new name."
+            )
+        previous = doc["current_version_id"] if doc else None
+        if doc is not None and previous is not None:
+            current = conn.execute("SELECT * FROM document_versions WHERE id = ?", (previous,)).fetchone()
+            if current["content_hash"] == parsed.content_hash:
+                if _same_meta(doc, current, parsed):
+                    return SaveResult("unchanged", parsed.document_id, previous, previous, _count(conn, previous))
+                _update_meta(conn, parsed, previous)
+                return SaveResult("updated", parsed.document_id, previous, previous, _count(conn, previous))
+
+        if doc is None:
+            conn.execute(
+                "INSERT INTO documents(id, authority, title, source_name, source_path, source_format)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (parsed.document_id, meta.authority, meta.title, parsed.source_name, parsed.source_path,
+                 parsed.source.source_format),
+            )
+        if previous is not None:
+            _retire_version(conn, previous)
+
+        old = conn.execute(
+            "SELECT id FROM document_versions WHERE document_id = ? AND content_hash = ?",
+            (parsed.document_id, parsed.content_hash),
+        ).fetchone()
+        if old is not None:
+            # The file went back to an earlier version: its clause ids (hash-prefixed) already
+            # exist, so that version is made current again rather than stored twice.
+            version_id = old["id"]
+            conn.execute("UPDATE document_versions SET superseded_at = NULL WHERE id = ?", (version_id,))
+            conn.execute("UPDATE clauses SET is_current = 1 WHERE version_id = ?", (version_id,))
+            conn.execute("UPDATE obligations SET is_current = 1 WHERE version_id = ?", (version_id,))
+            _update_meta(conn, parsed, version_id)
+        else:
+            version_id = _insert_version(conn, parsed)
+        conn.execute(
+            "UPDATE documents SET authority = ?, title = ?, source_name = ?, source_path = ?, source_format = ?,"
+            " current_version_id = ? WHERE id = ?",
+            (meta.authority, meta.title, parsed.source_name, parsed.source_path, parsed.source.source_format,
+             version_id, parsed.document_id),
+        )
+    status = "added" if doc is None else "replaced"
+    return SaveResult(status, parsed.document_id, version_id, previous, _count(conn, version_id))
+
+
+def _same_meta(doc: sqlite3.Row, version: sqlite3.Row, parsed: ParsedDocument) -> bool:
+    m = parsed.meta
+    return (doc["authority"], doc["title"], version["version"], version["date"], version["notes"]) == (
+        m.authority, m.title, m.version, m.date, m.notes,
+    )
+
+
+def _update_meta(conn: sqlite3.Connection, parsed: ParsedDocument, version_id: int) -> None:
+    """Same content, new metadata (e.g. the manifest's title or authority was corrected)."""
+    m = parsed.meta
+    conn.execute(
+        "UPDATE documents SET authority = ?, title = ? WHERE id = ?", (m.authority, m.title, parsed.document_id)
+    )
+    conn.execute(
+        "UPDATE document_versions SET version = ?, date = ?, notes = ? WHERE id = ?",
+        (m.version, m.date, m.notes, version_id),
+    )
+    conn.execute("UPDATE clauses SET authority = ? WHERE document_id = ?", (m.authority, parsed.document_id))
+    conn.execute("UPDATE obligations SET authority = ? WHERE document_id = ?", (m.authority, parsed.document_id))
+
+
+def _retire_version(conn: sqlite3.Connection, version_id: int) -> None:
+    conn.execute(
+        "UPDATE document_versions SET superseded_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
+        (version_id,),
+    )
+    conn.execute("UPDATE clauses SET is_current = 0 WHERE version_id = ?", (version_id,))
+    conn.execute("UPDATE obligations SET is_current = 0 WHERE version_id = ?", (version_id,))
+
+
+def _insert_version(conn: sqlite3.Connection, parsed: ParsedDocument) -> int:
+    m = parsed.meta
+    pages = parsed.source.pages
+    cur = conn.execute(
+        "INSERT INTO document_versions(document_id, content_hash, version, date, notes, text, page_map, page_count)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (parsed.document_id, parsed.content_hash, m.version, m.date, m.notes, parsed.source.text,
+         json.dumps(pages) if pages else None, len(pages) or None),
+    )
+    version_id = int(cur.lastrowid)
+    conn.executemany(
+        'INSERT INTO sections(version_id, ordinal, heading_path, start, "end") VALUES (?, ?, ?, ?, ?)',
+        [(version_id, s.ordinal, json.dumps(s.heading_path, ensure_ascii=False), s.start, s.end)
+         for s in parsed.sections],
+    )
+    conn.executemany(
+        "INSERT INTO clauses(id, version_id, document_id, authority, ordinal, heading_path, clause_ref, text,"
+        ' plain_text, start, "end", page, cohort_context, role_context, content_hash, is_current)'
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+        [(c.id, version_id, parsed.document_id, m.authority, c.ordinal,
+          json.dumps(c.heading_path, ensure_ascii=False), c.clause_ref, c.text, c.plain_text, c.start, c.end,
+          c.page, c.cohort_context, c.role_context, clause_content_hash(c))
+         for c in parsed.clauses],
+    )
+    for c in parsed.clauses:
+        c.version_id = version_id
+    return version_id
+
+
+def _count(conn: sqlite3.Connection, version_id: int) -> int:
+    return int(conn.execute("SELECT COUNT(*) FROM clauses WHERE version_id = ?", (version_id,)).fetchone()[0])
+
+
+def remove_document(conn: sqlite3.Connection, document_id: str) -> None:
+    """Delete a document with all its versions, sections, clauses and obligations (history too).
+
+    Raises ``NotFoundError`` (listing the known ids) for an unknown document.
+    """
+    with transaction(conn):
+        if conn.execute("SELECT 1 FROM documents WHERE id = ?", (document_id,)).fetchone() is None:
+            known = [r[0] for r in conn.execute("SELECT id FROM documents ORDER BY id")]
+            raise NotFoundError(
+                f"Unknown document '{document_id}'. Known: {', '.join(known) or 'none (nothing ingested yet)'}."
+            )
+        versions = [r[0] for r in conn.execute("SELECT id FROM document_versions WHERE document_id = ?", (document_id,))]
+        # Children first, explicitly: does not depend on PRAGMA foreign_keys being on.
+        for version_id in versions:
+            conn.execute("DELETE FROM obligations WHERE version_id = ?", (version_id,))
+            conn.execute("DELETE FROM clauses WHERE version_id = ?", (version_id,))
+            conn.execute("DELETE FROM sections WHERE version_id = ?", (version_id,))
+        conn.execute("DELETE FROM document_versions WHERE document_id = ?", (document_id,))
+        conn.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+
+
+_DOCUMENT_INFO_SQL = """
+    SELECT d.id, d.authority, d.title, d.source_name, d.source_format, v.version, v.date, v.notes,
+           v.content_hash, v.id AS version_id, v.ingested_at, v.page_count,
+           (SELECT COUNT(*) FROM clauses c WHERE c.version_id = v.id) AS clause_count,
+           (SELECT COUNT(*) FROM obligations o WHERE o.version_id = v.id AND o.is_current = 1) AS obligation_count
+    FROM documents d JOIN document_versions v ON v.id = d.current_version_id
+"""
+
+
+def _row_to_info(row: sqlite3.Row) -> DocumentInfo:
+    return DocumentInfo(
+        id=row["id"], authority=row["authority"], title=row["title"], source_name=row["source_name"],
+        source_format=row["source_format"], version=row["version"], date=row["date"], notes=row["notes"],
+        content_hash=row["content_hash"], version_id=row["version_id"], ingested_at=row["ingested_at"],
+        clause_count=row["clause_count"], obligation_count=row["obligation_count"], page_count=row["page_count"],
+    )
+
+
+def list_documents(conn: sqlite3.Connection) -> list[DocumentInfo]:
+    """Every stored document (its current version) with clause and obligation counts."""
+    rows = conn.execute(_DOCUMENT_INFO_SQL + " ORDER BY d.authority, d.id")
+    return [_row_to_info(r) for r in rows]
+
+
+def get_document(conn: sqlite3.Connection, document_id: str) -> DocumentInfo | None:
+    """One document's current version, or None."""
+    row = conn.execute(_DOCUMENT_INFO_SQL + " WHERE d.id = ?", (document_id,)).fetchone()
+    return _row_to_info(row) if row else None
+
+
+def document_versions(conn: sqlite3.Connection, document_id: str) -> list[VersionInfo]:
+    """Every stored version of a document, oldest first (the current one has ``is_current``)."""
+    rows = conn.execute(
+        "SELECT v.*, d.current_version_id = v.id AS is_current,"
+        " (SELECT COUNT(*) FROM clauses c WHERE c.version_id = v.id) AS clause_count"
+        " FROM document_versions v JOIN documents d ON d.id = v.document_id"
+        " WHERE v.document_id = ? ORDER BY v.id",
+        (document_id,),
+    )
+    return [
+        VersionInfo(id=r["id"], document_id=r["document_id"], content_hash=r["content_hash"], version=r["version"],
+                    date=r["date"], ingested_at=r["ingested_at"], superseded_at=r["superseded_at"],
+                    is_current=bool(r["is_current"]), clause_count=r["clause_count"])
+        for r in rows
+    ]
+
+
+def version_clauses(conn: sqlite3.Connection, version_id: int) -> list[Clause]:
+    """The clauses of one version (current or history), in document order."""
+    rows = conn.execute("SELECT * FROM clauses WHERE version_id = ? ORDER BY ordinal", (version_id,))
+    return [row_to_clause(r) for r in rows]
+
+
+def version_page_map(conn: sqlite3.Connection, version_id: int) -> list[tuple[int, int, int]]:
+    """The (start, end, page) map of a version's text; empty for unpaged formats."""
+    row = conn.execute("SELECT page_map FROM document_versions WHERE id = ?", (version_id,)).fetchone()
+    if row is None or not row[0]:
+        return []
+    return [tuple(p) for p in json.loads(row[0])]  # type: ignore[misc]

@@ -1,0 +1,121 @@
+"""`standards ingest`, `standards documents`, `standards show`, `standards remove`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ingest import store
+from ingest.errors import NotFoundError
+from ingest.loaders import supported_list
+from ingest.settings import load_settings
+
+
+def _connect():
+    settings = load_settings()
+    return settings, store.connect(settings.db_path)
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    """A plain-text table, columns padded to their widest cell."""
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()  # noqa: E731
+    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+_INGEST_HELP = (
+    "Ingest documents (files or folders) into the store.\n\n"
+    "A folder's manifest.yaml gives each file's authority and title; for other files pass "
+    "--authority (and --title). Unchanged files are skipped; a changed file becomes a new "
+    "version (the old one is kept as history). Supported: " + supported_list() + ". "
+    "Exits with status 1 if any file failed; the store is unchanged for that file."
+)
+
+
+def register(cli: click.Group) -> None:
+    @cli.command("ingest", help=_INGEST_HELP)
+    @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+    @click.option("--authority", help="Authority for files not listed in a manifest.yaml (overrides the manifest).")
+    @click.option("--title", help="Title for a single file not listed in a manifest.yaml.")
+    def ingest_command(paths: tuple[Path, ...], authority: str | None, title: str | None) -> None:
+        """Ingest documents (files or folders) into the store (help text: _INGEST_HELP)."""
+        from service.pipeline import ingest_one, plan_paths
+
+        settings, conn = _connect()
+        planned = plan_paths(paths, settings, authority, title)
+        outcomes = []
+        with click.progressbar(
+            planned, label="Ingesting", file=sys.stderr, item_show_func=lambda p: p.path.name if p else None
+        ) as bar:
+            for item in bar:
+                outcomes.append(ingest_one(conn, item, settings))
+        rows = [
+            [o.document_id or "-", o.authority or "-", o.status, str(o.clause_count) if not o.failed else "-",
+             (o.title or o.path.name)[:60]]
+            for o in outcomes
+        ]
+        click.echo(_table(["document", "authority", "status", "clauses", "title"], rows))
+        failed = [o for o in outcomes if o.failed]
+        done = len(outcomes) - len(failed)
+        click.echo(f"{done} of {len(outcomes)} file(s) ingested; {len(failed)} failed.")
+        for o in failed:
+            click.echo(f"Error: {o.path}: [{o.error_code}] {o.error}", err=True)
+        if failed:
+            sys.exit(1)
+
+    @cli.command("documents")
+    def documents_command() -> None:
+        """List stored documents with their clause and obligation counts."""
+        _, conn = _connect()
+        docs = store.list_documents(conn)
+        if not docs:
+            click.echo("No documents yet. Run: standards ingest corpus/")
+            return
+        rows = [
+            [d.id, d.authority, d.source_format, str(d.page_count or ""), str(d.clause_count), str(d.obligation_count),
+             d.version or "", d.title[:50]]
+            for d in docs
+        ]
+        click.echo(_table(["document", "authority", "format", "pages", "clauses", "obligations", "version", "title"], rows))
+
+    @cli.command("show")
+    @click.argument("clause_id")
+    def show_command(clause_id: str) -> None:
+        """Show one clause: its text, reference, heading path, table context, page and span."""
+        _, conn = _connect()
+        clause = store.get_clause(conn, clause_id)
+        if clause is None:
+            raise NotFoundError(
+                f"Unknown clause '{clause_id}'. Clause ids look like 1a2b3c4d-0012; find them with "
+                "`standards search` or the web page."
+            )
+        info = store.get_document(conn, clause.document_id)
+        current = info is not None and info.version_id == clause.version_id
+        fields = [
+            ("clause", clause.id),
+            ("document", f"{clause.document_id} ({info.title if info else '?'})"),
+            ("authority", clause.authority),
+            ("version", "current" if current else f"history (version {clause.version_id}, superseded)"),
+            ("reference", clause.clause_ref or "-"),
+            ("section", clause.section or "-"),
+            ("cohort", clause.cohort_context or "-"),
+            ("role", clause.role_context or "-"),
+            ("page", str(clause.page) if clause.page is not None else "-"),
+            ("span", f"{clause.start}-{clause.end}"),
+        ]
+        for name, value in fields:
+            click.echo(f"{name + ':':<11}{value}")
+        click.echo("")
+        click.echo(clause.plain_text)
+
+    @cli.command("remove")
+    @click.argument("document_id")
+    def remove_command(document_id: str) -> None:
+        """Remove a document and all its versions (history included) from the store."""
+        from service.pipeline import remove_document
+
+        settings, conn = _connect()
+        remove_document(conn, document_id, settings)
+        click.echo(f"Removed {document_id}.")

@@ -1,0 +1,237 @@
+"""Add, replace and remove documents across the stages, each document in one transaction.
+
+The whole flow for one document (docs/architecture.md)::
+
+    add_document(conn, path, meta, settings)
+      0. unchanged? (same bytes and metadata as the stored current version) -> "unchanged", no work
+      1. ingest.parse.parse_file(path, meta, settings) -> ParsedDocument   # may raise IngestError; writes nothing
+      2. extractors.obligations.extract_obligations(parsed.clauses, parsed.source.text)   [wired by the integrator]
+      3. with ingest.store.transaction(conn):                               # all or nothing
+             ingest.store.save_parsed(conn, parsed) -> SaveResult          # added | replaced | updated | unchanged
+             extractors.store.save_obligations(conn, version_id, obligations)   [integrator]
+             index.lexical.sync_lexical(conn)                               [integrator]
+             ingest.store.bump_generation(conn)                             # when the current clauses changed
+      4. index.dense.sync_dense(conn, settings)                             [integrator]
+
+Steps 2, the obligation/lexical writes of 3, and 4 belong to later stages and are added here
+by whoever wires those stages in; this module implements the ingest part (0, 1, 3).
+
+``ingest_paths`` is what ``standards ingest`` and ``run.sh`` use: it expands folders (with
+their ``manifest.yaml``), ingests file by file, carries on after a failure, and reports each
+file's outcome. A failing file leaves the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest import store
+from ingest.errors import BadRequestError, FileMissingError, IngestError, ManifestError, StandardsError
+from ingest.loaders import SUPPORTED_EXTENSIONS, supported_list
+from ingest.manifest import authority_aliases, load_manifest, manifest_path
+from ingest.parse import content_hash, document_slug, parse_file
+from ingest.records import DocumentMeta
+from ingest.settings import Settings
+
+
+@dataclass
+class IngestOutcome:
+    """What happened to one file: its status, the document it became, or why it failed."""
+
+    path: Path
+    status: str  # added | replaced | updated | unchanged | failed
+    document_id: str | None = None
+    title: str | None = None
+    authority: str | None = None
+    clause_count: int = 0
+    error: str | None = None
+    error_code: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+
+@dataclass
+class PlannedFile:
+    """A file to ingest with its metadata, or the reason it cannot be (``error``)."""
+
+    path: Path
+    meta: DocumentMeta | None
+    error: StandardsError | None = None
+
+
+def add_document(conn: sqlite3.Connection, path: Path, meta: DocumentMeta, settings: Settings) -> store.SaveResult:
+    """Ingest one file as a new document or a new version of its document (see module docstring)."""
+    path = Path(path)
+    unchanged = _unchanged(conn, path, meta, settings)
+    if unchanged is not None:
+        return unchanged
+    parsed = parse_file(path, meta, settings)
+    with store.transaction(conn):
+        result = store.save_parsed(conn, parsed)
+        if result.status != "unchanged":
+            store.bump_generation(conn)
+    return result
+
+
+def _unchanged(
+    conn: sqlite3.Connection, path: Path, meta: DocumentMeta, settings: Settings
+) -> store.SaveResult | None:
+    """The stored result when the file's bytes and metadata match its current version, else None.
+
+    Saves parsing an unchanged document again (a second ``run.sh`` is up in seconds).
+    """
+    try:
+        if path.stat().st_size > settings.max_file_bytes:
+            return None  # let the loader refuse it with its message
+        digest = content_hash(path.read_bytes())
+    except OSError:
+        return None
+    info = store.get_document(conn, document_slug(path))
+    if info is None or info.content_hash != digest:
+        return None
+    if (info.authority, info.title, info.version, info.date, info.notes) != (
+        meta.authority, meta.title, meta.version, meta.date, meta.notes,
+    ):
+        return None
+    return store.SaveResult("unchanged", info.id, info.version_id, info.version_id, info.clause_count)
+
+
+def remove_document(conn: sqlite3.Connection, document_id: str, settings: Settings) -> None:
+    """Remove a document and its history from the store in one transaction.
+
+    (The integrator adds ``index.lexical.sync_lexical`` inside the transaction and
+    ``index.dense.sync_dense`` after it, as for ``add_document``.)
+    """
+    with store.transaction(conn):
+        store.remove_document(conn, document_id)
+        store.bump_generation(conn)
+
+
+def canonical_authority(name: str, settings: Settings) -> str:
+    """The manifest's name for ``name`` when it is a known authority or alias (case-insensitive)."""
+    wanted = " ".join(name.split()).casefold()
+    try:
+        aliases = authority_aliases(settings.corpus_dir) if manifest_path(settings.corpus_dir).is_file() else {}
+    except ManifestError:
+        aliases = {}
+    for canonical, others in aliases.items():
+        if wanted in {canonical.casefold(), *(a.casefold() for a in others)}:
+            return canonical
+    return " ".join(name.split())
+
+
+def _title_from_stem(path: Path) -> str:
+    return " ".join(path.stem.replace("_", " ").replace("-", " ").split()) or path.name
+
+
+def plan_paths(
+    paths: Iterable[Path], settings: Settings, authority: str | None = None, title: str | None = None
+) -> list[PlannedFile]:
+    """Expand files and folders into files with metadata, or with the reason each cannot be ingested.
+
+    A folder with a ``manifest.yaml`` takes each file's metadata from it; ``--authority`` (and
+    ``--title``) cover files that are in no manifest and override what a manifest says.
+    """
+    paths = [Path(p) for p in paths]
+    if authority is not None and not authority.strip():
+        raise BadRequestError("--authority must not be empty.")
+    canonical = canonical_authority(authority, settings) if authority else None
+    planned: list[PlannedFile] = []
+    manifests: dict[Path, dict[Path, DocumentMeta] | ManifestError] = {}
+
+    def manifest_for(folder: Path) -> dict[Path, DocumentMeta] | ManifestError | None:
+        folder = folder.resolve()
+        if not manifest_path(folder).is_file():
+            return None
+        if folder not in manifests:
+            try:
+                manifests[folder] = {p.resolve(): m for p, m in load_manifest(folder)}
+            except ManifestError as exc:
+                manifests[folder] = exc
+        return manifests[folder]
+
+    def plan_file(path: Path) -> PlannedFile:
+        entries = manifest_for(path.parent)
+        if isinstance(entries, ManifestError):
+            return PlannedFile(path, None, entries)
+        listed = entries.get(path.resolve()) if entries else None
+        if listed is None and canonical is None:
+            where = f"{manifest_path(path.parent)}" if entries is not None else "no manifest.yaml beside it"
+            return PlannedFile(
+                path, None,
+                ManifestError(
+                    f"{path.name}: no authority for this file (it is not listed in {where}). "
+                    "Add it to the folder's manifest.yaml, or pass --authority NAME (and --title)."
+                ),
+            )
+        if listed is None:
+            meta = DocumentMeta(authority=canonical or "", title=title or _title_from_stem(path))
+        else:
+            meta = DocumentMeta(
+                authority=canonical or listed.authority, title=title or listed.title,
+                version=listed.version, date=listed.date, notes=listed.notes,
+            )
+        return PlannedFile(path, meta)
+
+    for path in paths:
+        if path.is_dir():
+            entries = manifest_for(path)
+            if isinstance(entries, ManifestError):
+                planned.append(PlannedFile(manifest_path(path), None, entries))
+                continue
+            files = sorted(
+                p for p in path.iterdir()
+                if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in SUPPORTED_EXTENSIONS
+            )
+            if not files:
+                planned.append(PlannedFile(path, None, IngestError(
+                    f"{path}: no documents to ingest in this folder (supported: {supported_list()})."
+                )))
+            planned.extend(plan_file(f) for f in files)
+        elif path.exists():
+            planned.append(plan_file(path))
+        else:
+            planned.append(PlannedFile(path, None, FileMissingError(f"{path}: no such file or folder.")))
+    if title is not None and len(planned) > 1:
+        raise BadRequestError(
+            f"--title names one document, but {len(planned)} files were given. Give one file, or put "
+            "the titles in the folder's manifest.yaml."
+        )
+    return planned
+
+
+def ingest_one(conn: sqlite3.Connection, item: PlannedFile, settings: Settings) -> IngestOutcome:
+    """Ingest one planned file; any ``StandardsError`` becomes a failed outcome (store unchanged)."""
+    if item.error is not None or item.meta is None:
+        error = item.error or IngestError(f"{item.path}: no metadata.")
+        return IngestOutcome(item.path, "failed", error=error.message, error_code=error.code)
+    try:
+        result = add_document(conn, item.path, item.meta, settings)
+    except StandardsError as exc:
+        return IngestOutcome(item.path, "failed", document_id=document_slug(item.path), title=item.meta.title,
+                             authority=item.meta.authority, error=exc.message, error_code=exc.code)
+    return IngestOutcome(item.path, result.status, result.document_id, item.meta.title, item.meta.authority,
+                         result.clause_count)
+
+
+def ingest_paths(
+    conn: sqlite3.Connection,
+    paths: Iterable[Path],
+    settings: Settings,
+    authority: str | None = None,
+    title: str | None = None,
+    progress: Callable[[IngestOutcome], None] | None = None,
+) -> list[IngestOutcome]:
+    """Ingest files and folders; carry on after a failing file; one outcome per file."""
+    outcomes: list[IngestOutcome] = []
+    for item in plan_paths(paths, settings, authority, title):
+        outcome = ingest_one(conn, item, settings)
+        outcomes.append(outcome)
+        if progress is not None:
+            progress(outcome)
+    return outcomes

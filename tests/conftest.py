@@ -1,0 +1,44 @@
+"""Shared fixtures: a throw-away data dir per test, and the shipped corpus."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture
+def corpus_dir() -> Path:
+    """The shipped corpus folder (with manifest.yaml)."""
+    return ROOT / "corpus"
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    """The real PDFs shared with the project (read-only)."""
+    return ROOT.parent / "shared" / "fixtures"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, corpus_dir: Path) -> Path:
+    """STANDARDS_DATA_DIR pointed at a fresh temporary folder (and the corpus at the shipped one)."""
+    path = tmp_path / "data"
+    monkeypatch.setenv("STANDARDS_DATA_DIR", str(path))
+    monkeypatch.setenv("STANDARDS_CORPUS_DIR", str(corpus_dir))
+    return path
+
+
+def dump_store(conn) -> dict[str, list[tuple]]:
+    """Every row of every table: the store's whole state, for before/after comparisons."""
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    return {t: sorted(map(tuple, conn.execute(f'SELECT * FROM "{t}"')), key=repr) for t in tables}
+
+
+@pytest.fixture
+def store_dump():
+    """``store_dump(conn)``: a snapshot of every row in the store."""
+    return dump_store

@@ -134,6 +134,10 @@ def load_file(path: Path, max_bytes: int) -> SourceText:
             "document from another program, export it as PDF, DOCX, HTML or UTF-8 text. "
             "UTF-16 text must be saved as UTF-8."
         )
+    if not data.strip(b" \t\r\n\x0b\x0c\xef\xbb\xbf"):
+        raise EmptyDocumentError(
+            f"{name} has no text (only spaces and blank lines). Check that you picked the right file."
+        )
     if fmt == "html" or kind == "html":
         from ingest.loaders.html import load_html
 

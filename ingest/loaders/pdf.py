@@ -28,7 +28,7 @@ _PAGE_NUMBER = re.compile(r"^\s*(page\s*)?\d{1,4}(\s*(of|/)\s*\d{1,4})?\s*$", re
 def load_pdf(path: Path) -> SourceText:
     """Extract the text of every page of the PDF at ``path`` with its page numbers."""
     from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError, PdfStreamError
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PdfStreamError
 
     name = Path(path).name
     try:
@@ -44,7 +44,12 @@ def load_pdf(path: Path) -> SourceText:
         # those open without a password, so only refuse when a password is really needed.
         try:
             opened = reader.decrypt("")
-        except Exception:  # pypdf raises several types here (missing crypto backend, bad data)
+        except DependencyError as exc:
+            raise EncryptedFileError(
+                f"{name} is encrypted with AES, which needs the 'cryptography' package to open. Remove "
+                "the password/encryption (e.g. print to PDF) and try again."
+            ) from exc
+        except Exception:  # damaged encryption dictionaries surface as several types
             opened = 0
         if not opened:
             raise EncryptedFileError(
@@ -52,7 +57,11 @@ def load_pdf(path: Path) -> SourceText:
                 "'Save without password') and try again."
             )
     try:
+        if len(reader.pages) == 0:
+            raise CorruptFileError(f"{name} is a damaged PDF: it has no pages. Re-export it and try again.")
         page_lines = [_page_lines(page.extract_text() or "") for page in reader.pages]
+    except CorruptFileError:
+        raise
     except FileNotDecryptedError as exc:
         raise EncryptedFileError(
             f"{name} is password-protected. Remove the password and try again."

@@ -66,7 +66,7 @@ def test_changed_file_replaces_and_keeps_history(data_dir: Path, corpus_dir: Pat
     old = {c.id: c for c in store.current_clauses(conn, "Wiltshire")}
     old_version = store.get_document(conn, "wilts").version_id
 
-    changed = original.replace("within 3 working days", "within 2 working days")
+    changed = original.replace("within 40 working days", "within 30 working days")
     assert changed != original
     path.write_text(changed, encoding="utf-8")
     result = runner.invoke(cli, ["ingest", str(path), "--authority", "Wiltshire"])
@@ -75,11 +75,11 @@ def test_changed_file_replaces_and_keeps_history(data_dir: Path, corpus_dir: Pat
 
     current = store.current_clauses(conn, "Wiltshire")
     assert not set(old) & {c.id for c in current}  # new version, new ids
-    assert any("within 2 working days" in c.text for c in current)
-    assert not any("within 3 working days" in c.text for c in current)
+    assert any("within 30 working days" in c.text for c in current)
+    assert not any("within 40 working days" in c.text for c in current)
     history = store.version_clauses(conn, old_version)
     assert {c.id for c in history} == set(old)  # old clauses still there, not current
-    assert any("within 3 working days" in c.text for c in history)
+    assert any("within 40 working days" in c.text for c in history)
     shown = runner.invoke(cli, ["show", history[0].id])
     assert "history" in shown.output
     versions = store.document_versions(conn, "wilts")

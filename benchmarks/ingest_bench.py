@@ -71,12 +71,20 @@ def source_to_pdf(source: SourceText, path: Path) -> int:
     pdf.add_font("DejaVu", "", str(FONT))
     pdf.add_font("DejaVu", "B", str(FONT.with_name("DejaVuSans-Bold.ttf")))
     pdf.add_page()
-    for line, block in _lines(source):
+    for raw, block in _lines(source):
+        line = raw.replace("\t", "    ")  # a tab that is not a table row is spacing on paper
         kind = getattr(block, "kind", None)
         if kind == "row" and block.cells:
             pdf.set_font("DejaVu", size=9)
-            cells = [c.text for c in block.cells]
+            cells = [c.text.replace("\t", " ") for c in block.cells]
             width = pdf.epw / len(cells)
+            tallest = max(len(pdf.multi_cell(width - 2, 5, t or " ", dry_run=True, output="LINES")) for t in cells)
+            if tallest * 5 > pdf.eph - 10:
+                # A row taller than a page cannot be a table row in fpdf2: set its cells as paragraphs.
+                for text in cells:
+                    if text.strip():
+                        pdf.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+                continue
             with pdf.table(col_widths=[width] * len(cells), first_row_as_headings=False,
                            borders_layout="NONE", line_height=5) as table:
                 row = table.row()

@@ -117,6 +117,21 @@ MIGRATIONS: list[tuple[str, str]] = [
         INSERT INTO meta(key, value) VALUES ('generation', '0');
         """,
     ),
+    (
+        # Full-text (BM25) index over current clauses, kept in step by index.lexical.sync_lexical.
+        "004_clauses_fts",
+        """
+        CREATE VIRTUAL TABLE clauses_fts USING fts5(
+            clause_id UNINDEXED,
+            text_hash UNINDEXED,
+            authority UNINDEXED,
+            document_id UNINDEXED,
+            body,
+            context,
+            tokenize = 'porter unicode61 remove_diacritics 2'
+        );
+        """,
+    ),
 ]
 
 

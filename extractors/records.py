@@ -37,6 +37,9 @@ class Timescale:
     anchor_relation: Literal["after", "before"] | None = None
     approx_days: tuple[float, float] | None = None
     approximate: bool = False
+    # The same figure written a second way ("20 working days/4 weeks" -> "4 weeks"; "9 days
+    # (7 working days)" -> "7 working days"): kept as written, never a second obligation.
+    alternative: str | None = None
 
     def describe(self) -> str:
         """Plain words: "within 10 working days of the initial child protection conference"."""

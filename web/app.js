@@ -376,8 +376,22 @@
     return wrap;
   }
 
+  /**
+   * The clause as a reader wants it: markdown emphasis and HTML tags dropped, <br> as a line
+   * break. Display only (the text still goes in as text, never parsed); "as written" views keep
+   * the verbatim characters.
+   */
+  function readable(text) {
+    return String(text || "")
+      .replace(/<br\s*\/?>/gi, "\n")
+      .replace(/<\/?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?\/?>/g, "")
+      .replace(/\*\*|__/g, "")
+      .replace(/[ \t]+\n/g, "\n")
+      .trim();
+  }
+
   function fillCitePanel(panel, cite, phrases) {
-    const text = cite.text || cite.quote;
+    const text = readable(cite.text || cite.quote);
     const spans = [];
     for (const p of phrases) {
       const at = findPhrase(text, p);
@@ -470,7 +484,7 @@
   }
 
   function contextClause(c, current, obligations) {
-    const text = c.plain_text || c.text || "";
+    const text = c.plain_text || readable(c.text);
     const spans = [];
     for (const ob of obligations || []) {
       const at = findPhrase(text, ob.timescale && ob.timescale.phrase);
@@ -648,7 +662,7 @@
     const box = $("#conversation");
     const node = renderTurn(turn);
     box.appendChild(node);
-    node.scrollIntoView({ block: "end" });
+    node.scrollIntoView({ block: "start" });
     input.value = "";
     setAskBusy(true);
     try {
@@ -665,9 +679,8 @@
     saveConversation();
     const fresh = renderTurn(turn);
     box.replaceChild(fresh, node);
-    const answer = $(".answer", fresh);
-    if (answer) answer.focus({ preventScroll: true });
-    fresh.scrollIntoView({ block: "nearest" });
+    // Focus stays in the question box for the next question; the live region announces the answer.
+    fresh.scrollIntoView({ block: "start" });
     setAskBusy(false);
   }
 
@@ -880,6 +893,16 @@
     return [topicName(t)].concat(asList(t.synonyms), asList(t.abbreviations));
   }
 
+  /** Abbreviations to show beside a topic: its own, then short synonyms built on an acronym ("CIN visit"). */
+  function shortForms(t) {
+    const out = asList(t.abbreviations);
+    for (const syn of asList(t.synonyms)) {
+      if (out.length >= 3) break;
+      if (syn.length <= 16 && /\b[A-Z][A-Za-z.&]*[A-Z0-9]\b/.test(syn) && !out.some((o) => syn.includes(o))) out.push(syn);
+    }
+    return out.slice(0, 3);
+  }
+
   function renderTopicList() {
     const q = $("#topic-search").value.trim().toLowerCase();
     const list = clear($("#topic-list"));
@@ -889,7 +912,7 @@
       const name = topicName(t);
       if (q && !topicTerms(t).some((term) => term.toLowerCase().includes(q))) continue;
       shown++;
-      const abbr = typeof t === "object" ? asList(t.abbreviations) : [];
+      const abbr = typeof t === "object" ? shortForms(t) : [];
       const count = typeof t === "object" ? t.obligation_count || t.count || null : null;
       const auths = typeof t === "object" ? asList(t.authorities) : [];
       list.appendChild(el("li", {}, el("button", {
@@ -1054,8 +1077,9 @@
         const entries = listOf((row.cells || {})[a]);
         const ranges = entries.map((e) => daysRange(e.approx_days !== undefined ? e.approx_days : e.timescale && e.timescale.approx_days)).filter(Boolean);
         if (!ranges.length) continue;
-        // Strictest figure the authority sets in this row (the first thing a practitioner must meet).
-        ranges.sort((x, y) => x[1] - y[1]);
+        // The authority's loosest figure in the row: what it guarantees, and what the server's
+        // strictest / most lenient marks compare.
+        ranges.sort((x, y) => y[1] - x[1]);
         bars.push({ authority: a, range: ranges[0] });
       }
       if (bars.length < 2) continue;
@@ -1069,7 +1093,7 @@
   }
 
   function barChart(title, bars) {
-    const width = 480, rowH = 26, labelW = 110, valueW = 90, top = 6;
+    const width = 400, rowH = 26, labelW = 96, valueW = 84, top = 6;
     const height = top * 2 + rowH * bars.length;
     const max = Math.max(...bars.map((b) => b.range[1]), 1);
     const scale = (width - labelW - valueW) / max;
@@ -1244,6 +1268,8 @@
       if (state.adminToken && state.documents[i]) cell.appendChild(removeButton(state.documents[i]));
     });
   });
+
+  $("#token-form").addEventListener("submit", (ev) => ev.preventDefault());
 
   $("#upload-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();

@@ -133,6 +133,8 @@ class _Grammar:
     freq_sentence_re: re.Pattern[str]
     leading_anchor_re: re.Pattern[str]
     alt_sep_re: re.Pattern[str]
+    trigger_re: re.Pattern[str]
+    lookups: dict[str, Any]
     connector_re: re.Pattern[str]
 
 
@@ -220,7 +222,7 @@ def _grammar() -> _Grammar:
     for group, phrases in data["cues"].items():
         for p in phrases:
             cue_kind.setdefault(_norm(p), group)
-    cue_re = re.compile(rf"(?<![a-z0-9'-])(?P<cue>{_words_re(list(cue_kind))})\s*$")
+    cue_re = re.compile(rf"(?<![a-z0-9'])(?P<cue>{_words_re(list(cue_kind))})\s*$")
     seq_words = data["sequence_words"]
     seq_re = re.compile(rf"(?<![a-z])(?:{_words_re(seq_words)})[\s,]*$")
     right_seq_re = re.compile(rf"^[\s,]*(?:{_words_re(['thereafter', 'after this', 'after that'])})\b")
@@ -258,6 +260,15 @@ def _grammar() -> _Grammar:
         rf"^[\s\-·•*]*(?:{_words_re(data['leading_anchor_words'])})\s+(?P<a>[^,;:.]{{3,80}}),",
         re.I,
     )
+    # Cheap first pass: a text with none of these words has no timescale (most clauses).
+    trigger_words = (
+        list(unit_surface)
+        + list(freq_words)
+        + list(period_units)
+        + [_norm(p) for p in data["immediate_phrases"]]
+        + ["on the day"]
+    )
+    trigger_re = re.compile(_words_re(trigger_words))
     alt_sep_re = re.compile(r"^\s*(?P<sep>/|\()\s*")
     connector_re = re.compile(r"^\s*(?:\([^()]*\))?\s*,?\s*(?:or|and|/|\()?\s*,?\s*$")
     return _Grammar(
@@ -293,6 +304,15 @@ def _grammar() -> _Grammar:
         freq_sentence_re=freq_sentence_re,
         leading_anchor_re=leading_anchor_re,
         alt_sep_re=alt_sep_re,
+        trigger_re=trigger_re,
+        lookups={
+            "period_units": period_units,
+            "times_words": times_words,
+            "frequency_words": freq_words,
+            "numbered_frequency_words": numbered,
+            "lowercase_only": frozenset(_norm(w) for w in data.get("lowercase_only_frequency_words", [])),
+            "age_years_only": frozenset(_norm(w) for w in data["cues"]["age_years_only"]),
+        },
         connector_re=connector_re,
     )
 
@@ -369,11 +389,17 @@ def _balance(text: str, start: int, end: int) -> tuple[int, int]:
         piece = text[start:end]
         for mk in _PAIR_MARKERS:
             if piece.count(mk) % 2:
+                # The marker closes just after the phrase or opens just before it; failing
+                # that, it closes a few words on ("**3-weekly visits**").
+                nxt = text.find(mk, end, end + 40)
                 if text.startswith(mk, end):
                     end += len(mk)
                     changed = True
                 elif text[:start].endswith(mk):
                     start -= len(mk)
+                    changed = True
+                elif nxt >= 0 and not re.search(r"[.;:\n]", text[end:nxt]):
+                    end = nxt + len(mk)
                     changed = True
         opens: list[str] = []
         unmatched_close = False
@@ -429,8 +455,8 @@ def _find_cores(g: _Grammar, low: str, clean: str) -> list[_Core]:
         cores.append(
             _Core(m.start(), m.end(), "dayn", _parse_number(g, m.group("n")), None, "day", "deadline", bound)
         )
-    period_units = {_norm(k): v for k, v in g.data["period_units"].items()}
-    times_words = {k.lower(): v for k, v in g.data["times_words"].items()}
+    period_units = g.lookups["period_units"]
+    times_words = g.lookups["times_words"]
     for m in g.times_re.finditer(low):
         if m.group("n"):
             n = _parse_number(g, m.group("n"))
@@ -450,9 +476,9 @@ def _find_cores(g: _Grammar, low: str, clean: str) -> list[_Core]:
         pv, pu = period_units[_norm(m.group(f"u_{word}"))]
         value = float(pv) * (2 if m.group(f"o_{word}") else 1)
         cores.append(_Core(m.start(), m.end(), "every", value, None, pu, "frequency"))
-    freq_words = {_norm(k): v for k, v in g.data["frequency_words"].items()}
-    numbered = {_norm(k): v for k, v in g.data["numbered_frequency_words"].items()}
-    lower_only = {_norm(w) for w in g.data.get("lowercase_only_frequency_words", [])}
+    freq_words = g.lookups["frequency_words"]
+    numbered = g.lookups["numbered_frequency_words"]
+    lower_only = g.lookups["lowercase_only"]
     for m in g.ly_re.finditer(low):
         if m.group("nly"):
             cores.append(
@@ -527,11 +553,20 @@ def _divide_period(g: _Grammar, pv: float, pu: str, n: float, academic: bool) ->
 # --------------------------------------------------------------------------------------------
 
 
-def _cue_chain(g: _Grammar, left: str) -> tuple[list[tuple[str, str]], int]:
+# Cue groups that may precede a core that is a frequency by itself ("at least 6 weekly",
+# "no more than three monthly"); a deadline cue ("in the weekly meeting") ends the chain.
+_FREQUENCY_CORE_GROUPS = frozenset({"at_most", "at_least", "frequency", "interval", "filler"})
+# Groups that never widen the phrase span.
+_SPANLESS_GROUPS = frozenset({"filler", "age_years_only"})
+
+
+def _cue_chain(
+    g: _Grammar, left: str, allowed: frozenset[str] | None = None
+) -> tuple[list[tuple[str, str]], int]:
     """Cue phrases written right before a core, read right to left.
 
     Returns [(cue, group), ...] nearest first, and the offset in ``left`` where the chain
-    starts (leading fillers excluded).
+    starts (fillers excluded). ``allowed`` limits the groups read.
     """
     chain: list[tuple[str, str]] = []
     cut = len(left)
@@ -542,9 +577,11 @@ def _cue_chain(g: _Grammar, left: str) -> tuple[list[tuple[str, str]], int]:
             break
         cue = _norm(m.group("cue"))
         group = g.cue_kind[cue]
+        if allowed is not None and group not in allowed:
+            break
         chain.append((cue, group))
         cut = m.start()
-        if group != "filler":
+        if group not in _SPANLESS_GROUPS:
             start = m.start()
     return chain, start
 
@@ -636,6 +673,8 @@ def _unit_words(value: float | None, unit: str | None, value_max: float | None =
 def describe_timescale(t: Timescale) -> str:
     """Plain words: "within 10 working days of the ICPC", "at least every 6 weeks"."""
     if t.kind == "immediate":
+        if t.anchor and t.anchor_relation == "before":
+            return f"immediately before {t.anchor}"
         text = "immediately / on the same day"
         if t.anchor:
             text += f" as {t.anchor}"
@@ -671,6 +710,8 @@ def find_timescales(text: str) -> list[Timescale]:
     g = _grammar()
     clean, pos = _clean(text)
     low = clean.lower()
+    if not g.trigger_re.search(low):
+        return []
     cores = _find_cores(g, low, clean)
     if not cores:
         return []
@@ -696,7 +737,12 @@ def find_timescales(text: str) -> list[Timescale]:
         line_start = low.rfind("\n", 0, core.start) + 1
         lo = max(s_start, prev_end, line_start, core.start - 120)
         left = low[lo : core.start]
-        chain, chain_off = _cue_chain(g, left)
+        if core.kind == "immediate":
+            chain, chain_off = [], len(left)
+        elif core.kind == "frequency":
+            chain, chain_off = _cue_chain(g, left, _FREQUENCY_CORE_GROUPS)
+        else:
+            chain, chain_off = _cue_chain(g, left)
         groups = [grp for _, grp in chain]
         right_start = core.end
 
@@ -704,11 +750,7 @@ def find_timescales(text: str) -> list[Timescale]:
         right = low[core.end : min(len(low), core.end + 160)]
         if core.src == "qty":
             is_age = "age" in groups or bool(g.age_right_re.match(right))
-            if (
-                core.unit == "year"
-                and chain
-                and chain[0][0] in {_norm(w) for w in g.data["cues"]["age_years_only"]}
-            ):
+            if core.unit == "year" and chain and chain[0][0] in g.lookups["age_years_only"]:
                 is_age = True
             if prev_age_end >= 0 and re.fullmatch(r"\s*(?:and|,)\s*", low[prev_age_end : core.start]):
                 is_age = True
@@ -873,9 +915,7 @@ def find_timescales(text: str) -> list[Timescale]:
             until = " ".join(after_orig[mq.start("q") : mq.end("q")].split()[1:])
 
         # --- span and record ---------------------------------------------------------------
-        c_start = lo + chain_off if groups and chain_off < len(left) else core.start
-        if not any(grp != "filler" for grp in groups):
-            c_start = core.start
+        c_start = lo + chain_off if chain_off < len(left) else core.start
         o_start = pos[c_start]
         o_end = pos[span_end - 1] + 1 if span_end > c_start else pos[core.end - 1] + 1
         o_start, o_end = _balance(text, o_start, o_end)

@@ -175,6 +175,10 @@ FORMS: list[tuple[str, list[tuple]]] = [
     ("in their first year of fostering", []),
     ("limited change over 6 week period", []),
     ("I will keep in touch as soon as possible", []),
+    ("held prior to the four month review", []),
+    ("unannounced if the placement interval is more than six months", []),
+    ("participating in monthly case audits", [("frequency", 1, "month")]),
+    ("Order \u2013within one week of the making of the Order", [("deadline", 1, "week")]),
 ]
 
 
@@ -200,6 +204,23 @@ def test_span_covers_cue_and_balances_bold() -> None:
     assert text[t.start : t.end] == t.phrase
     t2 = _one("sent **within 24 hours** of the child coming into care")
     assert t2.phrase == "within 24 hours"
+
+
+def test_span_closes_bold_a_few_words_on() -> None:
+    text = "a minimum of **3-weekly visits** and reviews"
+    t = _one(text)
+    assert t.phrase == "a minimum of **3-weekly visits**"
+
+
+def test_deadline_cue_does_not_attach_to_frequency_word() -> None:
+    t = _one("I will participate in the weekly team clinical supervision")
+    assert (t.phrase, t.bound) == ("weekly", None)
+
+
+def test_immediately_before() -> None:
+    t = _one("looked after immediately before being detained")
+    assert (t.kind, t.anchor, t.anchor_relation) == ("immediate", "being detained", "before")
+    assert describe_timescale(t) == "immediately before being detained"
 
 
 def test_span_with_inline_html() -> None:

@@ -34,6 +34,7 @@ class Topic:
     abbreviations: tuple[str, ...]
     reserved: bool = False
     cues: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    frequency_topic: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Entry:
     name: str
     synonyms: tuple[str, ...]
     abbreviations: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,7 @@ class Taxonomy:
     cohorts: dict[str, Entry]
     anchors: dict[str, Entry]
     abbreviations: dict[str, Abbreviation]
+    language: dict[str, dict[str, list[str]] | list[str]] = field(default_factory=dict)
     _matchers: dict[str, _Matcher] = field(default_factory=dict, repr=False)
     _cues: list[tuple[str, list[re.Pattern[str]]]] = field(default_factory=list, repr=False)
 
@@ -175,6 +178,8 @@ class Taxonomy:
         self._matchers["abbreviations_ci"] = _Matcher(
             [(a.abbr, a.abbr, False, 1.0) for a in self.abbreviations.values() if len(a.abbr) >= 3]
         )
+        self._matchers["services"] = _Matcher(
+            [(s, r.name, False, 1.0) for r in self.roles.values() for s in r.services])
         for topic in self.topics.values():
             for group_set in topic.cues:
                 patterns = [
@@ -228,6 +233,17 @@ class Taxonomy:
             if name not in out and all(p.search(norm) for p in patterns):
                 out.append(name)
         return out
+
+    def cue_action_before(self, topic: str, text: str, start: int, end: int) -> bool:
+        """Whether a term of the first cue group of ``topic`` (its action words) is in ``text[start:end]``."""
+        norm = _norm(text)
+        return any(patterns[0].search(norm, start, end) for name, patterns in self._cues if name == topic)
+
+    def cue_mentions(self, topic: str, named: str) -> bool:
+        """Whether the non-action cue words of ``topic`` include a term naming topic ``named``."""
+        words = {w.lower() for w in topic_terms(self.topics[named])}
+        t = self.topics[topic]
+        return any(term.lower() in words for group_set in t.cues for group in group_set[1:] for term in group)
 
     def match_topics(self, text: str) -> list[tuple[str, float]]:
         """Topics named in ``text`` with a score in (0, 1], best first.
@@ -286,6 +302,18 @@ class Taxonomy:
         matches = self.find("roles", text)
         # Roles read left to right ("Social Worker/Team Manager": the first is responsible).
         return matches[0].canonical if matches else None
+
+    def service_role(self, text: str | None) -> str | None:
+        """The role speaking "I will ..." statements in a section named ``text`` ("Business Support")."""
+        matches = self._matchers["services"].find(text or "")
+        if not matches:
+            return None
+        return max(matches, key=lambda m: (m.end - m.start, m.start)).canonical
+
+    def words(self, key: str) -> list[str]:
+        """A word list from the ``language`` section (e.g. "duration_verbs"); [] if absent."""
+        value = self.language.get(key, [])
+        return list(value) if isinstance(value, list) else []
 
     def roles_in(self, text: str | None) -> list[str]:
         """Every canonical role named in ``text``, in order, without repeats."""
@@ -373,6 +401,7 @@ def parse_taxonomy(data: object, source: str = "taxonomy") -> Taxonomy:
             synonyms=_str_list(item.get("synonyms"), f"{where}: synonyms"),
             abbreviations=_str_list(item.get("abbreviations"), f"{where}: abbreviations"),
             reserved=bool(item.get("reserved", False)), cues=tuple(cues),
+            frequency_topic=item.get("frequency_topic"),
         )
 
     def entries(section: str) -> dict[str, Entry]:
@@ -388,7 +417,8 @@ def parse_taxonomy(data: object, source: str = "taxonomy") -> Taxonomy:
             if name in out:
                 raise TaxonomyError(f"{source}: {section} entry {name!r} is defined twice.")
             out[name] = Entry(name, _str_list(item.get("synonyms"), f"{where} ({name}): synonyms"),
-                              _str_list(item.get("abbreviations"), f"{where} ({name}): abbreviations"))
+                              _str_list(item.get("abbreviations"), f"{where} ({name}): abbreviations"),
+                              _str_list(item.get("services"), f"{where} ({name}): services"))
         return out
 
     abbreviations: dict[str, Abbreviation] = {}
@@ -405,8 +435,21 @@ def parse_taxonomy(data: object, source: str = "taxonomy") -> Taxonomy:
         abbreviations[abbr] = Abbreviation(abbr, expansions, item.get("note"),
                                            bool(item.get("case_insensitive", False)))
 
+    for topic in topics.values():
+        if topic.frequency_topic and topic.frequency_topic not in topics:
+            raise TaxonomyError(f"{source}: topic {topic.name!r}: frequency_topic "
+                                f"{topic.frequency_topic!r} is not a defined topic.")
+    language = data.get("language") or {}
+    if not isinstance(language, dict):
+        raise TaxonomyError(f"{source}: 'language' must be a mapping of word lists.")
+    checked: dict[str, dict[str, list[str]] | list[str]] = {}
+    for key, value in language.items():
+        if isinstance(value, dict):
+            checked[key] = {k: list(_str_list(v, f"{source}: language.{key}.{k}")) for k, v in value.items()}
+        else:
+            checked[key] = list(_str_list(value, f"{source}: language.{key}"))
     return Taxonomy(stages=stages, topics=topics, roles=entries("roles"), cohorts=entries("cohorts"),
-                    anchors=entries("anchors"), abbreviations=abbreviations)
+                    anchors=entries("anchors"), abbreviations=abbreviations, language=checked)
 
 
 def read_taxonomy(path: Path) -> Taxonomy:

@@ -1,0 +1,445 @@
+"""Clauses -> obligations: one duty with one timescale, cited to the character.
+
+For each clause, each sentence, each timescale the grammar finds (``find_timescales``), decide
+whether the sentence states a duty (a modal verb, or a table/list fragment that only states a
+requirement) and, if so, fill in topic, actor, action, cohort, modality, conditions and the
+canonical anchor from the taxonomy. Words come from ``extractors/data/taxonomy.yaml``; nothing
+here is keyed to a particular document's wording.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, replace
+
+from extractors.records import Citation, Obligation, Timescale
+from extractors.taxonomy import Taxonomy, TermMatch, load_taxonomy
+from ingest.records import Clause
+
+# Abbreviations that end in a full stop without ending a sentence ("S.47", "e.g.").
+_NO_BREAK = re.compile(r"(?:\b(?:e\.g|i\.e|etc|approx|no|para|ss?|vs|cf|St|Dr|Mr|Mrs|Ms)\.$)|(?:\b[A-Z]\.$)", re.I)
+_SENT_END = re.compile(r"[.!?](?=[\s*\"'\u2019)\]]*\s+[A-Z0-9*\"'(\u2018\u201c])")
+_HARD_BREAK = re.compile(r"\n\s*\n|\n(?=\s*[\u00b7\u2022\u25aa\u25cf\-\u2013o]\s)|[\u00b7\u2022\u25aa\u25cf]")
+_SEGMENT_BREAK = re.compile(r";|,\s*(?:and|but|or|with|then|thereafter)\b|\s(?:and )?thereafter\b|\bwith an?\b|\bwith the\b"
+                            r"|,\s*(?:and\s+)?(?:the\s+)?(?:second|third|subsequent|further)\b", re.I)
+_FIRST_WORDS_I = re.compile(r"(?<![\w])I(?![\w'])")
+
+
+@dataclass
+class _Sentence:
+    text: str
+    start: int  # offset in the clause text
+
+
+def split_sentences(text: str) -> list[_Sentence]:
+    """Sentences of a clause with their offsets (line breaks between list items also split).
+
+    Uses the shared spaCy sentencizer (extractors/nlp.py) inside each list item; the regex
+    splitter below is the fallback when that module is unavailable.
+    """
+    try:
+        from extractors.nlp import sentence_bounds
+    except ImportError:
+        return _regex_sentences(text)
+    out: list[_Sentence] = []
+    for a, b in _pieces(text):
+        for s, e in sentence_bounds(text[a:b]):
+            chunk = text[a + s:a + e]
+            stripped = chunk.strip()
+            if stripped:
+                out.append(_Sentence(stripped, a + s + len(chunk) - len(chunk.lstrip())))
+    return out
+
+
+def _pieces(text: str) -> list[tuple[int, int]]:
+    pieces: list[tuple[int, int]] = []
+    last = 0
+    for m in _HARD_BREAK.finditer(text):
+        pieces.append((last, m.start()))
+        last = m.end()
+    pieces.append((last, len(text)))
+    return pieces
+
+
+def _regex_sentences(text: str) -> list[_Sentence]:
+    pieces: list[tuple[int, int]] = []
+    last = 0
+    for m in _HARD_BREAK.finditer(text):
+        pieces.append((last, m.start()))
+        last = m.end()
+    pieces.append((last, len(text)))
+    out: list[_Sentence] = []
+    for a, b in pieces:
+        start = a
+        for m in _SENT_END.finditer(text, a, b):
+            if _NO_BREAK.search(text[max(a, m.start() - 8):m.start() + 1]):
+                continue
+            out.append(_Sentence(text[start:m.end()], start))
+            start = m.end()
+        out.append(_Sentence(text[start:b], start))
+    result = []
+    for s in out:
+        stripped = s.text.strip()
+        if stripped:
+            lead = len(s.text) - len(s.text.lstrip())
+            result.append(_Sentence(stripped, s.start + lead))
+    return result
+
+
+def _phrase_re(words: list[str]) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    alts = sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True)
+    body = "|".join(r"[\s\-]+".join(re.escape(p) for p in w.split()) for w in alts)
+    return re.compile(r"(?<![\w])(?:" + body + r")(?![\w])", re.I)
+
+
+class _Language:
+    """Compiled word lists from the taxonomy's ``language`` section."""
+
+    def __init__(self, tax: Taxonomy):
+        modality = tax.language.get("modality", {})
+        modality = modality if isinstance(modality, dict) else {}
+        self.modal = {k: _phrase_re(v) for k, v in modality.items()}
+        self.any_modal = _phrase_re([w for v in modality.values() for w in v])
+        self.duration = _phrase_re(tax.words("duration_verbs"))
+        self.narrative = _phrase_re(tax.words("narrative_markers"))
+        self.reference = _phrase_re(tax.words("reference_markers"))
+        self.condition = _phrase_re(tax.words("condition_markers"))
+        self.first_person = _phrase_re(tax.words("first_person"))
+        self.order = [k for k in ("must", "should", "will", "may") if self.modal.get(k)]
+        occurrence = tax.language.get("occurrence", {})
+        self.occurrence = {k: _phrase_re(v) for k, v in (occurrence if isinstance(occurrence, dict) else {}).items()}
+
+
+_LANG_CACHE: dict[int, _Language] = {}
+
+
+def _language(tax: Taxonomy) -> _Language:
+    key = id(tax)
+    if key not in _LANG_CACHE:
+        _LANG_CACHE[key] = _Language(tax)
+    return _LANG_CACHE[key]
+
+
+def _find_timescales(text: str) -> list[Timescale]:
+    from extractors.timescale import find_timescales  # the grammar (owned by the timescale module)
+
+    return find_timescales(text)
+
+
+# --- the parts of an obligation ---------------------------------------------------------
+def _reference_spans(sentence: str, lang: _Language) -> list[tuple[int, int]]:
+    """Spans of "as agreed at Core Group" style references (to the next comma or stop)."""
+    spans = []
+    if lang.reference is None:
+        return spans
+    for m in lang.reference.finditer(sentence):
+        end = len(sentence)
+        stop = re.search(r"[,;.(]", sentence[m.end():])
+        if stop:
+            end = m.end() + stop.start()
+        spans.append((m.start(), end))
+    return spans
+
+
+def _inside(m: TermMatch | tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    a, b = (m.start, m.end) if isinstance(m, TermMatch) else m
+    return any(s <= a and b <= e for s, e in spans)
+
+
+def _segment(sentence: str, pos: int) -> tuple[int, int]:
+    """The stretch of ``sentence`` around ``pos`` between clause-level breaks (";", ", and" ...)."""
+    start, end = 0, len(sentence)
+    for m in _SEGMENT_BREAK.finditer(sentence):
+        if m.end() <= pos:
+            start = m.end()
+        elif m.start() >= pos:
+            end = m.start()
+            break
+    return start, end
+
+
+def _choose_topic(tax: Taxonomy, sentence: str, ts: Timescale, context: str, others: list[Timescale],
+                  lang: _Language) -> tuple[str | None, str]:
+    """The topic governing ``ts``: the subject of its segment, else cues, else the headings.
+
+    Returns (topic, how) where ``how`` says which evidence decided it.
+    """
+    blocked = _reference_spans(sentence, lang)
+    # The anchor phrase ("within 10 working days of the ICPC") names the event it runs from,
+    # not the duty: mentions inside any timescale phrase are not candidates.
+    blocked += [(t.start, t.end) for t in others]
+    mentions = [m for m in tax.find("topics", sentence) if not _inside(m, blocked)]
+    seg_start, seg_end = _segment(sentence, ts.start)
+    before_in_segment = [m for m in mentions if seg_start <= m.start and m.end <= ts.start]
+    if before_in_segment:
+        named = before_in_segment[0].canonical
+        cue = next((c for c in tax.cue_topics(sentence)
+                    if c != named and tax.cue_action_before(c, sentence, before_in_segment[0].end, ts.start)
+                    and tax.cue_mentions(c, named)), None)
+        return (cue, "segment-cue") if cue else (named, "segment")
+    before = [m for m in mentions if m.end <= ts.start]
+    cues = tax.cue_topics(sentence)
+    # A cue whose action word governs the timescale ("the child will be visited no later
+    # than ...", "recorded ... and circulated within ...") beats a topic named only as context.
+    governing = [c for c in cues if tax.cue_action_before(c, sentence, seg_start, ts.start)]
+    if governing:
+        return governing[0], "cue"
+    if before:
+        return before[-1].canonical, "sentence"
+    if cues:
+        return cues[0], "cue"
+    after = [m for m in mentions if m.start >= ts.end]
+    if after:
+        return after[0].canonical, "after"
+    cues = tax.cue_topics(f"{context} {sentence}")
+    if cues:
+        return cues[0], "context-cue"
+    ranked = tax.match_topics(context)
+    if ranked:
+        return ranked[0][0], "context"
+    return None, "none"
+
+
+def _modality(sentence: str, pos: int, lang: _Language) -> str | None:
+    """The modal verb nearest before the timescale (else the first in the sentence)."""
+    best: tuple[int, str] | None = None
+    first: tuple[int, str] | None = None
+    for name in lang.order:
+        pattern = lang.modal[name]
+        for m in pattern.finditer(sentence):
+            if first is None or m.start() < first[0]:
+                first = (m.start(), name)
+            if m.start() < pos and (best is None or m.start() > best[0]):
+                best = (m.start(), name)
+    chosen = best or first
+    return chosen[1] if chosen else None
+
+
+def _actor(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language) -> tuple[str | None, str]:
+    """The responsible role: the agent ("by the Team Manager") or subject, else table / section."""
+    first_person = bool(lang.first_person and lang.first_person.search(sentence))
+    if not first_person:
+        roles = tax.find("roles", sentence)
+        for m in roles:
+            if re.search(r"\bby\s+(?:the\s+|a\s+|an\s+|their\s+)?$", sentence[:m.start]):
+                return m.canonical, "agent"
+        modal = lang.any_modal.search(sentence) if lang.any_modal else None
+        if modal:
+            subject = [m for m in roles if m.end <= modal.start()]
+            if subject:
+                return subject[0].canonical, "subject"
+    if clause.role_context:
+        role = tax.canonical_role(clause.role_context)
+        if role:
+            return role, "table"
+    if first_person:
+        for heading in reversed(clause.heading_path):
+            role = tax.canonical_role(heading) or tax.service_role(heading)
+            if role:
+                return role, "section"
+        return "Practitioner", "first-person"
+    return None, "none"
+
+
+def _cohort(tax: Taxonomy, sentence: str, clause: Clause) -> tuple[str | None, str]:
+    for text, how in ((sentence, "sentence"), (clause.cohort_context, "table")):
+        cohort = tax.canonical_cohort(text)
+        if cohort:
+            return cohort, how
+    for heading in reversed(clause.heading_path):
+        cohort = tax.canonical_cohort(heading)
+        if cohort:
+            return cohort, "heading"
+    return None, "none"
+
+
+def _conditions(sentence: str, ts: Timescale, lang: _Language) -> str | None:
+    """A condition ("if placed with parents") in the timescale's segment, outside the phrase."""
+    if lang.condition is None:
+        return None
+    seg_start, seg_end = _segment(sentence, ts.start)
+    matches = list(lang.condition.finditer(sentence, seg_start, seg_end))
+    opening = re.match(r"\s*For\b", sentence)  # a leading "For allegations of ..." sets the circumstance
+    if opening and not any(m.start() == opening.start() for m in matches):
+        matches.insert(0, re.match(r"\s*(For)\b", sentence))
+    tax = load_taxonomy()
+    for m in matches:
+        if ts.start <= m.start() < ts.end:
+            continue
+        stop = re.search(r"[,;.]", sentence[m.end():seg_end])
+        end = m.end() + stop.start() if stop else seg_end
+        # ... up to the subject the duty is about ("... the strategy meeting should be held").
+        subject = next((t.start for t in tax.find("topics", sentence) if m.end() < t.start < end), None)
+        modal = lang.any_modal.search(sentence, m.end(), end) if lang.any_modal else None
+        for cut in (subject, modal.start() if modal else None):
+            if cut is not None and cut < end:
+                end = cut
+        end = _trim_article(sentence, m.end(), end)
+        if ts.start > m.start() and end > ts.start:  # do not swallow the timescale itself
+            end = ts.start
+        text = sentence[m.start():end].strip(" ,;*")
+        if len(text.split()) >= 2 and not _overlaps((m.start(), end), (ts.start, ts.end)):
+            return re.sub(r"\s+", " ", text.replace("*", ""))
+    return None
+
+
+def _occurrence(sentence: str, ts: Timescale, lang: _Language) -> str | None:
+    """Which occurrence the timescale's segment is about ("second review" -> "second")."""
+    seg_start, _ = _segment(sentence, ts.start)
+    head = sentence[seg_start:ts.start]
+    best: tuple[int, str] | None = None
+    for name, pattern in lang.occurrence.items():
+        if pattern is None:
+            continue
+        for m in pattern.finditer(head):
+            if best is None or m.start() > best[0]:
+                best = (m.start(), name)
+    return best[1] if best else None
+
+
+def _trim_article(sentence: str, start: int, end: int) -> int:
+    """Drop a trailing article before a cut ("... to the child the" -> "... to the child")."""
+    m = re.search(r"\s+(?:the|a|an)\s*$", sentence[start:end], re.I)
+    return start + m.start() if m else end
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _action(sentence: str, ts: Timescale, lang: _Language) -> str | None:
+    """A short verb phrase: the words after the modal up to the timescale (subject added if passive)."""
+    head = sentence[:ts.start]
+    modal = None
+    if lang.any_modal:
+        for m in lang.any_modal.finditer(head):
+            modal = m
+    if modal is None:
+        return None
+    verb = re.sub(r"\s+", " ", head[modal.end():].replace("*", "")).strip(" ,;:-")
+    verb = re.sub(r"^(?:ensure(?: that)?|be expected to)\s+", "", verb)
+    subject = re.sub(r"\s+", " ", head[:modal.start()].replace("*", "")).strip(" ,;:-")
+    subject = re.sub(r"^(?:the|a|an|all|any|each|every)\s+", "", subject, flags=re.I)
+    words = verb.split()
+    if not words:
+        return None
+    if words[0].lower() in {"be", "been"} and subject and subject.lower() != "i":
+        verb = f"{' '.join(subject.split()[-6:])} {' '.join(words[1:5])}".strip()
+    else:
+        verb = " ".join(words[:8])
+    return verb or None
+
+
+def _canonical_anchor(tax: Taxonomy, ts: Timescale, sentence: str, topic: str | None) -> str | None:
+    """The anchor event in canonical words; a generic one ("the meeting") takes the sentence's own."""
+    raw = ts.anchor
+    if not raw:
+        return None
+    canonical = tax.canonical_anchor(raw)
+    generic = {"meeting", "event", "decision", "looked after review", "initial child protection conference"}
+    if canonical in generic and re.fullmatch(r"(?:the\s+)?(?:meeting|conference|review|event)s?", raw.strip(), re.I):
+        # "within 10 days of the meeting": which meeting is named earlier in the sentence.
+        for m in tax.find("anchors", sentence[:ts.start]):
+            if m.canonical not in generic or m.canonical != canonical:
+                canonical = m.canonical
+    return canonical or re.sub(r"\s+", " ", raw.replace("*", "")).strip()
+
+
+def _is_duty(sentence: str, ts: Timescale, clause: Clause, lang: _Language) -> tuple[bool, str]:
+    """Whether the sentence states a duty for ``ts`` (and why not, if not)."""
+    before = sentence[max(0, ts.start - 30):ts.start]
+    if lang.duration and lang.duration.search(before):
+        # "where the assessment will take 40 days", "aged 16", "over the last 12 months"
+        tails = [m for m in lang.duration.finditer(before)
+                 if not re.match(r"\s+place\b", sentence[max(0, ts.start - 30) + m.end():], re.I)]
+        tail = tails[-1] if tails else None
+        if tail and not re.search(r"\b(?:within|every|by|at least|no later)\b", before[tail.end():], re.I):
+            return False, "duration"
+    has_modal = bool(lang.any_modal and lang.any_modal.search(sentence))
+    if has_modal:
+        return True, "modal"
+    if lang.narrative and lang.narrative.search(sentence):
+        return False, "narrative"
+    # Table cells and list items state requirements without a verb ("Unborn babies - every 2 weeks").
+    words = len(sentence.split())
+    if clause.role_context or clause.cohort_context or "\t" in sentence or words <= 25:
+        return True, "fragment"
+    return False, "no-duty-verb"
+
+
+def _doc_span(clause: Clause, doc_text: str, offset: int, phrase: str) -> tuple[int, int, bool]:
+    """Document-level span of ``phrase`` found at ``offset`` in the clause text; verified if possible."""
+    start = clause.start + offset
+    end = start + len(phrase)
+    if doc_text[start:end] == phrase:
+        return start, end, True
+    # The clause text is not a verbatim slice (furniture removed): look for the phrase nearby.
+    window_start = max(0, clause.start - 50)
+    found = doc_text.find(phrase, window_start, clause.end + 200)
+    if found >= 0:
+        return found, found + len(phrase), True
+    return clause.start, clause.end, False
+
+
+def _obligation_id(clause_id: str, start: int, ts: Timescale) -> str:
+    key = f"{clause_id}|{start}|{ts.kind}|{ts.value}|{ts.unit}|{ts.phrase}"
+    return f"{clause_id}-o{hashlib.sha1(key.encode()).hexdigest()[:8]}"
+
+
+def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
+                   keep_rejected: bool = False) -> list[Obligation]:
+    """Obligations of one clause (``keep_rejected`` also returns non-duties, marked in ``extra``)."""
+    tax = tax or load_taxonomy()
+    lang = _language(tax)
+    context = " ".join([*clause.heading_path, clause.cohort_context or "", clause.role_context or ""])
+    out: list[Obligation] = []
+    for sent in split_sentences(clause.text):
+        found = _find_timescales(sent.text)
+        seen: set[tuple] = set()
+        for ts in found:
+            # A restatement in the same sentence ("every term, three in each academic year").
+            figure = (ts.kind, ts.value, ts.unit, ts.anchor)
+            if figure in seen:
+                continue
+            seen.add(figure)
+            duty, why = _is_duty(sent.text, ts, clause, lang)
+            if not duty and not keep_rejected:
+                continue
+            topic, topic_how = _choose_topic(tax, sent.text, ts, context, found, lang)
+            if topic and ts.kind == "frequency":
+                freq_topic = tax.topics[topic].frequency_topic
+                topic = freq_topic or topic
+            actor, actor_how = _actor(tax, sent.text, clause, lang)
+            cohort, cohort_how = _cohort(tax, sent.text, clause)
+            anchor = _canonical_anchor(tax, ts, sent.text, topic)
+            offset = sent.start + ts.start
+            start, end, verified = _doc_span(clause, doc_text, offset, ts.phrase)
+            timescale = replace(ts, anchor=anchor, start=offset, end=offset + len(ts.phrase))
+            citation = Citation(
+                clause_id=clause.id, document_id=clause.document_id, authority=clause.authority,
+                section=clause.section, clause_ref=clause.clause_ref, page=clause.page,
+                start=start, end=end, quote=sent.text,
+            )
+            out.append(Obligation(
+                id=_obligation_id(clause.id, offset, ts), authority=clause.authority,
+                document_id=clause.document_id, clause_id=clause.id, topic=topic, actor=actor,
+                action=_action(sent.text, ts, lang), cohort=cohort,
+                modality=_modality(sent.text, ts.start, lang), conditions=_conditions(sent.text, ts, lang),
+                timescale=timescale, citation=citation,
+                extra={"anchor_phrase": ts.anchor, "occurrence": _occurrence(sent.text, ts, lang), "span_verified": verified, "duty": why,
+                       "topic_from": topic_how, "actor_from": actor_how, "cohort_from": cohort_how,
+                       "sentence_start": clause.start + sent.start if verified else None},
+            ))
+    return out
+
+
+def extract_obligations(clauses: list[Clause], doc_text: str) -> list[Obligation]:
+    """Every obligation stated in ``clauses`` of one document (``doc_text`` = its stored text)."""
+    tax = load_taxonomy()
+    out: list[Obligation] = []
+    for clause in clauses:
+        out.extend(extract_clause(clause, doc_text, tax))
+    return out

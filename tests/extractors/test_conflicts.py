@@ -1,0 +1,56 @@
+"""Conflicts: on the real corpus, and the rules that keep false conflicts out."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from extractors.conflicts import find_conflicts
+from extractors.obligations import extract_obligations
+from ingest.manifest import load_manifest
+from ingest.parse import parse_file
+from ingest.settings import load_settings
+
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+
+
+@pytest.fixture(scope="module")
+def wokingham_obligations():
+    for path, meta in load_manifest(CORPUS):
+        if path.name == "004_f6e1279407d87ed7.txt":
+            parsed = parse_file(path, meta, load_settings())
+            return extract_obligations(parsed.clauses, parsed.source.text)
+    raise AssertionError("Wokingham document missing from the manifest")
+
+
+def test_wokingham_second_looked_after_review_conflict(wokingham_obligations):
+    conflicts = find_conflicts(wokingham_obligations)
+    review = [c for c in conflicts if c.topic == "looked after review"
+              and {(o.timescale.value, o.timescale.unit) for o in c.obligations} == {(3, "month"), (4, "month")}]
+    assert review, [c.reason for c in conflicts]
+    c = review[0]
+    assert c.authority == "Wokingham"
+    assert c.obligations[0].clause_id != c.obligations[1].clause_id
+    assert "3" in c.reason and "4" in c.reason
+
+
+def test_no_conflict_within_one_clause_or_across_cohorts(wokingham_obligations):
+    for c in find_conflicts(wokingham_obligations):
+        a, b = c.obligations
+        assert a.clause_id != b.clause_id
+        assert a.cohort == b.cohort and a.topic == b.topic and a.authority == b.authority
+        assert (a.timescale.value, a.timescale.unit) != (b.timescale.value, b.timescale.unit)
+
+
+def test_different_cohorts_and_authorities_do_not_conflict(wokingham_obligations):
+    base = next(o for o in wokingham_obligations if o.topic and o.timescale.kind == "frequency")
+    other_cohort = replace(base, id="x1", clause_id="other-1", cohort="babies under 1",
+                           timescale=replace(base.timescale, value=(base.timescale.value or 1) + 1,
+                                             approx_days=None))
+    other_authority = replace(other_cohort, id="x2", clause_id="other-2", cohort=base.cohort, authority="Elsewhere")
+    assert find_conflicts([base, other_cohort, other_authority]) == []
+    same = replace(other_authority, id="x3", clause_id="other-3", authority=base.authority)
+    found = find_conflicts([base, same])
+    assert len(found) == 1 and found[0].topic == base.topic

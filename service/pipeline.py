@@ -5,16 +5,19 @@ The whole flow for one document (docs/architecture.md)::
     add_document(conn, path, meta, settings)
       0. unchanged? (same bytes and metadata as the stored current version) -> "unchanged", no work
       1. ingest.parse.parse_file(path, meta, settings) -> ParsedDocument   # may raise IngestError; writes nothing
-      2. extractors.obligations.extract_obligations(parsed.clauses, parsed.source.text)   [wired by the integrator]
+      2. extractors.obligations.extract_obligations(parsed.clauses, parsed.source.text)
       3. with ingest.store.transaction(conn):                               # all or nothing
              ingest.store.save_parsed(conn, parsed) -> SaveResult          # added | replaced | updated | unchanged
-             extractors.store.save_obligations(conn, version_id, obligations)   [integrator]
-             index.lexical.sync_lexical(conn)                               [integrator]
+             extractors.store.save_obligations(conn, version_id, obligations)
+             index.lexical.sync_lexical(conn)                               # FTS rows follow the current clauses
              ingest.store.bump_generation(conn)                             # when the current clauses changed
-      4. index.dense.sync_dense(conn, settings)                             [integrator]
+      4. index.dense.sync_dense(conn, settings)                             # after commit: embed new texts, FAISS aside + rename
 
-Steps 2, the obligation/lexical writes of 3, and 4 belong to later stages and are added here
-by whoever wires those stages in; this module implements the ingest part (0, 1, 3).
+Step 4 runs after the commit: if it fails (say the model is missing) the store is still
+consistent, and the FAISS cache notices the newer store generation and rebuilds on next load.
+
+Obligations are re-extracted for every current document when the extractor code or the
+taxonomy changes (``extractor_fingerprint``), so improving the rules never needs a re-ingest.
 
 ``ingest_paths`` is what ``standards ingest`` and ``run.sh`` use: it expands folders (with
 their ``manifest.yaml``), ingests file by file, carries on after a failure, and reports each
@@ -23,11 +26,17 @@ file's outcome. A failing file leaves the store exactly as it was.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from extractors.obligations import extract_obligations
+from extractors.store import save_obligations
+from index.dense import sync_dense
+from index.embedder import Embedder
+from index.lexical import sync_lexical
 from ingest import store
 from ingest.errors import BadRequestError, FileMissingError, IngestError, ManifestError, StandardsError
 from ingest.loaders import SUPPORTED_EXTENSIONS, supported_list
@@ -64,18 +73,68 @@ class PlannedFile:
     error: StandardsError | None = None
 
 
-def add_document(conn: sqlite3.Connection, path: Path, meta: DocumentMeta, settings: Settings) -> store.SaveResult:
-    """Ingest one file as a new document or a new version of its document (see module docstring)."""
+def add_document(
+    conn: sqlite3.Connection,
+    path: Path,
+    meta: DocumentMeta,
+    settings: Settings,
+    embedder: Embedder | None = None,
+    sync_index: bool = True,
+) -> store.SaveResult:
+    """Ingest one file as a new document or a new version of its document (see module docstring).
+
+    ``sync_index=False`` leaves the FAISS step to the caller (``ingest_paths`` does it once for
+    a whole folder); ``embedder`` reuses a loaded model (the server passes its warm one).
+    """
     path = Path(path)
     unchanged = _unchanged(conn, path, meta, settings)
     if unchanged is not None:
         return unchanged
     parsed = parse_file(path, meta, settings)
+    obligations = extract_obligations(parsed.clauses, parsed.source.text)
     with store.transaction(conn):
         result = store.save_parsed(conn, parsed)
+        if result.status in ("added", "replaced"):
+            save_obligations(conn, result.version_id, obligations)
         if result.status != "unchanged":
+            sync_lexical(conn)
             store.bump_generation(conn)
+    if sync_index and result.status != "unchanged":
+        sync_dense(conn, settings, embedder)
     return result
+
+
+def extractor_fingerprint() -> str:
+    """A hash of the extraction rules (code and data files): it changes whenever they do."""
+    root = Path(extract_obligations.__code__.co_filename).parent
+    digest = hashlib.sha256()
+    for file in sorted([*root.glob("*.py"), *root.glob("data/*.y*ml")]):
+        digest.update(file.name.encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def refresh_obligations(conn: sqlite3.Connection, force: bool = False) -> int:
+    """Re-extract the obligations of every current document if the extraction rules changed.
+
+    Returns the number of documents re-extracted (0 when the stored obligations are up to date).
+    """
+    fingerprint = extractor_fingerprint()
+    row = conn.execute("SELECT value FROM meta WHERE key = 'extractor_fingerprint'").fetchone()
+    if not force and row is not None and row[0] == fingerprint:
+        return 0
+    versions = conn.execute(
+        "SELECT v.id, v.text FROM documents d JOIN document_versions v ON v.id = d.current_version_id"
+    ).fetchall()
+    with store.transaction(conn):
+        for version_id, text in versions:
+            save_obligations(conn, version_id, extract_obligations(store.version_clauses(conn, version_id), text))
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('extractor_fingerprint', ?)"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (fingerprint,),
+        )
+    return len(versions)
 
 
 def _unchanged(
@@ -101,15 +160,15 @@ def _unchanged(
     return store.SaveResult("unchanged", info.id, info.version_id, info.version_id, info.clause_count)
 
 
-def remove_document(conn: sqlite3.Connection, document_id: str, settings: Settings) -> None:
-    """Remove a document and its history from the store in one transaction.
-
-    (The integrator adds ``index.lexical.sync_lexical`` inside the transaction and
-    ``index.dense.sync_dense`` after it, as for ``add_document``.)
-    """
+def remove_document(
+    conn: sqlite3.Connection, document_id: str, settings: Settings, embedder: Embedder | None = None
+) -> None:
+    """Remove a document and its history from the store and both indexes (one transaction, then FAISS)."""
     with store.transaction(conn):
         store.remove_document(conn, document_id)
+        sync_lexical(conn)
         store.bump_generation(conn)
+    sync_dense(conn, settings, embedder)
 
 
 def canonical_authority(name: str, settings: Settings) -> str:
@@ -205,13 +264,15 @@ def plan_paths(
     return planned
 
 
-def ingest_one(conn: sqlite3.Connection, item: PlannedFile, settings: Settings) -> IngestOutcome:
+def ingest_one(
+    conn: sqlite3.Connection, item: PlannedFile, settings: Settings, sync_index: bool = True
+) -> IngestOutcome:
     """Ingest one planned file; any ``StandardsError`` becomes a failed outcome (store unchanged)."""
     if item.error is not None or item.meta is None:
         error = item.error or IngestError(f"{item.path}: no metadata.")
         return IngestOutcome(item.path, "failed", error=error.message, error_code=error.code)
     try:
-        result = add_document(conn, item.path, item.meta, settings)
+        result = add_document(conn, item.path, item.meta, settings, sync_index=sync_index)
     except StandardsError as exc:
         return IngestOutcome(item.path, "failed", document_id=document_slug(item.path), title=item.meta.title,
                              authority=item.meta.authority, error=exc.message, error_code=exc.code)
@@ -227,11 +288,17 @@ def ingest_paths(
     title: str | None = None,
     progress: Callable[[IngestOutcome], None] | None = None,
 ) -> list[IngestOutcome]:
-    """Ingest files and folders; carry on after a failing file; one outcome per file."""
+    """Ingest files and folders; carry on after a failing file; one outcome per file.
+
+    The FAISS index is brought up to date once at the end (one model load for the whole run),
+    and obligations are re-extracted if the extraction rules changed since they were stored.
+    """
     outcomes: list[IngestOutcome] = []
     for item in plan_paths(paths, settings, authority, title):
-        outcome = ingest_one(conn, item, settings)
+        outcome = ingest_one(conn, item, settings, sync_index=False)
         outcomes.append(outcome)
         if progress is not None:
             progress(outcome)
+    refresh_obligations(conn)
+    sync_dense(conn, settings)
     return outcomes

@@ -394,3 +394,20 @@ def test_corpus_clauses_never_yield_traps(corpus_dir: Path) -> None:
                 if t.kind != "immediate":
                     assert t.value is not None and t.value > 0
                     assert t.unit in {"working_day", "day", "hour", "week", "month", "year", "term"}
+
+
+def test_shared_pipeline_sentences_and_timescale_spans() -> None:
+    from extractors.nlp import get_nlp, sentence_bounds
+
+    nlp = get_nlp()
+    assert nlp.pipe_names == ["sentencizer"]
+    text = "Visit weekly. Review every 6 weeks; record within 24 hours."
+    bounds = sentence_bounds(text)
+    assert [text[s:e] for s, e in bounds] == [
+        "Visit weekly.",
+        "Review every 6 weeks;",
+        "record within 24 hours.",
+    ]
+    doc = get_nlp(with_timescales=True)("The core group meets within 10 working days of the ICPC.")
+    spans = doc.spans["timescale"]
+    assert [(s.text, s.label_) for s in spans] == [("within 10 working days", "deadline")]

@@ -273,6 +273,10 @@ def heading_info(line: str) -> tuple[int | None, str] | None:
         rest = text[num.end():]
         if not (raw.lstrip("*").startswith(num.group(1) + ".") or is_all_caps(rest)):
             return None
+        # a numbered sentence ("34.—(1) The registered person must ...") is a clause, not a title
+        if not is_all_caps(rest) and (_MODAL_RE.search(rest.lower()) or _title_ratio(rest) < 0.6
+                                      or rest.rstrip()[-1:] in "—–-"):
+            return None
         level = num.group(1).count(".") + 1
         body = rest
     if not has_letters(body):
@@ -292,10 +296,10 @@ def heading_info(line: str) -> tuple[int | None, str] | None:
 def furniture_lines(text: str, pages: list[tuple[int, int, int]] | None = None) -> set[str]:
     """Lines repeated as page headers/footers ("CHILDREN'S SERVICES", a strapline).
 
-    Returns their folded forms. A short line counts when it recurs three times or more, or twice
-    when one occurrence sits at a page boundary (the document start, or next to a run of blank
-    lines, which is how page breaks survive text extraction). With a page map (PDF), a line
-    that opens or closes at least half the pages (and two or more) counts too.
+    Returns their folded forms. Without a page map, a short line counts when it recurs and at
+    least half of its occurrences sit at a page boundary (the document start, or next to a run
+    of blank lines, which is how page breaks survive text extraction). With a page map (PDF), a
+    line counts when it opens or closes at least half the pages (and two or more).
     """
     lines = text.split("\n")
     folded = [fold(strip_bookmarks(x)) for x in lines]
@@ -327,12 +331,14 @@ def furniture_lines(text: str, pages: list[tuple[int, int, int]] | None = None) 
         since += 1
         blank_run = 0
     furniture: set[str] = set()
+    near = Counter(f for i, f in enumerate(folded) if f and near_break[i])
     for i, f in enumerate(folded):
-        if not f or counts[f] < 2 or len(f.split()) > 14 or "\t" in lines[i]:
+        if pages or not f or counts[f] < 2 or len(f.split()) > 14 or "\t" in lines[i]:
+            continue  # with a page map (PDF) only page edges decide, below
+        if _NUMBERED_RE.match(f) or bullet_prefix_len(lines[i]) or f[0] in "([":
             continue
-        if _NUMBERED_RE.match(f) or bullet_prefix_len(lines[i]):
-            continue
-        if counts[f] >= 3 or near_break[i]:
+        # most occurrences sit at page boundaries: a repeated list item or heading does not
+        if near[f] >= 1 and near[f] * 2 >= counts[f]:
             furniture.add(f)
     # A repeated line that is only furniture at some occurrences is still furniture: but a
     # heading used twice ("Reviews") is not near a break at either, so it is never added.
@@ -340,9 +346,9 @@ def furniture_lines(text: str, pages: list[tuple[int, int, int]] | None = None) 
         edge = Counter()
         for start, end, _ in pages:
             page_lines = [fold(x) for x in text[start:end].split("\n") if fold(x)]
-            for f in set(page_lines[:2] + page_lines[-2:]):
+            for f in set(page_lines[:2] + page_lines[-2:]) - set(page_lines[2:-2]):
                 edge[f] += 1
         for f, n in edge.items():
-            if n >= 2 and n >= len(pages) / 2 and len(f.split()) <= 14:
+            if n >= 2 and n >= len(pages) / 2 and len(f.split()) <= 14 and f[0] not in "([":
                 furniture.add(f)
     return furniture

@@ -174,8 +174,17 @@ class _Recoverer:
         pieces = [(s, e) for s, e in o.pieces if e > s]
         if not pieces:
             return
-        raw = "\n".join(self.text[s:e] for s, e in pieces)
-        text = strip_bookmarks(raw).strip()
+        # Verbatim source between the pieces when only whitespace separates them (so
+        # text == source[start:end]); a newline where furniture or a footnote was cut out.
+        parts = [self.text[pieces[0][0]:pieces[0][1]]]
+        for (_, prev_end), (s, e) in zip(pieces, pieces[1:], strict=False):
+            gap = self.text[prev_end:s] if s >= prev_end else ""
+            parts.append(gap if not gap.strip() else "\n")
+            parts.append(self.text[s:e])
+        raw = "".join(parts)
+        text = strip_bookmarks(raw)
+        if text != raw:
+            text = text.strip()
         plain = plain_text(text)
         if not plain or not has_letters(plain):
             return
@@ -336,7 +345,8 @@ class _Recoverer:
                 self.extend(s, b.end)  # an indented sub-bullet belongs to its parent item
                 return
             if self.can_continue(b.start, body, bulleted=bool(nb)):
-                self.extend(s, b.end)
+                # a continuation keeps its first character verbatim ("– for these children")
+                self.extend(b.start, b.end)
                 return
         self.start(s, b.end, ref)
 

@@ -327,7 +327,6 @@ class _Recoverer:
             if long_titled:  # "1. Visiting ...: Practitioners will ..." is also a standard
                 self.start(b.start, b.end, ref[0] if ref else None)
             return
-        indent = len(raw) - len(raw.lstrip(" \t\u00a0"))
         nb = bullet_prefix_len(raw)
         body_off = nb
         rest = raw[nb:]
@@ -340,14 +339,10 @@ class _Recoverer:
         body = raw[body_off:]
         if not plain_text(body):
             return  # an empty bullet ("·", "-")
-        if ref is None and self.open is not None:
-            if nb and indent and not self.open.from_row:
-                self.extend(s, b.end)  # an indented sub-bullet belongs to its parent item
-                return
-            if self.can_continue(b.start, body, bulleted=bool(nb)):
-                # a continuation keeps its first character verbatim ("– for these children")
-                self.extend(b.start, b.end)
-                return
+        if ref is None and self.open is not None and self.can_continue(b.start, body, bulleted=bool(nb)):
+            # a continuation keeps its first character verbatim ("– for these children")
+            self.extend(b.start, b.end)
+            return
         self.start(s, b.end, ref)
 
     def row(self, b: Block) -> None:

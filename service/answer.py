@@ -28,6 +28,16 @@ from service.state import ServiceState
 MAX_PER_AUTHORITY = 3
 # A candidate with no detected topic must share this share of the question's content words.
 UNTOPICAL_COVERAGE = 0.75
+# How much the share of question words found in the clause (and its context) counts.
+LEXICAL_WEIGHT = 1.5
+# Fallback when no obligation names the topic: an unlabelled obligation in one of the
+# authority's top retrieved clauses, for the question's cohort, sharing this share of words.
+FALLBACK_TOP = 3
+FALLBACK_COVERAGE = 0.6
+# A clause must name a question topic at least this strongly (relative to its main topic).
+CONTEXT_MIN = 0.5
+# Penalty for a timescale that runs from the very event the question asks about.
+ANCHOR_PENALTY = 0.6
 # Others are shown beside the best one when they score within this margin of it.
 SHOW_MARGIN = 0.35
 
@@ -143,23 +153,63 @@ def _cohort_score(question: Question, ob: Obligation, clause: Clause) -> float:
     return -0.4
 
 
+def _anchor_is_topic(state: ServiceState, ob: Obligation, topic: str) -> bool:
+    """Does the obligation run from the very event the question is about?
+
+    "Minutes within 24 hours of the strategy meeting" is not when the strategy meeting is held:
+    a timescale anchored on the topic's own event answers a different question.
+    """
+    anchor = ob.timescale.anchor
+    return bool(anchor) and topic in state.anchor_topics(anchor)
+
+
 def score_candidates(
     question: Question, obligations: list[Obligation], state: ServiceState, hit_ranks: dict[str, int]
 ) -> list[Candidate]:
-    """Score each obligation for ``question``; drop those answering a different question."""
+    """Score each obligation for ``question``; drop those answering a different question.
+
+    An obligation counts for a question topic when the extractor gave it that topic, or when
+    its clause (with section and table row) names that topic — at a small discount, since the
+    extractor may have preferred another reading.
+    """
     terms = set(question.terms)
     out: list[Candidate] = []
+    seen: set[str] = set()
     for ob in obligations:
+        if ob.id in seen:
+            continue
+        seen.add(ob.id)
         clause = state.clause(ob.clause_id)
         if clause is None:
             continue
+        context = state.context_topics(clause)
+        topic_bonus, matched = 0.0, None
+        if ob.topic in question.topic_scores:
+            # The extractor's label names a question topic: trust it, less so when the clause
+            # itself does not bear it out.
+            matched = ob.topic
+            weight = question.topic_scores[ob.topic]
+            topic_bonus = weight if (not context or ob.topic in context) else weight - 0.4
+        else:
+            for topic in question.topics:
+                # The clause names the topic (at least half as strongly as its main topic)
+                # although the extractor labelled it otherwise or not at all: admit it, a little
+                # below a labelled obligation.
+                if context.get(topic, 0.0) >= CONTEXT_MIN:
+                    bonus = question.topic_scores.get(topic, 1.0) * context[topic] - 0.2
+                    if matched is None or bonus > topic_bonus:
+                        topic_bonus, matched = bonus, topic
+        if question.topics and matched is None:
+            continue
+        if matched and question.asks != "who" and _anchor_is_topic(state, ob, matched):
+            # Runs from the topic's own event: usually a follow-up ("minutes within 24 hours
+            # of the conference"), sometimes what was asked ("letter after a case closure").
+            topic_bonus -= ANCHOR_PENALTY
         if qualifier_clash(question, clause.plain_text):
             continue
         shared = terms & _clause_terms(clause, ob)
         coverage = len(shared) / len(terms) if terms else 0.0
-        score = coverage
-        if ob.topic in question.topics:
-            score += question.topic_scores.get(ob.topic, 1.0)
+        score = LEXICAL_WEIGHT * coverage + topic_bonus
         score += _kind_score(question.asks, ob)
         score += _cohort_score(question, ob, clause)
         rank = hit_ranks.get(clause.id)
@@ -252,8 +302,19 @@ def _hit_ranks(state: ServiceState, question: Question, scope: list[str]) -> dic
 def candidates_for(state: ServiceState, question: Question, authority: str, ranks: dict[str, int]) -> list[Candidate]:
     """Scored obligations of one authority that could answer ``question``."""
     if question.topics:
-        pool = [ob for t in question.topics for ob in state.obligations(authority, t)]
-        return score_candidates(question, pool, state, ranks)
+        # Every obligation of the authority is looked at: the topic may sit in the clause's
+        # context rather than in the extractor's label (score_candidates decides).
+        found = score_candidates(question, state.obligations(authority), state, ranks)
+        if found or not question.cohort:
+            return found
+        # Retrieval fallback: the extractor left the obligation without a topic, and the
+        # taxonomy cannot read one in the clause (a bare table cell under a cohort row). Accept
+        # it only from a top-ranked clause, for the question's own cohort, with most words shared.
+        top = {cid for cid, r in ranks.items() if r < FALLBACK_TOP}
+        pool = [ob for ob in state.obligations(authority, None)
+                if ob.clause_id in top and ob.cohort == question.cohort]
+        bare = Question(**{**question.__dict__, "topics": [], "topic_scores": {}})
+        return [c for c in score_candidates(bare, pool, state, ranks) if c.coverage >= FALLBACK_COVERAGE]
     # No topic recognised: only clauses the retriever found and that share most of the
     # question's words may answer; anything looser is a guess.
     top_clauses = [cid for cid, r in sorted(ranks.items(), key=lambda kv: kv[1]) if r < 5]

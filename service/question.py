@@ -197,11 +197,16 @@ def content_terms(text: str) -> list[str]:
 
 
 def stem(word: str) -> str:
-    """A crude, predictable stem: enough to let "visits"/"visited"/"visiting" meet."""
-    for suffix in ("ing", "ed", "es", "s"):
+    """A crude, predictable stem: common endings off, then the first five letters.
+
+    Enough to let "visits"/"visited"/"visiting", "notified"/"notification" and
+    "children"/"child" meet; precision comes from the topic and cohort checks, not from here.
+    """
+    for suffix in ("ing", "ed", "es", "s", "ly"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
+            word = word[: -len(suffix)]
+            break
+    return word[:5]
 
 
 def find_qualifiers(text: str) -> list[tuple[int, int]]:

@@ -34,6 +34,8 @@ class ServiceState:
     _obligations: list[Obligation] = field(default_factory=list)
     _by_authority_topic: dict[tuple[str, str | None], list[Obligation]] = field(default_factory=dict)
     _clauses: dict[str, Clause] = field(default_factory=dict)
+    _context_topics: dict[str, dict[str, float]] = field(default_factory=dict)
+    _anchor_topics: dict[str, dict[str, float]] = field(default_factory=dict)
 
     # -- freshness ------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:
@@ -53,9 +55,11 @@ class ServiceState:
             self._obligations = obligations
             self._by_authority_topic = dict(grouped)
             self._clauses = {}
+            self._context_topics = {}
             known = self._store_authorities()
             self._matcher = AuthorityMatcher(known, load_authority_aliases(self.settings.corpus_dir))
             self._generation = gen
+            self._warm_caches()
 
     def _store_authorities(self) -> list[str]:
         from ingest.store import authorities
@@ -97,6 +101,39 @@ class ServiceState:
         if found is not None:
             self._clauses[clause_id] = found
         return found
+
+    def context_topics(self, clause: Clause) -> dict[str, float]:
+        """Topics the taxonomy reads in a clause with its context (section, table row), cached.
+
+        Used to admit obligations the extractor left without a topic when the clause itself
+        plainly names the question's topic. Filled for every obligation's clause at refresh.
+        """
+        cached = self._context_topics.get(clause.id)
+        if cached is None:
+            from service.question import scored_topics
+
+            context = " ".join(filter(None, [clause.heading_path[-1] if clause.heading_path else None,
+                                             clause.cohort_context, clause.plain_text]))
+            cached = scored_topics(self.taxonomy, context)
+            self._context_topics[clause.id] = cached
+        return cached
+
+    def anchor_topics(self, anchor: str) -> dict[str, float]:
+        """Topics named by an anchor event ("the strategy meeting" -> strategy discussion), cached."""
+        cached = self._anchor_topics.get(anchor)
+        if cached is None:
+            from service.question import scored_topics
+
+            cached = self._anchor_topics[anchor] = scored_topics(self.taxonomy, anchor)
+        return cached
+
+    def _warm_caches(self) -> None:
+        for ob in self._obligations:
+            clause = self.clause(ob.clause_id)
+            if clause is not None:
+                self.context_topics(clause)
+            if ob.timescale.anchor:
+                self.anchor_topics(ob.timescale.anchor)
 
     def search(self, query: str, k: int = 10, filters: Any = None, mode: str = "hybrid") -> list:
         """Ranked hits from the shared Retriever (serialised: one connection, one model)."""

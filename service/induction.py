@@ -1,0 +1,567 @@
+"""Induction packs: the timescales one role owns in one authority (or across authorities).
+
+A pack is a typed record (``InductionPack``) built from stored obligations; the renderers in
+``service/exports.py`` turn it into DOCX, Markdown or CSV. Items are grouped by stage of the
+child's journey (the stage each topic carries in the taxonomy), each with the timescale in
+plain words, its anchor, cohort and a citation computed from stored offsets.
+
+Which obligations a role owns: the obligation's actor (e.g. "Social Worker/Team Manager")
+names that role through the taxonomy's role synonyms; a first-person "I will ..." statement
+with no named actor counts for the practitioner roles the document addresses (see
+``roles_of_obligation``).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from extractors.records import Citation, Conflict, Obligation
+from ingest.errors import UnknownAuthorityError, UnknownRoleError, UnknownTopicError
+from ingest.records import Clause
+
+# A first-person commitment ("I will ensure ...", "I'll ..."): the practitioner reading it owns it.
+_FIRST_PERSON = re.compile(r"(?:^|[\s.;:'\"‘“(])I(?:\s+will|'ll|’ll|\s+must|\s+shall)\b")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9‘'\"(])")
+_BOLD = re.compile(r"\*\*|__")
+
+OTHER_STAGE = "other duties"
+ALL_CHILDREN = "all children"
+GLANCE_JOIN = "; "  # between the figures (and references) of one at-a-glance row
+DATA_PATH = Path(__file__).parent / "data" / "induction.yaml"
+
+
+@dataclass
+class PackItem:
+    """One obligation as a trainee reads it."""
+
+    obligation_id: str
+    authority: str
+    stage: str
+    topic: str | None
+    requirement: str  # the sentence of the clause that states the duty, in plain text
+    timescale: str  # plain words: "within 10 working days of the initial child protection conference"
+    kind: str
+    anchor: str | None
+    cohort: str | None
+    actor: str | None  # who the standard says owns it, or how the pack attributed it
+    modality: str | None
+    document_id: str
+    document_title: str
+    section: str
+    clause_ref: str | None
+    page: int | None
+    clause_id: str
+    clause_ordinal: int
+    quote: str
+
+    @property
+    def source(self) -> str:
+        """One-line source reference: document, section, clause number and page."""
+        return format_source(self.document_title, self.section, self.clause_ref, self.page)
+
+
+@dataclass
+class StageGroup:
+    """The items of one stage of the child's journey, in journey then document order."""
+
+    stage: str
+    items: list[PackItem] = field(default_factory=list)
+
+
+@dataclass
+class GlanceRow:
+    """One row of the "timescales at a glance" table."""
+
+    authority: str
+    stage: str
+    topic: str
+    cohort: str | None
+    timescale: str
+    reference: str  # short: "Sandwell D.2.3, p. 12"
+
+
+@dataclass
+class PackConflict:
+    """Two or more figures one authority gives for the same duty, with their sources."""
+
+    authority: str
+    topic: str
+    cohort: str | None
+    anchor: str | None
+    reason: str
+    figures: list[tuple[str, str]]  # (timescale in plain words, source)
+
+
+@dataclass
+class InductionPack:
+    """Everything a pack shows; ``authorities`` has one entry unless the pack is cross-authority."""
+
+    role: str
+    authorities: list[str]
+    cohort: str | None
+    topic: str | None
+    stages: list[StageGroup]
+    glance: list[GlanceRow]
+    conflicts: list[PackConflict]
+    documents: list[tuple[str, str]]  # (document id, title) cited by the pack
+
+    @property
+    def cross_authority(self) -> bool:
+        return len(self.authorities) > 1
+
+    @property
+    def items(self) -> list[PackItem]:
+        """All items in the order the pack shows them."""
+        return [item for group in self.stages for item in group.items]
+
+    @property
+    def title(self) -> str:
+        where = "all authorities" if self.cross_authority else self.authorities[0]
+        scope = f" — {self.topic}" if self.topic else ""
+        who = f" ({self.cohort})" if self.cohort else ""
+        return f"Induction pack: {self.role}, {where}{scope}{who}"
+
+
+# --- public API -----------------------------------------------------------------------------
+def build_induction_pack(
+    conn: sqlite3.Connection,
+    authority: str,
+    role: str,
+    cohort: str | None = None,
+    topic: str | None = None,
+) -> InductionPack:
+    """Build the pack of obligations ``role`` owns in ``authority``.
+
+    Raises UnknownAuthorityError (authority not in the store), UnknownRoleError (role unknown to
+    the taxonomy, or owning no obligation there: the message lists the roles that do) and
+    UnknownTopicError for an unknown topic.
+    """
+    canonical_authority = resolve_authority(conn, authority)
+    return _build(conn, [canonical_authority], role, cohort, topic)
+
+
+def build_cross_authority_pack(
+    conn: sqlite3.Connection,
+    role: str,
+    topic: str | None = None,
+    cohort: str | None = None,
+    authorities: Iterable[str] | None = None,
+) -> InductionPack:
+    """What each authority expects of ``role`` (optionally on one topic), side by side."""
+    known = _store_authorities(conn)
+    if not known:
+        raise UnknownAuthorityError("No documents are ingested yet. Run `standards ingest corpus/` first.")
+    chosen = [resolve_authority(conn, a) for a in authorities] if authorities else known
+    return _build(conn, chosen, role, cohort, topic)
+
+
+def resolve_authority(conn: sqlite3.Connection, authority: str) -> str:
+    """The stored name of ``authority`` (name or manifest alias, any case), else UnknownAuthorityError."""
+    known = _store_authorities(conn)
+    if not known:
+        raise UnknownAuthorityError("No documents are ingested yet. Run `standards ingest corpus/` first.")
+    wanted = " ".join((authority or "").split()).casefold()
+    aliases = _authority_aliases()
+    for name in known:
+        if wanted in {name.casefold(), *(a.casefold() for a in aliases.get(name, []))}:
+            return name
+    raise UnknownAuthorityError(f"Unknown authority '{authority}'. Known: {', '.join(known)}.")
+
+
+def resolve_role(role: str) -> str:
+    """The taxonomy's canonical name for ``role`` (any synonym), or UnknownRoleError listing roles."""
+    taxonomy = _taxonomy()
+    wanted = (role or "").strip()
+    for name in taxonomy.roles:
+        if name.casefold() == wanted.casefold():
+            return name
+    found = taxonomy.roles_in(wanted)
+    # Only a text that names exactly one role resolves: "SW" yes, "SW/TM" is ambiguous.
+    if len(found) == 1:
+        return found[0]
+    raise UnknownRoleError(f"Unknown role '{role}'. Known roles: {', '.join(known_roles())}.")
+
+
+def known_roles() -> list[str]:
+    """Canonical role names from the taxonomy, in the taxonomy's order."""
+    return list(_taxonomy().roles)
+
+
+def roles_of_obligation(ob: Obligation, clause: Clause | None = None) -> set[str]:
+    """The canonical roles that own ``ob`` (see ``ownership``)."""
+    return ownership(ob, clause)[0]
+
+
+def ownership(ob: Obligation, clause: Clause | None = None) -> tuple[set[str], str]:
+    """The canonical roles that own ``ob``, and how we know, in words for the pack.
+
+    - every role the actor names ("Social Worker/Team Manager" -> both), through the taxonomy's
+      synonyms, plus every role of the clause's responsible-role column when the actor is one
+      of them (a table row "Social Worker/Assistant Team Manager/Team Manager" binds all three);
+    - a first-person statement ("I will ...") naming no role is addressed to its reader, the
+      generic practitioner;
+    - a duty naming no role at all ("Children will be seen every 10 working days") belongs to
+      the service its section is about (the taxonomy's role ``services``), if any.
+    A duty of the generic practitioner also counts for the practitioner roles of
+    ``service/data/induction.yaml`` (a social worker reading "I will visit ..." owns that visit).
+    """
+    taxonomy = _taxonomy()
+    roles = set(taxonomy.roles_in(ob.actor)) if ob.actor else set()
+    basis = ob.actor or ""
+    if clause is not None and clause.role_context:
+        column = set(taxonomy.roles_in(clause.role_context))
+        if column and (not roles or roles & column):
+            roles |= column
+            basis = " ".join(clause.role_context.split())
+    # Only the obligation's own sentence: a clause mixing "I will" with "the panel will" is not
+    # all addressed to the reader.
+    if not roles and ob.citation.quote and _FIRST_PERSON.search(ob.citation.quote):
+        roles.add(generic_role())
+        basis = "the reader (\"I will ...\")"
+    if not roles and clause is not None:
+        for heading in reversed(clause.heading_path):
+            service = taxonomy.service_role(heading)
+            if service:
+                roles.add(service)
+                basis = f"not named; the duty sits under \"{heading.strip()}\""
+                break
+    if generic_role() in roles:
+        roles.update(practitioner_roles())
+    return roles, basis
+
+
+def generic_role() -> str:
+    """The taxonomy role that stands for "any practitioner" ("Practitioner")."""
+    return str(_settings_data()["generic_role"])
+
+
+def practitioner_roles() -> list[str]:
+    """Roles that a duty of the generic practitioner (or an unnamed "I will") applies to."""
+    return list(_settings_data().get("practitioner_roles", []))
+
+
+def roles_with_obligations(conn: sqlite3.Connection, authority: str | None = None) -> list[str]:
+    """Canonical roles owning at least one current obligation (in ``authority`` if given)."""
+    from extractors.store import load_obligations
+
+    clauses = _clauses(conn)
+    owners: set[str] = set()
+    for ob in load_obligations(conn, authority=authority):
+        owners |= roles_of_obligation(ob, clauses.get(ob.clause_id))
+    return [r for r in known_roles() if r in owners]
+
+
+def stage_of_topic(topic: str | None) -> str:
+    """The journey stage the taxonomy gives ``topic`` (OTHER_STAGE when it gives none)."""
+    entry = _taxonomy().topics.get(topic or "")
+    return entry.stage if entry is not None else OTHER_STAGE
+
+
+def journey_stages() -> list[str]:
+    """Stages of the child's journey in the taxonomy's order, then OTHER_STAGE."""
+    return [*_taxonomy().stages, OTHER_STAGE]
+
+
+def format_source(document_title: str, section: str, clause_ref: str | None, page: int | None) -> str:
+    """"<title>, <section>, clause <ref>, p. <page>" leaving out what the document does not have."""
+    parts = [document_title]
+    if section:
+        parts.append(section)
+    if clause_ref:
+        parts.append(f"clause {clause_ref}")
+    if page is not None:
+        parts.append(f"p. {page}")
+    return ", ".join(parts)
+
+
+def short_reference(authority: str, clause_ref: str | None, page: int | None, section: str) -> str:
+    """A compact reference for tables: "Sandwell D.2.3, p. 12" or the last heading when unnumbered."""
+    where = clause_ref or (section.split(" › ")[-1] if section else "")
+    ref = f"{authority} {where}".strip()
+    return f"{ref}, p. {page}" if page is not None else ref
+
+
+def requirement_sentence(clause_text: str, start: int, end: int) -> str:
+    """The sentence of ``clause_text`` holding the span ``start:end``, in plain text."""
+    if not clause_text:
+        return ""
+    start = max(0, min(start, len(clause_text)))
+    end = max(start, min(end, len(clause_text)))
+    bounds = [0] + [m.end() for m in _SENTENCE_END.finditer(clause_text)] + [len(clause_text)]
+    first = max(b for b in bounds if b <= start)
+    last = min((b for b in bounds if b >= end and b > first), default=len(clause_text))
+    return _plain(clause_text[first:last])
+
+
+# --- building -------------------------------------------------------------------------------
+def _build(
+    conn: sqlite3.Connection,
+    authorities: list[str],
+    role: str,
+    cohort: str | None,
+    topic: str | None,
+) -> InductionPack:
+    from extractors.store import load_obligations
+
+    canonical_role = resolve_role(role)
+    canonical_topic = _resolve_topic(topic) if topic else None
+    canonical_cohort = _canonical_cohort(cohort) if cohort else None
+    clauses = _clauses(conn)
+    titles = _document_titles(conn)
+
+    owned: list[Obligation] = []
+    by_authority: dict[str, list[Obligation]] = {}
+    for authority in authorities:
+        all_obs = load_obligations(conn, authority=authority)
+        by_authority[authority] = all_obs
+        for ob in all_obs:
+            if canonical_role not in roles_of_obligation(ob, clauses.get(ob.clause_id)):
+                continue
+            if canonical_topic and ob.topic != canonical_topic:
+                continue
+            if canonical_cohort and not _cohort_matches(ob.cohort, canonical_cohort):
+                continue
+            owned.append(ob)
+
+    if not owned:
+        _raise_empty(conn, authorities, canonical_role, canonical_topic, canonical_cohort)
+
+    stage_order = {s: i for i, s in enumerate(journey_stages())}
+    topic_order = {name: i for i, name in enumerate(_taxonomy().topics)}
+    authority_order = {a: i for i, a in enumerate(authorities)}
+    items = [_item(ob, clauses.get(ob.clause_id), titles) for ob in _dedupe(owned)]
+    items.sort(
+        key=lambda it: (
+            stage_order.get(it.stage, len(stage_order)),
+            topic_order.get(it.topic or "", len(topic_order)),
+            authority_order.get(it.authority, 0),
+            it.document_id,
+            it.clause_ordinal,
+            it.obligation_id,
+        )
+    )
+    groups: list[StageGroup] = []
+    for it in items:
+        if not groups or groups[-1].stage != it.stage:
+            groups.append(StageGroup(stage=it.stage))
+        groups[-1].items.append(it)
+
+    conflicts = _conflicts(by_authority, owned, titles)
+    cited = sorted({it.document_id for it in items})
+    return InductionPack(
+        role=canonical_role,
+        authorities=authorities,
+        cohort=canonical_cohort,
+        topic=canonical_topic,
+        stages=groups,
+        glance=_glance(items),
+        conflicts=conflicts,
+        documents=[(d, titles.get(d, d)) for d in cited],
+    )
+
+
+def _item(ob: Obligation, clause: Clause | None, titles: dict[str, str]) -> PackItem:
+    _, owner = ownership(ob, clause)
+    c: Citation = ob.citation
+    t = ob.timescale
+    # The extractor's sentence (it knows abbreviations that do not end sentences); else our own.
+    requirement = _plain(c.quote) or (requirement_sentence(clause.text, t.start, t.end) if clause else "")
+    return PackItem(
+        obligation_id=ob.id,
+        authority=ob.authority,
+        stage=stage_of_topic(ob.topic),
+        topic=ob.topic,
+        requirement=requirement,
+        timescale=t.describe(),
+        kind=t.kind,
+        anchor=t.anchor,
+        cohort=ob.cohort,
+        actor=owner or None,
+        modality=ob.modality,
+        document_id=ob.document_id,
+        document_title=titles.get(ob.document_id, ob.document_id),
+        section=c.section,
+        clause_ref=c.clause_ref,
+        page=c.page,
+        clause_id=ob.clause_id,
+        clause_ordinal=clause.ordinal if clause else 0,
+        quote=_plain(c.quote),
+    )
+
+
+def _dedupe(obligations: list[Obligation]) -> list[Obligation]:
+    """One obligation per figure of a clause: the same figure read twice ("5 days before" and
+    "at least 5 days before") is shown once, in its longest wording."""
+    best: dict[tuple, Obligation] = {}
+    for ob in obligations:
+        t = ob.timescale
+        key = (ob.clause_id, ob.topic, ob.cohort, t.kind, t.value, t.value_max, t.unit, t.anchor, t.anchor_relation)
+        kept = best.get(key)
+        if kept is None or len(t.phrase) > len(kept.timescale.phrase):
+            best[key] = ob
+    keep = {id(ob) for ob in best.values()}
+    return [ob for ob in obligations if id(ob) in keep]
+
+
+def _glance(items: list[PackItem]) -> list[GlanceRow]:
+    """One row per (authority, topic, cohort), its distinct figures joined, in pack order.
+
+    Grouping by duty rather than by clause keeps the table to about a page for a whole role.
+    """
+    rows: dict[tuple, GlanceRow] = {}
+    for it in items:
+        topic = it.topic or _short(it.requirement, 60)
+        key = (it.authority, topic, it.cohort)
+        ref = short_reference(it.authority, it.clause_ref, it.page, it.section)
+        row = rows.get(key)
+        if row is None:
+            rows[key] = GlanceRow(it.authority, it.stage, topic, it.cohort, it.timescale, ref)
+            continue
+        if it.timescale not in row.timescale.split(GLANCE_JOIN):
+            row.timescale += GLANCE_JOIN + it.timescale
+        if ref not in row.reference.split(GLANCE_JOIN):
+            row.reference += GLANCE_JOIN + ref
+    return list(rows.values())
+
+
+def _conflicts(
+    by_authority: dict[str, list[Obligation]],
+    owned: list[Obligation],
+    titles: dict[str, str],
+) -> list[PackConflict]:
+    """Conflicts inside each authority's standards that touch a duty the role owns."""
+    from extractors.conflicts import find_conflicts
+
+    owned_ids = {ob.id for ob in owned}
+    owned_topics = {(ob.authority, ob.topic) for ob in owned if ob.topic}
+    out: list[PackConflict] = []
+    for authority, obs in by_authority.items():
+        found: list[Conflict] = find_conflicts(obs)
+        for conflict in found:
+            touches = any(o.id in owned_ids for o in conflict.obligations) or (
+                (authority, conflict.topic) in owned_topics
+            )
+            if not touches:
+                continue
+            figures = [
+                (
+                    o.timescale.describe(),
+                    format_source(
+                        titles.get(o.document_id, o.document_id),
+                        o.citation.section,
+                        o.citation.clause_ref,
+                        o.citation.page,
+                    ),
+                )
+                for o in conflict.obligations
+            ]
+            out.append(
+                PackConflict(
+                    authority=conflict.authority,
+                    topic=conflict.topic,
+                    cohort=conflict.cohort,
+                    anchor=conflict.anchor,
+                    reason=conflict.reason,
+                    figures=figures,
+                )
+            )
+    return out
+
+
+def _raise_empty(
+    conn: sqlite3.Connection,
+    authorities: list[str],
+    role: str,
+    topic: str | None,
+    cohort: str | None,
+) -> None:
+    where = authorities[0] if len(authorities) == 1 else "any authority"
+    scope = "".join([f" on '{topic}'" if topic else "", f" for '{cohort}'" if cohort else ""])
+    owners = roles_with_obligations(conn, authorities[0] if len(authorities) == 1 else None)
+    if owners:
+        listing = f"Roles with obligations in {where}: {', '.join(owners)}."
+    else:
+        listing = f"No obligations are stored for {where}; ingest its documents first."
+    raise UnknownRoleError(f"No obligations for role '{role}'{scope} in {where}. {listing}")
+
+
+# --- store helpers --------------------------------------------------------------------------
+def _store_authorities(conn: sqlite3.Connection) -> list[str]:
+    from ingest.store import authorities
+
+    return authorities(conn)
+
+
+def _authority_aliases() -> dict[str, list[str]]:
+    """Other names of each authority, from the corpus manifest (none when it is absent)."""
+    from ingest.settings import load_settings
+    from service.question import load_authority_aliases
+
+    return load_authority_aliases(load_settings().corpus_dir)
+
+
+def _document_titles(conn: sqlite3.Connection) -> dict[str, str]:
+    return {r["id"]: r["title"] for r in conn.execute("SELECT id, title FROM documents")}
+
+
+def _clauses(conn: sqlite3.Connection) -> dict[str, Clause]:
+    from ingest.store import current_clauses
+
+    return {c.id: c for c in current_clauses(conn)}
+
+
+# --- taxonomy and data helpers --------------------------------------------------------------
+def _taxonomy():
+    from extractors.taxonomy import load_taxonomy
+
+    return load_taxonomy()
+
+
+@lru_cache(maxsize=1)
+def _settings_data() -> dict:
+    return yaml.safe_load(DATA_PATH.read_text(encoding="utf-8")) or {}
+
+
+def _resolve_topic(topic: str) -> str:
+    """Canonical topic for a name, synonym or abbreviation; UnknownTopicError lists them."""
+    taxonomy = _taxonomy()
+    try:
+        return taxonomy.topic(topic).name
+    except UnknownTopicError:
+        matches = taxonomy.match_topics(topic)
+        if len(matches) == 1 or (matches and matches[0][1] > matches[1][1]):
+            return matches[0][0]
+        raise
+
+
+def _canonical_cohort(cohort: str) -> str:
+    return _taxonomy().canonical_cohort(cohort) or cohort.strip()
+
+
+def _cohort_matches(ob_cohort: str | None, wanted: str) -> bool:
+    """Duties for the wanted cohort, plus those for all children or with no stated cohort."""
+    if not ob_cohort:
+        return True
+    canonical = _taxonomy().canonical_cohort(ob_cohort) or ob_cohort
+    return canonical.casefold() in (wanted.casefold(), ALL_CHILDREN) or wanted.casefold() in ob_cohort.casefold()
+
+
+# --- text helpers ---------------------------------------------------------------------------
+def _plain(text: str) -> str:
+    try:
+        from ingest.normalise import plain_text
+    except ImportError:  # the normaliser lands with the ingest helpers; fall back to the basics
+        plain_text = None
+    out = plain_text(text) if plain_text else _BOLD.sub("", text)
+    return " ".join(out.split())
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -22,7 +22,7 @@ from extractors.records import Conflict, Obligation
 from ingest.errors import NotFoundError
 from ingest.records import Clause
 from service.deadlines import compute_deadline
-from service.question import Question, content_terms, find_qualifiers, understand
+from service.question import Question, canonical_cohort, content_terms, find_qualifiers, understand
 from service.state import ServiceState
 
 MAX_PER_AUTHORITY = 3
@@ -34,10 +34,13 @@ LEXICAL_WEIGHT = 1.5
 # authority's top retrieved clauses, for the question's cohort, sharing this share of words.
 FALLBACK_TOP = 3
 FALLBACK_COVERAGE = 0.6
+FALLBACK_COVERAGE_UNRANKED = 0.75
 # A clause must name a question topic at least this strongly (relative to its main topic).
 CONTEXT_MIN = 0.5
 # Penalty for a timescale that runs from the very event the question asks about.
 ANCHOR_PENALTY = 0.6
+# A candidate of the asked-for kind leads when it scores within this of the best.
+KIND_TOLERANCE = 1.0
 # Others are shown beside the best one when they score within this margin of it.
 SHOW_MARGIN = 0.35
 
@@ -132,25 +135,29 @@ def qualifier_clash(question: Question, clause_text: str) -> bool:
 def _kind_score(asks: str, ob: Obligation) -> float:
     kind = ob.timescale.kind
     if asks == "how_often":
-        return 0.5 if kind == "frequency" else -0.3
+        return 0.6 if kind == "frequency" else -0.5
     if asks in ("when", "how_long"):
         return 0.3 if kind in ("deadline", "immediate") else -0.1
     return 0.0
 
 
-def _cohort_score(question: Question, ob: Obligation, clause: Clause) -> float:
+def _cohort_score(question: Question, ob: Obligation, clause: Clause, taxonomy: Any) -> float:
+    """Reward the question's cohort, penalise another named cohort, stay neutral when none is named."""
     if not question.cohort:
         return 0.0
     want = question.cohort.lower()
-    have = " ".join(filter(None, [ob.cohort, clause.cohort_context])).lower()
-    if not have:
-        return 0.0
-    if ob.cohort and ob.cohort.lower() == want:
-        return 0.6
-    want_terms, have_terms = set(content_terms(want)), set(content_terms(have))
-    if want_terms and len(want_terms & have_terms) / len(want_terms) >= 0.5:
-        return 0.4
-    return -0.4
+    if ob.cohort:
+        if ob.cohort.lower() == want:
+            return 0.6
+        want_terms, have_terms = set(content_terms(want)), set(content_terms(ob.cohort))
+        if want_terms and len(want_terms & have_terms) / len(want_terms) >= 0.5:
+            return 0.3
+        return -0.4
+    if clause.cohort_context:
+        named = canonical_cohort(taxonomy, clause.cohort_context)
+        if named:
+            return 0.4 if named.lower() == want else -0.4
+    return 0.0
 
 
 def _anchor_is_topic(state: ServiceState, ob: Obligation, topic: str) -> bool:
@@ -182,7 +189,7 @@ def score_candidates(
         clause = state.clause(ob.clause_id)
         if clause is None:
             continue
-        context = state.context_topics(clause)
+        context = state.context_topics(clause, ob.cohort)
         topic_bonus, matched = 0.0, None
         if ob.topic in question.topic_scores:
             # The extractor's label names a question topic: trust it, less so when the clause
@@ -211,7 +218,7 @@ def score_candidates(
         coverage = len(shared) / len(terms) if terms else 0.0
         score = LEXICAL_WEIGHT * coverage + topic_bonus
         score += _kind_score(question.asks, ob)
-        score += _cohort_score(question, ob, clause)
+        score += _cohort_score(question, ob, clause, state.taxonomy)
         rank = hit_ranks.get(clause.id)
         if rank is not None:
             score += 0.6 / (1 + rank)
@@ -222,19 +229,28 @@ def score_candidates(
     return out
 
 
-def _select(cands: list[Candidate]) -> list[Candidate]:
-    """The best candidate and any close runner-ups from other clauses, at most a few."""
+def _select(cands: list[Candidate], asks: str) -> list[Candidate]:
+    """The best candidate and any close runner-ups from other clauses, at most a few.
+
+    A "how often" question leads with the best frequency and a "when" question with the best
+    deadline, when one scores reasonably close to the overall best: the other kind is context.
+    """
     if not cands:
         return []
+    wanted = {"how_often": ("frequency",), "when": ("deadline", "immediate"), "how_long": ("deadline",)}.get(asks)
+    if wanted:
+        lead = next((c for c in cands if c.obligation.timescale.kind in wanted), None)
+        if lead is not None and lead is not cands[0] and lead.score >= cands[0].score - KIND_TOLERANCE:
+            cands = [lead] + [c for c in cands if c is not lead]
     best = cands[0].score
     chosen: list[Candidate] = []
     seen: set[tuple[str, str]] = set()
-    for c in cands:
+    for i, c in enumerate(cands):
         key = (c.clause.id, c.obligation.timescale.phrase)
         if key in seen:
             continue
-        if c.score < best - SHOW_MARGIN:
-            break
+        if i > 0 and c.score < best - SHOW_MARGIN:
+            continue
         seen.add(key)
         chosen.append(c)
         if len(chosen) >= MAX_PER_AUTHORITY:
@@ -310,11 +326,13 @@ def candidates_for(state: ServiceState, question: Question, authority: str, rank
         # Retrieval fallback: the extractor left the obligation without a topic, and the
         # taxonomy cannot read one in the clause (a bare table cell under a cohort row). Accept
         # it only from a top-ranked clause, for the question's own cohort, with most words shared.
-        top = {cid for cid, r in ranks.items() if r < FALLBACK_TOP}
-        pool = [ob for ob in state.obligations(authority, None)
-                if ob.clause_id in top and ob.cohort == question.cohort]
+        pool = [ob for ob in state.obligations(authority) if ob.topic is None and ob.cohort == question.cohort]
         bare = Question(**{**question.__dict__, "topics": [], "topic_scores": {}})
-        return [c for c in score_candidates(bare, pool, state, ranks) if c.coverage >= FALLBACK_COVERAGE]
+        return [
+            c for c in score_candidates(bare, pool, state, ranks)
+            if c.coverage >= FALLBACK_COVERAGE_UNRANKED
+            or (c.coverage >= FALLBACK_COVERAGE and ranks.get(c.clause.id, FALLBACK_TOP) < FALLBACK_TOP)
+        ]
     # No topic recognised: only clauses the retriever found and that share most of the
     # question's words may answer; anything looser is a guess.
     top_clauses = [cid for cid, r in sorted(ranks.items(), key=lambda kv: kv[1]) if r < 5]
@@ -340,7 +358,7 @@ def ask(
     missing: list[str] = []
     first_choice: Candidate | None = None
     for authority in scope:
-        chosen = _select(candidates_for(state, question, authority, ranks.get(authority, {})))
+        chosen = _select(candidates_for(state, question, authority, ranks.get(authority, {})), question.asks)
         if not chosen:
             missing.append(authority)
             continue

@@ -202,10 +202,11 @@ def stem(word: str) -> str:
     Enough to let "visits"/"visited"/"visiting", "notified"/"notification" and
     "children"/"child" meet; precision comes from the topic and cohort checks, not from here.
     """
-    for suffix in ("ing", "ed", "es", "s", "ly"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            word = word[: -len(suffix)]
-            break
+    for _ in range(2):  # "meetings" -> "meeting" -> "meet"
+        for suffix in ("ing", "ed", "es", "s", "ly"):
+            if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+                word = word[: -len(suffix)]
+                break
     return word[:5]
 
 

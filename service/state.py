@@ -34,14 +34,13 @@ class ServiceState:
     _obligations: list[Obligation] = field(default_factory=list)
     _by_authority_topic: dict[tuple[str, str | None], list[Obligation]] = field(default_factory=dict)
     _clauses: dict[str, Clause] = field(default_factory=dict)
-    _context_topics: dict[str, dict[str, float]] = field(default_factory=dict)
+    _context_topics: dict[tuple[str, str | None], dict[str, float]] = field(default_factory=dict)
     _anchor_topics: dict[str, dict[str, float]] = field(default_factory=dict)
 
     # -- freshness ------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:
         """Reload the obligation view and authority names if the store changed."""
         from extractors.store import load_obligations
-
         from ingest.store import generation
 
         with self.lock:
@@ -102,20 +101,23 @@ class ServiceState:
             self._clauses[clause_id] = found
         return found
 
-    def context_topics(self, clause: Clause) -> dict[str, float]:
-        """Topics the taxonomy reads in a clause with its context (section, table row), cached.
+    def context_topics(self, clause: Clause, cohort: str | None = None) -> dict[str, float]:
+        """Topics the taxonomy reads in a clause with its context, cached.
 
-        Used to admit obligations the extractor left without a topic when the clause itself
-        plainly names the question's topic. Filled for every obligation's clause at refresh.
+        The context is the clause's own section heading, its table row label, the obligation's
+        canonical cohort (a row label such as "Children who are in our care" reads as "children
+        in care") and its text. Used to admit obligations the extractor labelled otherwise or
+        not at all when the clause plainly names the question's topic.
         """
-        cached = self._context_topics.get(clause.id)
+        key = (clause.id, cohort)
+        cached = self._context_topics.get(key)
         if cached is None:
             from service.question import scored_topics
 
             context = " ".join(filter(None, [clause.heading_path[-1] if clause.heading_path else None,
-                                             clause.cohort_context, clause.plain_text]))
+                                             clause.cohort_context, cohort, clause.plain_text]))
             cached = scored_topics(self.taxonomy, context)
-            self._context_topics[clause.id] = cached
+            self._context_topics[key] = cached
         return cached
 
     def anchor_topics(self, anchor: str) -> dict[str, float]:
@@ -131,7 +133,7 @@ class ServiceState:
         for ob in self._obligations:
             clause = self.clause(ob.clause_id)
             if clause is not None:
-                self.context_topics(clause)
+                self.context_topics(clause, ob.cohort)
             if ob.timescale.anchor:
                 self.anchor_topics(ob.timescale.anchor)
 

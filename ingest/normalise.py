@@ -23,7 +23,8 @@ _HTML_TAG_RE = re.compile(r"</?[A-Za-z][^<>]*>")
 _CARET_NOTE_RE = re.compile(r"\^\{[^}]{0,6}\}")  # ^{*}, ^{1}: pandoc-style footnote markers
 _SUPER_RE = re.compile(rf"[{SUPERSCRIPTS}]+")
 _BOLD_RE = re.compile(r"\*\*|__")
-_ITALIC_STAR_RE = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+# an italic span may wrap onto the next line (PDF lines, wrapped cells), not across a blank line
+_ITALIC_STAR_RE = re.compile(r"(?<![\w*])\*(?=\S)((?:[^*\n]|\n(?!\s*\n)){1,300}?)(?<=\S)\*(?![\w*])")
 _WS_RE = re.compile(r"\s+")
 _MD_HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+")
 

@@ -4,7 +4,8 @@ The body XML is walked in order (python-docx's ``paragraphs`` and ``tables`` lis
 interleaving). Text is laid out the way the text loader sees a plain-text export: one line per
 paragraph, one line per table row with cells separated by tabs, so structure recovery reads
 every format alike. Heading styles ("Heading 1".."Heading 9", "Title") and explicit outline
-levels become ``heading`` blocks; table rows become ``row`` blocks with their cells, where a
+levels become ``heading`` blocks (with their level, unless all headings share one level, which
+says nothing about nesting); table rows become ``row`` blocks with their cells, where a
 merged cell (horizontal or vertical) is reported once.
 
 Before python-docx opens the archive, its declared sizes are checked so a zip bomb is refused
@@ -83,6 +84,7 @@ def load_docx(path: Path, max_bytes: int | None = None) -> SourceText:
         elif child.tag == f"{_W}sdt":  # content controls wrap ordinary paragraphs/tables
             for inner in child.iter(f"{_W}p"):
                 builder.paragraph(docx.text.paragraph.Paragraph(inner, document))
+    _drop_flat_levels(builder.blocks)
     if not any(b.text.strip() for b in builder.blocks):
         raise EmptyDocumentError(f"{name} has no text in its paragraphs or tables. Check that you picked the right file.")
     return SourceText(text="".join(builder.parts), blocks=builder.blocks, source_format="docx")
@@ -140,6 +142,20 @@ class _Builder:
                 cells.append(Cell(text=t, start=pos, end=pos + len(t)))
                 pos += len(t) + 1
             self.blocks.append(Block(kind="row", text=line, start=start, end=start + len(line), cells=cells))
+
+
+def _drop_flat_levels(blocks: list[Block]) -> None:
+    """Forget heading levels when every heading has the same one.
+
+    A document whose headings are all "Heading 1" (or Title plus Heading 1 everywhere) says
+    which paragraphs are headings but nothing about how they nest. Such headings are handed on
+    without a level, like the heading lines of a text export, so structure recovery infers the
+    outline from numbering, the table of contents and the order of headings in every format.
+    """
+    headings = [b for b in blocks if b.kind == "heading"]
+    if len({b.level for b in headings}) == 1:
+        for b in headings:
+            b.level = None
 
 
 def _cell_text(cell) -> str:

@@ -41,6 +41,9 @@ CONTEXT_MIN = 0.5
 ANCHOR_PENALTY = 0.6
 # A candidate of the asked-for kind leads when it scores within this of the best.
 KIND_TOLERANCE = 1.0
+# Another figure for the same duty is flagged when it scores within this of the lead.
+TENSION_MARGIN = 1.2
+MAX_TENSIONS = 2
 # Others are shown beside the best one when they score within this margin of it.
 SHOW_MARGIN = 0.35
 
@@ -102,7 +105,7 @@ def conflict_dict(conflict: Conflict) -> dict:
 
 
 # --- scoring -----------------------------------------------------------------------------
-_MARKUP = re.compile(r"[*_`<>]|</?\w+>")
+_MARKUP = re.compile(r"</?\w+>|[*_`]")
 
 
 def _plain(text: str) -> str:
@@ -114,6 +117,20 @@ def _clause_terms(clause: Clause, ob: Obligation) -> set[str]:
         filter(None, [clause.plain_text, " ".join(clause.heading_path), clause.cohort_context, ob.cohort, ob.topic])
     )
     return set(content_terms(context))
+
+
+def local_segment(clause: Clause, ob: Obligation) -> str:
+    """The part of the clause that states this obligation: from the last break (. ; ,) before
+    the timescale phrase to a little after it. Several timescales in one clause ("within 28
+    days, the second review at 4 months") each get their own segment."""
+    t = ob.timescale
+    text = clause.text
+    if not (0 <= t.start <= t.end <= len(text)) or text[t.start:t.end] != t.phrase:
+        return clause.plain_text
+    before = text[: t.start]
+    cut = max(before.rfind("."), before.rfind(";"), before.rfind(","))
+    after = re.split(r"[.;,]", text[t.end: t.end + 60], maxsplit=1)[0]
+    return before[cut + 1:] + text[t.start: t.end] + after
 
 
 def qualifier_clash(question: Question, clause_text: str) -> bool:
@@ -212,7 +229,8 @@ def score_candidates(
             # Runs from the topic's own event: usually a follow-up ("minutes within 24 hours
             # of the conference"), sometimes what was asked ("letter after a case closure").
             topic_bonus -= ANCHOR_PENALTY
-        if qualifier_clash(question, clause.plain_text):
+        segment = local_segment(clause, ob)
+        if qualifier_clash(question, segment):
             continue
         shared = terms & _clause_terms(clause, ob)
         coverage = len(shared) / len(terms) if terms else 0.0
@@ -222,7 +240,7 @@ def score_candidates(
         rank = hit_ranks.get(clause.id)
         if rank is not None:
             score += 0.6 / (1 + rank)
-        if question.qualifiers and find_qualifiers(clause.plain_text):
+        if question.qualifiers and find_qualifiers(segment):
             score += 0.3  # the clause names the question's own qualifier (clashes were dropped)
         out.append(Candidate(ob, clause, score, coverage))
     out.sort(key=lambda c: (-c.score, c.clause.ordinal))
@@ -261,8 +279,8 @@ def _select(cands: list[Candidate], asks: str) -> list[Candidate]:
 # --- composition -------------------------------------------------------------------------
 def statement(ob: Obligation, clause: Clause) -> str:
     """One sentence: what, for whom, the timescale (as normalised and as written), who, citation."""
-    what = ob.action or ob.topic or "this standard"
-    who = f" (children: {ob.cohort})" if ob.cohort else ""
+    what = _plain(ob.action or ob.topic or "this standard")
+    who = f" (for {ob.cohort})" if ob.cohort else ""
     words = ob.timescale.describe()
     written = _plain(ob.timescale.phrase)
     quoted = f" (“{written}”)" if written and written.lower() not in words.lower() else ""
@@ -277,6 +295,64 @@ def _conflicts_for(state: ServiceState, authority: str, chosen: list[Candidate])
     ids = {c.obligation.id for c in chosen}
     pool = [ob for t in topics for ob in state.obligations(authority, t)]
     return [cf for cf in find_conflicts(pool) if any(o.id in ids for o in cf.obligations)]
+
+
+def _same_figure(a: Obligation, b: Obligation) -> bool:
+    """Same value and unit, or the same calendar time written two ways ("4 weeks" and "28 days").
+
+    Working days, months and terms convert only approximately: "20 working days" and "28 days"
+    are different standards (bank holidays), as the conflict finder also holds.
+    """
+    ta, tb = a.timescale, b.timescale
+    if (ta.value, ta.unit, ta.value_max) == (tb.value, tb.unit, tb.value_max):
+        return True
+    if ta.approx_days and tb.approx_days and not (ta.approximate or tb.approximate):
+        return min(ta.approx_days) <= max(tb.approx_days) and min(tb.approx_days) <= max(ta.approx_days)
+    return False
+
+
+def _tensions(cands: list[Candidate], chosen: list[Candidate]) -> list[Conflict]:
+    """Other figures the authority gives for what reads as the same duty as the answer's lead.
+
+    The extractor's conflict finder needs identical labels (topic, cohort, anchor); the
+    extractor sometimes labels the same duty with different topics ("report to the IRO"
+    as a care plan in one clause, a review report in another). A close-scoring candidate of
+    the same kind, running from the same event, from another clause, for a compatible cohort
+    and with a different figure is shown beside the lead so the reader sees both; nothing is
+    resolved.
+    """
+    if not chosen:
+        return []
+    lead = chosen[0]
+    lt = lead.obligation.timescale
+
+    def same_duty(ob: Obligation) -> bool:
+        t = ob.timescale
+        if t.kind != lt.kind or t.anchor_relation != lt.anchor_relation or t.kind == "immediate":
+            return False
+        if (t.anchor or "").lower() != (lt.anchor or "").lower():
+            return False  # a different starting event is a different duty, not a disagreement
+        cohort, lead_cohort = ob.cohort, lead.obligation.cohort
+        return not (cohort and lead_cohort and cohort != lead_cohort)
+
+    out: list[Conflict] = []
+    flagged: list[Obligation] = [lead.obligation]
+    # Shown statements first (they already disagree on the page), then close runners-up.
+    others = chosen[1:] + [c for c in cands if c not in chosen and c.score >= lead.score - TENSION_MARGIN]
+    for c in others:
+        ob = c.obligation
+        if c.clause.id == lead.clause.id or any(_same_figure(ob, o) for o in flagged) or not same_duty(ob):
+            continue
+        flagged.append(ob)
+        out.append(Conflict(
+            authority=ob.authority, topic=lead.obligation.topic or ob.topic or "", cohort=lead.obligation.cohort,
+            anchor=lt.anchor,
+            obligations=[lead.obligation, ob],
+            reason=f"two figures for what reads as the same duty: {lt.describe()} vs {ob.timescale.describe()}",
+        ))
+        if len(out) >= MAX_TENSIONS:
+            break
+    return out
 
 
 def _conflict_sentence(state: ServiceState, conflict: Conflict) -> str:
@@ -358,7 +434,8 @@ def ask(
     missing: list[str] = []
     first_choice: Candidate | None = None
     for authority in scope:
-        chosen = _select(candidates_for(state, question, authority, ranks.get(authority, {})), question.asks)
+        cands = candidates_for(state, question, authority, ranks.get(authority, {}))
+        chosen = _select(cands, question.asks)
         if not chosen:
             missing.append(authority)
             continue
@@ -369,7 +446,10 @@ def ask(
         for c in chosen:
             citations.setdefault(c.clause.id, citation_dict(c.clause))
             obligations.append(obligation_dict(c.obligation))
-        for cf in _conflicts_for(state, authority, chosen):
+        found = _conflicts_for(state, authority, chosen)
+        pairs = {frozenset(o.id for o in cf.obligations) for cf in found}
+        found += [t for t in _tensions(cands, chosen) if frozenset(o.id for o in t.obligations) not in pairs]
+        for cf in found:
             conflicts.append(conflict_dict(cf))
             lines.append(_conflict_sentence(state, cf))
             for ob in cf.obligations:

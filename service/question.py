@@ -148,11 +148,13 @@ def scored_topics(taxonomy: Any, text: str) -> dict[str, float]:
 def question_topics(taxonomy: Any, text: str) -> dict[str, float]:
     """Topics of a question, best first, reading it three ways.
 
-    As typed; without parenthetical asides ("child and family (single) assessment"); and with
+    As typed (plural abbreviations made singular); without parenthetical asides ("child and family (single) assessment"); and with
     abbreviations expanded by the taxonomy ("PPM" -> both meetings it can mean; which one an
     authority uses is settled by its own obligations). Topics found only through expansion
     count a little less than topics named outright.
     """
+    # Plural abbreviations ("CGMs", "PEPs") read as the abbreviation itself.
+    text = re.sub(r"\b([A-Z][A-Za-z]*[A-Z])['’]?s\b", r"\1", text)
     scores = scored_topics(taxonomy, text)
     plain = re.sub(r"\s*\([^)]*\)", "", text)
     if plain != text:

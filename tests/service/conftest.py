@@ -66,15 +66,3 @@ def admin_client(service_settings, service_state) -> Iterator[TestClient]:
     settings = dataclasses.replace(service_settings, admin_token=ADMIN_TOKEN)
     with TestClient(create_app(settings, state=service_state), raise_server_exceptions=False) as c:
         yield c
-
-
-def folded(text: str) -> str:
-    """Whitespace-folded text, as gold quotes are written."""
-    return " ".join(text.split())
-
-
-def cited(response: dict, authority: str, fragment: str) -> bool:
-    """Does some citation of ``authority`` contain ``fragment`` (whitespace-folded)?"""
-    return any(
-        c["authority"] == authority and folded(fragment) in folded(c["text"]) for c in response["citations"]
-    )

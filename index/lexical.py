@@ -152,6 +152,47 @@ def _row_key(row: sqlite3.Row) -> str:
 
 
 # --- searching -----------------------------------------------------------------------------
+# An OR query costs FTS5 a bm25() call per matching row. On a large corpus the most common
+# query words ("children", "social") match a third of all clauses each while adding almost
+# nothing to the ranking (tiny IDF), so the OR fallback drops the most common words until it
+# would touch at most this many rows (the rarest two words are always kept). Corpora of a few
+# thousand clauses never reach the budget, so their ranking is plain BM25.
+OR_ROW_BUDGET = 20_000
+
+
+class TermStats:
+    """Document frequency of query tokens, cached until the clause set changes."""
+
+    def __init__(self) -> None:
+        self._key: object = None
+        self._df: dict[str, int] = {}
+
+    def document_frequency(self, conn: sqlite3.Connection, token: str, key: object) -> int:
+        """Rows of ``clauses_fts`` matching ``token`` (stemmed as the index is); ``key`` is the
+        store generation: a new key empties the cache."""
+        if key != self._key:
+            self._key, self._df = key, {}
+        if token not in self._df:
+            if len(self._df) > 100_000:  # bounded: a long-running service sees many words
+                self._df.clear()
+            self._df[token] = conn.execute(
+                "SELECT COUNT(*) FROM clauses_fts WHERE clauses_fts MATCH ?", (_quote(token),)
+            ).fetchone()[0]
+        return self._df[token]
+
+
+def _budgeted_or(conn: sqlite3.Connection, lq: LexicalQuery, stats: TermStats, key: object) -> str:
+    toks: list[str] = []
+    for group in lq.groups:
+        for alt in group:
+            toks.extend(t for t in alt if t not in toks)
+    df = {t: stats.document_frequency(conn, t, key) for t in toks}
+    kept = sorted((t for t in toks if df[t] > 0), key=lambda t: df[t])
+    while len(kept) > 2 and sum(df[t] for t in kept) > OR_ROW_BUDGET:
+        kept.pop()  # the most common word goes first
+    return " OR ".join(_quote(t) for t in kept)
+
+
 def bm25_search(
     conn: sqlite3.Connection,
     query: LexicalQuery | str,
@@ -159,12 +200,15 @@ def bm25_search(
     authorities: Sequence[str] = (),
     document_ids: Sequence[str] = (),
     allowed_ids: set[str] | None = None,
+    stats: TermStats | None = None,
+    stats_key: object = None,
 ) -> list[tuple[str, float]]:
     """Top ``k`` (clause_id, bm25 score; higher is better) among current clauses.
 
     AND of the query's groups first; if that finds fewer than ``k``, the OR query's results
     follow (without duplicates). ``allowed_ids`` restricts to a clause id set (topic/cohort
-    filters); ``authorities``/``document_ids`` restrict by column.
+    filters); ``authorities``/``document_ids`` restrict by column. With ``stats`` (and the
+    store generation as ``stats_key``), the OR query keeps within ``OR_ROW_BUDGET`` rows.
     """
     lq = LexicalQuery.from_text(query) if isinstance(query, str) else query
     if lq.is_empty() or k <= 0:
@@ -173,9 +217,9 @@ def bm25_search(
     seen: set[str] = set()
     expressions = [lq.and_expression()]
     if sum(1 for g in lq.groups if g) > 1:
-        expressions.append(lq.or_expression())
+        expressions.append(_budgeted_or(conn, lq, stats, stats_key) if stats is not None else lq.or_expression())
     for expr in expressions:
-        if len(results) >= k:
+        if len(results) >= k or not expr:
             break
         for cid, score in _run(conn, expr, k, authorities, document_ids, allowed_ids, seen):
             results.append((cid, score))

@@ -112,13 +112,6 @@ def _plain(text: str) -> str:
     return re.sub(r"\s+", " ", _MARKUP.sub("", text)).strip()
 
 
-def _clause_terms(clause: Clause, ob: Obligation) -> set[str]:
-    context = " ".join(
-        filter(None, [clause.plain_text, " ".join(clause.heading_path), clause.cohort_context, ob.cohort, ob.topic])
-    )
-    return set(content_terms(context))
-
-
 def local_segment(clause: Clause, ob: Obligation) -> str:
     """The part of the clause that states this obligation: from the last break (. ; ,) before
     the timescale phrase to a little after it. Several timescales in one clause ("within 28
@@ -232,7 +225,7 @@ def score_candidates(
         segment = local_segment(clause, ob)
         if qualifier_clash(question, segment):
             continue
-        shared = terms & _clause_terms(clause, ob)
+        shared = terms & state.clause_terms(clause, ob)
         coverage = len(shared) / len(terms) if terms else 0.0
         score = LEXICAL_WEIGHT * coverage + topic_bonus
         score += _kind_score(question.asks, ob)

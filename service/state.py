@@ -36,6 +36,7 @@ class ServiceState:
     _clauses: dict[str, Clause] = field(default_factory=dict)
     _context_topics: dict[tuple[str, str | None], dict[str, float]] = field(default_factory=dict)
     _anchor_topics: dict[str, dict[str, float]] = field(default_factory=dict)
+    _terms: dict[tuple, frozenset[str]] = field(default_factory=dict)
 
     # -- freshness ------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:
@@ -55,6 +56,7 @@ class ServiceState:
             self._by_authority_topic = dict(grouped)
             self._clauses = {}
             self._context_topics = {}
+            self._terms = {}
             known = self._store_authorities()
             self._matcher = AuthorityMatcher(known, load_authority_aliases(self.settings.corpus_dir))
             self._generation = gen
@@ -88,10 +90,9 @@ class ServiceState:
         ]
 
     def clause(self, clause_id: str) -> Clause | None:
-        """A clause by id (cached for the current generation)."""
+        """A clause by id (cached for the current generation; callers refresh once per request)."""
         from ingest.store import get_clause
 
-        self.refresh()
         cached = self._clauses.get(clause_id)
         if cached is not None:
             return cached
@@ -118,6 +119,18 @@ class ServiceState:
                                              clause.cohort_context, cohort, clause.plain_text]))
             cached = scored_topics(self.taxonomy, context)
             self._context_topics[key] = cached
+        return cached
+
+    def clause_terms(self, clause: Clause, ob: Obligation) -> frozenset[str]:
+        """Content words of a clause with its headings, table row, cohort and topic (cached)."""
+        key = (clause.id, ob.cohort, ob.topic)
+        cached = self._terms.get(key)
+        if cached is None:
+            from service.question import content_terms
+
+            context = " ".join(filter(None, [clause.plain_text, " ".join(clause.heading_path),
+                                             clause.cohort_context, ob.cohort, ob.topic]))
+            cached = self._terms[key] = frozenset(content_terms(context))
         return cached
 
     def anchor_topics(self, anchor: str) -> dict[str, float]:

@@ -37,6 +37,8 @@ FALLBACK_COVERAGE = 0.6
 FALLBACK_COVERAGE_UNRANKED = 0.75
 # A clause must name a question topic at least this strongly (relative to its main topic).
 CONTEXT_MIN = 0.5
+# A clause mainly about another topic must share this much of the question's wording.
+WEAK_CONTEXT_COVERAGE = 0.5
 # Penalty for a timescale that runs from the very event the question asks about.
 ANCHOR_PENALTY = 0.6
 # A candidate of the asked-for kind leads when it scores within this of the best.
@@ -218,6 +220,12 @@ def score_candidates(
                         topic_bonus, matched = bonus, topic
         if question.topics and matched is None:
             continue
+        if matched != ob.topic and ob.topic and context.get(ob.topic, 0.0) > context.get(matched, 0.0):
+            # The clause is mainly about the extractor's topic; the question's topic is only
+            # mentioned. Keep it only if the clause shares much of the question's wording.
+            weak_context = True
+        else:
+            weak_context = False
         if matched and question.asks != "who" and _anchor_is_topic(state, ob, matched):
             # Runs from the topic's own event: usually a follow-up ("minutes within 24 hours
             # of the conference"), sometimes what was asked ("letter after a case closure").
@@ -227,6 +235,8 @@ def score_candidates(
             continue
         shared = terms & state.clause_terms(clause, ob)
         coverage = len(shared) / len(terms) if terms else 0.0
+        if weak_context and coverage < WEAK_CONTEXT_COVERAGE:
+            continue
         score = LEXICAL_WEIGHT * coverage + topic_bonus
         score += _kind_score(question.asks, ob)
         score += _cohort_score(question, ob, clause, state.taxonomy)

@@ -122,14 +122,15 @@ class ServiceState:
         return cached
 
     def clause_terms(self, clause: Clause, ob: Obligation) -> frozenset[str]:
-        """Content words of a clause with its headings, table row, cohort and topic (cached)."""
+        """Content words of a clause with its headings, table row, role column, cohort, topic and actor (cached)."""
         key = (clause.id, ob.cohort, ob.topic)
         cached = self._terms.get(key)
         if cached is None:
             from service.question import content_terms
 
             context = " ".join(filter(None, [clause.plain_text, " ".join(clause.heading_path),
-                                             clause.cohort_context, ob.cohort, ob.topic]))
+                                             clause.cohort_context, clause.role_context, ob.cohort,
+                                             ob.topic, ob.actor]))
             cached = self._terms[key] = frozenset(content_terms(context))
         return cached
 

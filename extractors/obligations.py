@@ -109,6 +109,10 @@ class _Language:
         self.condition = _phrase_re(tax.words("condition_markers"))
         self.first_person = _phrase_re(tax.words("first_person"))
         self.order = [k for k in ("must", "should", "will", "may") if self.modal.get(k)]
+        self.response = _phrase_re(tax.words("response_verbs"))
+        self.recording = _phrase_re(tax.words("recording_verbs"))
+        self.recorded_events = set(tax.words("recorded_events"))
+        self.generic_terms = {w.lower() for w in tax.words("generic_topic_terms")}
         occurrence = tax.language.get("occurrence", {})
         self.occurrence = {k: _phrase_re(v) for k, v in (occurrence if isinstance(occurrence, dict) else {}).items()}
 
@@ -161,45 +165,184 @@ def _segment(sentence: str, pos: int) -> tuple[int, int]:
     return start, end
 
 
+def _mask(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with ``spans`` blanked out (same length, so offsets stay valid)."""
+    chars = list(text)
+    for a, b in spans:
+        chars[a:b] = " " * (b - a)
+    return "".join(chars)
+
+
+def _governing_modal(sentence: str, ts: Timescale, seg_start: int, lang: _Language) -> re.Match[str] | None:
+    """The modal verb that governs ``ts``: the last one before it, in its segment if there is one."""
+    if lang.any_modal is None:
+        return None
+    before = [m for m in lang.any_modal.finditer(sentence) if m.end() <= ts.start]
+    in_segment = [m for m in before if m.start() >= seg_start]
+    return (in_segment or before or [None])[-1]
+
+
+def _subject_is_agent(tax: Taxonomy, sentence: str, modal: re.Match[str]) -> bool:
+    """Whether the modal's subject is a person ("the allocated Social Worker will", "I will").
+
+    Then the duty is that person's action: topics named before the subject sit in an earlier
+    clause ("The strategy meeting sets out ... but the Social Worker will visit ...").
+    """
+    head = sentence[:modal.start()]
+    if re.match(r"\s+(?:\w+ly\s+)?(?:be|been|being)\b", sentence[modal.end():], re.I):
+        return False  # passive ("The LADO must be informed"): the subject is not the one acting
+    if re.search(r"(?<![\w])I\s*$", head):
+        return True
+    roles = [m for m in tax.find("roles", head) if not head[m.end:].strip()]
+    return bool(roles)
+
+
+def _words(text: str) -> set[str]:
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    return words | {w[:-1] for w in words if w.endswith("s")}
+
+
+def _specialise(tax: Taxonomy, m: TermMatch, sentence: str, near: str, lang: _Language) -> str:
+    """A generic mention ("the assessment") in a section about a particular kind of it.
+
+    "this assessment will be completed within eight months" under "Foster Carers - Recruitment"
+    is the foster carer assessment, not the social-work assessment the bare word defaults to:
+    a topic named "<qualifier> <head>" whose qualifier words all appear in the sentence or its
+    headings wins.
+    """
+    term = re.sub(r"\s+", " ", m.term.lower()).strip()
+    if term not in lang.generic_terms:
+        return m.canonical
+    head = re.sub(r"^(?:the|this|that|an?)\s+", "", term).rstrip("s")
+    have = _words(tax.expand_query(sentence))  # abbreviations too ("SGO" -> special guardianship order)
+    # The nearest heading / table row counts unless it names a topic of its own ("Case closures
+    # and Step-down to Early Help" is about the step-down, not an early help assessment).
+    if not any(t.canonical != m.canonical and t.term.lower() not in lang.generic_terms for t in tax.find("topics", near)):
+        have |= _words(tax.expand_query(near))
+    best: tuple[int, str] | None = None
+    for topic in tax.topics.values():
+        low = topic.name.lower()
+        if topic.name == m.canonical or not low.endswith(head):
+            continue
+        qualifier = re.findall(r"[a-z]+", low[:-len(head)])
+        if qualifier and all(w in have for w in qualifier) and (best is None or len(qualifier) > best[0]):
+            best = (len(qualifier), topic.name)
+    return best[1] if best else m.canonical
+
+
 def _choose_topic(tax: Taxonomy, sentence: str, ts: Timescale, context: str, others: list[Timescale],
-                  lang: _Language) -> tuple[str | None, str]:
+                  lang: _Language, cohort: str | None = None, context_near: str | None = None,
+                  context_parts: list[str] | None = None) -> tuple[str | None, str]:
     """The topic governing ``ts``: the subject of its segment, else cues, else the headings.
 
-    Returns (topic, how) where ``how`` says which evidence decided it.
+    Returns (topic, how) where ``how`` says which evidence decided it. The anchor phrase
+    ("within 10 working days of the ICPC") names the event the time runs from, not the duty:
+    neither topic mentions nor cue words inside any timescale phrase count.
     """
-    blocked = _reference_spans(sentence, lang)
-    # The anchor phrase ("within 10 working days of the ICPC") names the event it runs from,
-    # not the duty: mentions inside any timescale phrase are not candidates.
-    blocked += [(t.start, t.end) for t in others]
+    ts_spans = [(t.start, t.end) for t in others]
+    near = context_near if context_near is not None else context
+
+    def name(m: TermMatch) -> str:
+        return _specialise(tax, m, sentence, near, lang)
+
+    refs = _reference_spans(sentence, lang)
+    # Topics named in a timescale's anchor ("within 15 days of the strategy meeting") are the
+    # event it runs from, not the duty. Cue words stay visible there: "seen within 48 hours
+    # following the ICPC" is a child protection visit.
+    blocked = refs + ts_spans + [span for t in others if (span := _anchor_span(sentence, t))]
+    masked = _mask(sentence, refs)
     mentions = [m for m in tax.find("topics", sentence) if not _inside(m, blocked)]
+    # A leading adverbial ("Following assessment, ...", "If a child is placed ..., ") sets the
+    # scene; what it names is the topic only when nothing else in the sentence is.
+    lead = _LEADING.match(sentence)
+    leading: list[TermMatch] = []
+    if lead and lead.end() <= ts.start:
+        leading = [m for m in mentions if m.end <= lead.end()]
+        mentions = [m for m in mentions if m.start >= lead.end()]
+    topic, how = _topic_core(tax, sentence, masked, mentions, ts, context, lang, cohort, name, context_parts)
+    if leading and how in ("context-cue", "context", "none"):
+        return name(leading[-1]), "leading"
+    return topic, how
+
+
+_LEADING = re.compile(r"^\W*(?:if|where|when|whenever|once|following|after|before|on|upon|for|unless|whilst|while)\b[^,;]{3,120},", re.I)
+
+
+def _anchor_span(sentence: str, t: Timescale) -> tuple[int, int] | None:
+    """Where the anchor words of ``t`` sit in ``sentence`` (inside its phrase), if they do."""
+    if not t.anchor:
+        return None
+    at = sentence.find(t.anchor, t.start, t.end + len(t.anchor) + 40)
+    return (at, at + len(t.anchor)) if at >= 0 else None
+
+
+def _topic_core(tax: Taxonomy, sentence: str, masked: str, mentions: list[TermMatch], ts: Timescale,
+                context: str, lang: _Language, cohort: str | None, name,
+                parts: list[str] | None = None) -> tuple[str | None, str]:
+    """``_choose_topic`` after the candidates are prepared (mentions, masked text)."""
     seg_start, seg_end = _segment(sentence, ts.start)
+    # The cohort named by the table row / headings / sentence completes a cue ("Visiting" +
+    # "children in care") for verbless table cells and "I will visit the child" statements.
+    cohorts = " ".join(dict.fromkeys([m.canonical for m in tax.find("cohorts", context)] + ([cohort] if cohort else [])))
+    wide = f"{masked} {context} {cohorts}"
+    modal = _governing_modal(sentence, ts, seg_start, lang)
+    if modal is not None and _subject_is_agent(tax, sentence, modal):
+        # "X will <verb> <object> within ...": the object names the duty, else the verb does.
+        objects = [m for m in mentions if max(modal.end(), seg_start) <= m.start and m.end <= ts.start]
+        verb_end = min(ts.start, modal.end() + 40)
+        verb: tuple[int, str, str] | None = None  # (offset of the action word, topic, how)
+        for text, how in ((masked, "verb-cue"), (wide, "verb-context-cue")):
+            for c in tax.cue_topics(text):
+                at = tax.cue_action_at(c, masked, modal.end(), verb_end)
+                if at is not None and (verb is None or at < verb[0]):
+                    verb = (at, c, how)
+            if verb:
+                break
+        # The verb comes before its object: "make home visits during the assessment period".
+        if verb and (not objects or verb[0] < objects[0].start):
+            return verb[1], verb[2]
+        if objects:
+            named = name(objects[0])
+            cue = next((c for c in tax.cue_topics(masked)
+                        if c != named and tax.cue_action_before(c, masked, modal.end(), ts.start)
+                        and tax.cue_mentions(c, named)), None)
+            return (cue, "object-cue") if cue else (named, "object")
     before_in_segment = [m for m in mentions if seg_start <= m.start and m.end <= ts.start]
     if before_in_segment:
-        named = before_in_segment[0].canonical
-        cue = next((c for c in tax.cue_topics(sentence)
-                    if c != named and tax.cue_action_before(c, sentence, before_in_segment[0].end, ts.start)
+        named = name(before_in_segment[0])
+        cue = next((c for c in tax.cue_topics(masked)
+                    if c != named and tax.cue_action_before(c, masked, before_in_segment[0].end, ts.start)
                     and tax.cue_mentions(c, named)), None)
         return (cue, "segment-cue") if cue else (named, "segment")
     before = [m for m in mentions if m.end <= ts.start]
-    cues = tax.cue_topics(sentence)
+    cues = tax.cue_topics(masked)
     # A cue whose action word governs the timescale ("the child will be visited no later
     # than ...", "recorded ... and circulated within ...") beats a topic named only as context.
-    governing = [c for c in cues if tax.cue_action_before(c, sentence, seg_start, ts.start)]
+    governing = [c for c in cues if tax.cue_action_before(c, masked, seg_start, ts.start)]
     if governing:
         return governing[0], "cue"
     if before:
-        return before[-1].canonical, "sentence"
+        return name(before[-1]), "sentence"
     if cues:
         return cues[0], "cue"
-    after = [m for m in mentions if m.start >= ts.end]
+    # A generic word after the figure ("sixteen weeks for assessment") counts only when the
+    # sentence or heading says which kind it is.
+    after = [m for m in mentions if m.start >= ts.end
+             and (m.term.lower() not in lang.generic_terms or name(m) != m.canonical)]
     if after:
-        return after[0].canonical, "after"
-    cues = tax.cue_topics(f"{context} {sentence}")
+        return name(after[0]), "after"
+    cues = tax.cue_topics(wide)
     if cues:
         return cues[0], "context-cue"
-    ranked = tax.match_topics(context)
-    if ranked:
-        return ranked[0][0], "context"
+    # The table row, else the nearest heading naming a topic, else the one above it ...; a
+    # generic word in a heading ("Assessment") does not decide a topic on its own.
+    for part in reversed(parts if parts is not None else [context]):
+        scores: dict[str, float] = {}
+        for m in tax.find("topics", part):
+            if re.sub(r"\s+", " ", m.term.lower()).strip() not in lang.generic_terms:
+                scores[m.canonical] = scores.get(m.canonical, 0.0) + m.weight
+        if scores:
+            return max(scores.items(), key=lambda kv: kv[1])[0], "context"
     return None, "none"
 
 
@@ -218,13 +361,17 @@ def _modality(sentence: str, pos: int, lang: _Language) -> str | None:
     return chosen[1] if chosen else None
 
 
-def _actor(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language) -> tuple[str | None, str]:
-    """The responsible role: the agent ("by the Team Manager") or subject, else table / section."""
+def _actor(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language,
+           topic: str | None = None, first_person_section: bool = False) -> tuple[str | None, str]:
+    """The responsible role: the agent ("by the Team Manager") or subject, else table / section,
+    else the role that owns duties on the topic (visits are the social worker's)."""
     first_person = bool(lang.first_person and lang.first_person.search(sentence))
+    default = tax.topics[topic].actor if topic else None
     if not first_person:
         roles = tax.find("roles", sentence)
         for m in roles:
-            if re.search(r"\bby\s+(?:the\s+|a\s+|an\s+|their\s+)?$", sentence[:m.start]):
+            # "by the Team Manager", "by a qualified and experienced social worker"
+            if re.search(r"\bby\s+(?:(?:the|a|an|their|its)\s+)?(?:[a-z]+(?:\s+and)?\s+){0,3}$", sentence[:m.start]):
                 return m.canonical, "agent"
         modal = lang.any_modal.search(sentence) if lang.any_modal else None
         if modal:
@@ -240,7 +387,17 @@ def _actor(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language) -> tup
             role = tax.canonical_role(heading) or tax.service_role(heading)
             if role:
                 return role, "section"
+        if default:
+            return default, "first-person-topic"
         return "Practitioner", "first-person"
+    if first_person_section:
+        # A passive duty among "I will ..." statements is the addressed practitioner's.
+        for heading in reversed(clause.heading_path):
+            role = tax.canonical_role(heading) or tax.service_role(heading)
+            if role:
+                return role, "section"
+    if default:
+        return default, "topic"
     return None, "none"
 
 
@@ -333,12 +490,59 @@ def _action(sentence: str, ts: Timescale, lang: _Language) -> str | None:
     return verb or None
 
 
-def _canonical_anchor(tax: Taxonomy, ts: Timescale, sentence: str, topic: str | None) -> str | None:
+_STARTS = re.compile(r"^\s*(?:the\s+)?(?:(?:initiation|start|commencement|beginning|opening|starting)\s+of\s+(.+)"
+                     r"|(.+?)\s+(?:starting|started|commencing|commenced|beginning|being (?:initiated|started|opened)))\s*$",
+                     re.I)
+_ENDS = re.compile(r"^\s*(?:the\s+)?(?:(?:completion|end|conclusion|close|closure)\s+of\s+(.+)"
+                   r"|(.+?)\s+(?:being completed|completed|concluded|concluding|ending|ended))\s*$", re.I)
+
+
+def _event_anchor(tax: Taxonomy, raw: str) -> str | None:
+    """"the initiation of a Section 47 enquiry" -> "start of section 47 enquiry" (when that anchor exists)."""
+    for pattern, prefix in ((_STARTS, "start of"), (_ENDS, "completion of")):
+        m = pattern.match(raw)
+        if not m:
+            continue
+        rest = m.group(1) or m.group(2)
+        names = [tax.canonical_anchor(rest)] + [t.canonical for t in tax.find("topics", rest)]
+        for name in names:
+            if name and f"{prefix} {name}" in tax.anchors:
+                return f"{prefix} {name}"
+    return None
+
+
+def _implicit_anchor(tax: Taxonomy, sentence: str, ts: Timescale, lang: _Language) -> str | None:
+    """The event a timescale runs from when the phrase names none.
+
+    "respond to escalations within 5 working days" runs from the escalation; "visits are
+    recorded within three working days" from the visit (the thing recorded).
+    """
+    seg_start, _ = _segment(sentence, ts.start)
+    head = sentence[seg_start:ts.start]
+    if lang.response is not None:
+        verbs = list(lang.response.finditer(head))
+        if verbs:
+            found = tax.find("anchors", head[verbs[-1].end():])
+            if found:
+                return found[0].canonical
+    if lang.recording is not None:
+        verbs = list(lang.recording.finditer(head))
+        if verbs:
+            subject = head[:verbs[-1].start()]
+            found = [m for m in tax.find("anchors", subject) if m.canonical in lang.recorded_events]
+            if found:
+                return found[-1].canonical
+    return None
+
+
+def _canonical_anchor(tax: Taxonomy, ts: Timescale, sentence: str, topic: str | None,
+                      lang: _Language | None = None) -> str | None:
     """The anchor event in canonical words; a generic one ("the meeting") takes the sentence's own."""
     raw = ts.anchor
     if not raw:
-        return None
-    canonical = tax.canonical_anchor(raw)
+        # Only a deadline runs from an event; a frequency ("recorded every 8 weeks") does not.
+        return _implicit_anchor(tax, sentence, ts, lang) if lang is not None and ts.kind == "deadline" else None
+    canonical = _event_anchor(tax, raw) or tax.canonical_anchor(raw)
     generic = {"meeting", "event", "decision", "looked after review", "initial child protection conference"}
     if canonical in generic and re.fullmatch(r"(?:the\s+)?(?:meeting|conference|review|event)s?", raw.strip(), re.I):
         # "within 10 days of the meeting": which meeting is named earlier in the sentence.
@@ -356,7 +560,10 @@ def _is_duty(sentence: str, ts: Timescale, clause: Clause, lang: _Language) -> t
         tails = [m for m in lang.duration.finditer(before)
                  if not re.match(r"\s+place\b", sentence[max(0, ts.start - 30) + m.end():], re.I)]
         tail = tails[-1] if tails else None
-        if tail and not re.search(r"\b(?:within|every|by|at least|no later)\b", before[tail.end():], re.I):
+        # "will take no longer than 45 days" bounds the time allowed: a deadline, not a duration.
+        bounded = (before[tail.end():] if tail else "") + sentence[ts.start:ts.end]
+        if tail and not re.search(r"\b(?:within|every|by|at least|no later|no longer|no more|not more|not longer"
+                                  r"|a maximum of|maximum of)\b", bounded, re.I):
             return False, "duration"
     has_modal = bool(lang.any_modal and lang.any_modal.search(sentence))
     if has_modal:
@@ -389,13 +596,24 @@ def _obligation_id(clause_id: str, start: int, ts: Timescale) -> str:
     return f"{clause_id}-o{hashlib.sha1(key.encode()).hexdigest()[:8]}"
 
 
+_PRONOUN_SUBJECT = re.compile(r"^\W*(?:it|this|these|they|this plan|the plan)\b", re.I)
+
+
 def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
-                   keep_rejected: bool = False) -> list[Obligation]:
-    """Obligations of one clause (``keep_rejected`` also returns non-duties, marked in ``extra``)."""
+                   keep_rejected: bool = False, first_person_section: bool = False) -> list[Obligation]:
+    """Obligations of one clause (``keep_rejected`` also returns non-duties, marked in ``extra``).
+
+    ``first_person_section``: the clause sits in a section written as "I will ..." statements,
+    so a duty that names no one is the addressed practitioner's too.
+    """
     tax = tax or load_taxonomy()
     lang = _language(tax)
     context = " ".join([*clause.heading_path, clause.cohort_context or "", clause.role_context or ""])
+    # The nearest heading and the table row: what a generic word ("the assessment") refers to.
+    near = " ".join([*clause.heading_path[-1:], clause.cohort_context or ""])
+    parts = [*clause.heading_path, clause.cohort_context or ""]
     out: list[Obligation] = []
+    previous_topic: str | None = None
     for sent in split_sentences(clause.text):
         found = _find_timescales(sent.text)
         seen: set[tuple] = set()
@@ -408,13 +626,19 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             duty, why = _is_duty(sent.text, ts, clause, lang)
             if not duty and not keep_rejected:
                 continue
-            topic, topic_how = _choose_topic(tax, sent.text, ts, context, found, lang)
+            cohort, cohort_how = _cohort(tax, sent.text, clause)
+            topic, topic_how = _choose_topic(tax, sent.text, ts, context, found, lang, cohort, near, parts)
+            if topic_how in ("context-cue", "context", "none") and previous_topic and _PRONOUN_SUBJECT.match(sent.text):
+                # "It must be prepared within 10 working days": "it" is the previous sentence's subject.
+                topic, topic_how = previous_topic, "pronoun"
             if topic and ts.kind == "frequency":
                 freq_topic = tax.topics[topic].frequency_topic
                 topic = freq_topic or topic
-            actor, actor_how = _actor(tax, sent.text, clause, lang)
-            cohort, cohort_how = _cohort(tax, sent.text, clause)
-            anchor = _canonical_anchor(tax, ts, sent.text, topic)
+            actor, actor_how = _actor(tax, sent.text, clause, lang, topic, first_person_section)
+            if cohort is None and topic and tax.topics[topic].cohort:
+                # Whom the duty is about follows from what it is (a PEP is for a child in care).
+                cohort, cohort_how = tax.topics[topic].cohort, "topic"
+            anchor = _canonical_anchor(tax, ts, sent.text, topic, lang)
             offset = sent.start + ts.start
             start, end, verified = _doc_span(clause, doc_text, offset, ts.phrase)
             timescale = replace(ts, anchor=anchor, start=offset, end=offset + len(ts.phrase))
@@ -433,13 +657,19 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                        "topic_from": topic_how, "actor_from": actor_how, "cohort_from": cohort_how,
                        "sentence_start": clause.start + sent.start if verified else None},
             ))
+        if out and out[-1].topic:
+            previous_topic = out[-1].topic
     return out
 
 
 def extract_obligations(clauses: list[Clause], doc_text: str) -> list[Obligation]:
     """Every obligation stated in ``clauses`` of one document (``doc_text`` = its stored text)."""
     tax = load_taxonomy()
+    lang = _language(tax)
+    # Sections written as "I will ..." statements address one practitioner throughout.
+    first_person = {tuple(c.heading_path) for c in clauses
+                    if c.heading_path and lang.first_person and lang.first_person.search(c.text)}
     out: list[Obligation] = []
     for clause in clauses:
-        out.extend(extract_clause(clause, doc_text, tax))
+        out.extend(extract_clause(clause, doc_text, tax, first_person_section=tuple(clause.heading_path) in first_person))
     return out

@@ -35,6 +35,10 @@ class Topic:
     reserved: bool = False
     cues: tuple[tuple[tuple[str, ...], ...], ...] = ()
     frequency_topic: str | None = None
+    # Who normally owns a duty on this topic, and whom it is about, when the sentence, table
+    # and headings do not say (a PEP is only for children in care; visits are the social worker's).
+    actor: str | None = None
+    cohort: str | None = None
 
 
 @dataclass(frozen=True)
@@ -239,6 +243,13 @@ class Taxonomy:
         norm = _norm(text)
         return any(patterns[0].search(norm, start, end) for name, patterns in self._cues if name == topic)
 
+    def cue_action_at(self, topic: str, text: str, start: int, end: int) -> int | None:
+        """Offset of the first action word of ``topic``'s cues in ``text[start:end]``, or None."""
+        norm = _norm(text)
+        hits = [m.start() for name, patterns in self._cues if name == topic
+                for m in [patterns[0].search(norm, start, end)] if m]
+        return min(hits) if hits else None
+
     def cue_mentions(self, topic: str, named: str) -> bool:
         """Whether the non-action cue words of ``topic`` include a term naming topic ``named``."""
         words = {w.lower() for w in topic_terms(self.topics[named])}
@@ -402,6 +413,7 @@ def parse_taxonomy(data: object, source: str = "taxonomy") -> Taxonomy:
             abbreviations=_str_list(item.get("abbreviations"), f"{where}: abbreviations"),
             reserved=bool(item.get("reserved", False)), cues=tuple(cues),
             frequency_topic=item.get("frequency_topic"),
+            actor=item.get("actor"), cohort=item.get("cohort"),
         )
 
     def entries(section: str) -> dict[str, Entry]:
@@ -439,6 +451,12 @@ def parse_taxonomy(data: object, source: str = "taxonomy") -> Taxonomy:
         if topic.frequency_topic and topic.frequency_topic not in topics:
             raise TaxonomyError(f"{source}: topic {topic.name!r}: frequency_topic "
                                 f"{topic.frequency_topic!r} is not a defined topic.")
+    roles, cohorts = entries("roles"), entries("cohorts")
+    for topic in topics.values():
+        if topic.actor and topic.actor not in roles:
+            raise TaxonomyError(f"{source}: topic {topic.name!r}: actor {topic.actor!r} is not a defined role.")
+        if topic.cohort and topic.cohort not in cohorts:
+            raise TaxonomyError(f"{source}: topic {topic.name!r}: cohort {topic.cohort!r} is not a defined cohort.")
     language = data.get("language") or {}
     if not isinstance(language, dict):
         raise TaxonomyError(f"{source}: 'language' must be a mapping of word lists.")
@@ -448,7 +466,7 @@ def parse_taxonomy(data: object, source: str = "taxonomy") -> Taxonomy:
             checked[key] = {k: list(_str_list(v, f"{source}: language.{key}.{k}")) for k, v in value.items()}
         else:
             checked[key] = list(_str_list(value, f"{source}: language.{key}"))
-    return Taxonomy(stages=stages, topics=topics, roles=entries("roles"), cohorts=entries("cohorts"),
+    return Taxonomy(stages=stages, topics=topics, roles=roles, cohorts=cohorts,
                     anchors=entries("anchors"), abbreviations=abbreviations, language=checked)
 
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from extractors.obligations import extract_obligations, split_sentences
+from extractors.obligations import extract_clause, extract_obligations, split_sentences
 from ingest.manifest import load_manifest
 from ingest.parse import parse_file
+from ingest.records import Clause
 from ingest.settings import load_settings
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -124,3 +125,137 @@ def test_sentence_split_keeps_offsets_and_abbreviations():
     assert [s.text for s in sentences] == [
         "I will complete the S.47 enquiry within 15 days.", "Then I will share it, e.g. by email."]
     assert all(text[s.start:s.start + len(s.text)] == s.text for s in sentences)
+
+
+# --- general rules, on clauses made up here (not the shipped documents' wording) ------------
+def _clause(text: str, headings: list[str], row: str | None = None, role: str | None = None) -> Clause:
+    return Clause(id="t-0001", document_id="t", authority="Testshire", ordinal=1, heading_path=headings,
+                  clause_ref=None, text=text, plain_text=text, start=0, end=len(text),
+                  cohort_context=row, role_context=role)
+
+
+def _one(text: str, headings: list[str], row: str | None = None, role: str | None = None,
+         first_person_section: bool = False):
+    obligations = extract_clause(_clause(text, headings, row, role), text, first_person_section=first_person_section)
+    assert len(obligations) == 1, [(o.timescale.phrase, o.topic) for o in obligations]
+    return obligations[0]
+
+
+@pytest.mark.parametrize("text, row, topic, cohort", [
+    # a verbless table cell: the section's action ("Visiting") + the row's cohort
+    ("Every 4 weeks as a minimum", "Young people leaving care", "care leaver contact", "care leavers"),
+    ("Not more than 10 working days after notification", "Children living in private fostering arrangements",
+     "private fostering visit", "privately fostered children"),
+    ("At intervals of no more than 6 weeks in the first year", "Children who are in our care",
+     "child in care visit", "children in care"),
+])
+def test_table_cell_topic_from_section_action_and_row_cohort(text, row, topic, cohort):
+    o = _one(text, ["2. Visiting children"], row=row, role="Social Worker")
+    assert (o.topic, o.cohort, o.actor) == (topic, cohort, "Social Worker")
+
+
+def test_i_will_verb_governs_topic_over_a_referenced_plan():
+    o = _one("I will visit the young person in agreement with the care plan, at least every 8 weeks.",
+             ["Looked After Children"])
+    assert o.topic == "child in care visit"
+    assert o.actor == "Social Worker"  # the practitioner the section addresses (a topic's owner)
+
+
+def test_person_subject_governs_over_a_topic_named_in_an_earlier_clause():
+    o = _one("The strategy discussion agrees the plan but the allocated social worker will visit the child "
+             "within 2 working days of the section 47 enquiry starting.", ["Child protection enquiries"])
+    assert o.topic == "section 47 visit"
+    assert o.actor == "Social Worker"
+    assert o.timescale.anchor == "start of section 47 enquiry"
+
+
+def test_passive_subject_is_not_the_actor_nor_dropped_as_topic():
+    o = _one("The LADO must be informed of allegations within 1 working day.", ["Allegations"])
+    assert o.topic == "LADO referral"
+
+
+def test_take_no_longer_than_is_a_deadline_and_bare_assessment_is_the_social_work_assessment():
+    o = _one("Assessments will take no longer than 40 working days from referral.", ["Assessment"],
+             row="Children in need")
+    assert (o.timescale.kind, o.timescale.value, o.timescale.unit) == ("deadline", 40, "working_day")
+    assert o.topic == "child and family assessment"
+    assert o.timescale.anchor == "referral"
+
+
+def test_generic_assessment_takes_the_kind_named_by_its_heading():
+    o = _one("This assessment should be completed within six months.", ["Foster carers: recruitment"])
+    assert o.topic == "foster carer assessment"
+    o = _one("I will make sure the assessment is finished within 16 weeks where the plan is an SGO.",
+             ["Permanence"])
+    assert o.topic == "special guardianship assessment"
+
+
+def test_topic_default_cohort_and_actor_when_nothing_names_them():
+    o = _one("A PEP review must be held every term.", ["Planning"], row="Education")
+    assert (o.topic, o.cohort) == ("personal education plan", "children in care")
+    o = _one("The first review will be held within 20 working days.", ["Looked after reviews"])
+    assert o.actor == "Independent Reviewing Officer"
+
+
+def test_start_of_event_anchor_and_implicit_anchors():
+    o = _one("The conference should take place within 15 working days of the initiation of the S47 enquiry.",
+             ["Conferences"])
+    assert o.timescale.anchor == "start of section 47 enquiry"
+    o = _one("Managers will respond to complaints within 10 working days.", ["Complaints"])
+    assert o.timescale.anchor == "complaint"
+    o = _one("Visits must be recorded within 2 working days.", ["Recording"])
+    assert o.timescale.anchor == "visit" and o.topic == "case recording"
+    o = _one("Supervision will be recorded every 8 weeks.", ["Recording"])
+    assert o.timescale.anchor is None  # a frequency runs from no event
+
+
+def test_leading_adverbial_does_not_name_the_duty():
+    o = _one("If a child is placed with parents pending assessment, visits must take place at least weekly.",
+             ["Visiting"])
+    assert o.topic == "child in care visit"
+    assert o.cohort == "children placed at home with parents"
+
+
+def test_passive_duty_in_an_i_will_section_is_the_section_practitioner():
+    o = _one("A copy of the minutes will be shared with the family within 10 days of the meeting.",
+             ["Children in Need"], first_person_section=True)
+    assert o.actor == "Social Worker"
+
+
+# --- the same rules on the shipped corpus (cases practitioners ask about) ------------------
+def test_dudley_table_cells_under_cohort_rows(dudley):
+    _, obligations = dudley
+    leaver = _find(obligations, "care leaver contact", "frequency", 2, "month")
+    assert leaver and leaver[0].cohort == "care leavers" and leaver[0].actor == "Personal Adviser"
+    cic = _find(obligations, "child in care visit", "frequency", 6, "week")
+    assert any(o.cohort == "children in care" and "first year" in o.citation.quote for o in cic)
+    weekly = _find(obligations, "child in care visit", "frequency", 1, "week")
+    assert weekly and all(o.cohort == "children placed at home with parents" for o in weekly)
+    pf = _find(obligations, "private fostering visit", "deadline", 9, "day")
+    assert pf and pf[0].timescale.anchor == "notification"
+    pep = _find(obligations, "personal education plan", "frequency", 1, "term")
+    assert pep and pep[0].cohort == "children in care"
+
+
+def test_dudley_assessment_and_section_47_record(dudley):
+    _, obligations = dudley
+    cfa = _find(obligations, "child and family assessment", "deadline", 45, "day")
+    assert cfa and cfa[0].timescale.anchor == "referral"
+    s47 = _find(obligations, "section 47 enquiry", "deadline", 15, "day")
+    assert s47 and s47[0].timescale.anchor == "strategy meeting"
+
+
+def test_sandwell_visit_and_assessment_update(sandwell):
+    _, obligations = sandwell
+    cic = _find(obligations, "child in care visit", "frequency", 6, "week")
+    assert any("care plan" in o.citation.quote for o in cic)
+    update = _find(obligations, "assessment update", "frequency", 6, "month")
+    assert update and all(o.actor == "Social Worker" for o in update)
+
+
+def test_wokingham_icpc_and_section_47_visit(wokingham):
+    _, obligations = wokingham
+    icpc = _find(obligations, "initial child protection conference", "deadline", 15, "working_day")
+    assert any(o.timescale.anchor == "start of section 47 enquiry" for o in icpc)
+    visit = _find(obligations, "section 47 visit", "deadline", 24, "hour")
+    assert visit and visit[0].actor == "Social Worker"

@@ -124,6 +124,8 @@ def _valid() -> dict:
         (lambda d: d["topics"].append(dict(d["topics"][0])), "defined twice"),
         (lambda d: d["cohorts"][0].update(synonyms="children"), "list of non-empty strings"),
         (lambda d: d["abbreviations"][0].update(expansions=[]), "at least one expansion"),
+        (lambda d: d["topics"][0].update(actor="Astronaut"), "is not a defined role"),
+        (lambda d: d["topics"][0].update(cohort="children on the moon"), "is not a defined cohort"),
     ],
 )
 def test_schema_check_names_the_problem(mutate, message):
@@ -141,3 +143,22 @@ def test_bad_files_raise_taxonomy_error(tmp_path):
     bad.write_text("topics: [unclosed", encoding="utf-8")
     with pytest.raises(TaxonomyError, match="not valid YAML"):
         read_taxonomy(bad)
+
+
+def test_topic_defaults_name_known_roles_and_cohorts():
+    tax = load_taxonomy()
+    assert tax.topics["personal education plan"].cohort == "children in care"
+    assert tax.topics["care leaver contact"].actor == "Personal Adviser"
+    assert tax.topics["looked after review"].actor == "Independent Reviewing Officer"
+    for topic in tax.topics.values():
+        assert topic.actor is None or topic.actor in tax.roles
+        assert topic.cohort is None or topic.cohort in tax.cohorts
+
+
+def test_domain_spellings_of_cohorts_and_section_47():
+    tax = load_taxonomy()
+    assert tax.canonical_cohort("Children who are in our care") == "children in care"
+    assert tax.canonical_cohort("placed at home with their parents") == "children placed at home with parents"
+    assert [m.canonical for m in tax.find("topics", "the Record of Outcome of Sec.47 Enquiry")] == ["section 47 enquiry"]
+    # "stage two" alone is not the fostering assessment (complaints have stages too)
+    assert not [m for m in tax.find("topics", "a stage two complaint") if m.canonical == "foster carer assessment"]

@@ -66,12 +66,27 @@ class DenseIndex:
 
     def __post_init__(self) -> None:
         self.position = {cid: i for i, cid in enumerate(self.clause_ids)}
+        # Filter sets repeat (one per authority, say): keep their row positions. Keyed by the
+        # frozenset itself, whose hash Python computes once.
+        self._positions: dict[frozenset[str], np.ndarray] = {}
+
+    def positions(self, allowed_ids: set[str] | frozenset[str]) -> np.ndarray:
+        """Row positions of ``allowed_ids`` (those in the index), cached for frozensets."""
+        key = allowed_ids if isinstance(allowed_ids, frozenset) else None
+        if key is not None and key in self._positions:
+            return self._positions[key]
+        found = np.fromiter((self.position[c] for c in allowed_ids if c in self.position), dtype=np.int64)
+        if key is not None:
+            if len(self._positions) >= 64:
+                self._positions.pop(next(iter(self._positions)))
+            self._positions[key] = found
+        return found
 
     def __len__(self) -> int:
         return len(self.clause_ids)
 
     def search(
-        self, query: np.ndarray, k: int, allowed_ids: set[str] | None = None
+        self, query: np.ndarray, k: int, allowed_ids: set[str] | frozenset[str] | None = None
     ) -> list[tuple[str, float]]:
         """Top ``k`` (clause_id, cosine similarity) for a (1, d) normalised query vector."""
         n = len(self.clause_ids)
@@ -79,9 +94,7 @@ class DenseIndex:
             return []
         params = None
         if allowed_ids is not None:
-            positions = np.fromiter(
-                (self.position[c] for c in allowed_ids if c in self.position), dtype=np.int64
-            )
+            positions = self.positions(allowed_ids)
             if positions.size == 0:
                 return []
             selector = faiss.IDSelectorBatch(positions)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -223,6 +224,8 @@ class Retriever:
         self._cohort_of_context: dict[str, str | None] = {}
         self._names: tuple[int, dict[str, list[str]]] | None = None
         self._term_stats = TermStats()
+        self._allowed_cache: dict[tuple, frozenset[str]] = {}
+        self._pool: ThreadPoolExecutor | None = None
 
     # --- resources ------------------------------------------------------------------------
     @property
@@ -289,10 +292,23 @@ class Retriever:
             out.append(hit)
         return out
 
-    def _allowed_ids(self, filters: SearchFilters) -> set[str] | None:
-        """Clause ids passing every filter, or None when nothing is filtered."""
+    def _allowed_ids(self, filters: SearchFilters) -> frozenset[str] | None:
+        """Clause ids passing every filter, or None when nothing is filtered (cached per generation)."""
         if not (filters.authorities or filters.document_ids or filters.topic or filters.cohort):
             return None
+        key = (
+            generation(self.conn), tuple(sorted(filters.authorities)), tuple(sorted(filters.document_ids)),
+            filters.topic, filters.cohort,
+        )
+        cached = self._allowed_cache.get(key)
+        if cached is None:
+            cached = frozenset(self._compute_allowed(filters))
+            if len(self._allowed_cache) >= 64:
+                self._allowed_cache.pop(next(iter(self._allowed_cache)))
+            self._allowed_cache[key] = cached
+        return cached
+
+    def _compute_allowed(self, filters: SearchFilters) -> set[str]:
         sql = "SELECT id FROM clauses WHERE is_current = 1"
         args: list = []
         if filters.authorities:
@@ -417,6 +433,14 @@ class Retriever:
 
         bm25: list[tuple[str, float]] = []
         dense: list[tuple[str, float]] = []
+        pending: Future | None = None
+        if mode in ("hybrid", "dense"):
+            index = self.dense_index()
+            # The model runs in a worker thread (torch releases the GIL) while SQLite ranks
+            # BM25 here; the encoder touches no connection, so sharing is safe.
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode")
+            pending = self._pool.submit(self.embedder.encode_query, plan.dense_text)
         if mode in ("hybrid", "bm25"):
             bm25 = bm25_search(
                 self.conn,
@@ -428,10 +452,8 @@ class Retriever:
                 stats=self._term_stats,
                 stats_key=generation(self.conn),
             )
-        if mode in ("hybrid", "dense"):
-            index = self.dense_index()
-            qvec = self.embedder.encode_query(plan.dense_text)
-            dense = index.search(qvec, depth if mode == "hybrid" else k, allowed_ids=allowed)
+        if pending is not None:
+            dense = index.search(pending.result(), depth if mode == "hybrid" else k, allowed_ids=allowed)
 
         bm25_rank = {cid: i + 1 for i, (cid, _) in enumerate(bm25)}
         dense_rank = {cid: i + 1 for i, (cid, _) in enumerate(dense)}

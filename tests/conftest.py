@@ -19,8 +19,8 @@ def corpus_dir() -> Path:
 
 @pytest.fixture
 def fixtures_dir() -> Path:
-    """The real PDFs shared with the project (read-only)."""
-    return ROOT.parent / "shared" / "fixtures"
+    """The two real PDFs (national children's homes regulations and guide), kept in the repo."""
+    return ROOT / "tests" / "fixtures"
 
 
 @pytest.fixture

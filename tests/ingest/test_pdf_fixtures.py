@@ -1,4 +1,4 @@
-"""The two real PDFs in ../shared/fixtures: pages kept, running headers/footers gone, regulations numbered."""
+"""The two real PDFs in tests/fixtures (copied from ../shared/fixtures): pages kept, running headers/footers gone, regulations numbered."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ GUIDE = "dfe-guide-childrens-homes-regulations-2015.pdf"
 @pytest.fixture(scope="module")
 def parsed():
     """Both PDFs parsed once (parsing a 47- and an 81-page PDF takes a few seconds)."""
-    folder = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+    folder = Path(__file__).resolve().parents[1] / "fixtures"
     meta = DocumentMeta(authority="DfE", title="Children's homes")
     settings = load_settings()
     return {name: parse_file(folder / name, meta, settings) for name in (REGULATIONS, GUIDE)}
@@ -74,7 +74,7 @@ def test_guide_paragraph_numbers(parsed) -> None:
 
 
 def test_loader_drops_header_keeps_regulation_lines() -> None:
-    folder = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+    folder = Path(__file__).resolve().parents[1] / "fixtures"
     source = load_pdf(folder / REGULATIONS)
     assert sum(1 for b in source.blocks if b.text.startswith("Document Generated")) == 0
     assert any(b.text.startswith("3.—(1)") for b in source.blocks)

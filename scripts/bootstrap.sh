@@ -12,11 +12,14 @@ if [ ! -x "$VENV/bin/python" ]; then
   echo "==> creating $VENV"
   "$PYTHON" -m venv "$VENV"
 fi
+# This machine's pip config names extra local indexes; pip warns about each missing folder.
+quiet_pip() { "$VENV/bin/pip" install --quiet "$@" 2>&1 | { grep -v "^WARNING: Location 'file://" || true; }; }
+
 if [ ! -f "$STAMP" ]; then
   echo "==> installing torch==2.13.0 (CPU build) first, so no CUDA wheels are pulled"
-  "$VENV/bin/pip" install --quiet "torch==2.13.0"
+  quiet_pip "torch==2.13.0"
   echo "==> installing Standards Assistant and its dependencies"
-  "$VENV/bin/pip" install --quiet -e ".[test]"
+  quiet_pip -e ".[test]"
   rm -f "$VENV"/.installed-*
   touch "$STAMP"
 fi

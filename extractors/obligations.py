@@ -113,6 +113,8 @@ class _Language:
         self.recording = _phrase_re(tax.words("recording_verbs"))
         self.recorded_events = set(tax.words("recorded_events"))
         self.generic_terms = {w.lower() for w in tax.words("generic_topic_terms")}
+        self.weak_cohort_terms = {w.lower() for w in tax.words("weak_cohort_terms")}
+        self.end_markers = _phrase_re(tax.words("end_markers"))
         occurrence = tax.language.get("occurrence", {})
         self.occurrence = {k: _phrase_re(v) for k, v in (occurrence if isinstance(occurrence, dict) else {}).items()}
 
@@ -134,12 +136,13 @@ def _find_timescales(text: str) -> list[Timescale]:
 
 
 # --- the parts of an obligation ---------------------------------------------------------
-def _reference_spans(sentence: str, lang: _Language) -> list[tuple[int, int]]:
+def _reference_spans(sentence: str, lang: _Language, pattern: re.Pattern[str] | None = None) -> list[tuple[int, int]]:
     """Spans of "as agreed at Core Group" style references (to the next comma or stop)."""
-    spans = []
-    if lang.reference is None:
+    spans: list[tuple[int, int]] = []
+    pattern = pattern or lang.reference
+    if pattern is None:
         return spans
-    for m in lang.reference.finditer(sentence):
+    for m in pattern.finditer(sentence):
         end = len(sentence)
         stop = re.search(r"[,;.(]", sentence[m.end():])
         if stop:
@@ -250,6 +253,8 @@ def _choose_topic(tax: Taxonomy, sentence: str, ts: Timescale, context: str, oth
     # event it runs from, not the duty. Cue words stay visible there: "seen within 48 hours
     # following the ICPC" is a child protection visit.
     blocked = refs + ts_spans + [span for t in others if (span := _anchor_span(sentence, t))]
+    # "weekly until the first review": what ends a duty is not the duty.
+    blocked += _reference_spans(sentence, lang, lang.end_markers)
     masked = _mask(sentence, refs)
     mentions = [m for m in tax.find("topics", sentence) if not _inside(m, blocked)]
     # A leading adverbial ("Following assessment, ...", "If a child is placed ..., ") sets the
@@ -333,7 +338,11 @@ def _topic_core(tax: Taxonomy, sentence: str, masked: str, mentions: list[TermMa
         return name(after[0]), "after"
     cues = tax.cue_topics(wide)
     if cues:
-        return cues[0], "context-cue"
+        # Prefer the cue whose object words name the obligation's own cohort ("short breaks"
+        # over "placed" for a child in a series of short breaks).
+        own = sorted((c for c in cues if cohort and tax.cue_objects_in(c, cohort)),
+                     key=lambda c: -tax.cue_objects_in(c, cohort or ""))
+        return (own or cues)[0], "context-cue"
     # The table row, else the nearest heading naming a topic, else the one above it ...; a
     # generic word in a heading ("Assessment") does not decide a topic on its own.
     for part in reversed(parts if parts is not None else [context]):
@@ -401,11 +410,22 @@ def _actor(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language,
     return None, "none"
 
 
-def _cohort(tax: Taxonomy, sentence: str, clause: Clause) -> tuple[str | None, str]:
-    for text, how in ((sentence, "sentence"), (clause.cohort_context, "table")):
-        cohort = tax.canonical_cohort(text)
-        if cohort:
-            return cohort, how
+def _cohort(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language | None = None) -> tuple[str | None, str]:
+    """Whom the duty is about: the sentence, else the table row, else the nearest heading.
+
+    A sentence that names its cohort only by a weak word ("placements", "placed") yields to
+    the table row it sits under ("placed in a series of short breaks").
+    """
+    weak = lang.weak_cohort_terms if lang is not None else set()
+    in_sentence = tax.find("cohorts", sentence)
+    row = tax.canonical_cohort(clause.cohort_context)
+    if in_sentence:
+        strong = [m for m in in_sentence if re.sub(r"\s+", " ", m.term.lower()) not in weak]
+        if strong or row is None:
+            best = max(strong or in_sentence, key=lambda m: (m.end - m.start, -m.start))
+            return best.canonical, "sentence"
+    if row:
+        return row, "table"
     for heading in reversed(clause.heading_path):
         cohort = tax.canonical_cohort(heading)
         if cohort:
@@ -626,7 +646,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             duty, why = _is_duty(sent.text, ts, clause, lang)
             if not duty and not keep_rejected:
                 continue
-            cohort, cohort_how = _cohort(tax, sent.text, clause)
+            cohort, cohort_how = _cohort(tax, sent.text, clause, lang)
             topic, topic_how = _choose_topic(tax, sent.text, ts, context, found, lang, cohort, near, parts)
             if topic_how in ("context-cue", "context", "none") and previous_topic and _PRONOUN_SUBJECT.match(sent.text):
                 # "It must be prepared within 10 working days": "it" is the previous sentence's subject.

@@ -250,6 +250,21 @@ class Taxonomy:
                 for m in [patterns[0].search(norm, start, end)] if m]
         return min(hits) if hits else None
 
+    def cue_objects_in(self, topic: str, text: str) -> int:
+        """How much of ``text`` the non-action cue words of ``topic`` cover (0: they do not all occur).
+
+        Longer is more specific: "placed for adoption" beats "placed".
+        """
+        norm = _norm(text)
+        best = 0
+        for name, patterns in self._cues:
+            if name != topic or len(patterns) < 2:
+                continue
+            found = [p.search(norm) for p in patterns[1:]]
+            if all(found):
+                best = max(best, sum(m.end() - m.start() for m in found if m))
+        return best
+
     def cue_mentions(self, topic: str, named: str) -> bool:
         """Whether the non-action cue words of ``topic`` include a term naming topic ``named``."""
         words = {w.lower() for w in topic_terms(self.topics[named])}

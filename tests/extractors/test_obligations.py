@@ -230,7 +230,10 @@ def test_dudley_table_cells_under_cohort_rows(dudley):
     cic = _find(obligations, "child in care visit", "frequency", 6, "week")
     assert any(o.cohort == "children in care" and "first year" in o.citation.quote for o in cic)
     weekly = _find(obligations, "child in care visit", "frequency", 1, "week")
-    assert weekly and all(o.cohort == "children placed at home with parents" for o in weekly)
+    pending = [o for o in weekly if "pending assessment" in o.citation.quote]
+    assert pending and pending[0].cohort == "children placed at home with parents"
+    adoptive = [o for o in obligations if o.cohort == "children placed for adoption" and o.timescale.kind == "frequency"]
+    assert adoptive and all(o.topic == "adoptive placement visit" for o in adoptive)
     pf = _find(obligations, "private fostering visit", "deadline", 9, "day")
     assert pf and pf[0].timescale.anchor == "notification"
     pep = _find(obligations, "personal education plan", "frequency", 1, "term")

@@ -410,14 +410,23 @@ def _actor(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language,
     return None, "none"
 
 
-def _cohort(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language | None = None) -> tuple[str | None, str]:
+_FOR_COHORT = re.compile(r"^[\s,*]*(?:for|in the case of)\s+(?:(?:all|the|those|a|an|children|child|young|people)\s+){0,3}$", re.I)
+
+
+def _cohort(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language | None = None,
+            ts: Timescale | None = None, others: list[Timescale] | None = None) -> tuple[str | None, str]:
     """Whom the duty is about: the sentence, else the table row, else the nearest heading.
 
     A sentence that names its cohort only by a weak word ("placements", "placed") yields to
-    the table row it sits under ("placed in a series of short breaks").
+    the table row it sits under ("placed in a series of short breaks"). A cohort that qualifies
+    another figure ("annually, or 6-monthly for children under 5") is not this one's.
     """
     weak = lang.weak_cohort_terms if lang is not None else set()
     in_sentence = tax.find("cohorts", sentence)
+    if ts is not None and others:
+        in_sentence = [m for m in in_sentence
+                       if not any(t is not ts and t.end <= m.start and _FOR_COHORT.match(sentence[t.end:m.start])
+                                  for t in others)]
     row = tax.canonical_cohort(clause.cohort_context)
     if in_sentence:
         strong = [m for m in in_sentence if re.sub(r"\s+", " ", m.term.lower()) not in weak]
@@ -646,7 +655,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             duty, why = _is_duty(sent.text, ts, clause, lang)
             if not duty and not keep_rejected:
                 continue
-            cohort, cohort_how = _cohort(tax, sent.text, clause, lang)
+            cohort, cohort_how = _cohort(tax, sent.text, clause, lang, ts, found)
             topic, topic_how = _choose_topic(tax, sent.text, ts, context, found, lang, cohort, near, parts)
             if topic_how in ("context-cue", "context", "none") and previous_topic and _PRONOUN_SUBJECT.match(sent.text):
                 # "It must be prepared within 10 working days": "it" is the previous sentence's subject.

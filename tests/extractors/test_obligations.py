@@ -262,3 +262,16 @@ def test_wokingham_icpc_and_section_47_visit(wokingham):
     assert any(o.timescale.anchor == "start of section 47 enquiry" for o in icpc)
     visit = _find(obligations, "section 47 visit", "deadline", 24, "hour")
     assert visit and visit[0].actor == "Social Worker"
+
+
+def test_cohort_qualifying_another_figure_is_not_this_ones():
+    text = "Health assessments will be reviewed every 12 months, or every 6 months for children under 5."
+    obligations = extract_clause(_clause(text, ["Health"]), text)
+    by_value = {o.timescale.value: o for o in obligations}
+    assert by_value[6].cohort == "children under 5"
+    assert by_value[12].cohort == "children in care"  # the topic's own cohort, not the under-5s
+
+
+def test_send_the_verb_is_not_the_send_cohort():
+    o = _one("The social worker will send the report to the chair 3 working days before the meeting.", ["Reports"])
+    assert o.cohort != "children with SEND"

@@ -453,7 +453,7 @@
   function renderClauseContext(body, data, clauseId) {
     const clause = data.clause || data;
     const doc = (data.document && typeof data.document === "object" ? data.document : null) ||
-      state.documentsById.get(clause.document_id) || { title: data.document_title };
+      state.documentsById.get(clause.document_id || data.document) || { title: data.document_title };
     const heading = Array.isArray(clause.heading_path) ? clause.heading_path : String(clause.section || "").split(" › ").filter(Boolean);
     body.appendChild(el("p", { class: "doc-line" },
       el("strong", { text: clause.authority || doc.authority || "" }), " · ", doc.title || documentTitle(clause.document_id || "") || ""));
@@ -475,7 +475,8 @@
       body.appendChild(el("h3", { class: "small-heading", text: "Timescales in this clause" }));
       body.appendChild(ul);
     }
-    const docId = clause.document_id || doc.id;
+    // /api/clauses gives the document id as "document" (citation shape).
+    const docId = clause.document_id || (typeof clause.document === "string" ? clause.document : null) || doc.id;
     if (docId) {
       body.appendChild(el("p", {},
         el("a", { href: `#doc/${encodeURIComponent(docId)}/${encodeURIComponent(clause.id || clauseId)}`, class: "button-like", on: { click: () => dialog.close() } },
@@ -1020,6 +1021,7 @@
     for (const row of rows) {
       const tr = el("tr");
       tr.appendChild(el("th", { scope: "row", class: "req" },
+        row.kind ? el("span", { class: "req-kind", text: row.kind === "frequency" ? "how often" : "deadline" }) : null,
         el("span", { class: "req-cohort", text: rowLabel(row) }),
         row.anchor ? el("span", { class: "req-anchor", text: `from ${row.anchor}` }) : null));
       const strictest = asNames(row.strictest);
@@ -1093,7 +1095,7 @@
   }
 
   function barChart(title, bars) {
-    const width = 400, rowH = 26, labelW = 96, valueW = 84, top = 6;
+    const width = 360, rowH = 28, labelW = 96, valueW = 84, top = 6;
     const height = top * 2 + rowH * bars.length;
     const max = Math.max(...bars.map((b) => b.range[1]), 1);
     const scale = (width - labelW - valueW) / max;
@@ -1122,7 +1124,7 @@
   }
 
   function compareCsv(data) {
-    const header = ["topic", "requirement", "anchor", "authority", "timescale", "approx_days_min", "approx_days_max",
+    const header = ["topic", "requirement", "kind", "anchor", "authority", "timescale", "approx_days_min", "approx_days_max",
       "strictest", "most_lenient", "document", "section", "clause", "page", "quote"];
     const lines = [header];
     const auths = compareAuthorities(data);
@@ -1132,14 +1134,14 @@
       for (const a of auths) {
         const entries = listOf((row.cells || {})[a]);
         if (!entries.length) {
-          lines.push([data.topic, rowLabel(row), row.anchor, a, "no standard found", "", "", "", "", "", "", "", "", ""]);
+          lines.push([data.topic, rowLabel(row), row.kind, row.anchor, a, "no standard found", "", "", "", "", "", "", "", "", ""]);
           continue;
         }
         for (const e of entries) {
           const range = daysRange(e.approx_days !== undefined ? e.approx_days : e.timescale && e.timescale.approx_days);
           const c = normCite(Object.assign({ authority: a }, e.citation || {}));
           const ts = e.timescale;
-          lines.push([data.topic, rowLabel(row), row.anchor, a,
+          lines.push([data.topic, rowLabel(row), row.kind, row.anchor, a,
             typeof ts === "object" && ts ? ts.phrase || figureOf(ts) : ts,
             range ? range[0] : "", range ? range[1] : "",
             strictest.includes(a) ? "yes" : "", lenient.includes(a) ? "yes" : "",
@@ -1147,7 +1149,7 @@
         }
       }
     }
-    for (const g of asNames(data.gaps)) lines.push([data.topic, "", "", g, "no standard found", "", "", "", "", "", "", "", "", ""]);
+    for (const g of asNames(data.gaps)) lines.push([data.topic, "", "", "", g, "no standard found", "", "", "", "", "", "", "", "", ""]);
     return lines.map((l) => l.map(csvCell).join(",")).join("\r\n") + "\r\n";
   }
 
@@ -1410,9 +1412,10 @@
     if (doc.notes) body.appendChild(el("p", { class: "muted", text: doc.notes }));
 
     if (docConflicts.length) {
-      const box = el("section", { class: "conflict", "aria-label": "Conflicts in this document" });
-      box.appendChild(el("h3", { class: "small-heading" }, el("span", { class: "icon", "aria-hidden": "true", text: "!" }),
-        `${docConflicts.length} conflict${docConflicts.length === 1 ? "" : "s"} in ${doc.authority}'s standards`));
+      // A long list would bury the document: it opens on request (the clauses stay flagged).
+      const box = el("details", { class: "conflict conflict-list", open: docConflicts.length <= 3 });
+      box.appendChild(el("summary", { class: "small-heading" }, el("span", { class: "icon", "aria-hidden": "true", text: "!" }),
+        `${docConflicts.length} conflict${docConflicts.length === 1 ? "" : "s"} in ${doc.authority}'s standards involving this document`));
       const ul = el("ul");
       for (const c of docConflicts) {
         const sides = listOf(c.obligations).map((o) => el("a", { href: `#doc/${encodeURIComponent(o.document_id || doc.id)}/${encodeURIComponent(o.clause_id)}`, class: "conflict-link" },

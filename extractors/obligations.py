@@ -113,6 +113,9 @@ class _Language:
         self.recording = _phrase_re(tax.words("recording_verbs"))
         self.recorded_events = set(tax.words("recorded_events"))
         self.generic_terms = {w.lower() for w in tax.words("generic_topic_terms")}
+        generic = tax.language.get("generic_topics", {})
+        self.generic_topics = [(_phrase_re(words), topic) for topic, words in
+                               (generic.items() if isinstance(generic, dict) else []) if words]
         self.weak_cohort_terms = {w.lower() for w in tax.words("weak_cohort_terms")}
         self.end_markers = _phrase_re(tax.words("end_markers"))
         occurrence = tax.language.get("occurrence", {})
@@ -256,7 +259,7 @@ def _choose_topic(tax: Taxonomy, sentence: str, ts: Timescale, context: str, oth
     # "weekly until the first review": what ends a duty is not the duty.
     blocked += _reference_spans(sentence, lang, lang.end_markers)
     masked = _mask(sentence, refs)
-    mentions = [m for m in tax.find("topics", sentence) if not _inside(m, blocked)]
+    mentions = [m for m in _topic_mentions(tax, sentence, lang) if not _inside(m, blocked)]
     # A leading adverbial ("Following assessment, ...", "If a child is placed ..., ") sets the
     # scene; what it names is the topic only when nothing else in the sentence is.
     lead = _LEADING.match(sentence)
@@ -268,6 +271,18 @@ def _choose_topic(tax: Taxonomy, sentence: str, ts: Timescale, context: str, oth
     if leading and how in ("context-cue", "context", "none"):
         return name(leading[-1]), "leading"
     return topic, how
+
+
+def _topic_mentions(tax: Taxonomy, sentence: str, lang: _Language) -> list[TermMatch]:
+    """Topic mentions in ``sentence``: taxonomy terms plus the generic words extraction reads."""
+    found = tax.find("topics", sentence)
+    for pattern, topic in lang.generic_topics:
+        if pattern is None or topic not in tax.topics:
+            continue
+        for m in pattern.finditer(sentence):
+            if all(m.end() <= t.start or m.start() >= t.end for t in found):
+                found.append(TermMatch(topic, m.group(0), m.start(), m.end(), 0.5))
+    return sorted(found, key=lambda t: t.start)
 
 
 _LEADING = re.compile(r"^\W*(?:if|where|when|whenever|once|following|after|before|on|upon|for|unless|whilst|while)\b[^,;]{3,120},", re.I)

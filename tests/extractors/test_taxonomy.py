@@ -162,3 +162,11 @@ def test_domain_spellings_of_cohorts_and_section_47():
     assert [m.canonical for m in tax.find("topics", "the Record of Outcome of Sec.47 Enquiry")] == ["section 47 enquiry"]
     # "stage two" alone is not the fostering assessment (complaints have stages too)
     assert not [m for m in tax.find("topics", "a stage two complaint") if m.canonical == "foster carer assessment"]
+
+
+def test_bare_assessment_is_not_a_search_synonym():
+    # Search and Q&A must not read every clause mentioning "assessment" as the social-work
+    # assessment; extraction reads the bare word itself (language.generic_topics).
+    tax = load_taxonomy()
+    assert not tax.find("topics", "It is expected that this assessment will be completed")
+    assert "assessments" in tax.language["generic_topics"]["child and family assessment"]

@@ -14,7 +14,7 @@ service never writes a number of its own.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -30,6 +30,8 @@ MAX_PER_AUTHORITY = 3
 UNTOPICAL_COVERAGE = 0.75
 # How much the share of question words found in the clause (and its context) counts.
 LEXICAL_WEIGHT = 1.5
+# Extra weight for the question's topic-naming words found in the clause.
+KEY_WEIGHT = 1.0
 # Fallback when no obligation names the topic: an unlabelled obligation in one of the
 # authority's top retrieved clauses, for the question's cohort, sharing this share of words.
 FALLBACK_TOP = 3
@@ -58,7 +60,7 @@ class Candidate:
     clause: Clause
     score: float
     coverage: float
-    notes: list[str] = field(default_factory=list)
+    topic: str | None = None  # the question topic this obligation answers (may differ from its label)
 
 
 # --- citations ---------------------------------------------------------------------------
@@ -238,6 +240,10 @@ def score_candidates(
         if weak_context and coverage < WEAK_CONTEXT_COVERAGE:
             continue
         score = LEXICAL_WEIGHT * coverage + topic_bonus
+        if question.key_terms:
+            # The words that name the topic ("visit", "review", "report") matter most.
+            key = set(question.key_terms)
+            score += KEY_WEIGHT * len(key & state.clause_terms(clause, ob)) / len(key)
         score += _kind_score(question.asks, ob)
         score += _cohort_score(question, ob, clause, state.taxonomy)
         rank = hit_ranks.get(clause.id)
@@ -245,7 +251,7 @@ def score_candidates(
             score += 0.6 / (1 + rank)
         if question.qualifiers and find_qualifiers(segment):
             score += 0.3  # the clause names the question's own qualifier (clashes were dropped)
-        out.append(Candidate(ob, clause, score, coverage))
+        out.append(Candidate(ob, clause, score, coverage, topic=matched or ob.topic))
     out.sort(key=lambda c: (-c.score, c.clause.ordinal))
     return out
 
@@ -280,9 +286,14 @@ def _select(cands: list[Candidate], asks: str) -> list[Candidate]:
 
 
 # --- composition -------------------------------------------------------------------------
-def statement(ob: Obligation, clause: Clause) -> str:
-    """One sentence: what, for whom, the timescale (as normalised and as written), who, citation."""
-    what = _plain(ob.action or ob.topic or "this standard")
+def statement(ob: Obligation, clause: Clause, topic: str | None = None) -> str:
+    """One sentence: what, for whom, the timescale (as normalised and as written), who, citation.
+
+    The subject is the topic the obligation answers (the extractor's action fragments read
+    badly out of their sentence); the cited clause text carries the full wording.
+    """
+    what = _plain(topic or ob.topic or ob.action or "this standard")
+    what = what[:1].upper() + what[1:]
     who = f" (for {ob.cohort})" if ob.cohort else ""
     words = ob.timescale.describe()
     written = _plain(ob.timescale.phrase)
@@ -329,8 +340,10 @@ def _tensions(cands: list[Candidate], chosen: list[Candidate]) -> list[Conflict]
     lead = chosen[0]
     lt = lead.obligation.timescale
 
-    def same_duty(ob: Obligation) -> bool:
+    def same_duty(ob: Obligation, shown: bool) -> bool:
         t = ob.timescale
+        if not shown and ob.topic and ob.topic != lead.obligation.topic:
+            return False  # labelled as another duty (e.g. supervision listed under a meeting's heading)
         if t.kind != lt.kind or t.anchor_relation != lt.anchor_relation or t.kind == "immediate":
             return False
         if (t.anchor or "").lower() != (lt.anchor or "").lower():
@@ -344,7 +357,9 @@ def _tensions(cands: list[Candidate], chosen: list[Candidate]) -> list[Conflict]
     others = chosen[1:] + [c for c in cands if c not in chosen and c.score >= lead.score - TENSION_MARGIN]
     for c in others:
         ob = c.obligation
-        if c.clause.id == lead.clause.id or any(_same_figure(ob, o) for o in flagged) or not same_duty(ob):
+        if c.clause.id == lead.clause.id or any(_same_figure(ob, o) for o in flagged):
+            continue
+        if not same_duty(ob, shown=c in chosen):
             continue
         flagged.append(ob)
         out.append(Conflict(
@@ -444,7 +459,7 @@ def ask(
             continue
         answered.append(authority)
         first_choice = first_choice or chosen[0]
-        parts = [statement(c.obligation, c.clause) for c in chosen]
+        parts = [statement(c.obligation, c.clause, c.topic) for c in chosen]
         lines.append(f"{authority}: " + "; ".join(parts) + ".")
         for c in chosen:
             citations.setdefault(c.clause.id, citation_dict(c.clause))

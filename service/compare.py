@@ -21,6 +21,8 @@ from service.state import ServiceState
 def _row_key(ob: Obligation) -> tuple[str, str | None, str | None]:
     kind = "frequency" if ob.timescale.kind == "frequency" else "deadline"
     anchor = ob.timescale.anchor if kind == "deadline" else None
+    if anchor and ob.timescale.anchor_relation == "before":
+        anchor = f"{anchor} (before)"  # "5 days before the conference" is not "5 days after" it
     return (kind, ob.cohort, anchor)
 
 

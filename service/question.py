@@ -36,6 +36,7 @@ class Question:
     date: date | None = None  # a date written in the question (deadline from)
     qualifiers: list[tuple[int, int]] = field(default_factory=list)  # (set, member) named
     terms: list[str] = field(default_factory=list)  # content words, for lexical matching
+    key_terms: list[str] = field(default_factory=list)  # content words that name a question topic
 
     def to_dict(self) -> dict:
         return {
@@ -242,6 +243,14 @@ def understand(
     authorities = list(requested) if requested else named
     without_names = matcher.strip(text)
     topic_scores = question_topics(taxonomy, without_names)
+    terms = content_terms(without_names)
+    # A topic whose name the question spells out word for word ("section 47 ... visited")
+    # is named outright even when a longer synonym of another topic matched more strongly.
+    for name in topic_scores:
+        words = set(content_terms(name))
+        if words and words <= set(terms):
+            topic_scores[name] = 1.0
+    topic_scores = dict(sorted(topic_scores.items(), key=lambda kv: -kv[1]))
     cohort = canonical_cohort(taxonomy, without_names)
     return Question(
         text=text,
@@ -252,5 +261,6 @@ def understand(
         asks=what_is_asked(without_names),
         date=find_date(text, today=today),
         qualifiers=find_qualifiers(without_names),
-        terms=content_terms(without_names),
+        terms=terms,
+        key_terms=[t for t in terms if t in {w for name in topic_scores for w in content_terms(name)}],
     )

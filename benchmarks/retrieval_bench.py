@@ -27,6 +27,7 @@ import json
 import os
 import random
 import re
+import resource
 import statistics
 import sys
 import tempfile
@@ -93,6 +94,11 @@ def query_set(authorities: list[str]) -> list[tuple[str, SearchFilters]]:
 
 def rss_mb() -> float:
     return psutil.Process().memory_info().rss / 2**20
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # --- 1. shipped corpus -------------------------------------------------------------------------
@@ -236,11 +242,14 @@ def bench_scale(embedder, n: int, rounds: int) -> dict:
         queries = query_set(auths)
         latency = {mode: time_queries(retriever, queries, mode, rounds) for mode in ("bm25", "dense", "hybrid")}
         rss = rss_mb()
+        peak = peak_rss_mb()
         # The HNSW alternative at the same size, dense part only.
         from index.dense import DenseIndex
 
+        # Same vectors in the same row order as the flat index (the store's order).
+        vectors = flat_vectors = retriever.dense_index().index.reconstruct_n(0, retriever.dense_index().index.ntotal)
         t0 = time.perf_counter()
-        hnsw_index, kind = build_faiss(vectors, "hnsw")
+        hnsw_index, kind = build_faiss(flat_vectors, "hnsw")
         built["hnsw_build_s (same vectors)"] = time.perf_counter() - t0
         hnsw = DenseIndex(hnsw_index, retriever.dense_index().clause_ids, embedder.model_id, embedder.dimension, 0, kind)
         flat = retriever.dense_index()
@@ -268,7 +277,8 @@ def bench_scale(embedder, n: int, rounds: int) -> dict:
         "faiss_only_ms": {"flat": (statistics.median(t_flat), percentile(t_flat, 95)),
                           "hnsw": (statistics.median(t_hnsw), percentile(t_hnsw, 95))},
         "hnsw_recall@10_vs_flat": agree / (10 * len(qvecs)),
-        "rss_mb": rss, "rss_growth_mb": rss - rss0, "db_mb": db_mb, "faiss_file_mb": index_mb,
+        "rss_mb (after queries)": rss, "rss_before_scale_mb": rss0, "peak_rss_mb (whole run)": peak,
+        "db_mb": db_mb, "faiss_file_mb": index_mb,
     }
 
 
@@ -294,7 +304,8 @@ def print_report(corpus: dict | None, scale: dict | None) -> None:
             add(key, corpus[key], "")
     if scale:
         for key in ("insert_s", "faiss_flat_build_s (from store)", "hnsw_build_s (same vectors)",
-                    "hnsw_recall@10_vs_flat", "rss_mb", "rss_growth_mb", "db_mb", "faiss_file_mb"):
+                    "hnsw_recall@10_vs_flat", "rss_before_scale_mb", "rss_mb (after queries)",
+                    "peak_rss_mb (whole run)", "db_mb", "faiss_file_mb"):
             add(key, "", scale[key])
         for kind in ("flat", "hnsw"):
             add(f"FAISS {kind} only p50/p95 ms", "", "{:.2f} / {:.2f}".format(*scale["faiss_only_ms"][kind]))

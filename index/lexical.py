@@ -157,7 +157,7 @@ def _row_key(row: sqlite3.Row) -> str:
 # nothing to the ranking (tiny IDF), so the OR fallback drops the most common words until it
 # would touch at most this many rows (the rarest two words are always kept). Corpora of a few
 # thousand clauses never reach the budget, so their ranking is plain BM25.
-OR_ROW_BUDGET = 20_000
+OR_ROW_BUDGET = 10_000
 
 
 class TermStats:

@@ -325,6 +325,10 @@ class Retriever:
             allowed &= self._cohort_clauses(self._canonical_cohort(filters.cohort))
         return allowed
 
+    def _forget_old_generations(self, gen: int) -> None:
+        for key in [k for k in self._topic_cache if k[0] != gen]:
+            del self._topic_cache[key]
+
     def _canonical_topic(self, name: str) -> str:
         if self._taxonomy is None:
             return name
@@ -347,6 +351,7 @@ class Retriever:
         gen = generation(self.conn)
         key = (gen, "topic:" + topic)
         if key not in self._topic_cache:
+            self._forget_old_generations(gen)
             ids = {
                 r[0]
                 for r in self.conn.execute(
@@ -365,6 +370,7 @@ class Retriever:
         gen = generation(self.conn)
         key = (gen, "cohort:" + cohort)
         if key not in self._topic_cache:
+            self._forget_old_generations(gen)
             ids = {
                 r[0]
                 for r in self.conn.execute(

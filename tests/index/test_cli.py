@@ -42,3 +42,13 @@ def test_index_status_and_eval_retrieval(env) -> None:
     assert result.exit_code == 0, result.output
     rows = {line.split()[0]: line.split()[1:] for line in result.output.splitlines()[2:5]}
     assert set(rows) == {"hybrid", "bm25", "dense"} and all(len(v) == 4 for v in rows.values())
+
+
+def test_index_rebuild_reuses_stored_vectors(env, corpus_store) -> None:
+    conn, _ = corpus_store
+    vectors = conn.execute("SELECT COUNT(*) FROM clause_embeddings").fetchone()[0]
+    current = conn.execute("SELECT COUNT(*) FROM clauses WHERE is_current = 1").fetchone()[0]
+    result = CliRunner().invoke(cli, ["index", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert f"Dense index: {current} clause(s)" in result.output
+    assert conn.execute("SELECT COUNT(*) FROM clause_embeddings").fetchone()[0] == vectors

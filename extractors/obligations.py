@@ -188,6 +188,9 @@ def _governing_modal(sentence: str, ts: Timescale, seg_start: int, lang: _Langua
     return (in_segment or before or [None])[-1]
 
 
+_PASSIVE = re.compile(r"\s+(?:\w+ly\s+)?(?:be|been|being)\s+(?:\w+ly\s+)?\w+(?:ed|en|wn|ld|nt|ne|de)\b", re.I)
+
+
 def _subject_is_agent(tax: Taxonomy, sentence: str, modal: re.Match[str]) -> bool:
     """Whether the modal's subject is a person ("the allocated Social Worker will", "I will").
 
@@ -195,7 +198,7 @@ def _subject_is_agent(tax: Taxonomy, sentence: str, modal: re.Match[str]) -> boo
     clause ("The strategy meeting sets out ... but the Social Worker will visit ...").
     """
     head = sentence[:modal.start()]
-    if re.match(r"\s+(?:\w+ly\s+)?(?:be|been|being)\b", sentence[modal.end():], re.I):
+    if _PASSIVE.match(sentence[modal.end():]):
         return False  # passive ("The LADO must be informed"): the subject is not the one acting
     if re.search(r"(?<![\w])I\s*$", head):
         return True
@@ -398,7 +401,8 @@ def _actor(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language,
             if re.search(r"\bby\s+(?:(?:the|a|an|their|its)\s+)?(?:[a-z]+(?:\s+and)?\s+){0,3}$", sentence[:m.start]):
                 return m.canonical, "agent"
         modal = lang.any_modal.search(sentence) if lang.any_modal else None
-        if modal:
+        # "The LADO must be informed ...": the subject of a passive is not the one acting.
+        if modal and not _PASSIVE.match(sentence[modal.end():]):
             subject = [m for m in roles if m.end <= modal.start()]
             if subject:
                 return subject[0].canonical, "subject"
@@ -588,7 +592,8 @@ def _canonical_anchor(tax: Taxonomy, ts: Timescale, sentence: str, topic: str | 
         return _implicit_anchor(tax, sentence, ts, lang) if lang is not None and ts.kind == "deadline" else None
     canonical = _event_anchor(tax, raw) or tax.canonical_anchor(raw)
     generic = {"meeting", "event", "decision", "looked after review", "initial child protection conference"}
-    if canonical in generic and re.fullmatch(r"(?:the\s+)?(?:meeting|conference|review|event)s?", raw.strip(), re.I):
+    if canonical in generic and re.fullmatch(r"(?:the\s+)?(?:child protection\s+|CP\s+)?(?:meeting|conference|review|event)s?",
+                                             raw.replace("*", "").strip(), re.I):
         # "within 10 days of the meeting": which meeting is named earlier in the sentence.
         for m in tax.find("anchors", sentence[:ts.start]):
             if m.canonical not in generic or m.canonical != canonical:

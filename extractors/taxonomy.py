@@ -89,6 +89,23 @@ def _term_pattern(term: str, plural: bool) -> str:
     return r"(?<![\w])" + body + r"(?![\w])"
 
 
+_WORD_START = re.compile(r"(?<![\w])[\w&(]")
+
+
+def _overlapping(pattern: re.Pattern[str], text: str):
+    """Matches of ``pattern``, plus those starting at a later word inside each match.
+
+    ``finditer`` resumes after each match, so "the Placement Planning Meeting" would yield only
+    "the Placement", never the longer term one word later; the caller keeps the longest.
+    """
+    for m in pattern.finditer(text):
+        yield m
+        for w in _WORD_START.finditer(text, m.start() + 1, m.end()):
+            inner = pattern.match(text, w.start())
+            if inner is not None and inner.end() > m.end():
+                yield inner
+
+
 class _Matcher:
     """Leftmost-longest whole-word matcher over (term -> canonical) pairs of one category."""
 
@@ -105,6 +122,7 @@ class _Matcher:
             else:
                 self._lookup_ci.setdefault(key.lower(), (canonical, weight))
                 ci.append(term)
+        self._cache: dict[str, tuple[TermMatch, ...]] = {}
         self._ci = self._compile(ci, re.IGNORECASE, plural=True)
         self._cs = self._compile(cs, 0, plural=False)
 
@@ -134,12 +152,21 @@ class _Matcher:
 
     def find(self, text: str) -> list[TermMatch]:
         """All non-overlapping matches, longest first at each position."""
+        # Headings and table rows are matched again for every clause under them: cache.
+        cached = self._cache.get(text)
+        if cached is None:
+            if len(self._cache) > 20000:
+                self._cache.clear()
+            cached = self._cache[text] = tuple(self._find(text))
+        return list(cached)
+
+    def _find(self, text: str) -> list[TermMatch]:
         norm = _norm(text)
         found: list[TermMatch] = []
         for pattern, cs in ((self._ci, False), (self._cs, True)):
             if pattern is None:
                 continue
-            for m in pattern.finditer(norm):
+            for m in _overlapping(pattern, norm):
                 hit = self._resolve(m.group(0), cs)
                 if hit is None:
                     continue

@@ -275,3 +275,12 @@ def test_cohort_qualifying_another_figure_is_not_this_ones():
 def test_send_the_verb_is_not_the_send_cohort():
     o = _one("The social worker will send the report to the chair 3 working days before the meeting.", ["Reports"])
     assert o.cohort != "children with SEND"
+
+
+def test_passive_subject_is_not_the_actor_and_generic_conference_anchor_takes_the_named_one():
+    o = _one("The LADO must be informed of allegations within 1 working day.", ["Allegations"])
+    assert o.actor == "Employer"  # who owns a LADO referral, not the LADO being informed
+    o = _one("Review conference reports must be shared with the family 5 working days before the "
+             "child protection conference.", ["Conferences"])
+    assert o.topic == "child protection conference report"
+    assert o.timescale.anchor == "review child protection conference"

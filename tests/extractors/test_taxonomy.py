@@ -170,3 +170,11 @@ def test_bare_assessment_is_not_a_search_synonym():
     tax = load_taxonomy()
     assert not tax.find("topics", "It is expected that this assessment will be completed")
     assert "assessments" in tax.language["generic_topics"]["child and family assessment"]
+
+
+def test_a_longer_term_starting_inside_a_shorter_match_wins():
+    # "the Placement" (an anchor synonym) must not hide "Placement Planning Meeting" one word on.
+    tax = load_taxonomy()
+    assert tax.canonical_anchor("the Placement Planning Meeting") == "placement planning meeting"
+    assert [m.canonical for m in tax.find("topics", "Review Child Protection Conference reports")] == [
+        "child protection conference report"]

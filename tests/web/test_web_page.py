@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -112,6 +113,22 @@ def test_question_without_authority_answers_for_each_authority(page, server, sav
         assert has_figure == (name.lower() in {a.lower() for a in with_figures}), name
     page.evaluate("window.scrollTo(0, 0)")
     save_shot(page, "ask", readme="ask")
+    page.problems.assert_clean()
+
+
+def test_event_date_field_gives_the_due_date(page, server):
+    """A plain question plus the date field: the answer shows the due date the service computes."""
+    page.goto(server + "/")
+    page.wait_for_selector("html[data-ready='1']")
+    page.get_by_label(re.compile("^Event date")).fill("2026-03-03")
+    answer = _ask(page, "When is the first core group due in Wokingham?")
+    due = answer.locator(".deadline-date").first
+    assert due.is_visible()
+    sent = "When is the first core group due in Wokingham? (the event was on 3 March 2026)"
+    expected = httpx.post(server + "/api/ask", json={"question": sent}, timeout=60).json()["deadline"]["due"]
+    when = date.fromisoformat(expected)
+    assert f"{when.day} {when:%B %Y}" in due.inner_text()
+    assert answer.locator(".deadline .calc li").count() >= 1  # the calculation is shown
     page.problems.assert_clean()
 
 

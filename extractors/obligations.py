@@ -595,9 +595,17 @@ def _canonical_anchor(tax: Taxonomy, ts: Timescale, sentence: str, topic: str | 
     if canonical in generic and re.fullmatch(r"(?:the\s+)?(?:child protection\s+|CP\s+)?(?:meeting|conference|review|event)s?",
                                              raw.replace("*", "").strip(), re.I):
         # "within 10 days of the meeting": which meeting is named earlier in the sentence.
-        for m in tax.find("anchors", sentence[:ts.start]):
+        named_before = tax.find("anchors", sentence[:ts.start])
+        for m in named_before:
             if m.canonical not in generic or m.canonical != canonical:
                 canonical = m.canonical
+        if not named_before:
+            # "A copy of the CIN minutes ... within 10 days of the meeting": the meeting of the
+            # topic named ("child in need review record" -> child in need meeting).
+            for t in tax.find("topics", sentence[:ts.start]):
+                named = [a.canonical for a in tax.find("anchors", t.canonical) if a.canonical not in generic]
+                if named:
+                    canonical = named[0]
     return canonical or re.sub(r"\s+", " ", raw.replace("*", "")).strip()
 
 

@@ -284,3 +284,11 @@ def test_passive_subject_is_not_the_actor_and_generic_conference_anchor_takes_th
              "child protection conference.", ["Conferences"])
     assert o.topic == "child protection conference report"
     assert o.timescale.anchor == "review child protection conference"
+
+
+def test_the_meeting_is_the_meeting_of_the_record_named():
+    o = _one("The CIN minutes will be sent to the family within 5 working days of the meeting.", ["Minutes"])
+    assert o.timescale.anchor == "child in need meeting"
+    o = _one("The first core group will meet within 10 working days of the initial child protection conference.",
+             ["Core groups"])
+    assert o.timescale.anchor == "initial child protection conference"

@@ -49,7 +49,7 @@ KIND_TOLERANCE = 1.0
 TENSION_MARGIN = 1.2
 MAX_TENSIONS = 2
 # Others are shown beside the best one when they score within this margin of it.
-SHOW_MARGIN = 0.35
+SHOW_MARGIN = 0.75
 
 
 @dataclass
@@ -181,7 +181,8 @@ def _anchor_is_topic(state: ServiceState, ob: Obligation, topic: str) -> bool:
     a timescale anchored on the topic's own event answers a different question.
     """
     anchor = ob.timescale.anchor
-    return bool(anchor) and topic in state.anchor_topics(anchor)
+    # Only the anchor's main reading counts: "the initial conference" is not the review conference.
+    return bool(anchor) and state.anchor_topics(anchor).get(topic, 0.0) >= 0.99
 
 
 def score_candidates(
@@ -231,11 +232,20 @@ def score_candidates(
         if matched and question.asks != "who" and _anchor_is_topic(state, ob, matched):
             # Runs from the topic's own event: usually a follow-up ("minutes within 24 hours
             # of the conference"), sometimes what was asked ("letter after a case closure").
+            # Not labelled with the topic either: it is about something after the event.
+            if matched != ob.topic:
+                continue
             topic_bonus -= ANCHOR_PENALTY
         segment = local_segment(clause, ob)
         if qualifier_clash(question, segment):
             continue
-        shared = terms & state.clause_terms(clause, ob)
+        if question.topics:
+            clause_terms = state.clause_terms(clause, ob)
+        else:
+            # No topic to anchor on: only the words around this timescale count, so a long
+            # clause listing many duties does not match everything.
+            clause_terms = set(content_terms(" ".join(filter(None, [segment, clause.cohort_context, ob.cohort]))))
+        shared = terms & clause_terms
         coverage = len(shared) / len(terms) if terms else 0.0
         if weak_context and coverage < WEAK_CONTEXT_COVERAGE:
             continue

@@ -241,7 +241,8 @@ def understand(
     """Read a question. ``requested`` authorities (already canonical) override the text's."""
     named = matcher.find(text)
     authorities = list(requested) if requested else named
-    without_names = matcher.strip(text)
+    # "under 1s", "over 16s": an age band written as a plural reads as the band.
+    without_names = re.sub(r"\b(under|over|aged)\s+(\d+)s\b", r"\1 \2", matcher.strip(text), flags=re.I)
     topic_scores = question_topics(taxonomy, without_names)
     terms = content_terms(without_names)
     # A topic whose name the question spells out word for word ("section 47 ... visited")

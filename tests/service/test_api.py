@@ -95,6 +95,15 @@ def test_unanswerable_question_abstains_with_nearest_clauses(client) -> None:
     assert "You may want to look at" in data["answer"]
 
 
+def test_a_figure_for_a_different_question_is_not_given(client) -> None:
+    # Dudley sets a deadline for stage one complaints only; "stage 2" must not get that figure.
+    data = ask(client, "stage 2 complaints - how long do managers have to respond in Dudley?")
+    assert data["abstained"] is True
+    assert "5 working days" not in data["answer"]
+    stage_one = ask(client, "How long does a manager have to respond to a stage one complaint in Dudley?")
+    assert not stage_one["abstained"] and "5 working days" in stage_one["answer"]
+
+
 def test_authority_without_the_standard_abstains(client) -> None:
     data = ask(client, "When must the first core group meeting be held in Wiltshire?")
     assert data["abstained"] is True

@@ -450,6 +450,19 @@ def ask(
     """Answer ``text`` for the requested authorities (canonical names), or all when none."""
     question = understand(text, state.taxonomy, state.matcher, requested=authorities, today=today)
     known = state.authorities()
+    if question.unknown_places and not question.authorities:
+        return {
+            "answer": f"The standards held are for {', '.join(known) or 'no authority yet'}; "
+                      f"{', '.join(question.unknown_places)} is not among them, so this cannot be answered "
+                      "from them. Ask about one of those authorities, or add the document (standards ingest).",
+            "abstained": True,
+            "authorities": [],
+            "citations": [],
+            "obligations": [],
+            "conflicts": [],
+            "deadline": None,
+            "question": question.to_dict() | {"unknown_places": question.unknown_places},
+        }
     named = bool(question.authorities)
     scope = question.authorities or known
     ranks = _hit_ranks(state, question, scope)

@@ -37,6 +37,7 @@ class Question:
     qualifiers: list[tuple[int, int]] = field(default_factory=list)  # (set, member) named
     terms: list[str] = field(default_factory=list)  # content words, for lexical matching
     key_terms: list[str] = field(default_factory=list)  # content words that name a question topic
+    unknown_places: list[str] = field(default_factory=list)  # "in Leeds": a place we hold nothing for
 
     def to_dict(self) -> dict:
         return {
@@ -186,6 +187,47 @@ def topic_names(taxonomy: Any) -> list[str]:
     return [n for n in (_name_of(t) for t in topics) if n]
 
 
+_PLACE = re.compile(r"\b(?:in|for)\s+([A-Z][a-z]{2,}(?:[\s-][A-Z][a-z]+)*)(?:['’]s)?\b")
+_VOCAB_CACHE: dict[int, frozenset[str]] = {}
+_MONTHS_DAYS = frozenset([
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
+    "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "christmas", "easter",
+])
+
+
+def _vocabulary(taxonomy: Any) -> frozenset[str]:
+    """Every lower-case word the taxonomy uses (topics, cohorts, roles, anchors, abbreviations)."""
+    key = id(taxonomy)
+    if key not in _VOCAB_CACHE:
+        words: set[str] = set()
+        for section in ("topics", "cohorts", "roles", "anchors"):
+            for entry in (getattr(taxonomy, section, None) or {}).values():
+                for term in [getattr(entry, "name", "")] + list(getattr(entry, "synonyms", ()) or ()):
+                    words.update(_WORD.findall(str(term).lower()))
+        for abbr in (getattr(taxonomy, "abbreviations", None) or {}):
+            words.add(str(abbr).lower())
+        _VOCAB_CACHE[key] = frozenset(words)
+    return _VOCAB_CACHE[key]
+
+
+def unknown_places(text: str, taxonomy: Any, matcher: AuthorityMatcher) -> list[str]:
+    """Capitalised names after "in"/"for" that are no authority held, no domain word, no date word.
+
+    "How often ... in Leeds?" must not be answered with other authorities' figures.
+    """
+    vocab = _vocabulary(taxonomy) | _config()["stopwords"]
+    out = []
+    for m in _PLACE.finditer(text):
+        name = m.group(1)
+        if matcher.resolve(name) is not None or matcher.find(name):
+            continue
+        if any(w in vocab or w in _MONTHS_DAYS for w in _WORD.findall(name.lower())):
+            continue
+        out.append(name)
+    return out
+
+
 # --- the question ---------------------------------------------------------------------------
 def content_terms(text: str) -> list[str]:
     """Lower-case content words of ``text`` (stopwords removed, simple plural folding)."""
@@ -263,5 +305,6 @@ def understand(
         date=find_date(text, today=today),
         qualifiers=find_qualifiers(without_names),
         terms=terms,
+        unknown_places=[] if requested else unknown_places(text, taxonomy, matcher),
         key_terms=[t for t in terms if t in {w for name in topic_scores for w in content_terms(name)}],
     )

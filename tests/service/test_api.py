@@ -104,6 +104,12 @@ def test_a_figure_for_a_different_question_is_not_given(client) -> None:
     assert not stage_one["abstained"] and "5 working days" in stage_one["answer"]
 
 
+def test_an_authority_we_hold_nothing_for_is_not_answered_with_others(client) -> None:
+    data = ask(client, "How often must a child in need be visited in Leeds?")
+    assert data["abstained"] is True and data["obligations"] == []
+    assert "Leeds" in data["answer"] and "Wokingham" in data["answer"]
+
+
 def test_authority_without_the_standard_abstains(client) -> None:
     data = ask(client, "When must the first core group meeting be held in Wiltshire?")
     assert data["abstained"] is True

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from extractors.obligations import extract_obligations
 from extractors.store import save_obligations
-from index.dense import sync_dense
+from index.dense import read_sidecar, sync_dense
 from index.embedder import Embedder
 from index.lexical import sync_lexical
 from ingest import store
@@ -129,6 +129,8 @@ def refresh_obligations(conn: sqlite3.Connection, force: bool = False) -> int:
     with store.transaction(conn):
         for version_id, text in versions:
             save_obligations(conn, version_id, extract_obligations(store.version_clauses(conn, version_id), text))
+        if versions:
+            store.bump_generation(conn)  # cached per-generation lookups (topic boosts) must see the new obligations
         conn.execute(
             "INSERT INTO meta(key, value) VALUES ('extractor_fingerprint', ?)"
             " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -288,17 +290,41 @@ def ingest_paths(
     title: str | None = None,
     progress: Callable[[IngestOutcome], None] | None = None,
 ) -> list[IngestOutcome]:
-    """Ingest files and folders; carry on after a failing file; one outcome per file.
+    """Ingest files and folders; carry on after a failing file; one outcome per file."""
+    return ingest_planned(conn, plan_paths(paths, settings, authority, title), settings, progress)
 
-    The FAISS index is brought up to date once at the end (one model load for the whole run),
-    and obligations are re-extracted if the extraction rules changed since they were stored.
+
+def ingest_planned(
+    conn: sqlite3.Connection,
+    planned: Iterable[PlannedFile],
+    settings: Settings,
+    progress: Callable[[IngestOutcome], None] | None = None,
+) -> list[IngestOutcome]:
+    """Ingest planned files one by one, then bring the derived data up to date once.
+
+    The FAISS index is synced once at the end (one model load for the whole run), and
+    obligations are re-extracted if the extraction rules changed since they were stored.
     """
     outcomes: list[IngestOutcome] = []
-    for item in plan_paths(paths, settings, authority, title):
+    for item in planned:
         outcome = ingest_one(conn, item, settings, sync_index=False)
         outcomes.append(outcome)
         if progress is not None:
             progress(outcome)
     refresh_obligations(conn)
-    sync_dense(conn, settings)
+    if not _dense_is_current(conn, settings):
+        sync_dense(conn, settings)
     return outcomes
+
+
+def _dense_is_current(conn: sqlite3.Connection, settings: Settings) -> bool:
+    """True when the FAISS file was built from this store generation with the configured weights.
+
+    Lets a re-run over an unchanged corpus skip loading the model (a second ``run.sh`` is quick).
+    """
+    meta = read_sidecar(settings.index_dir)
+    if meta is None or not settings.model_sha256:
+        return False
+    return meta.get("generation") == store.generation(conn) and str(meta.get("model", "")).endswith(
+        "@" + settings.model_sha256[:16]
+    )

@@ -41,16 +41,14 @@ def register(cli: click.Group) -> None:
     @click.option("--title", help="Title for a single file not listed in a manifest.yaml.")
     def ingest_command(paths: tuple[Path, ...], authority: str | None, title: str | None) -> None:
         """Ingest documents (files or folders) into the store (help text: _INGEST_HELP)."""
-        from service.pipeline import ingest_one, plan_paths
+        from service.pipeline import ingest_planned, plan_paths
 
         settings, conn = _connect()
         planned = plan_paths(paths, settings, authority, title)
-        outcomes = []
         with click.progressbar(
             planned, label="Ingesting", file=sys.stderr, item_show_func=lambda p: p.path.name if p else None
         ) as bar:
-            for item in bar:
-                outcomes.append(ingest_one(conn, item, settings))
+            outcomes = ingest_planned(conn, bar, settings)
         rows = [
             [o.document_id or "-", o.authority or "-", o.status, str(o.clause_count) if not o.failed else "-",
              (o.title or o.path.name)[:60]]

@@ -13,6 +13,7 @@ Target (issue 5): p95 <= 60 ms. Results are printed and written to benchmarks/re
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import socket
@@ -74,11 +75,9 @@ def main() -> None:
             while True:
                 if server.poll() is not None:
                     raise SystemExit(f"server exited: {server.stderr.read().decode()[-2000:]}")
-                try:
+                with contextlib.suppress(httpx.TransportError):  # not listening yet: poll again
                     if client.get("/healthz").status_code == 200:
                         break
-                except httpx.TransportError:
-                    pass
                 if time.perf_counter() - t0 > 180:
                     raise SystemExit("server did not come up within 180 s")
                 time.sleep(0.2)

@@ -8,6 +8,7 @@ treats every format alike. List items keep a bullet ("• ") so they read as bul
 
 from __future__ import annotations
 
+import contextlib
 import re
 from html.parser import HTMLParser
 
@@ -30,10 +31,10 @@ def decode_html(data: bytes) -> str:
         return data[3:].decode("utf-8", errors="replace")
     declared = re.search(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", data[:4096], re.IGNORECASE)
     if declared:
-        try:
+        # A charset the codec registry does not know, or one the bytes do not match, is
+        # ignored: the UTF-8 / cp1252 fallbacks below still decode the page.
+        with contextlib.suppress(LookupError, UnicodeDecodeError):
             return data.decode(declared.group(1).decode("ascii"))
-        except (LookupError, UnicodeDecodeError):
-            pass
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -33,6 +33,27 @@ class Deadline:
         return asdict(self)
 
 
+# The years the working-day calendar answers for. England & Wales bank holidays follow today's
+# rules only from the 1970s, and a date centuries away is a typing slip (9999 for 2026); beyond
+# these bounds a date would be computed from rules that never applied, or overflow the calendar.
+EARLIEST_DATE = date(1970, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+
+
+# Most calendar days one unit can span (a working day: a long weekend around a holiday).
+_MAX_DAYS_PER_UNIT = {"working_day": 5, "day": 1, "week": 7, "month": 31, "year": 366, "hour": 1}
+
+
+def date_range_problem(day: date) -> str | None:
+    """Why ``day`` cannot start a deadline calculation, or None when it can."""
+    if EARLIEST_DATE <= day <= LATEST_DATE:
+        return None
+    return (
+        f"{day.isoformat()} is outside the dates the working-day calendar covers "
+        f"({EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}); check the year."
+    )
+
+
 @lru_cache(maxsize=64)
 def _bank_holidays(year: int) -> dict[date, str]:
     import holidays
@@ -115,11 +136,15 @@ def find_date(text: str, today: date | None = None) -> date | None:
 
 
 def parse_iso_date(value: str) -> date:
-    """Parse ``YYYY-MM-DD``; anything else is a 422 with the expected form."""
+    """Parse ``YYYY-MM-DD`` within the calendar's years; anything else is a 422 saying what is accepted."""
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except (ValueError, AttributeError):
         raise BadRequestError(f"'from' must be a date written YYYY-MM-DD (got {value!r}).") from None
+    problem = date_range_problem(day)
+    if problem:
+        raise BadRequestError(f"'from': {problem}")
+    return day
 
 
 def compute_deadline(timescale: Timescale, start: date) -> Deadline:
@@ -135,6 +160,10 @@ def compute_deadline(timescale: Timescale, start: date) -> Deadline:
     result = Deadline(start=start.isoformat(), due=None, timescale=words,
                       direction="before" if direction < 0 else "after")
     anchor = timescale.anchor or "the start date"
+    problem = date_range_problem(start)  # a date found in a question is not checked by parse_iso_date
+    if problem:
+        result.note = f"No date computed: {problem}"
+        return result
     if timescale.kind == "immediate" or timescale.value is None or timescale.unit is None:
         result.due = start.isoformat()
         result.steps.append(f"'{timescale.phrase}' means on the day: {_fmt(start)}.")
@@ -146,6 +175,11 @@ def compute_deadline(timescale: Timescale, start: date) -> Deadline:
         return result
     unit = timescale.unit
     verb = "before" if direction < 0 else "after"
+    try:  # a timescale running past the calendar's last year (e.g. "within 9000 years") gives no date
+        start + timedelta(days=direction * n * _MAX_DAYS_PER_UNIT.get(unit, 1))
+    except OverflowError:
+        result.note = f"The timescale {words} runs beyond the calendar from {_fmt(start)}; no date computed."
+        return result
     if timescale.kind == "frequency":
         result.steps.append(f"This is a frequency ({words}); the next one is due one interval {verb} {_fmt(start)}.")
     else:

@@ -45,3 +45,22 @@ def test_find_date_in_questions() -> None:
     assert find_date("held on 7/4/2026") == date(2026, 4, 7)
     assert find_date("March 3rd, 2026") == date(2026, 3, 3)
     assert find_date("how often must the core group meet?") is None
+
+
+def test_dates_outside_the_calendar_are_refused_not_overflowed() -> None:
+    import pytest
+
+    from ingest.errors import BadRequestError
+    from service.deadlines import parse_iso_date
+
+    for text in ("9999-12-30", "0001-01-01", "1900-01-01", "3000-06-01"):
+        with pytest.raises(BadRequestError, match="outside the dates"):
+            parse_iso_date(text)
+    assert parse_iso_date("2026-03-03") == date(2026, 3, 3)
+    ts = Timescale(kind="deadline", value=10, unit="working_day", phrase="within 10 working days", start=0, end=22)
+    # A date read from a question is not parsed by parse_iso_date: the calculation itself refuses it.
+    result = compute_deadline(ts, date(9999, 12, 30))
+    assert result.due is None and "outside the dates" in (result.note or "")
+    huge = Timescale(kind="deadline", value=9000, unit="year", phrase="within 9000 years", start=0, end=17)
+    result = compute_deadline(huge, date(2026, 3, 3))
+    assert result.due is None and "beyond the calendar" in (result.note or "")

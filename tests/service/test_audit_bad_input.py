@@ -1,0 +1,94 @@
+"""Bad input found by the newcomer audit: every one is a precise 4xx (or a non-zero exit with a
+message), never a 500 or a traceback, and the store stays exactly as it was."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _store_rows(settings) -> dict:
+    """Every row of every table of the service's store."""
+    from ingest.store import connect
+
+    conn = connect(settings.db_path)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return {t: sorted(map(tuple, conn.execute(f'SELECT * FROM "{t}"')), key=repr) for t in tables}
+    finally:
+        conn.close()
+
+
+def _error(response, status: int, code: str | None = None) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}, body
+    assert "Traceback" not in body["error"]["message"]
+    if code:
+        assert body["error"]["code"] == code, body
+    return body["error"]
+
+
+def _main(service_settings, monkeypatch, capsys, *args: str) -> tuple[int, str]:
+    """Run `standards ARGS` through the real entry point (its error handling included)."""
+    from service.cli import main
+
+    monkeypatch.setenv("STANDARDS_DATA_DIR", str(service_settings.data_dir))
+    monkeypatch.setenv("STANDARDS_CORPUS_DIR", str(ROOT / "corpus"))
+    monkeypatch.setattr(sys, "argv", ["standards", *args])
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+# --- dates far from today ---------------------------------------------------------------------
+def test_deadline_dates_outside_the_calendar_are_a_422(client, service_settings) -> None:
+    before = _store_rows(service_settings)
+    for start in ("9999-12-30", "0001-01-01", "3000-06-01"):
+        body = {"authority": "Wokingham", "topic": "core group meeting", "from": start}
+        err = _error(client.post("/api/deadline", json=body), 422, "bad_request")
+        assert start in err["message"] and "1970-01-01" in err["message"]
+    # A far date inside a question still gets the answer, with the reason no date was computed.
+    response = client.post("/api/ask", json={
+        "question": "ICPC was on 30 December 9999 - when is the first core group due in Wokingham?"})
+    assert response.status_code == 200, response.text
+    data = response.json()
+    assert not data["abstained"] and "10 working days" in data["answer"]
+    assert data["deadline"]["due"] is None and "outside the dates" in data["deadline"]["note"]
+    assert _store_rows(service_settings) == before
+
+
+def test_cli_deadline_far_date_is_a_message_not_a_traceback(service_settings, monkeypatch, capsys) -> None:
+    code, out = _main(service_settings, monkeypatch, capsys, "deadline", "--authority", "Wokingham",
+                      "--topic", "core group meeting", "--from", "9999-12-30")
+    assert code == 1 and "Traceback" not in out
+    assert "9999-12-30 is outside the dates" in out
+
+
+# --- malformed JSON bodies --------------------------------------------------------------------
+def test_unknown_fields_and_loose_types_are_refused(client, service_settings) -> None:
+    before = _store_rows(service_settings)
+    # A misspelt field must not be dropped silently: "authority" would widen the answer to everyone.
+    err = _error(client.post("/api/ask", json={"question": "core group?", "authority": "Dudley"}), 422,
+                 "invalid_request")
+    assert "'authority' is not a field" in err["message"]
+    _error(client.post("/api/search", json={"query": "ICPC", "authoritys": ["Dudley"]}), 422, "invalid_request")
+    _error(client.post("/api/deadline", json={"authority": "Wokingham", "topic": "core group meeting",
+                                              "from": "2026-03-03", "cohrt": "x"}), 422, "invalid_request")
+    for k in (True, "10", 2.5, -1, 0, 100_000):
+        err = _error(client.post("/api/search", json={"query": "ICPC", "k": k}), 422, "invalid_request")
+        assert "k" in err["message"]
+    err = _error(client.post("/api/ask", content=b'{"question": ', headers={"content-type": "application/json"}),
+                 422, "invalid_request")
+    assert "not valid JSON at character 13" in err["message"]
+    assert _store_rows(service_settings) == before

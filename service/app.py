@@ -44,7 +44,16 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
 def _validation_message(exc: RequestValidationError) -> str:
     parts = []
     for err in exc.errors():
+        kind = err.get("type")
+        if kind == "json_invalid":  # pydantic's loc here is a character offset, not a field
+            offset = next((p for p in err.get("loc", ()) if isinstance(p, int)), None)
+            where = f" at character {offset}" if offset is not None else ""
+            parts.append(f"the body is not valid JSON{where} ({(err.get('ctx') or {}).get('error', 'decode error')})")
+            continue
         where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
+        if kind == "extra_forbidden":
+            parts.append(f"{where!r} is not a field of this request")
+            continue
         parts.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
     return "Invalid request — " + "; ".join(parts) + ". See /docs for the expected fields."
 

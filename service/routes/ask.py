@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.errors import BadRequestError
 from service.answer import ask, deadline_for
@@ -16,6 +16,10 @@ MAX_QUESTION_CHARS = 1000
 
 
 class AskRequest(BaseModel):
+    # An unknown field is refused, not ignored: a misspelt "authority" would otherwise widen the
+    # answer to every authority without a word.
+    model_config = ConfigDict(extra="forbid")
+
     question: str = Field(..., description="The question, in the words a practitioner would use (1-1000 characters).")
     authorities: list[str] | None = Field(None, description="Restrict the answer to these authorities (names or aliases).")
 
@@ -27,7 +31,7 @@ class DeadlineRequest(BaseModel):
     cohort: str | None = Field(None, description="Optional: prefer the standard for this cohort.")
     from_: str = Field(..., alias="from", description="The date the timescale runs from, YYYY-MM-DD.")
 
-    model_config = {"populate_by_name": True}
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
 
 def check_question(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.errors import BadRequestError
 from service.answer import citation_dict
@@ -15,8 +15,11 @@ router = APIRouter(prefix="/api", tags=["search"])
 
 
 class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt filter is an error, not silently no filter
+
     query: str = Field(..., description="What to look for (1-1000 characters).")
-    k: int = Field(10, ge=1, le=100, description="How many clauses to return.")
+    # strict: true or "10" is not a count.
+    k: int = Field(10, ge=1, le=100, strict=True, description="How many clauses to return.")
     authorities: list[str] | None = Field(None, description="Only these authorities (names or aliases).")
     topic: str | None = Field(None, description="Only clauses with an obligation on this topic.")
     mode: Literal["hybrid", "bm25", "dense"] = "hybrid"

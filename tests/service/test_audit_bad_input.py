@@ -92,3 +92,12 @@ def test_unknown_fields_and_loose_types_are_refused(client, service_settings) ->
                  422, "invalid_request")
     assert "not valid JSON at character 13" in err["message"]
     assert _store_rows(service_settings) == before
+
+
+def test_wrong_method_on_an_endpoint_is_405_naming_the_right_one(client) -> None:
+    for method, path, allowed in (("GET", "/api/ask", "POST"), ("GET", "/api/deadline", "POST"),
+                                  ("DELETE", "/api/ask", "POST"), ("POST", "/healthz", "GET")):
+        response = client.request(method, path)
+        err = _error(response, 405, "method_not_allowed")
+        assert response.headers["allow"] == allowed and f"use {allowed}" in err["message"]
+    _error(client.get("/api/no-such-endpoint"), 404, "not_found")

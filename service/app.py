@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from ingest.errors import StandardsError
 from ingest.settings import Settings, load_settings
@@ -56,6 +57,21 @@ def _validation_message(exc: RequestValidationError) -> str:
             continue
         parts.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
     return "Invalid request — " + "; ".join(parts) + ". See /docs for the expected fields."
+
+
+def _allowed_methods(request: Request) -> set[str]:
+    """The methods an API route takes on the request's path (empty when no route has the path)."""
+    allowed: set[str] = set()
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {"type": "http", "path": request.url.path, "root_path": "", "method": method}
+        for route in request.app.router.routes:
+            if isinstance(route, Mount):  # the web page's catch-all mount is not an endpoint
+                continue
+            match, _ = route.matches(scope)
+            if match == Match.FULL:
+                allowed.add(method)
+                break
+    return allowed
 
 
 def discover_routers(app: FastAPI) -> list[str]:
@@ -120,6 +136,13 @@ def create_app(settings: Settings | None = None, state=None) -> FastAPI:
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "error")
         message = str(exc.detail) if exc.detail else code.replace("_", " ")
+        if exc.status_code in (404, 405) and (allowed := _allowed_methods(request)):
+            # The web page's mount at "/" answers every path a route refuses by method with its own
+            # 404 (GET /api/ask) or 405; the endpoint exists, so say which methods it takes.
+            message = f"{request.method} is not allowed on {request.url.path}; use {' or '.join(sorted(allowed))}."
+            response = error_response(405, "method_not_allowed", message)
+            response.headers["Allow"] = ", ".join(sorted(allowed))
+            return response
         if exc.status_code == 404:
             message = f"No such page or endpoint: {request.url.path}. The API is listed at /docs."
         elif exc.status_code == 405:

@@ -101,3 +101,18 @@ def test_wrong_method_on_an_endpoint_is_405_naming_the_right_one(client) -> None
         err = _error(response, 405, "method_not_allowed")
         assert response.headers["allow"] == allowed and f"use {allowed}" in err["message"]
     _error(client.get("/api/no-such-endpoint"), 404, "not_found")
+
+
+# --- compare: blank topic, unknown cohort -----------------------------------------------------
+def test_compare_blank_topic_and_unknown_cohort(client) -> None:
+    err = _error(client.get("/api/compare", params={"topic": "  "}), 422, "bad_request")
+    assert "topic is empty" in err["message"]
+    # An unknown cohort used to give an empty matrix listing every authority as having no standard.
+    err = _error(client.get("/api/compare", params={"topic": "core group meeting", "cohort": "zebras"}), 404,
+                 "unknown_cohort")
+    assert "children in care" in err["message"]
+    # A cohort synonym ("child on a plan" style) and part of a cohort's name still filter.
+    by_synonym = client.get("/api/compare", params={"topic": "child in care visit", "cohort": "LAC"})
+    assert by_synonym.status_code == 200 and by_synonym.json()["rows"], by_synonym.text
+    by_part = client.get("/api/compare", params={"topic": "core group meeting", "cohort": "child protection"})
+    assert by_part.status_code == 200 and "Sandwell" not in by_part.json()["gaps"], by_part.text

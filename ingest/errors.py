@@ -94,6 +94,10 @@ class UnknownRoleError(NotFoundError):
     code = "unknown_role"
 
 
+class UnknownCohortError(NotFoundError):
+    code = "unknown_cohort"
+
+
 # --- index / model ----------------------------------------------------------------------
 class ModelError(StandardsError):
     """The embedding model is missing, or its weights are not the expected file."""

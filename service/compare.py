@@ -14,7 +14,9 @@ from collections import defaultdict
 from typing import Any
 
 from extractors.records import Obligation
+from ingest.errors import UnknownCohortError
 from service.answer import citation_dict
+from service.question import canonical_cohort
 from service.state import ServiceState
 
 
@@ -48,13 +50,29 @@ def _days(ob: Obligation) -> float | None:
     return float(max(approx))
 
 
+def cohort_filter(state: ServiceState, cohort: str) -> str:
+    """The lower-cased cohort text to filter on: the canonical cohort for a synonym ("LAC"), or
+    part of a known cohort's name ("child protection"). Anything else is an UnknownCohortError,
+    since filtering on it would leave every authority looking as if it had no standard."""
+    canonical = canonical_cohort(state.taxonomy, cohort)
+    if canonical:
+        return canonical.lower()
+    want = cohort.strip().lower()
+    known = set(state.taxonomy.cohort_names()) | {ob.cohort for ob in state.obligations() if ob.cohort}
+    if any(want in name.lower() for name in known):
+        return want
+    raise UnknownCohortError(
+        f"Unknown cohort {cohort!r}. Known cohorts: {', '.join(state.taxonomy.cohort_names())}."
+    )
+
+
 def compare_topic(state: ServiceState, topic: str, cohort: str | None = None,
                   authorities: list[str] | None = None) -> dict[str, Any]:
     """The comparison matrix for ``topic`` (canonical), optionally for one cohort."""
     scope = authorities or state.authorities()
     obligations = [ob for a in scope for ob in state.obligations(a, topic)]
-    if cohort:
-        want = cohort.lower()
+    if cohort and cohort.strip():
+        want = cohort_filter(state, cohort)
         obligations = [ob for ob in obligations if ob.cohort is None or want in ob.cohort.lower()
                        or ob.cohort.lower() in want]
     groups: dict[tuple, list[Obligation]] = defaultdict(list)

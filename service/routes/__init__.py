@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from ingest.errors import UnknownAuthorityError, UnknownTopicError
+from ingest.errors import BadRequestError, UnknownAuthorityError, UnknownTopicError
 from service.question import match_topics, topic_names
 from service.state import ServiceState
 
@@ -38,6 +38,10 @@ def resolve_topic(state: ServiceState, topic: str) -> str:
     """The canonical topic for ``topic`` (a canonical name, synonym or abbreviation); 404 if none."""
     names = topic_names(state.taxonomy)
     wanted = topic.strip().lower()
+    if not wanted:  # a blank topic is a missing value, not an unknown topic
+        raise BadRequestError(
+            "The topic is empty. Give one, e.g. 'core group meeting' (the list is at GET /api/topics)."
+        )
     for name in names:
         if name.lower() == wanted:
             return name

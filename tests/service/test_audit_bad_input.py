@@ -116,3 +116,17 @@ def test_compare_blank_topic_and_unknown_cohort(client) -> None:
     assert by_synonym.status_code == 200 and by_synonym.json()["rows"], by_synonym.text
     by_part = client.get("/api/compare", params={"topic": "core group meeting", "cohort": "child protection"})
     assert by_part.status_code == 200 and "Sandwell" not in by_part.json()["gaps"], by_part.text
+
+
+def test_cli_compare_unknown_cohort_and_bad_gold_files(service_settings, monkeypatch, capsys, tmp_path) -> None:
+    code, out = _main(service_settings, monkeypatch, capsys, "compare", "core group meeting", "--cohort", "zebras")
+    assert code == 1 and "Unknown cohort 'zebras'" in out and "Traceback" not in out
+    binary = tmp_path / "binary.jsonl"
+    binary.write_bytes(b"\xd9\xff\x00\x81" * 50)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n", encoding="utf-8")
+    for evaluation in ("qa", "retrieval"):
+        code, out = _main(service_settings, monkeypatch, capsys, "eval", evaluation, "--gold", str(binary))
+        assert code == 1 and "not UTF-8" in out and "Traceback" not in out, out
+        code, out = _main(service_settings, monkeypatch, capsys, "eval", evaluation, "--gold", str(empty))
+        assert code == 1 and "is empty" in out and "0/0" not in out, out

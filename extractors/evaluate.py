@@ -171,8 +171,14 @@ def read_gold(path: Path) -> list[GoldItem]:
     """Read a gold obligations file; raises NotFoundError / BadRequestError with the line number."""
     if not path.is_file():
         raise NotFoundError(f"Gold file not found: {path}. Pass --gold with an obligations-*.jsonl file.")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise BadRequestError(f"{path} is not UTF-8 text; a gold file is JSON Lines (see eval/SCHEMA.md).") from None
+    except OSError as exc:
+        raise BadRequestError(f"Cannot read the gold file {path}: {exc.strerror or exc}.") from None
     out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
@@ -183,6 +189,8 @@ def read_gold(path: Path) -> list[GoldItem]:
                                 t.get("anchor"), d.get("modality")))
         except (ValueError, KeyError, TypeError) as exc:
             raise BadRequestError(f"{path}:{n}: not a gold obligation line ({exc}); see eval/SCHEMA.md.") from None
+    if not out:  # scoring nothing would print a meaningless 0/0
+        raise BadRequestError(f"{path} holds no gold obligations: it needs one JSON object per line (see eval/SCHEMA.md).")
     return out
 
 

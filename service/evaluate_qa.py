@@ -90,12 +90,29 @@ def score_answer(gold: dict, response: dict) -> QAResult:
     return result
 
 
-def load_gold(path: Path) -> list[dict]:
-    """Read a qa-*.jsonl file; a malformed line is an error naming the line."""
+def read_gold_lines(path: Path) -> list[str]:
+    """The lines of a JSON Lines gold file; a missing, unreadable, non-UTF-8 or empty file is a
+    BadRequestError saying so (scoring nothing would print a meaningless 0/0)."""
     if not path.exists():
         raise BadRequestError(f"Gold file {path} does not exist.")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise BadRequestError(
+            f"Gold file {path} is not UTF-8 text; it should be JSON Lines (see eval/SCHEMA.md)."
+        ) from None
+    except OSError as exc:
+        raise BadRequestError(f"Cannot read the gold file {path}: {exc.strerror or exc}.") from None
+    lines = text.splitlines()
+    if not any(line.strip() for line in lines):
+        raise BadRequestError(f"Gold file {path} is empty: it needs one JSON object per line (see eval/SCHEMA.md).")
+    return lines
+
+
+def load_gold(path: Path) -> list[dict]:
+    """Read a qa-*.jsonl file; a malformed line is an error naming the line."""
     out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(read_gold_lines(path), 1):
         if not line.strip():
             continue
         try:

@@ -124,7 +124,9 @@ def register(cli: click.Group) -> None:
     def eval_retrieval_command(gold: Path, as_json: bool, show_misses: bool) -> None:
         """Recall@1/5/10 and MRR of BM25, dense and hybrid retrieval on a question gold set."""
         from index.evaluate import evaluate_retrieval
+        from service.evaluate_qa import read_gold_lines
 
+        read_gold_lines(gold)  # an empty or non-UTF-8 file is a message, not a traceback or a 0/0 table
         settings, conn = _connect()
         report = evaluate_retrieval(conn, settings, gold)
         if as_json:

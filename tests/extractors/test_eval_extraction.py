@@ -106,3 +106,14 @@ def test_bad_gold_line_is_reported(tmp_path):
     bad.write_text('{"id": "x"}\n', encoding="utf-8")
     with pytest.raises(BadRequestError, match="bad.jsonl:1"):
         read_gold(bad)
+
+
+def test_binary_or_empty_gold_file_is_a_message(tmp_path):
+    binary = tmp_path / "binary.jsonl"
+    binary.write_bytes(b"\xd9\xff\x00\x81" * 50)
+    with pytest.raises(BadRequestError, match="not UTF-8"):
+        read_gold(binary)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(BadRequestError, match="no gold obligations"):
+        read_gold(empty)

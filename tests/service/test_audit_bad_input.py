@@ -130,3 +130,15 @@ def test_cli_compare_unknown_cohort_and_bad_gold_files(service_settings, monkeyp
         assert code == 1 and "not UTF-8" in out and "Traceback" not in out, out
         code, out = _main(service_settings, monkeypatch, capsys, "eval", evaluation, "--gold", str(empty))
         assert code == 1 and "is empty" in out and "0/0" not in out, out
+
+
+# --- the README's examples use ids that exist -------------------------------------------------
+def test_readme_show_and_remove_examples_name_real_ids(client) -> None:
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    clause_id = re.search(r"standards show (\S+)", readme).group(1)
+    response = client.get(f"/api/clauses/{clause_id}")
+    assert response.status_code == 200, f"README's `standards show {clause_id}`: {response.text}"
+    document_id = re.search(r"standards remove (\S+)", readme).group(1)
+    assert client.get(f"/api/documents/{document_id}").status_code == 200, document_id

@@ -655,6 +655,55 @@ def _obligation_id(clause_id: str, start: int, ts: Timescale) -> str:
 
 _PRONOUN_SUBJECT = re.compile(r"^\W*(?:it|this|these|they|this plan|the plan)\b", re.I)
 
+# A list item that opens with a label and a separator: "Children in care – every 6 weeks",
+# "Care leavers: at least every 8 weeks", "Unborn babies - every 2 weeks".
+_ITEM_LABEL = re.compile(r"^[\W\d]*?(?P<label>[^\n\u2013\u2014:;.!?]{3,80}?)\s*(?:[\u2013\u2014:]|\s-\s)")
+
+
+def _item_label(tax: Taxonomy, sentence: str, lang: _Language) -> tuple[int, int] | None:
+    """Span of the cohort label of a verbless list item ("Children in care – ..."), if it is one.
+
+    The label names whom the item is about and nothing else: no modal verb, no timescale.
+    """
+    m = _ITEM_LABEL.match(sentence)
+    if not m:
+        return None
+    label = m.group("label")
+    if lang.any_modal and lang.any_modal.search(label):
+        return None
+    if _find_timescales(label) or not tax.find("cohorts", label):
+        return None
+    return m.start("label"), m.end("label")
+
+
+def _narrative_only_in_condition(sentence: str, lang: _Language) -> bool:
+    """Whether every narrative word sits inside a condition ("if the placement has been agreed")."""
+    if lang.narrative is None or lang.condition is None:
+        return False
+    conditions = [m.start() for m in lang.condition.finditer(sentence)]
+    return all(any(c < m.start() for c in conditions) for m in lang.narrative.finditer(sentence))
+
+
+def _list_leads(tax: Taxonomy, sentences: list[_Sentence], lang: _Language) -> dict[int, str]:
+    """For each verbless labelled list item (by index), the lead text that governs it.
+
+    A clause may state a duty once ("All children should be visited by their social worker")
+    and list the cohort-specific timescales below it ("Children in need – every 4 weeks"):
+    the items inherit the duty of the clause's lead sentence and of the sentence that
+    introduces the list (the last one before the item that is not an item itself).
+    """
+    leads: dict[int, str] = {}
+    intro: str | None = None
+    for i, sent in enumerate(sentences):
+        modal = lang.any_modal.search(sent.text) if lang.any_modal else None
+        if modal is None and i > 0 and _item_label(tax, sent.text, lang):
+            first = sentences[0].text
+            leads[i] = first if intro in (None, first) else f"{first} {intro}"
+            continue
+        if i > 0:
+            intro = sent.text
+    return leads
+
 
 def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                    keep_rejected: bool = False, first_person_section: bool = False) -> list[Obligation]:
@@ -671,8 +720,14 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
     parts = [*clause.heading_path, clause.cohort_context or ""]
     out: list[Obligation] = []
     previous_topic: str | None = None
-    for sent in split_sentences(clause.text):
+    sentences = split_sentences(clause.text)
+    leads = _list_leads(tax, sentences, lang)
+    for index, sent in enumerate(sentences):
         found = _find_timescales(sent.text)
+        lead = leads.get(index)
+        # A labelled list item under a lead sentence: the lead's duty, the item's cohort.
+        s_context, s_parts = (context, parts) if lead is None else (
+            f"{context} {lead}", [*clause.heading_path, lead, clause.cohort_context or ""])
         seen: set[tuple] = set()
         for ts in found:
             # A restatement in the same sentence ("every term, three in each academic year").
@@ -681,10 +736,12 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 continue
             seen.add(figure)
             duty, why = _is_duty(sent.text, ts, clause, lang)
+            if not duty and lead is not None and (why == "no-duty-verb" or _narrative_only_in_condition(sent.text, lang)):
+                duty, why = True, "list-item"
             if not duty and not keep_rejected:
                 continue
             cohort, cohort_how = _cohort(tax, sent.text, clause, lang, ts, found)
-            topic, topic_how = _choose_topic(tax, sent.text, ts, context, found, lang, cohort, near, parts)
+            topic, topic_how = _choose_topic(tax, sent.text, ts, s_context, found, lang, cohort, near, s_parts)
             if topic_how in ("context-cue", "context", "none") and previous_topic and _PRONOUN_SUBJECT.match(sent.text):
                 # "It must be prepared within 10 working days": "it" is the previous sentence's subject.
                 topic, topic_how = previous_topic, "pronoun"
@@ -708,7 +765,8 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 id=_obligation_id(clause.id, offset, ts), authority=clause.authority,
                 document_id=clause.document_id, clause_id=clause.id, topic=topic, actor=actor,
                 action=_action(sent.text, ts, lang), cohort=cohort,
-                modality=_modality(sent.text, ts.start, lang), conditions=_conditions(sent.text, ts, lang),
+                modality=_modality(sent.text, ts.start, lang) or (_modality(lead, 0, lang) if lead else None),
+                conditions=_conditions(sent.text, ts, lang),
                 timescale=timescale, citation=citation,
                 extra={"anchor_phrase": ts.anchor, "occurrence": _occurrence(sent.text, ts, lang), "span_verified": verified, "duty": why,
                        "topic_from": topic_how, "actor_from": actor_how, "cohort_from": cohort_how,

@@ -292,3 +292,36 @@ def test_the_meeting_is_the_meeting_of_the_record_named():
     o = _one("The first core group will meet within 10 working days of the initial child protection conference.",
              ["Core groups"])
     assert o.timescale.anchor == "initial child protection conference"
+
+
+def test_verbless_list_items_inherit_the_lead_sentence_duty():
+    text = ("Every young person should be seen by their allocated worker at a frequency set out in their plan. "
+            "The minimum standards are:\n\n"
+            "\u2022 Care leavers \u2013 at least every 8 weeks\n\n"
+            "\u2022 Children in care \u2013 within 3 working days of a move and weekly until the first review, "
+            "thereafter a minimum of 4 weekly for the first year and two monthly thereafter if the move has "
+            "been confirmed as permanent by the fostering panel of the local authority.")
+    obligations = extract_clause(_clause(text, ["Contact"]), text)
+    got = [(o.timescale.kind, o.timescale.value, o.timescale.unit, o.cohort) for o in obligations]
+    assert got == [("frequency", 8, "week", "care leavers"),
+                   ("deadline", 3, "working_day", "children in care"),
+                   ("frequency", 1, "week", "children in care"),
+                   ("frequency", 4, "week", "children in care"),
+                   ("frequency", 2, "month", "children in care")]
+    cic = obligations[1:]
+    assert all(o.topic == "child in care visit" and o.modality == "should" for o in cic)
+    assert obligations[0].topic == "care leaver contact"
+    assert cic[2].timescale.anchor == "first looked after review"  # "thereafter" = after the first review
+    assert all(o.extra["duty"] == "list-item" for o in cic)
+
+
+def test_long_verbless_text_without_a_lead_or_label_is_not_a_duty():
+    text = ("In the last inspection year, children in care were seen on average every 5 weeks, which the "
+            "service has been monitoring closely with partner agencies across the whole county area since then.")
+    assert extract_clause(_clause(text, ["Performance"]), text) == []
+
+
+def test_circulated_record_of_a_conference_runs_from_the_conference():
+    o = _one("The conference minutes will be checked by the chair and circulated within 15 working days.",
+             ["Child protection conferences"])
+    assert o.timescale.anchor == "initial child protection conference"

@@ -22,7 +22,14 @@ from extractors.records import Conflict, Obligation
 from ingest.errors import NotFoundError
 from ingest.records import Clause
 from service.deadlines import compute_deadline
-from service.question import Question, canonical_cohort, content_terms, find_qualifiers, understand
+from service.question import (
+    Question,
+    canonical_cohort,
+    content_terms,
+    find_qualifiers,
+    scored_topics,
+    understand,
+)
 from service.state import ServiceState
 
 MAX_PER_AUTHORITY = 3
@@ -185,6 +192,18 @@ def _anchor_is_topic(state: ServiceState, ob: Obligation, topic: str) -> bool:
     return bool(anchor) and state.anchor_topics(anchor).get(topic, 0.0) >= 0.99
 
 
+_SEGMENT_TOPICS: dict[tuple[int, str], dict[str, float]] = {}
+
+
+def _segment_topics(state: ServiceState, segment: str) -> dict[str, float]:
+    """Topics the taxonomy reads in one timescale's own words (cached per taxonomy and text)."""
+    key = (id(state.taxonomy), segment)
+    found = _SEGMENT_TOPICS.get(key)
+    if found is None:
+        found = _SEGMENT_TOPICS[key] = scored_topics(state.taxonomy, segment)
+    return found
+
+
 def score_candidates(
     question: Question, obligations: list[Obligation], state: ServiceState, hit_ranks: dict[str, int]
 ) -> list[Candidate]:
@@ -213,11 +232,15 @@ def score_candidates(
             weight = question.topic_scores[ob.topic]
             topic_bonus = weight if (not context or ob.topic in context) else weight - 0.4
         else:
+            # When the extractor gave the obligation another topic, the words around this very
+            # timescale must name the question's topic: a section heading or table row alone
+            # ("Children in Need") does not turn an assessment's review period into a visit.
+            own = _segment_topics(state, local_segment(clause, ob)) if ob.topic else context
             for topic in question.topics:
                 # The clause names the topic (at least half as strongly as its main topic)
                 # although the extractor labelled it otherwise or not at all: admit it, a little
                 # below a labelled obligation.
-                if context.get(topic, 0.0) >= CONTEXT_MIN:
+                if context.get(topic, 0.0) >= CONTEXT_MIN and own.get(topic, 0.0) >= CONTEXT_MIN:
                     bonus = question.topic_scores.get(topic, 1.0) * context[topic] - 0.2
                     if matched is None or bonus > topic_bonus:
                         topic_bonus, matched = bonus, topic

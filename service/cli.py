@@ -39,10 +39,10 @@ def _load_commands() -> None:
 _load_commands()
 
 
-def main() -> None:
-    """Entry point: run the CLI, turning StandardsError into a message and exit status 1."""
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI (``argv`` or the process arguments), turning StandardsError into a message and exit 1."""
     try:
-        cli.main(standalone_mode=False)
+        cli.main(args=argv, prog_name="standards", standalone_mode=False)
     except StandardsError as exc:
         click.echo(f"Error: {exc.message}", err=True)
         sys.exit(1)

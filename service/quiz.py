@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 
 from extractors.records import Obligation
+from extractors.timescale import UNIT_WORDS
 from ingest.errors import BadRequestError, UnknownAuthorityError, UnknownRoleError
 from ingest.records import Clause
 from service.induction import (
@@ -40,15 +41,6 @@ from service.induction import (
 FIGURES_PATH = Path(__file__).parent / "data" / "quiz_figures.yaml"
 LETTERS = "ABCD"
 MAX_QUESTIONS = 200
-_UNIT_WORDS = {
-    "working_day": ("working day", "working days"),
-    "day": ("day", "days"),
-    "hour": ("hour", "hours"),
-    "week": ("week", "weeks"),
-    "month": ("month", "months"),
-    "year": ("year", "years"),
-    "term": ("term", "terms"),
-}
 _DETERMINERS = ("the ", "a ", "an ", "their ", "his ", "her ", "its ", "each ", "every ", "any ", "this ")
 _ALL_COHORTS = ("all ", "any ")
 GAP = "………"  # not a Markdown character, so every format shows the same gap
@@ -71,7 +63,7 @@ class Figure:
         amount = _number(self.value)
         if self.value_max is not None and self.value_max != self.value:
             amount = f"{amount}-{_number(self.value_max)}"
-        singular, plural = _UNIT_WORDS.get(self.unit, (self.unit, self.unit + "s"))
+        singular, plural = UNIT_WORDS.get(self.unit, (self.unit, self.unit + "s"))
         top = self.value_max if self.value_max is not None else self.value
         unit = singular if top == 1 else plural
         if self.kind == "frequency":

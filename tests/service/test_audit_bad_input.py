@@ -3,7 +3,6 @@ message), never a 500 or a traceback, and the store stays exactly as it was."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -41,10 +40,9 @@ def _main(service_settings, monkeypatch, capsys, *args: str) -> tuple[int, str]:
 
     monkeypatch.setenv("STANDARDS_DATA_DIR", str(service_settings.data_dir))
     monkeypatch.setenv("STANDARDS_CORPUS_DIR", str(ROOT / "corpus"))
-    monkeypatch.setattr(sys, "argv", ["standards", *args])
     code = 0
     try:
-        main()
+        main(list(args))
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     out = capsys.readouterr()

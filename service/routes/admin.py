@@ -90,7 +90,8 @@ async def upload_document(
     meta = DocumentMeta(authority=authority, title=(title or "").strip() or Path(name).stem)
     try:
         with state.lock:
-            result = add_document(state.conn, path, meta, settings)
+            # The server's warm model embeds the new clauses (no second model load per upload).
+            result = add_document(state.conn, path, meta, settings, embedder=state.retriever.embedder)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -110,6 +111,6 @@ def delete_document(document_id: str, request: Request) -> dict:
         exists = state.conn.execute("SELECT 1 FROM documents WHERE id = ?", (document_id,)).fetchone()
         if not exists:
             raise NotFoundError(f"No document with id {document_id!r}; see GET /api/documents.")
-        result = remove_document(state.conn, document_id, state.settings)
+        remove_document(state.conn, document_id, state.settings, embedder=state.retriever.embedder)
     state.refresh(force=True)
-    return {"removed": document_id, "result": _jsonable(result)}
+    return {"removed": document_id}

@@ -388,6 +388,15 @@ def _modality(sentence: str, pos: int, lang: _Language) -> str | None:
     return chosen[1] if chosen else None
 
 
+def _section_role(tax: Taxonomy, clause: Clause) -> str | None:
+    """The role (or the service's role) named by the nearest heading that names one."""
+    for heading in reversed(clause.heading_path):
+        role = tax.canonical_role(heading) or tax.service_role(heading)
+        if role:
+            return role
+    return None
+
+
 def _actor(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language,
            topic: str | None = None, first_person_section: bool = False) -> tuple[str | None, str]:
     """The responsible role: the agent ("by the Team Manager") or subject, else table / section,
@@ -410,20 +419,15 @@ def _actor(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language,
         role = tax.canonical_role(clause.role_context)
         if role:
             return role, "table"
+    if first_person or first_person_section:
+        # "I will ..." (or a passive duty among such statements) is the addressed practitioner's.
+        role = _section_role(tax, clause)
+        if role:
+            return role, "section"
     if first_person:
-        for heading in reversed(clause.heading_path):
-            role = tax.canonical_role(heading) or tax.service_role(heading)
-            if role:
-                return role, "section"
         if default:
             return default, "first-person-topic"
         return "Practitioner", "first-person"
-    if first_person_section:
-        # A passive duty among "I will ..." statements is the addressed practitioner's.
-        for heading in reversed(clause.heading_path):
-            role = tax.canonical_role(heading) or tax.service_role(heading)
-            if role:
-                return role, "section"
     if default:
         return default, "topic"
     return None, "none"

@@ -66,3 +66,16 @@ def admin_client(service_settings, service_state) -> Iterator[TestClient]:
     settings = dataclasses.replace(service_settings, admin_token=ADMIN_TOKEN)
     with TestClient(create_app(settings, state=service_state), raise_server_exceptions=False) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def corpus_conn(service_state):
+    """The store of the session's real service (the shipped corpus, ingested by the pipeline)."""
+    return service_state.conn
+
+
+@pytest.fixture(scope="session")
+def corpus_env(service_settings) -> dict[str, str]:
+    """Environment for CLI runs against that store."""
+    return {"STANDARDS_DATA_DIR": str(service_settings.data_dir),
+            "STANDARDS_CORPUS_DIR": str(service_settings.corpus_dir), "HF_HUB_OFFLINE": "1"}

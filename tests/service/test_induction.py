@@ -29,19 +29,6 @@ ROLE = "Social Worker"
 
 
 @pytest.fixture(scope="module")
-def corpus_conn(service_state):
-    """The store of the session's real service (the shipped corpus, ingested by the pipeline)."""
-    return service_state.conn
-
-
-@pytest.fixture(scope="module")
-def corpus_env(service_settings) -> dict[str, str]:
-    """Environment for CLI runs against that store."""
-    return {"STANDARDS_DATA_DIR": str(service_settings.data_dir),
-            "STANDARDS_CORPUS_DIR": str(service_settings.corpus_dir), "HF_HUB_OFFLINE": "1"}
-
-
-@pytest.fixture(scope="module")
 def pack(corpus_conn):
     return build_induction_pack(corpus_conn, AUTHORITY, ROLE)
 

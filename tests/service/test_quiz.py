@@ -53,19 +53,6 @@ def _figure_in_clause(fig: Figure, clause_text: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def corpus_conn(service_state):
-    """The store of the session's real service (the shipped corpus, ingested by the pipeline)."""
-    return service_state.conn
-
-
-@pytest.fixture(scope="module")
-def corpus_env(service_settings) -> dict[str, str]:
-    """Environment for CLI runs against that store."""
-    return {"STANDARDS_DATA_DIR": str(service_settings.data_dir),
-            "STANDARDS_CORPUS_DIR": str(service_settings.corpus_dir), "HF_HUB_OFFLINE": "1"}
-
-
-@pytest.fixture(scope="module")
 def quizzes(corpus_conn):
     return {a: build_quiz(corpus_conn, a, n=20, seed=7) for a in authorities(corpus_conn)}
 

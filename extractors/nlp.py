@@ -18,6 +18,8 @@ from spacy.language import Language
 from spacy.pipeline.sentencizer import Sentencizer
 from spacy.tokens import Doc, Span
 
+from ingest.sentences import sentence_bounds  # noqa: F401 - one splitter for every stage
+
 # Sentence-final characters beyond the defaults: clause texts come from bullets and tables,
 # where a line often ends with ";" rather than ".".
 _EXTRA_PUNCT_CHARS = [";"]
@@ -45,13 +47,6 @@ def get_nlp(with_timescales: bool = False) -> Language:
     """The shared pipeline (cached). ``with_timescales`` adds the ``timescale_spans`` component,
     which puts every timescale phrase into ``doc.spans["timescale"]`` (label = kind)."""
     return make_pipeline(["timescale_spans"] if with_timescales else [])
-
-
-def sentence_bounds(text: str) -> list[tuple[int, int]]:
-    """Character (start, end) of each sentence of ``text``, per the shared pipeline."""
-    doc = get_nlp().make_doc(text)
-    doc = get_nlp().get_pipe("sentencizer")(doc)
-    return [(s.start_char, s.end_char) for s in doc.sents]
 
 
 @Language.component("timescale_spans")

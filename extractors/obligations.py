@@ -11,80 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from extractors.records import Citation, Obligation, Timescale
 from extractors.taxonomy import Taxonomy, TermMatch, load_taxonomy
 from ingest.records import Clause
+from ingest.sentences import Sentence as _Sentence
+from ingest.sentences import split_sentences
 
-# Abbreviations that end in a full stop without ending a sentence ("S.47", "e.g.").
-_NO_BREAK = re.compile(r"(?:\b(?:e\.g|i\.e|etc|approx|no|para|ss?|vs|cf|St|Dr|Mr|Mrs|Ms)\.$)|(?:\b[A-Z]\.$)", re.I)
-_SENT_END = re.compile(r"[.!?](?=[\s*\"'\u2019)\]]*\s+[A-Z0-9*\"'(\u2018\u201c])")
-_HARD_BREAK = re.compile(r"\n\s*\n|\n(?=\s*[\u00b7\u2022\u25aa\u25cf\-\u2013o]\s)|[\u00b7\u2022\u25aa\u25cf]")
 _SEGMENT_BREAK = re.compile(r";|,\s*(?:and|but|or|with|then|thereafter)\b|\s(?:and )?thereafter\b|\bwith an?\b|\bwith the\b"
                             r"|,\s*(?:and\s+)?(?:the\s+)?(?:second|third|subsequent|further)\b", re.I)
 _FIRST_WORDS_I = re.compile(r"(?<![\w])I(?![\w'])")
-
-
-@dataclass
-class _Sentence:
-    text: str
-    start: int  # offset in the clause text
-
-
-def split_sentences(text: str) -> list[_Sentence]:
-    """Sentences of a clause with their offsets (line breaks between list items also split).
-
-    Uses the shared spaCy sentencizer (extractors/nlp.py) inside each list item; the regex
-    splitter below is the fallback when that module is unavailable.
-    """
-    try:
-        from extractors.nlp import sentence_bounds
-    except ImportError:
-        return _regex_sentences(text)
-    out: list[_Sentence] = []
-    for a, b in _pieces(text):
-        for s, e in sentence_bounds(text[a:b]):
-            chunk = text[a + s:a + e]
-            stripped = chunk.strip()
-            if stripped:
-                out.append(_Sentence(stripped, a + s + len(chunk) - len(chunk.lstrip())))
-    return out
-
-
-def _pieces(text: str) -> list[tuple[int, int]]:
-    pieces: list[tuple[int, int]] = []
-    last = 0
-    for m in _HARD_BREAK.finditer(text):
-        pieces.append((last, m.start()))
-        last = m.end()
-    pieces.append((last, len(text)))
-    return pieces
-
-
-def _regex_sentences(text: str) -> list[_Sentence]:
-    pieces: list[tuple[int, int]] = []
-    last = 0
-    for m in _HARD_BREAK.finditer(text):
-        pieces.append((last, m.start()))
-        last = m.end()
-    pieces.append((last, len(text)))
-    out: list[_Sentence] = []
-    for a, b in pieces:
-        start = a
-        for m in _SENT_END.finditer(text, a, b):
-            if _NO_BREAK.search(text[max(a, m.start() - 8):m.start() + 1]):
-                continue
-            out.append(_Sentence(text[start:m.end()], start))
-            start = m.end()
-        out.append(_Sentence(text[start:b], start))
-    result = []
-    for s in out:
-        stripped = s.text.strip()
-        if stripped:
-            lead = len(s.text) - len(s.text.lstrip())
-            result.append(_Sentence(stripped, s.start + lead))
-    return result
 
 
 def _phrase_re(words: list[str]) -> re.Pattern[str] | None:

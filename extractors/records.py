@@ -40,6 +40,13 @@ class Timescale:
     # The same figure written a second way ("20 working days/4 weeks" -> "4 weeks"; "9 days
     # (7 working days)" -> "7 working days"): kept as written, never a second obligation.
     alternative: str | None = None
+    # The anchor event as written in the sentence ("it being completed", "the Initial Child
+    # Protection Conference"); ``anchor`` is its canonical event ("accommodated", "coming into
+    # care" and "becoming looked after" are one event).
+    anchor_text: str | None = None
+    # A hedge's non-binding figure ("ideally weekly, but at least every two weeks": the binding
+    # timescale is "every two weeks", the hedge "ideally weekly"), kept as written.
+    hedge: str | None = None
 
     def describe(self) -> str:
         """Plain words: "within 10 working days of the initial child protection conference"."""
@@ -68,7 +75,17 @@ class Citation:
 
 @dataclass
 class Obligation:
-    """One duty with one timescale, as written in one clause."""
+    """One duty with one timescale, as written in one clause: its duty frame.
+
+    ``action`` is what must be done, verb + object in the document's words ("sign off the core
+    group minutes"); ``label`` a short display form of it. ``topic`` is the canonical topic the
+    action is about (None when it fits none: still searchable and answerable). ``cohort`` is
+    the canonical cohort, ``qualifiers`` narrow it in the document's words ("under 1",
+    "red-rated", "placed with parents pending assessment"). ``phase`` says which occurrence
+    ("first", "second", "subsequent", "first year", "after the first year"); ``conditions`` when
+    it applies ("if complex", "in an emergency"). ``sentence_id`` is the stored sentence
+    (``ingest.sentences.sentence_id``) the duty is stated in.
+    """
 
     id: str
     authority: str
@@ -83,6 +100,10 @@ class Obligation:
     timescale: Timescale
     citation: Citation
     extra: dict = field(default_factory=dict)
+    label: str | None = None
+    phase: str | None = None
+    qualifiers: list[str] = field(default_factory=list)
+    sentence_id: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -90,7 +111,12 @@ class Obligation:
 
 @dataclass
 class Conflict:
-    """Two obligations of one authority on the same topic, cohort and anchor with different timescales."""
+    """Two obligations of one authority stating the same duty.
+
+    ``kind`` "conflict": materially different figures; "equivalent": the same time worded
+    differently ("20 working days / 4 weeks" against "28 days"). ``same_duty`` says why the two
+    are the same duty (action, cohort, phase, condition, anchor and relation compared).
+    """
 
     authority: str
     topic: str
@@ -98,3 +124,5 @@ class Conflict:
     anchor: str | None
     obligations: list[Obligation]
     reason: str
+    kind: Literal["conflict", "equivalent"] = "conflict"
+    same_duty: str = ""

@@ -1,0 +1,103 @@
+"""Sentences of a clause, with their offsets: the unit an answer quotes and a duty is read from.
+
+Both later stages use this one splitter, so the sentence an obligation was extracted from is
+exactly a stored sentence (``sentences`` table) and its vector: line breaks between list
+items and bullets always split; inside a piece, spaCy's rule-based sentencizer (blank English
+pipeline, nothing downloaded) decides, with ";" as a sentence end because table cells and
+bullets often end with one. A regex splitter is the fallback when spaCy is unavailable.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+# A blank line, a new line opening with a bullet or dash, or an inline bullet character.
+_HARD_BREAK = re.compile(r"\n\s*\n|\n(?=\s*[\u00b7\u2022\u25aa\u25cf\-\u2013o]\s)|[\u00b7\u2022\u25aa\u25cf]")
+# Abbreviations that end in a full stop without ending a sentence ("S.47", "e.g.").
+_NO_BREAK = re.compile(r"(?:\b(?:e\.g|i\.e|etc|approx|no|para|ss?|vs|cf|St|Dr|Mr|Mrs|Ms)\.$)|(?:\b[A-Z]\.$)", re.I)
+_SENT_END = re.compile(r"[.!?](?=[\s*\"'\u2019)\]]*\s+[A-Z0-9*\"'(\u2018\u201c])")
+# Sentence-final characters beyond spaCy's defaults (bullets and table cells end with ";").
+_EXTRA_PUNCT_CHARS = [";"]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a clause: its text (stripped) and where it starts in the clause text."""
+
+    text: str
+    start: int
+
+    @property
+    def end(self) -> int:
+        """Offset just past the sentence in the clause text."""
+        return self.start + len(self.text)
+
+
+@lru_cache(maxsize=1)
+def _sentencizer():
+    import spacy
+    from spacy.pipeline.sentencizer import Sentencizer
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer", config={"punct_chars": list(Sentencizer.default_punct_chars) + _EXTRA_PUNCT_CHARS})
+    return nlp
+
+
+def sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """Character (start, end) of each sentence of one piece of text, per spaCy's sentencizer."""
+    nlp = _sentencizer()
+    doc = nlp.get_pipe("sentencizer")(nlp.make_doc(text))
+    return [(s.start_char, s.end_char) for s in doc.sents]
+
+
+def pieces(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` between hard breaks (blank lines, bullets, dashes opening a line)."""
+    out: list[tuple[int, int]] = []
+    last = 0
+    for m in _HARD_BREAK.finditer(text):
+        out.append((last, m.start()))
+        last = m.end()
+    out.append((last, len(text)))
+    return out
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences of a clause with their offsets (line breaks between list items also split)."""
+    try:
+        bounds_of = sentence_bounds
+        _sentencizer()
+    except ImportError:
+        return _regex_sentences(text)
+    out: list[Sentence] = []
+    for a, b in pieces(text):
+        for s, e in bounds_of(text[a:b]):
+            chunk = text[a + s:a + e]
+            stripped = chunk.strip()
+            if stripped:
+                out.append(Sentence(stripped, a + s + len(chunk) - len(chunk.lstrip())))
+    return out
+
+
+def _regex_sentences(text: str) -> list[Sentence]:
+    out: list[tuple[str, int]] = []
+    for a, b in pieces(text):
+        start = a
+        for m in _SENT_END.finditer(text, a, b):
+            if _NO_BREAK.search(text[max(a, m.start() - 8):m.start() + 1]):
+                continue
+            out.append((text[start:m.end()], start))
+            start = m.end()
+        out.append((text[start:b], start))
+    result = []
+    for chunk, start in out:
+        stripped = chunk.strip()
+        if stripped:
+            result.append(Sentence(stripped, start + len(chunk) - len(chunk.lstrip())))
+    return result
+
+
+def sentence_id(clause_id: str, index: int) -> str:
+    """The stable id of the ``index``-th sentence (0-based) of a clause: ``{clause_id}-s{index:02d}``."""
+    return f"{clause_id}-s{index:02d}"

@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -140,6 +140,9 @@ class Embedder:
     model_id: str
     dimension: int
     model_dir: Path
+    # Threads for batch encoding; None: every core (the CLI). A server sets 1, so embedding an
+    # upload in the background leaves a core for the requests it keeps answering.
+    batch_threads: int | None = None
 
     def _encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         vectors = self.model.encode(
@@ -162,7 +165,7 @@ class Embedder:
             return self._encode(texts, batch_size)
         import torch
 
-        torch.set_num_threads(os.cpu_count() or 1)
+        torch.set_num_threads(self.batch_threads or os.cpu_count() or 1)
         try:
             return self._encode(texts, batch_size)
         finally:
@@ -246,16 +249,38 @@ def store_vectors(conn: sqlite3.Connection, model_id: str, items: dict[str, np.n
     )
 
 
-def ensure_vectors(conn: sqlite3.Connection, embedder: Embedder, texts_by_hash: dict[str, str]) -> int:
-    """Embed and cache every text whose hash has no vector for this model; return how many were new."""
+# Vectors embedded and committed together by ``ensure_vectors``: a crash keeps every batch
+# committed before it, and a batch of 256 MiniLM rows (~10 s on one busy core) is short enough
+# to lose. STANDARDS_EMBED_BATCH overrides it.
+EMBED_BATCH = 256
+
+
+def ensure_vectors(
+    conn: sqlite3.Connection,
+    embedder: Embedder,
+    texts_by_hash: dict[str, str],
+    batch: int = EMBED_BATCH,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Embed and cache every text whose hash has no vector for this model; return how many were new.
+
+    Texts are embedded ``batch`` at a time and each batch is committed on its own, so work done
+    before a crash is kept and a restart embeds only the rest. ``progress(done, total)`` is
+    told after each batch.
+    """
     from ingest.store import transaction  # the earlier stage; imported here to keep imports light
 
     have = cached_vectors(conn, texts_by_hash.keys(), embedder.model_id)
     missing = [key for key in texts_by_hash if key not in have]
     if not missing:
         return 0
-    # Encode outside any write transaction so ingest and readers are not blocked meanwhile.
-    vectors = embedder.encode([texts_by_hash[key] for key in missing])
-    with transaction(conn):
-        store_vectors(conn, embedder.model_id, dict(zip(missing, vectors, strict=True)))
+    step = max(1, batch)
+    for start in range(0, len(missing), step):
+        keys = missing[start : start + step]
+        # Encode outside any write transaction so ingest and readers are not blocked meanwhile.
+        vectors = embedder.encode([texts_by_hash[key] for key in keys])
+        with transaction(conn):
+            store_vectors(conn, embedder.model_id, dict(zip(keys, vectors, strict=True)))
+        if progress is not None:
+            progress(start + len(keys), len(missing))
     return len(missing)

@@ -1,12 +1,18 @@
 """What the running service holds: one SQLite connection, one Retriever (model loaded and
 warm), the taxonomy, the authority names and an in-memory view of the current obligations.
 
-Everything is loaded once at startup; the obligation view and the authority matcher are
-rebuilt when the store's ``generation`` moves on (after an upload or a removal).
+A ``ServiceState`` is one consistent snapshot of the store. Its connection is read-only and
+holds an open read transaction (``open_snapshot``), so everything it answers — the SQLite rows,
+the obligation view, the authority names, the FAISS index of that generation — describes the
+same committed state, however long a request takes and whatever is being written meanwhile.
+Writes go through other connections (``service.jobs``); when one commits, a new snapshot is
+built beside the old one and published (``ServiceState.latest()``); each request keeps the
+snapshot it started with (``service.routes.service_state``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
@@ -15,9 +21,34 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extractors.records import Obligation
+from ingest.errors import IndexNotReadyError, StandardsError
 from ingest.records import Clause
 from ingest.settings import Settings, load_settings
 from service.question import AuthorityMatcher, load_authority_aliases
+
+# Said with every answer given while the dense index is being (re)built: keyword search
+# alone answers then, and the answer should say so.
+BM25_ONLY_NOTE = (
+    "The meaning-based search index is still being built (the service started or the store changed "
+    "recently), so this was answered by keyword search only; paraphrased wording may be missed. "
+    "Ask again in a minute for the full search."
+)
+
+
+def open_snapshot(db_path) -> sqlite3.Connection:
+    """A read-only connection holding a read transaction: it sees the store as it is now, and
+    keeps seeing exactly that until it is closed (SQLite WAL snapshot isolation).
+
+    ``query_only`` makes an accidental write through it fail loudly instead of sitting in the
+    open transaction; write with a connection of your own (``ingest.store.connect``).
+    """
+    from ingest.store import connect
+
+    conn = connect(db_path)  # brings the schema up to date first
+    conn.execute("PRAGMA query_only = ON")
+    conn.execute("BEGIN")
+    conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()  # the snapshot starts here
+    return conn
 
 
 @dataclass
@@ -29,6 +60,11 @@ class ServiceState:
     retriever: Any
     taxonomy: Any
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # False while the dense index is being built: hybrid searches run on BM25 alone and
+    # answers carry ``retrieval_note()``.
+    dense_ready: bool = True
+    # The live service that publishes newer snapshots (service.jobs.LiveService), if any.
+    live: Any = None
     _generation: int = -1
     _matcher: AuthorityMatcher | None = None
     _obligations: list[Obligation] = field(default_factory=list)
@@ -37,6 +73,27 @@ class ServiceState:
     _context_topics: dict[tuple[str, str | None], dict[str, float]] = field(default_factory=dict)
     _anchor_topics: dict[str, dict[str, float]] = field(default_factory=dict)
     _terms: dict[tuple, frozenset[str]] = field(default_factory=dict)
+
+    # -- snapshots --------------------------------------------------------------------------
+    def latest(self) -> ServiceState:
+        """The newest published snapshot (this one when no live service publishes others)."""
+        live = self.live
+        return live.current if live is not None and live.current is not None else self
+
+    def retrieval_note(self) -> str | None:
+        """A note for answers and search results when dense search is unavailable, else None."""
+        return None if self.dense_ready else BM25_ONLY_NOTE
+
+    @property
+    def generation(self) -> int:
+        """The store generation this snapshot shows."""
+        self.refresh()
+        return self._generation
+
+    def close(self) -> None:
+        """Release the snapshot's connection (its read transaction ends)."""
+        with self.lock, contextlib.suppress(sqlite3.Error):
+            self.conn.close()
 
     # -- freshness ------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:
@@ -152,25 +209,85 @@ class ServiceState:
                 self.anchor_topics(ob.timescale.anchor)
 
     def search(self, query: str, k: int = 10, filters: Any = None, mode: str = "hybrid") -> list:
-        """Ranked hits from the shared Retriever (serialised: one connection, one model)."""
+        """Ranked hits from the shared Retriever (serialised: one connection, one model).
+
+        While the dense index is not ready, hybrid searches use BM25 alone (see
+        ``retrieval_note``) and a dense-only search is a 503 saying when to retry.
+        """
         from index.records import SearchFilters
 
+        if not self.dense_ready:
+            if mode == "dense":
+                raise IndexNotReadyError(
+                    "The meaning-based (dense) index is still being built; use mode 'hybrid' or 'bm25' "
+                    "meanwhile, or retry shortly."
+                )
+            mode = "bm25"
         with self.lock:
             return self.retriever.search(query, k=k, filters=filters or SearchFilters(), mode=mode)
 
 
-def load_state(settings: Settings | None = None) -> ServiceState:
-    """Open the store, load the taxonomy and the retriever, and warm the model with one query."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from extractors.taxonomy import load_taxonomy
+def build_state(
+    settings: Settings, embedder: Any = None, taxonomy: Any = None, dense_ready: bool = True
+) -> ServiceState:
+    """A snapshot of the store as it is now (read-only connection, caches built, FAISS loaded
+    when ``dense_ready``). Takes a few seconds on a large store; the caller publishes it."""
     from index.search import Retriever
-    from ingest.store import connect
 
-    settings = settings or load_settings()
-    conn = connect(settings.db_path)
-    retriever = Retriever(conn, settings)
-    state = ServiceState(settings=settings, conn=conn, retriever=retriever, taxonomy=load_taxonomy())
+    if taxonomy is None:
+        from extractors.taxonomy import load_taxonomy
+
+        taxonomy = load_taxonomy()
+    conn = open_snapshot(settings.db_path)
+    state = ServiceState(settings=settings, conn=conn, retriever=Retriever(conn, settings, embedder),
+                         taxonomy=taxonomy, dense_ready=dense_ready)
     state.refresh(force=True)
-    # Warm-up: the first query loads the model and the FAISS file; do it now, not on a user's time.
-    state.search("core group meeting timescale", k=1)
+    if dense_ready:
+        state.dense_ready = _load_dense_file(state)
+    return state
+
+
+def _load_dense_file(state: ServiceState) -> bool:
+    """Load the FAISS file of the snapshot's generation before the snapshot serves; False when
+    the file on disk is for another generation or model (a writer has not caught up yet)."""
+    from index.dense import read_sidecar
+
+    meta = read_sidecar(state.settings.index_dir)
+    embedder = state.retriever.embedder
+    if not meta or meta.get("generation") != state.generation or meta.get("model") != embedder.model_id:
+        return False
+    try:
+        with state.lock:
+            state.retriever.dense_index()
+    except (StandardsError, sqlite3.OperationalError):
+        # The file was torn and rebuilding it needs vectors this read-only snapshot cannot write.
+        return False
+    return True
+
+
+def load_state(settings: Settings | None = None, dense: bool = True) -> ServiceState:
+    """Open the store, load the taxonomy and the retriever, and warm the model with one query.
+
+    With ``dense`` (the CLI), the dense index is brought up to date first (embedding what the
+    store lacks) and the model is loaded now. Without it (the server, which loads the model and
+    rebuilds in the background), the snapshot answers from BM25 until a dense one is published.
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    settings = settings or load_settings()
+    embedder = None
+    if dense:
+        from index.dense import sync_dense
+        from index.embedder import load_embedder
+        from ingest.store import connect
+
+        embedder = load_embedder(settings)
+        writer = connect(settings.db_path)
+        try:
+            sync_dense(writer, settings, embedder)  # a no-op when the FAISS file is current
+        finally:
+            writer.close()
+    state = build_state(settings, embedder=embedder, dense_ready=dense)
+    if dense:
+        # Warm-up: the first query runs the model once; do it now, not on a user's time.
+        state.search("core group meeting timescale", k=1)
     return state

@@ -133,16 +133,14 @@ def register(cli: click.Group) -> None:
     @click.option("--port", default=None, type=int, help="Port (default STANDARDS_PORT, 8000).")
     def serve_command(host: str | None, port: int | None) -> None:
         """Serve the API and the web page (loads the store and the model once, then answers fast)."""
-        import uvicorn
-
         from ingest.settings import load_settings
-        from service.app import create_app
+        from service.app import serve
 
         settings = load_settings()
         host = host or settings.host
         port = port or settings.port
         click.echo(f"Serving Standards Assistant on http://{host}:{port} (API docs at /docs)", err=True)
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        serve(settings, host, port)
 
     group = _eval_group(cli)
 

@@ -407,7 +407,7 @@ def dense_status(conn: sqlite3.Connection, settings: Settings) -> DenseStatus:
                    "the background at start (keyword search answers meanwhile), or run `standards index rebuild`")
     else:
         state = "current"
-        message = "current"
+        message = f"built for store generation {gen} with the configured model"
     if missing and state == "current":
         state, message = "stale", f"{missing} current clause(s) have no vector: run `standards index rebuild`"
     elif missing:

@@ -17,6 +17,7 @@ import os
 import sqlite3
 import threading
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,10 @@ BM25_ONLY_NOTE = (
     "recently), so this was answered by keyword search only; paraphrased wording may be missed. "
     "Ask again in a minute for the full search."
 )
+
+
+_WRITERS: dict[str, tuple[sqlite3.Connection, threading.Lock]] = {}
+_WRITERS_LOCK = threading.Lock()
 
 
 def open_snapshot(db_path) -> sqlite3.Connection:
@@ -89,6 +94,23 @@ class ServiceState:
         """The store generation this snapshot shows."""
         self.refresh()
         return self._generation
+
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[sqlite3.Connection]:
+        """A connection to the store as it is now, that may write: for what is not part of the
+        snapshot (a question log, feedback). Shared by the process, one thread at a time; wrap
+        writes in ``ingest.store.transaction``. Writes that change documents go through
+        ``service.jobs`` instead."""
+        key = str(self.settings.db_path)
+        with _WRITERS_LOCK:
+            entry = _WRITERS.get(key)
+            if entry is None:
+                from ingest.store import connect
+
+                entry = _WRITERS[key] = (connect(self.settings.db_path), threading.Lock())
+        conn, lock = entry
+        with lock:
+            yield conn
 
     def close(self) -> None:
         """Release the snapshot's connection (its read transaction ends)."""

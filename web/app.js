@@ -1232,7 +1232,8 @@
       confirm.addEventListener("click", async () => {
         confirm.disabled = true;
         try {
-          await api("/api/documents/" + encodeURIComponent(doc.id), { method: "DELETE", token: state.adminToken });
+          const accepted = await api("/api/documents/" + encodeURIComponent(doc.id), { method: "DELETE", token: state.adminToken });
+          await followJob(accepted && accepted.job, (job) => setStatus(status, jobProgressNode(job, `Removing “${doc.title}”`), false));
           await refreshAfterChange();
           setStatus($("#upload-status"), `Removed “${doc.title}”.`, false);
         } catch (err) {
@@ -1252,6 +1253,31 @@
     renderAuthorityFilter();
     state.topics = [];
     loaded.compare = false;
+  }
+
+  // Background jobs (uploads, removals): poll GET /api/jobs/{id} until the job has finished.
+  const JOB_POLL_MS = 1000;
+
+  async function followJob(job, onProgress) {
+    let current = job;
+    while (current && current.status !== "succeeded" && current.status !== "failed") {
+      if (onProgress) onProgress(current);
+      await new Promise((resolve) => setTimeout(resolve, JOB_POLL_MS));
+      current = await api(current.location || "/api/jobs/" + encodeURIComponent(current.id), { token: state.adminToken });
+    }
+    if (current && current.status === "failed") {
+      const error = current.error || {};
+      throw new ApiError(error.status || 0, error.code || "job_failed", error.message || "The job failed.");
+    }
+    return current;
+  }
+
+  function jobProgressNode(job, label) {
+    const pct = Math.round(100 * (Number(job.progress) || 0));
+    const stage = job.status === "queued" ? "waiting for the worker" : (job.stage || job.status);
+    return el("span", { class: "job-progress" },
+      `${label}: ${stage} (${pct}%)… `,
+      el("progress", { max: "100", value: String(pct), "aria-label": `${label}: ${pct}%` }));
   }
 
   function setStatus(node, message, isError) {
@@ -1293,13 +1319,17 @@
     const title = $("#upload-title").value.trim();
     if (title) form.append("title", title);
     $("#upload-submit").disabled = true;
-    setStatus(status, `Uploading and indexing “${file.name}”… this can take a minute for a long document.`, false);
+    setStatus(status, `Uploading “${file.name}”…`, false);
     try {
-      const result = await api("/api/documents", { method: "POST", form, token: state.adminToken });
-      const saved = (result && (result.document || result)) || {};
-      const outcome = String(saved.status || result.status || "added");
-      setStatus(status, `${outcome[0].toUpperCase() + outcome.slice(1)}: “${title || file.name}” (${result.authority || authority})` +
-        (saved.clause_count ? ` — ${saved.clause_count} clauses.` : "."), false);
+      // The server answers 202 with a background job; follow it until the document is indexed.
+      const accepted = await api("/api/documents", { method: "POST", form, token: state.adminToken });
+      const job = await followJob(accepted && accepted.job,
+        (j) => setStatus(status, jobProgressNode(j, `Indexing “${file.name}”`), false));
+      const saved = (job && job.result) || {};
+      const outcome = String(saved.status || "added");
+      setStatus(status, `${outcome[0].toUpperCase() + outcome.slice(1)}: “${title || file.name}” (${job.authority || authority})` +
+        (saved.clause_count ? ` — ${saved.clause_count} clauses.` : ".") +
+        (job.notes && job.notes.length ? " " + job.notes.join(" ") : ""), false);
       $("#upload-form").reset();
       await refreshAfterChange();
     } catch (err) {

@@ -52,7 +52,10 @@ def post_ask(body: AskRequest, request: Request) -> dict:
     state = service_state(request)
     text = check_question(body.question)
     authorities = resolve_authorities(state, body.authorities)
-    return ask(state, text, authorities=authorities or None)
+    result = ask(state, text, authorities=authorities or None)
+    if note := state.retrieval_note():  # dense index still building: keyword search answered
+        result.setdefault("notes", []).append(note)
+    return result
 
 
 @router.post("/deadline")

@@ -40,6 +40,7 @@ def post_search(body: SearchRequest, request: Request) -> dict:
     hits = state.search(query, k=body.k, filters=filters, mode=body.mode)
     return {
         "query": query,
+        "note": state.retrieval_note(),  # set while the dense index is built: BM25 ranked these
         "results": [
             citation_dict(h.clause)
             | {

@@ -163,9 +163,11 @@ class Guard:
     async def _starting(self, path: str, send) -> None:
         failed = getattr(self.fastapi_app.state, "boot_error", None)
         if path == "/healthz" and not failed:
+            # Alive (200) but not ready: a health checker should wait, not restart the server.
             body = json.dumps({"status": "starting", "ready": False}).encode()
             await send({"type": "http.response.start", "status": 200, "headers": [
-                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                (b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff")]})
             await send({"type": "http.response.body", "body": body})
             return
         message = failed or "The service is starting (loading the store); try again in a few seconds."

@@ -509,7 +509,7 @@ class LiveService:
         afterwards serves the requests that started on it.
         """
         state = build_state(self.settings, embedder=self._embedder if dense_ready else None,
-                            taxonomy=self._taxonomy, dense_ready=dense_ready)
+                            taxonomy=self._taxonomy, dense_ready=dense_ready, previous=self.current)
         state.live = self
         weakref.finalize(state, _release, state.conn, state.retriever)
         self.current = state

@@ -70,6 +70,9 @@ class ServiceState:
     dense_ready: bool = True
     # The live service that publishes newer snapshots (service.jobs.LiveService), if any.
     live: Any = None
+    # Compute the per-obligation caches when the snapshot is built (False: on first use; the
+    # server's first snapshot, so it serves seconds sooner; the next one is built warm).
+    warm: bool = True
     _generation: int = -1
     _matcher: AuthorityMatcher | None = None
     _resolver: Any = None
@@ -135,7 +138,11 @@ class ServiceState:
             self._obligations = obligations
             self._by_authority_topic = dict(grouped)
             self._clauses = {}
-            self._context_topics = {}
+            # Topics read in a clause's context depend only on the clause (its id is a hash of its
+            # file's content) and the cohort, so they carry over from an earlier generation or
+            # snapshot (see build_state): only new clauses are read again.
+            live = {ob.clause_id for ob in obligations}
+            self._context_topics = {k: v for k, v in self._context_topics.items() if k[0] in live}
             self._terms = {}
             known = self._store_authorities()
             self._matcher = AuthorityMatcher(known, load_authority_aliases(self.settings.corpus_dir))
@@ -144,7 +151,8 @@ class ServiceState:
             aliases = aliases_of(self.settings.corpus_dir)
             self._resolver = Resolver({a: aliases.get(a, []) for a in known}, self.taxonomy)
             self._generation = gen
-            self._warm_caches()
+            if self.warm:
+                self._warm_caches()
 
     def _store_authorities(self) -> list[str]:
         from ingest.store import authorities
@@ -261,10 +269,12 @@ class ServiceState:
 
 
 def build_state(
-    settings: Settings, embedder: Any = None, taxonomy: Any = None, dense_ready: bool = True
+    settings: Settings, embedder: Any = None, taxonomy: Any = None, dense_ready: bool = True,
+    previous: ServiceState | None = None, warm: bool = True,
 ) -> ServiceState:
     """A snapshot of the store as it is now (read-only connection, caches built, FAISS loaded
-    when ``dense_ready``). Takes a few seconds on a large store; the caller publishes it."""
+    when ``dense_ready``); the caller publishes it. ``previous`` (a snapshot with the same
+    taxonomy) lends its per-clause caches, so only new clauses are read again."""
     from index.search import Retriever
 
     if taxonomy is None:
@@ -273,7 +283,10 @@ def build_state(
         taxonomy = load_taxonomy()
     conn = open_snapshot(settings.db_path)
     state = ServiceState(settings=settings, conn=conn, retriever=Retriever(conn, settings, embedder),
-                         taxonomy=taxonomy, dense_ready=dense_ready)
+                         taxonomy=taxonomy, dense_ready=dense_ready, warm=warm)
+    if previous is not None and previous.taxonomy is taxonomy:
+        state._context_topics = dict(previous._context_topics)
+        state._anchor_topics = dict(previous._anchor_topics)
     state.refresh(force=True)
     if dense_ready:
         state.dense_ready = _load_dense_file(state)
@@ -319,7 +332,8 @@ def load_state(settings: Settings | None = None, dense: bool = True) -> ServiceS
             sync_dense(writer, settings, embedder)  # a no-op when the FAISS file is current
         finally:
             writer.close()
-    state = build_state(settings, embedder=embedder, dense_ready=dense)
+    # The server (no dense yet) serves as soon as the store is read; its next snapshot is warm.
+    state = build_state(settings, embedder=embedder, dense_ready=dense, warm=dense)
     if dense:
         # Warm-up: the first query runs the model once; do it now, not on a user's time.
         state.search("core group meeting timescale", k=1)

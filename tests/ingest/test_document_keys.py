@@ -130,3 +130,26 @@ def test_html_declaring_a_codec_that_raises_is_read_with_the_fallbacks(charset: 
             "<p>1. Children in need are seen every 4 weeks \u2014 caf\u00e9 \u00e9t\u00e9.</p></body></html>")
     source = load_html(page.encode("utf-8"))
     assert "every 4 weeks \u2014 caf\u00e9" in source.text
+
+
+def test_a_batch_carries_on_past_bad_files_and_exits_1(data_dir: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from service.cli import cli
+
+    files = tmp_path / "batch"
+    files.mkdir()
+    (files / "a_empty.txt").write_bytes(b"")
+    # Used to end the batch with a traceback (UnicodeError from the punycode codec).
+    (files / "b_punycode.html").write_bytes(
+        b'<html><head><meta charset="punycode"></head><body><h1>Standards</h1>'
+        b"<p>1. Children in need are visited at least every 4 weeks.</p></body></html>")
+    (files / "c_good.txt").write_text(STANDARD, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["ingest", str(files / "a_empty.txt"), str(files / "b_punycode.html"),
+                                      str(files / "c_good.txt"), "--authority", "Testshire"])
+    assert result.exit_code == 1, result.output
+    assert "a_empty.txt is empty" in result.output and "Traceback" not in result.output
+    assert "2 of 3 file(s) ingested; 1 failed." in result.output
+    conn = store.connect(load_settings().db_path)
+    assert {d.id for d in store.list_documents(conn)} == {"testshire--b_punycode", "testshire--c_good"}
+    conn.close()

@@ -68,14 +68,13 @@ def test_upload_runs_in_the_background_while_health_and_queries_answer(server: L
     job = response.json()["job"]
     assert job["status"] in ("queued", "running") and response.headers["location"] == f"/api/jobs/{job['id']}"
 
-    answered: list[float] = []
+    answered_while_running = 0
     seen_stages: set[str] = set()
     with httpx.Client(base_url=server.base, timeout=30) as client:
         while job["status"] not in ("succeeded", "failed"):
-            start = time.monotonic()
             health = client.get("/healthz")
-            answered.append(time.monotonic() - start)
             assert health.status_code == 200
+            answered_while_running += job["status"] == "running"
             # Queries answer from the snapshot before the upload until it is published.
             if not job["committed"]:
                 assert "Regulators" not in health.json()["authorities"]
@@ -83,9 +82,9 @@ def test_upload_runs_in_the_background_while_health_and_queries_answer(server: L
             seen_stages.add(job["stage"])
             time.sleep(0.2)
     assert job["status"] == "succeeded", job
-    # Health answered throughout (it used to wait 28-38 s for this PDF); latency is measured in
-    # benchmarks/load_bench.py, this only bounds it far above the target.
-    assert len(answered) >= 5 and max(answered) < 10, answered
+    # Health answered while the job ran (it used to wait until the upload was done); how fast is
+    # measured in benchmarks/load_bench.py.
+    assert answered_while_running >= 5, answered_while_running
     assert {"parsing", "extracting"} & seen_stages or "embedding" in seen_stages, seen_stages
     after = _docs(server)
     added = set(after) - set(before)

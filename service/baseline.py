@@ -680,9 +680,9 @@ def _direction(local: float, national: float, exact: bool) -> VerdictName:
 class _Context:
     """What a local standard says about itself, nearest first.
 
-    ``near``: the words between the neighbouring timescales of its sentence (what the figure's
-    own phrase says: "three monthly thereafter if the placement ... until the child is 18") with
-    its extracted conditions and qualifiers; ``lead``: the sentence's words before its first
+    ``near``: its extracted conditions and qualifiers and the words after it up to the next
+    timescale of its sentence ("three monthly thereafter if the placement ... until the child
+    is 18"), with the words before it when it is the sentence's first figure; ``lead``: the sentence's words before its first
     timescale ("If a child is placed with parents pending assessment, visits ..."), which scope
     the whole sentence; ``row``: the table row and section heading it sits under.
     ``after``/``before`` are the words after and before the figure, up to its neighbours;
@@ -737,7 +737,11 @@ def _context(ob: Obligation, clause: Clause | None) -> _Context:
     before = sentence[spans[mine - 1][1] if mine > 0 else 0:spans[mine][0]]
     after = sentence[spans[mine][1]:spans[mine + 1][0] if mine + 1 < len(spans) else len(sentence)]
     lead = sentence[:spans[0][0]] if mine > 0 else ""
-    return _Context(near=" ".join(filter(None, [extracted, before, after])), lead=lead, row=row,
+    # The words before a figure belong to it only when it comes first in its sentence; after an
+    # earlier figure they usually finish that one ("twice a year for children under five, and
+    # annually for ..."), so only the extracted conditions speak for it there.
+    own_before = before if mine == 0 else ""
+    return _Context(near=" ".join(filter(None, [extracted, own_before, after])), lead=lead, row=row,
                     after=after, before=before, previous=previous, first_in_sentence=mine == 0)
 
 

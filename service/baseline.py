@@ -574,6 +574,40 @@ def _load_uncached(path: Path, taxonomy: Any) -> NationalBaseline:
     return NationalBaseline(entries=entries, phases=phases, path=path)
 
 
+def wording_disagreements(entry: NationalEntry) -> list[str]:
+    """How an entry's figure disagrees with its own wording, read by the timescale grammar.
+
+    The grammar must find the entry's ``phrase`` in its ``wording`` with the same kind, value,
+    unit and bound; an event it reads after the phrase must be the entry's anchor (the
+    taxonomy's canonical name) in the same relation; and the entry's ``anchor_text`` must name
+    the entry's ``anchor`` (or an ``anchor_note`` must say how it is read). Empty: they agree.
+    """
+    if entry.timescale is None:
+        return [] if entry.no_national_figure else [f"{entry.id}: no timescale and not marked no_national_figure"]
+    ts = entry.timescale
+    found = [t for t in find_timescales(entry.wording) if entry.wording[t.start:t.end] == ts.phrase]
+    if not found:
+        read = [entry.wording[t.start:t.end] for t in find_timescales(entry.wording)]
+        return [f"{entry.id}: the grammar does not read {ts.phrase!r} as a timescale in the wording (it reads {read})"]
+    problems: list[str] = []
+    for t in found[:1]:
+        if t.kind != ts.kind:
+            problems.append(f"{entry.id}: kind {ts.kind!r}, but the wording reads {t.kind!r}")
+        if t.value != ts.value or t.unit != ts.unit:
+            problems.append(f"{entry.id}: figure {_amount(ts.value, ts.unit)}, but the wording reads "
+                            f"{_amount(t.value, t.unit)}")
+        if t.bound != ts.bound:
+            problems.append(f"{entry.id}: bound {ts.bound!r}, but the wording reads {t.bound!r}")
+        if t.anchor_relation and t.anchor_relation != ts.relation:
+            problems.append(f"{entry.id}: relation {ts.relation!r}, but the wording reads {t.anchor_relation!r}")
+        read_anchor = _canonical_anchor(t.anchor)
+        if read_anchor and read_anchor != ts.anchor:
+            problems.append(f"{entry.id}: anchor {ts.anchor!r}, but the wording reads {read_anchor!r} ({t.anchor!r})")
+    if ts.anchor and _anchor(ts.anchor_text) != ts.anchor and not entry.anchor_note:
+        problems.append(f"{entry.id}: anchor_text {ts.anchor_text!r} does not name {ts.anchor!r} and no anchor_note says how it is read")
+    return problems
+
+
 def national_for(topic: str, cohort: str | None = None, phase: str | None = None,
                  include_unverified: bool = False) -> list[NationalEntry]:
     """The shipped national entries for a duty (see ``NationalBaseline.national_for``)."""
@@ -783,13 +817,20 @@ def _names_any(text: str, terms: Iterable[str]) -> bool:
     return any(re.search(r"(?<![\w-])" + re.escape(t) + r"(?![\w-])", text, re.I) for t in terms)
 
 
-def _anchor(text: str | None) -> str | None:
-    """The canonical event an anchor names, or its words folded when the taxonomy has none."""
+def _canonical_anchor(text: str | None) -> str | None:
+    """The taxonomy's canonical event for an anchor, None when it has none."""
     if not text:
         return None
     from extractors.taxonomy import load_taxonomy
 
-    canonical = load_taxonomy().canonical_anchor(text)
+    return load_taxonomy().canonical_anchor(text)
+
+
+def _anchor(text: str | None) -> str | None:
+    """The canonical event an anchor names, or its words folded when the taxonomy has none."""
+    if not text:
+        return None
+    canonical = _canonical_anchor(text)
     if canonical:
         return canonical
     folded = " ".join(text.replace("’", "'").casefold().split())

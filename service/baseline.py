@@ -36,6 +36,7 @@ label that says "national" and names its instrument and provision.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 from collections.abc import Callable, Iterable
@@ -64,6 +65,10 @@ DATA_PATH = Path(__file__).resolve().parent / "data" / "national.yaml"
 # (0.07% apart), and 20 working days and 4 weeks both to 28. The closest figures that really
 # differ, 4 weeks against 1 month, are 8% apart, far outside it.
 SAME_WITHIN = 0.02
+
+# The taxonomy's cohort for every child: a national duty for all children covers any narrower
+# cohort a local standard names (a child in need's assessment is still a child's assessment).
+ALL_CHILDREN = "all children"
 
 VerdictName = Literal["stricter", "same", "looser", "not_comparable"]
 DutyVerdict = Literal["stricter", "same", "looser", "not_comparable", "silent", "no_national_figure"]
@@ -351,7 +356,7 @@ class BaselineReport:
         """One row per national duty and local standard (a silent duty is one row)."""
         rows = []
         for d in self.duties:
-            items = d.matches or d.related or d.local_figures or [None]
+            items = (d.matches + d.related) or d.local_figures or [None]
             for v in items:
                 rows.append({
                     "authority": self.authority,
@@ -874,6 +879,18 @@ def _explain(verdict: VerdictName, entry: NationalEntry, local_figure: str, loca
     return f"Not compared: {reason}. {mine}; nationally {national}, which applies."
 
 
+def _as_interval(ob: Obligation) -> tuple[Obligation, str | None]:
+    """A deadline from the last occurrence of the duty's own event ("review conferences within
+    6 months of the previous review conference") is the interval between them: a frequency."""
+    ts = ob.timescale
+    if (ts.kind == "deadline" and ts.anchor_relation == "after" and ob.topic
+            and ts.bound in (None, "at_most") and _anchor(ts.anchor) == ob.topic):
+        as_frequency = dataclasses.replace(ts, kind="frequency", bound="at_least", anchor=None, anchor_relation=None)
+        note = f"'{ts.phrase}' after the previous {ob.topic} is read as the interval between them."
+        return dataclasses.replace(ob, timescale=as_frequency), note
+    return ob, None
+
+
 def verdict(obligation: Obligation, entry: NationalEntry, clause: Clause | None = None,
             baseline: NationalBaseline | None = None) -> Verdict:
     """One local obligation against one national entry, explained in plain words.
@@ -887,6 +904,10 @@ def verdict(obligation: Obligation, entry: NationalEntry, clause: Clause | None 
     local_src = _local_label(obligation, clause)
     local_figure = obligation.timescale.describe()
     notes: list[str] = []
+    if entry.timescale is not None and entry.timescale.kind == "frequency":
+        obligation, reading = _as_interval(obligation)
+        if reading:
+            notes.append(reading)
     reason = _not_same_duty(obligation, entry, _context(obligation, clause), baseline, notes)
     comparison = None
     if reason is None and entry.timescale is not None:
@@ -914,7 +935,7 @@ def _not_same_duty(ob: Obligation, entry: NationalEntry, ctx: _Context, baseline
         return f"the local standard is about {ob.topic or 'no known topic'}, not {entry.topic}"
     if entry.timescale is not None and not _kind_matches(ob.timescale.kind, entry.timescale.kind):
         return f"the local standard is a {ob.timescale.kind}, the national one a {entry.timescale.kind}"
-    if ob.cohort and ob.cohort not in entry.cohorts:
+    if ob.cohort and ob.cohort not in entry.cohorts and entry.cohort != ALL_CHILDREN:
         return f"the local standard is for {ob.cohort}, the national one for {entry.cohort}"
     if entry.match_terms and not any(_names_any(t, entry.match_terms) for t in ctx.tiers()):
         return f"the local standard does not say it is for {'; '.join(entry.qualifiers) or entry.cohort}"
@@ -954,7 +975,8 @@ def assess_obligation(ob: Obligation, entries: list[NationalEntry], clause: Clau
     candidates = [e for e in entries if e.topic == ob.topic and e.timescale is not None]
     same_duty: list[NationalEntry] = []
     for e in candidates:
-        if _not_same_duty(ob, e, ctx, baseline, []) is None:
+        view = _as_interval(ob)[0] if e.timescale and e.timescale.kind == "frequency" else ob
+        if _not_same_duty(view, e, ctx, baseline, []) is None:
             same_duty.append(e)
     chosen: list[NationalEntry] = []
     for tier in ctx.tiers():  # the nearest words that name a narrower group decide
@@ -1030,7 +1052,8 @@ def baseline_report(authority: str, obligations: list[Obligation], clause_of: Ca
     for entry in in_use:
         if entry.no_national_figure:
             figures = [verdict(ob, entry, clause_of(ob.clause_id), baseline) for ob in mine
-                       if ob.topic == entry.topic and (ob.cohort is None or ob.cohort in entry.cohorts)]
+                       if ob.topic == entry.topic and (ob.cohort is None or ob.cohort in entry.cohorts
+                                                       or entry.cohort == ALL_CHILDREN)]
             duties.append(_no_figure(authority, entry, _dedupe(figures)))
             continue
         duties.append(_duty(authority, entry, _dedupe(compared[entry.id]), _dedupe(related[entry.id])))
@@ -1047,7 +1070,7 @@ def _duty(authority: str, entry: NationalEntry, matches: list[Verdict], related:
     if matches:
         worst = max(matches, key=lambda v: _ORDER[v.verdict])
         name: DutyVerdict = worst.verdict  # type: ignore[assignment]
-        return DutyResult(entry, name, worst.explanation, matches=matches)
+        return DutyResult(entry, name, worst.explanation, matches=matches, related=related)
     if related:
         return DutyResult(entry, "not_comparable",
                           f"{authority}'s standards on {entry.duty} run from another event or state none, so "

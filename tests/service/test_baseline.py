@@ -316,3 +316,19 @@ def test_cli_baseline_unknown_authority_is_a_message_and_exit_1(service_settings
             main(["baseline", "--authority", "Atlantis"])
     assert exit_info.value.code == 1
     assert "No standards are held for authority 'Atlantis'" in capsys.readouterr().err
+
+
+def test_a_deadline_from_the_previous_occurrence_is_the_interval_between_them() -> None:
+    text = "Subsequent review conferences are held within 6 months of the previous review conference."
+    v = verdict(_ob(text, "review child protection conference", "children subject to a child protection plan"),
+                _national("review-child-protection-conference-subsequent"), _clause(text))
+    assert v.verdict == "same"
+    assert any("read as the interval between them" in n for n in v.notes)
+    assert "not verified against its source" in v.national_label
+
+
+def test_a_national_duty_for_all_children_covers_a_narrower_cohort() -> None:
+    text = "The assessment is completed within 45 working days of the referral."
+    v = verdict(_ob(text, "child and family assessment", "children in need"), _national("child-and-family-assessment"),
+                _clause(text))
+    assert v.verdict == "same"

@@ -209,3 +209,11 @@ class IndexNotReadyError(StandardsError):
     def __init__(self, message: str, retry_after: int = 10):
         super().__init__(message)
         self.headers = {"Retry-After": str(retry_after)}
+
+
+# --- statutory baseline -----------------------------------------------------------------
+class NationalDataError(StandardsError):
+    """The national baseline file (service/data/national.yaml) is missing or breaks its schema."""
+
+    code = "national_data_error"
+    http_status = 500

@@ -5,7 +5,7 @@
 every error — validation errors and unknown paths included — into
 ``{"error": {"code", "message"}}``.
 
-The port opens at once: the store snapshot loads in the background (``/healthz`` says
+The port opens as soon as the app is built: the store snapshot loads in the background (``/healthz`` says
 "starting", the API answers 503 with Retry-After until it is ready, a few seconds), then the
 live service (``service.jobs``) loads the model and brings the dense index up to date while
 BM25 answers. Every request passes ``Guard`` first, which decides from the headers alone,

@@ -64,7 +64,7 @@ def _rekey_documents(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
 
 
-MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
+MIGRATIONS: list[tuple[str, str]] = [
     (
         "001_documents_and_clauses",
         """
@@ -175,7 +175,11 @@ MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
         );
         """,
     ),
-    ("006_document_keys", _rekey_documents),
+    (
+        # Document ids keyed by authority and a stable slug (a Python step: _rekey_documents).
+        "006_document_keys",
+        "",
+    ),
     (
         # Uploads and removals run as background jobs; the record survives a restart, so a
         # client whose server died mid-job learns what happened (service/jobs.py).
@@ -205,6 +209,10 @@ MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
 ]
 
 
+# Python steps run right after a migration's SQL, in the same transaction (data it must fill).
+MIGRATION_STEPS: dict[str, Callable[[sqlite3.Connection], None]] = {"006_document_keys": _rekey_documents}
+
+
 def connect(db_path: Path) -> sqlite3.Connection:
     """Open (creating if needed) the store at ``db_path`` and bring its schema up to date."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -225,11 +233,10 @@ def migrate(conn: sqlite3.Connection) -> None:
         if name in done:
             continue
         with transaction(conn):
-            if callable(sql):
-                sql(conn)
-            else:
-                for statement in _split_sql(sql):
-                    conn.execute(statement)
+            for statement in _split_sql(sql):
+                conn.execute(statement)
+            if name in MIGRATION_STEPS:
+                MIGRATION_STEPS[name](conn)
             conn.execute(
                 "INSERT INTO migrations(name, applied_at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
                 (name,),

@@ -92,12 +92,27 @@ def _given(value: str | None) -> bool:
 
 
 # --- obligations and conflicts ---------------------------------------------------------------
+# Ownership is a pure function of these inputs (and the taxonomy, fixed for a process), so it is
+# remembered: listing every obligation otherwise re-reads every actor and role column per request.
+_OWNERS: dict[tuple, tuple[list[str], str | None]] = {}
+OWNERS_CACHE_SIZE = 100_000  # obligations remembered; about 10 MB at the most
+
+
 def obligation_view(source: ServiceState, ob: Obligation) -> ObligationView:
     """``ob`` with the roles that own it (the role filter's meaning) and how that is known."""
     from service.induction import ownership
 
-    owners, basis = ownership(ob, source.clause(ob.clause_id))
-    return ObligationView(ob, owners=sorted(owners), owned_by=basis)
+    clause = source.clause(ob.clause_id)
+    key = (ob.id, ob.actor, ob.citation.quote, clause.role_context if clause else None,
+           tuple(clause.heading_path) if clause else None)
+    found = _OWNERS.get(key)
+    if found is None:
+        owners, basis = ownership(ob, clause)
+        found = (sorted(owners), basis)
+        if len(_OWNERS) >= OWNERS_CACHE_SIZE:
+            _OWNERS.clear()
+        _OWNERS[key] = found
+    return ObligationView(ob, owners=list(found[0]), owned_by=found[1])
 
 
 def _filtered(source: ServiceState, authority: str | None, topic: str | None, cohort: str | None,

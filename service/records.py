@@ -7,7 +7,7 @@ deadlines, ...), each owned by the developer of that query (docs/architecture.md
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from typing import Any, Literal
 
 from extractors.records import Conflict, Obligation
@@ -68,6 +68,20 @@ ROLE_FILTER_MEANING = (
 )
 
 
+def _fields(record: Any) -> Any:
+    """``dataclasses.asdict`` without its deep copies (listing every obligation spent most of its
+    time copying strings): nested records become dicts, lists and dicts are new containers."""
+    if record is None or isinstance(record, str | int | float):
+        return record
+    if is_dataclass(record) and not isinstance(record, type):
+        return {f.name: _fields(getattr(record, f.name)) for f in fields(record)}
+    if isinstance(record, list | tuple):
+        return [_fields(v) for v in record]
+    if isinstance(record, dict):
+        return {k: _fields(v) for k, v in record.items()}
+    return record
+
+
 def duty_label(ob: Obligation) -> str | None:
     """What a duty is called in every view: the extractor's label, else its topic, else its action
     (the label is the duty frame's short display form; a bare action is the document's words)."""
@@ -100,9 +114,10 @@ class ObligationView:
 
     def to_dict(self) -> dict:
         """The obligation's fields, plus ``description``, ``duty``, ``owners`` and ``citation.label``."""
-        data = self.obligation.to_dict()
-        data["timescale"]["description"] = self.description
-        data["description"] = self.description
+        data = _fields(self.obligation)
+        description = self.description
+        data["timescale"]["description"] = description
+        data["description"] = description
         data["duty"] = duty_label(self.obligation)
         data["citation"]["label"] = self.citation_label
         data["owners"] = list(self.owners)

@@ -171,7 +171,8 @@ def render_comparison(result) -> str:
                 lines.append(f"  {authority:<{width}}  —")
             for i, cell in enumerate(cells):
                 name = authority if i == 0 else ""
-                lines.append(f"  {name:<{width}}  {cell.obligation.description:<45} [{cell.citation.label if cell.citation else cell.obligation.citation_label}]")
+                label = cell.citation.label if cell.citation else cell.obligation.citation_label
+                lines.append(f"  {name:<{width}}  {cell.obligation.description:<45} [{label}]")
         if row.strictest:
             lines.append(f"  strictest: {', '.join(row.strictest)} · most lenient: {', '.join(row.most_lenient or [])}")
     if result.gaps:

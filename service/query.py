@@ -22,6 +22,7 @@ from ingest.errors import BadRequestError, NotFoundError
 from ingest.records import Clause
 from ingest.settings import Settings, load_settings
 from service.records import (
+    BaselineList,
     CitationView,
     ClauseView,
     ConflictList,
@@ -398,3 +399,19 @@ def build_quiz(source: ServiceState, request: ExportRequest, n: int, seed: int):
     with source.lock:
         return build(source.conn, request.authorities[0], role=request.role, n=n, seed=seed,
                      resolver=source.resolver)
+
+
+# --- national baseline -----------------------------------------------------------------------------
+def baseline(source: ServiceState, authority: str | None = None, include_unverified: bool = False) -> BaselineList:
+    """One authority's standards (every held authority's when none is given) against the national
+    minimum (``service.baseline``)."""
+    from service.baseline import baseline_for
+
+    notes: list[str] = []
+    if _given(authority):
+        names = [resolve_authority(source, authority, notes) or ""]
+    else:
+        names = source.authorities()
+        if not names:
+            raise NotFoundError("No standards are held yet; ingest some first: standards ingest corpus/")
+    return BaselineList([baseline_for(source, name, include_unverified=include_unverified) for name in names], notes)

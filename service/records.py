@@ -393,6 +393,23 @@ class ExportRequest:
         return asdict(self)
 
 
+@dataclass
+class BaselineList:
+    """``GET /api/baseline`` / ``standards baseline``: each authority's standards against the
+    national minimum (``service.baseline.BaselineReport``), and how its name was read."""
+
+    reports: list[Any]
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """JSON form."""
+        return {"reports": [r.to_dict() for r in self.reports], "notes": list(self.notes)}
+
+    def csv_rows(self) -> list:
+        """Every report's CSV rows, in order (``service.baseline.rows_to_csv`` writes them)."""
+        return [row for r in self.reports for row in r.csv_rows()]
+
+
 # --- compare -----------------------------------------------------------------------------
 # How an authority's figure stands against the national minimum (filled by service/baseline.py).
 Verdict = Literal["stricter", "same", "looser", "silent"]

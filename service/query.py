@@ -408,8 +408,10 @@ def baseline(source: ServiceState, authority: str | None = None, include_unverif
     from service.baseline import baseline_for
 
     notes: list[str] = []
-    if _given(authority):
-        names = [resolve_authority(source, authority, notes) or ""]
+    if authority is not None:  # a blank one is a 422 saying so, not "every authority"
+        found = source.resolver.authority(authority)
+        notes += [found.note] if found.note else []
+        names = [found.name]
     else:
         names = source.authorities()
         if not names:

@@ -113,7 +113,7 @@ def register(cli: click.Group) -> None:
 
         result = query.baseline(query.open_source(), authority, include_unverified=include_unverified)
         for note in result.notes:
-            click.echo(note, err=True)
+            click.echo(f"Note: {note}", err=True)
         if fmt == "json":
             click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         elif fmt == "csv":

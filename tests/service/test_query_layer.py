@@ -70,6 +70,7 @@ ROUTES = [
     ("POST", "/api/ask", {"json": {"question": "How often does the core group meet?", "authorities": ["{a}"]}}),
     ("GET", "/api/export/induction", {"params": {"authority": "{a}", "role": "SW", "format": "md"}}),
     ("GET", "/api/export/quiz", {"params": {"authority": "{a}", "n": 3, "format": "json"}}),
+    ("GET", "/api/baseline", {"params": {"authority": "{a}"}}),
 ]
 COMMANDS = [
     ["compare", "core group meeting", "--authority", "{a}"],
@@ -79,6 +80,7 @@ COMMANDS = [
     ["deadline", "--authority", "{a}", "--topic", "core group meeting", "--from", "2026-04-01"],
     ["induction", "--authority", "{a}", "--role", "SW", "--format", "md"],
     ["quiz", "--authority", "{a}", "--n", "3", "--format", "json"],
+    ["baseline", "--authority", "{a}"],
 ]
 
 
@@ -129,6 +131,8 @@ def test_every_route_reads_a_misspelt_authority_with_a_note(client, service_stat
         assert data["results"] and {r["authority"] for r in data["results"]} == {MEANT}
     elif path == "/api/deadline":
         assert data["authority"] == MEANT and data["due"]
+    elif path == "/api/baseline":
+        assert [r["authority"] for r in data["reports"]] == [MEANT]
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=[c[0] for c in COMMANDS])

@@ -136,6 +136,10 @@ def compare(source: ServiceState, topic: str, cohort: str | None = None,
             strictest=strictest,
             most_lenient=most_lenient,
         ))
+    # The national column goes here: for each row, service/baseline.py's national_for(topic,
+    # row.cohort, row.phase) gives the statutory entry for ``row.national`` (a NationalCell,
+    # labelled national) and each authority's verdict from its ``guarantee_days`` ("silent"
+    # when its cells are empty) for ``row.verdicts``. Rows without a national figure keep None.
     covered = {ob.authority for ob in obligations}
     return Comparison(topic=canonical, cohort=wanted, authorities=scope, rows=rows,
                       gaps=[a for a in scope if a not in covered], notes=notes)

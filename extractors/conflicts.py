@@ -139,9 +139,10 @@ def _pairs(members: list[Obligation]) -> list[tuple[Obligation, Obligation]]:
     return out
 
 
-def find_conflicts(obligations: list[Obligation], include_equivalent: bool = True) -> list[Conflict]:
-    """Same-duty pairs of one authority with different figures (kind "conflict") or the same time
-    worded differently (kind "equivalent", left out with ``include_equivalent=False``).
+def find_conflicts(obligations: list[Obligation], include_equivalent: bool = False) -> list[Conflict]:
+    """Same-duty pairs of one authority with different figures (kind "conflict"), and with
+    ``include_equivalent`` the same time worded differently (kind "equivalent"; off by default so
+    that a caller warning "the standards disagree" never warns about a consistent pair).
 
     A group with several figures yields one conflict per distinct pair of figures.
     """

@@ -175,7 +175,7 @@ def draw_sample(docs: list[SourceDoc], n: int, seed: int, n_conflicts: int = DEF
     items, clauses = extract_sources(docs, encode)
     rng = random.Random(seed)
     chosen = rng.sample(items, min(n, len(items)))
-    conflicts = find_conflicts([i.obligation for i in items])
+    conflicts = find_conflicts([i.obligation for i in items], include_equivalent=True)
     picked = rng.sample(conflicts, min(n_conflicts, len(conflicts))) if n_conflicts > 0 else []
     picked.sort(key=lambda c: (c.authority, c.topic or "", c.obligations[0].citation.start))
     return Sample(seed=seed, population=len(items), items=chosen, conflicts=picked,

@@ -47,9 +47,9 @@ def _record(o, clause) -> dict:
     return d
 
 
-_CSV_FIELDS = ["id", "authority", "document", "section", "clause_ref", "topic", "actor", "cohort", "modality",
-               "kind", "value", "unit", "anchor", "anchor_relation", "phrase", "conditions", "action",
-               "clause_id", "start", "end", "quote"]
+_CSV_FIELDS = ["id", "authority", "document", "section", "clause_ref", "topic", "label", "actor", "cohort",
+               "qualifiers", "phase", "modality", "kind", "value", "unit", "anchor", "anchor_text", "anchor_relation",
+               "hedge", "phrase", "conditions", "action", "clause_id", "sentence_id", "start", "end", "quote"]
 
 
 def register(cli: click.Group) -> None:
@@ -84,10 +84,12 @@ def register(cli: click.Group) -> None:
                 writer.writerow({
                     "id": o.id, "authority": o.authority, "document": o.document_id,
                     "section": o.citation.section, "clause_ref": o.citation.clause_ref, "topic": o.topic,
-                    "actor": o.actor, "cohort": o.cohort, "modality": o.modality, "kind": t.kind,
-                    "value": _num(t.value), "unit": t.unit, "anchor": t.anchor,
-                    "anchor_relation": t.anchor_relation, "phrase": t.phrase, "conditions": o.conditions,
-                    "action": o.action, "clause_id": o.clause_id, "start": o.citation.start,
+                    "label": o.label, "actor": o.actor, "cohort": o.cohort, "qualifiers": "; ".join(o.qualifiers),
+                    "phase": o.phase, "modality": o.modality, "kind": t.kind,
+                    "value": _num(t.value), "unit": t.unit, "anchor": t.anchor, "anchor_text": t.anchor_text,
+                    "anchor_relation": t.anchor_relation, "hedge": t.hedge, "phrase": t.phrase,
+                    "conditions": o.conditions, "action": o.action, "clause_id": o.clause_id,
+                    "sentence_id": o.sentence_id, "start": o.citation.start,
                     "end": o.citation.end, "quote": o.citation.quote,
                 })
             click.echo(buf.getvalue(), nl=False)
@@ -97,9 +99,10 @@ def register(cli: click.Group) -> None:
             return
         for o in obligations:
             where = o.citation.clause_ref or o.citation.section or o.clause_id
-            click.echo(f"{o.authority:<10} {o.topic or '(no topic)':<36} {_timescale_text(o)}")
-            click.echo(f"{'':<10} actor: {o.actor or '-'}; cohort: {o.cohort or '-'}; {o.modality or '-'}"
-                       f"{'; if ' + o.conditions if o.conditions else ''}")
+            click.echo(f"{o.authority:<10} {o.label or o.topic or '(no action)':<36} {_timescale_text(o)}")
+            click.echo(f"{'':<10} topic: {o.topic or '-'}; actor: {o.actor or '-'}; cohort: {o.cohort or '-'}"
+                       f"{' (' + ', '.join(o.qualifiers) + ')' if o.qualifiers else ''}; {o.modality or '-'}"
+                       f"{'; ' + o.phase if o.phase else ''}{'; ' + o.conditions if o.conditions else ''}")
             click.echo(f"{'':<10} [{o.document_id} {where} @{o.citation.start}-{o.citation.end}] "
                        f"{o.citation.quote[:160]}")
         click.echo(f"\n{len(obligations)} obligation(s).")
@@ -107,29 +110,34 @@ def register(cli: click.Group) -> None:
     @cli.command("conflicts")
     @click.option("--authority", help="Only this authority.")
     @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-    def conflicts_command(authority, as_json) -> None:
+    @click.option("--equivalent", is_flag=True,
+                  help="Also list the same duty's time worded differently (kind 'equivalent').")
+    def conflicts_command(authority, as_json, equivalent) -> None:
         """Where one authority's documents give different timescales for the same duty."""
         from extractors.conflicts import find_conflicts
         from extractors.store import load_obligations
 
-        conflicts = find_conflicts(load_obligations(_connect(), authority=authority))
+        conflicts = find_conflicts(load_obligations(_connect(), authority=authority), include_equivalent=equivalent)
         if as_json:
             for c in conflicts:
                 click.echo(json.dumps({
-                    "authority": c.authority, "topic": c.topic, "cohort": c.cohort, "anchor": c.anchor,
-                    "reason": c.reason, "obligations": [o.to_dict() for o in c.obligations],
+                    "authority": c.authority, "kind": c.kind, "topic": c.topic, "cohort": c.cohort,
+                    "anchor": c.anchor, "reason": c.reason, "same_duty": c.same_duty,
+                    "obligations": [o.to_dict() for o in c.obligations],
                 }, ensure_ascii=False))
             return
         if not conflicts:
             click.echo("No conflicts found.")
             return
         for c in conflicts:
-            click.echo(f"{c.authority}: {c.reason}")
+            click.echo(f"{c.authority} [{c.kind}]: {c.reason}")
+            click.echo(f"    same duty: {c.same_duty}")
             for o in c.obligations:
                 where = o.citation.clause_ref or o.citation.section
                 click.echo(f"    [{o.document_id} {where} @{o.citation.start}-{o.citation.end}] "
                            f"{o.citation.quote[:150]}")
-        click.echo(f"\n{len(conflicts)} conflict(s).")
+        real = sum(c.kind == "conflict" for c in conflicts)
+        click.echo(f"\n{real} conflict(s)" + (f", {len(conflicts) - real} equivalent(s)." if equivalent else "."))
 
     @eval_group.command("extraction")
     @click.option("--gold", type=click.Path(path_type=Path), default=Path("eval/obligations-dev.jsonl"),

@@ -83,9 +83,11 @@ def not_a_duty(sentence: str, ts: Timescale, frame: Frame, words: DutyWords) -> 
             if tok.head is tok:
                 break
             tok = tok.head
-            if tok.lemma_.lower() in words.reporting_verbs:
-                subject = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-                if subject is not None and _has_phrase(" ".join(t.text for t in subject.subtree), words.legislation):
+            if tok.lemma_.lower() in words.reporting_verbs or tok.lower_ in words.reporting_verbs:
+                # What stands before it ("The Regulations state that ..."; the parser may read
+                # "state" as a noun with "Regulations" as its compound).
+                before = " ".join(t.text for c in tok.lefts for t in c.subtree)
+                if _has_phrase(before, words.legislation):
                     return "statute context"
     return None
 
@@ -175,6 +177,9 @@ def topic_from_action(tax: Taxonomy, frame: Frame, obj: str | None, head: str | 
         best = max(named, key=lambda m: (m.end - m.start, m.weight))
         # A generic word ("this assessment") takes the kind its sentence or heading names.
         canonical = specialise(best) if specialise is not None else best.canonical
+        document = _document_of_named(tax, canonical, best.term, frame.object_lemma, head or obj)
+        if document:
+            return document, "action-document"
         cue = next((c for c in cues if c != canonical and tax.cue_mentions(c, canonical)
                     and tax.cue_action_at(c, verb_words, 0, len(verb_words)) is not None), None)
         if cue:
@@ -184,6 +189,26 @@ def topic_from_action(tax: Taxonomy, frame: Frame, obj: str | None, head: str | 
         own = sorted(cues, key=lambda c: -tax.cue_objects_in(c, with_cohort))
         return own[0], "action-cue"
     return None, "none"
+
+
+def _document_of_named(tax: Taxonomy, named: str, term: str, head_lemma: str | None, head: str) -> str | None:
+    """"the minutes of the core group": the head noun is outside the named term, and another
+    topic has a synonym made of both ("core group minutes" -> "core group record")."""
+    if not head_lemma:
+        return None
+    term_words = set(re.findall(r"[a-z]+", term.lower()))
+    head_words = [w for w in re.findall(r"[a-z]+", head.lower()) if w.startswith(head_lemma[:4])]
+    if not head_words or head_words[0] in term_words:
+        return None
+    word = head_words[0]
+    for t in tax.topics.values():
+        if t.name == named:
+            continue
+        for synonym in (t.name, *t.synonyms):
+            words = set(re.findall(r"[a-z]+", synonym.lower()))
+            if word in words and term_words <= words:
+                return t.name
+    return None
 
 
 def qualifiers(tax: Taxonomy, cohort: str | None, sentence: str, frame: Frame, row: str | None,

@@ -344,6 +344,14 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
         _fill_action(frame, verb, exclude, words)
         frame.phase = _phase(doc, verb, span, exclude, words)
         frame.conditions = _conditions(verb, span, words)
+    # A second figure of the sentence with its own ordinal ("..., and subsequent reviews every 6
+    # months"): the words since the previous figure say which occurrence this one is.
+    prev_end = max((t.end for t in others if t.end <= ts.start), default=0)
+    if prev_end:
+        local = re.findall(r"[a-z]+", clean(sentence[prev_end:ts.start]).lower())
+        ordinal = next((w for w in reversed(local) if w in words.ordinals), None)
+        if ordinal:
+            frame.phase = ordinal
     if frame.phase is None:
         frame.phase = _phase_near(sentence, ts, words)
     if frame.anchor_text and frame.object_text:

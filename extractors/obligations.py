@@ -28,7 +28,6 @@ from extractors.frame import Frame, FrameWords, frame_words, prime, read_frame, 
 from extractors.records import Citation, Obligation, Timescale
 from extractors.similarity import (
     ANCHOR_SIMILARITY_THRESHOLD,
-    TOPIC_CONTEXT_FLOOR,
     TOPIC_SIMILARITY_THRESHOLD,
     Encode,
     rank,
@@ -828,12 +827,16 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                                                  cohort, lang.generic_topics,
                                                  lambda m, s=sent.text: _specialise(tax, m, s, near, lang))
             embed_query = None
+            core_query = tidy_label(" ".join(filter(None, [
+                frame.actor_text if frame.actor_text and not tax.canonical_role(frame.actor_text) else "",
+                frame.verb_surface or frame.verb, obj])))
             if topic is None:
                 topic, topic_how = rule_topic, rule_how
                 if frame.object_text and rule_how not in _SENTENCE_EVIDENCE:
                     # Neither the duty's words nor the sentence name a topic (a heading may):
                     # similarity to the topics' definitions decides (extract_obligations).
-                    embed_query = tidy_label(f"{frame.verb_surface or frame.verb} {obj}")
+                    # The clause's core: who or what (when not a role), the verb and its object.
+                    embed_query = core_query
             if topic and ts.kind == "frequency":
                 topic = tax.topics[topic].frequency_topic or topic
             actor, actor_how = _actor(tax, sent.text, clause, lang, topic, first_person_section)
@@ -877,11 +880,11 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 sentence_id=sentence_id(clause.id, index),
                 extra={"anchor_phrase": ts.anchor, "occurrence": occurrence, "span_verified": verified, "duty": why,
                        "topic_from": topic_how, "actor_from": actor_how, "cohort_from": cohort_how,
-                       "rule_topic": rule_topic, "embed_query": embed_query,
+                       "rule_topic": rule_topic, "embed_query": embed_query, "core_query": core_query,
                        "party": (tax.canonical_role(frame.party) or frame.party.lower()) if frame.party else None,
                        "object_lemma": frame.object_lemma,
                        "object_modifiers": _narrowing_words(tax, frame, topic, cohort, fwords),
-                       "object_names_topic": topic_how in ("action-object", "action-cue", "document-of-event"),
+                       "object_names_topic": topic_how in ("action-object", "action-cue", "action-document", "document-of-event"),
                        "sentence_start": clause.start + sent.start if verified else None},
             ))
         if out and out[-1].topic:
@@ -898,9 +901,6 @@ def _by_similarity(obligations: list[Obligation], tax: Taxonomy, encode: Encode)
         o.extra["topic_similarity"] = round(score, 3)
         if score >= TOPIC_SIMILARITY_THRESHOLD:
             o.topic, o.extra["topic_from"] = name, "similarity"
-        elif o.topic is not None and dict(best).get(o.topic, 0.0) < TOPIC_CONTEXT_FLOOR:
-            # Only a heading named this topic, and the duty's words are unlike it: none fits.
-            o.topic, o.extra["topic_from"] = None, "none"
         if o.topic and o.timescale.kind == "frequency":
             o.topic = tax.topics[o.topic].frequency_topic or o.topic
     loose = [o for o in obligations if o.timescale.anchor and o.timescale.anchor not in tax.anchors]

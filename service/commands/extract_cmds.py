@@ -57,6 +57,7 @@ def register(cli: click.Group) -> None:
     from service.commands.eval_group import register as register_eval
 
     register_eval(cli)  # idempotent: whichever module loads first creates the group
+    register_calibrate(cli)
 
     @cli.command("obligations")
     @click.option("--authority", help="Only this authority (e.g. Wokingham).")
@@ -232,3 +233,23 @@ def _encoder(settings):
     from index.embedder import load_embedder
 
     return load_embedder(settings).encode
+
+
+def register_calibrate(cli: click.Group) -> None:
+    """`standards eval calibrate`: the similarity thresholds' provenance, re-measured."""
+    from service.commands.eval_group import eval_group
+
+    @eval_group.command("calibrate")
+    @click.option("--gold", type=click.Path(path_type=Path), default=Path("eval/obligations-dev.jsonl"),
+                  show_default=True, help="Gold obligations (JSON Lines; see eval/SCHEMA.md).")
+    @click.option("--corpus", type=click.Path(path_type=Path, file_okay=False), default=None,
+                  help="Folder with manifest.yaml (default: the configured corpus).")
+    def eval_calibrate_command(gold: Path, corpus: Path | None) -> None:
+        """Right/wrong similarity decisions per threshold on the gold obligations (topics, anchors)."""
+        from extractors.calibrate import calibrate
+        from index.embedder import load_embedder
+
+        settings = load_settings()
+        topic, anchor = calibrate(corpus or settings.corpus_dir, gold, load_embedder(settings).encode)
+        click.echo(topic.to_text())
+        click.echo(anchor.to_text())

@@ -212,41 +212,43 @@ def _document_of_named(tax: Taxonomy, named: str, term: str, head_lemma: str | N
 
 
 def qualifiers(tax: Taxonomy, cohort: str | None, sentence: str, frame: Frame, row: str | None,
-               headings: list[str], words: DutyWords, item_label: str | None = None) -> list[str]:
-    """What narrows the cohort, in the document's words: other cohorts named, ages, ratings,
-    sub-groups; a list item's own label ("Stable Children in Need"); the cohorts that the table row
-    and the headings below the top one name ("Children with Disabilities" team sections)."""
+               headings: list[str], words: DutyWords, item_label: str | None = None,
+               skip: list[str] | None = None) -> list[str]:
+    """What narrows the cohort: other cohorts the sentence names (by canonical name, once), ages and
+    ratings in the document's words, a list item's adjective label ("Stable Children in Need"),
+    and the cohort a table row or a lower heading names ("Children with Disabilities" sections).
+
+    Words in ``skip`` (the anchor and condition phrases) name when, not whom. A heading naming
+    several cohorts ("Child in Care and Care Leavers") narrows nothing.
+    """
     out: list[str] = []
+    seen: set[str] = {(cohort or "").lower(), "all children"}
 
     def add(text: str) -> None:
         text = " ".join(text.replace("*", "").split()).strip(" ,;:-")
-        if text and text.lower() not in {q.lower() for q in out} and text.lower() != (cohort or "").lower():
+        if text and text.lower() not in seen:
+            seen.add(text.lower())
             out.append(text)
 
-    cohort_terms = {m.term.lower() for m in tax.find("cohorts", sentence) if m.canonical == cohort}
+    blocked = " ".join(skip or []).lower()
     for m in tax.find("cohorts", sentence):
-        if m.canonical != cohort and m.canonical != "all children" and m.term.lower() not in cohort_terms:
-            add(m.term)
+        if m.term.lower() not in blocked:
+            add(m.canonical)
     for mod in frame.modifiers:
-        if tax.find("cohorts", mod) or re.match(r"^(?:under|over|aged|below|above)\s+\w+", mod, re.I) \
-                or _has_phrase(mod, words.qualifier_words):
+        if re.match(r"^(?:under|over|aged|below|above)\s+\w+", mod, re.I) or _has_phrase(mod, words.qualifier_words):
             add(mod)
     found = _has_phrase(sentence, words.qualifier_words)
     if found is not None:
         add(found.group(0))
-    if item_label:
-        label_terms = tax.find("cohorts", item_label)
-        rest = item_label
-        for m in label_terms:
-            rest = rest.replace(m.term, " ")
-        if rest.split():  # the label says more than the cohort's name
-            add(item_label)
+    if item_label and "\t" not in sentence:
+        terms = tax.find("cohorts", item_label)
+        # An adjective before the cohort's name ("Stable Children in Need"), not a table row's label.
+        if terms and item_label.rstrip(" :").endswith(terms[-1].term) and item_label[:terms[-1].start].strip():
+            add(item_label.rstrip(" :"))
     for context in (row, *headings):
-        if not context:
-            continue
-        for m in tax.find("cohorts", context):
-            if m.canonical not in (cohort, "all children"):
-                add(m.canonical)
+        names = {m.canonical for m in tax.find("cohorts", context or "")}
+        if len(names) == 1:
+            add(names.pop())
     return out
 
 

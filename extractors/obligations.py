@@ -866,17 +866,22 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 start=start, end=end, quote=sent.text,
             )
             occurrence = _occurrence(sent.text, ts, lang)
+            conditions = frame.conditions or _conditions(sent.text, ts, lang) or _leading_circumstance(sent.text, ts)
+            quals = qualifiers(tax, cohort, sent.text, frame, clause.cohort_context, clause.heading_path[1:], dwords,
+                               _item_label_text(tax, sent.text, lang), [anchor_text or "", conditions or ""])
+            if cohort in (None, ALL_CHILDREN) and quals and quals[0] in tax.cohorts:
+                # Nothing chose a cohort, but the sentence or a lower heading names one: it is whom.
+                cohort, cohort_how, quals = quals[0], "qualifier", quals[1:]
             out.append(Obligation(
                 id=_obligation_id(clause.id, offset, ts), authority=clause.authority,
                 document_id=clause.document_id, clause_id=clause.id, topic=topic, actor=actor,
                 action=frame.action or _action(sent.text, ts, lang), cohort=cohort,
                 modality=_modality(sent.text, ts.start, lang) or (_modality(lead, 0, lang) if lead else None),
-                conditions=frame.conditions or _conditions(sent.text, ts, lang) or _leading_circumstance(sent.text, ts),
+                conditions=conditions,
                 timescale=timescale, citation=citation,
                 label=tidy_label(frame.label),
                 phase=frame.phase or occurrence,
-                qualifiers=qualifiers(tax, cohort, sent.text, frame, clause.cohort_context,
-                                      clause.heading_path[1:], dwords, _item_label_text(tax, sent.text, lang)),
+                qualifiers=quals,
                 sentence_id=sentence_id(clause.id, index),
                 extra={"anchor_phrase": ts.anchor, "occurrence": occurrence, "span_verified": verified, "duty": why,
                        "topic_from": topic_how, "actor_from": actor_how, "cohort_from": cohort_how,

@@ -43,6 +43,7 @@ class DutyWords:
     legislation: tuple[str, ...]
     reporting_verbs: frozenset[str]
     qualifier_words: tuple[str, ...]
+    function_words: frozenset[str]
 
 
 def duty_words(tax: Taxonomy) -> DutyWords:
@@ -55,7 +56,7 @@ def duty_words(tax: Taxonomy) -> DutyWords:
                      document_nouns=frozenset(get("document_nouns")),
                      document_determiners=frozenset(get("document_determiners")),
                      legislation=tuple(get("legislation_words")), reporting_verbs=frozenset(get("reporting_verbs")),
-                     qualifier_words=tuple(get("qualifier_words")))
+                     qualifier_words=tuple(get("qualifier_words")), function_words=frozenset(get("function_words")))
 
 
 def _has_phrase(text: str, phrases: tuple[str, ...]) -> re.Match[str] | None:
@@ -78,6 +79,12 @@ def not_a_duty(sentence: str, ts: Timescale, frame: Frame, words: DutyWords) -> 
     doc = parse(sentence)
     span = doc.char_span(to_parse(doc, ts.start), to_parse(doc, ts.end), alignment_mode="expand")
     if span is not None:
+        # "the 6 weekly minimum national standard": the figure names a national rule, quoted.
+        for t in span:
+            named = t.head
+            if named.i not in range(span.start, span.end) and named.pos_ in ("NOUN", "PROPN") \
+                    and _has_phrase(" ".join(x.text for x in named.subtree), words.legislation):
+                return "statute context"
         tok = span.root
         for _ in range(8):
             if tok.head is tok:
@@ -186,7 +193,10 @@ def topic_from_action(tax: Taxonomy, frame: Frame, obj: str | None, head: str | 
             return cue, "action-cue"
         return canonical, "action-object"
     if cues:
-        own = sorted(cues, key=lambda c: -tax.cue_objects_in(c, with_cohort))
+        # The cue whose action word is the verb first ("recorded" + "visits" is recording, not
+        # visiting), then the one whose object words cover most.
+        own = sorted(cues, key=lambda c: (tax.cue_action_at(c, verb_words, 0, len(verb_words)) is None,
+                                          -tax.cue_objects_in(c, with_cohort)))
         return own[0], "action-cue"
     return None, "none"
 
@@ -236,6 +246,14 @@ def qualifiers(tax: Taxonomy, cohort: str | None, sentence: str, frame: Frame, r
             add(m.canonical)
     for mod in frame.modifiers:
         if re.match(r"^(?:under|over|aged|below|above)\s+\w+", mod, re.I) or _has_phrase(mod, words.qualifier_words):
+            add(mod)
+            continue
+        terms = [m for m in tax.find("cohorts", mod) if m.term.lower() not in blocked]
+        rest = mod
+        for m in terms:
+            rest = rest.replace(m.term, " ")
+        # "in more than one placement": a cohort word with words that narrow it (not "with a Child in Care").
+        if terms and set(re.findall(r"[a-z]+", rest.lower())) - words.function_words:
             add(mod)
     found = _has_phrase(sentence, words.qualifier_words)
     if found is not None:

@@ -523,7 +523,14 @@ def _phase_near(sentence: str, ts: Timescale, words: FrameWords) -> str | None:
 
 
 def _conditions(verb: Token, span: Span, words: FrameWords) -> str | None:
-    """An adverbial clause opened by a condition word ("if the enquiry is complex")."""
+    """An adverbial clause opened by a condition word ("if the enquiry is complex"), or a
+    circumstance leading the sentence ("Following a placement move, children are visited ...")."""
+    for child in verb.children:
+        if child.dep_ == "prep" and child.i < verb.i and child.i == child.sent.start \
+                and child.lower_ in words.after_words and child.i not in range(span.start, span.end):
+            toks = [t for t in child.subtree if t.i not in range(span.start, span.end)]
+            if 2 <= len(toks) <= 12:
+                return _text(toks)
     for child in verb.children:
         if child.dep_ != "advcl" or child.i in range(span.start, span.end):
             continue

@@ -889,7 +889,9 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                        "party": (tax.canonical_role(frame.party) or frame.party.lower()) if frame.party else None,
                        "object_lemma": frame.object_lemma,
                        "object_modifiers": _narrowing_words(tax, frame, topic, cohort, fwords),
-                       "object_names_topic": topic_how in ("action-object", "action-cue", "action-document", "document-of-event"),
+                       # The object is named by a synonym of the topic ("CIN meeting", "CIN review"):
+                       # two such objects are the same thing even with different head nouns.
+                       "object_names_topic": topic_how in ("action-object", "action-document"),
                        "sentence_start": clause.start + sent.start if verified else None},
             ))
         if out and out[-1].topic:

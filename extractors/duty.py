@@ -82,6 +82,8 @@ def not_a_duty(sentence: str, ts: Timescale, frame: Frame, words: DutyWords) -> 
         # "the 6 weekly minimum national standard": the figure names a national rule, quoted.
         for t in span:
             named = t.head
+            if named.pos_ == "ADP" and named.i not in range(span.start, span.end):
+                named = named.head  # "the statutory requirement of once every six weeks"
             if named.i not in range(span.start, span.end) and named.pos_ in ("NOUN", "PROPN") \
                     and _has_phrase(" ".join(x.text for x in named.subtree), words.legislation):
                 return "statute context"

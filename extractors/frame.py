@@ -485,11 +485,11 @@ def _phase(doc: Doc, verb: Token, span: Span, exclude: set[int], words: FrameWor
             return "subsequent"
     # A period on the verb: "during the first year", "after the first 12 months", "until the first review".
     for child in verb.children:
-        if child.dep_ != "prep" or child.i in ts_range:
+        if child.dep_ != "prep" or child.i in ts_range or child.i in exclude:
             continue
         pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
-        if pobj is None:
-            continue
+        if pobj is None or pobj.i in exclude:
+            continue  # (the anchor's "initial conference" names the event, not the phase)
         ordinal = next((c for c in pobj.children if c.lower_ in words.ordinals), None)
         if ordinal is not None:
             return f"{child.lower_} the {ordinal.lower_} {pobj.lower_}" if child.lower_ in words.after_words \

@@ -72,8 +72,8 @@ def not_a_duty(sentence: str, ts: Timescale, frame: Frame, words: DutyWords) -> 
     if any(t in window.lower() for t in words.targets if not t[0].isalnum()) or \
             _has_phrase(window, tuple(t for t in words.targets if t[0].isalnum())):
         return "target"
-    if frame.object_text:
-        first = frame.object_text.lower().split()
+    for named in (frame.object_text, frame.actor_text):  # "this document will be reviewed / is subject to"
+        first = (named or "").lower().split()
         if len(first) >= 2 and first[0] in words.document_determiners and first[1] in words.document_nouns:
             return "document review"
     doc = parse(sentence)

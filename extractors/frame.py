@@ -179,14 +179,15 @@ def _char_span(doc: Doc, tokens: list[Token]) -> tuple[int, int]:
     return to_sentence(doc, tokens[0].idx), to_sentence(doc, tokens[-1].idx + len(tokens[-1].text) - 1) + 1
 
 
-def governing_verb(doc: Doc, span: Span) -> Token | None:
-    """The verb the timescale phrase attaches to (climbing through prepositions and nouns)."""
+def governing_verb(doc: Doc, span: Span, relations: dict[str, str] | None = None) -> Token | None:
+    """The verb the timescale phrase attaches to (climbing through prepositions and nouns; a
+    relation word read as a verb, "following the meeting", is not the duty's verb)."""
     tok = span.root
     for _ in range(8):
         if tok.head is tok:
             break
         tok = tok.head
-        if tok.i in range(span.start, span.end):
+        if tok.i in range(span.start, span.end) or (relations and tok.lower_ in relations):
             continue
         if tok.dep_ == "acl" and tok.tag_ == "VBN" and tok.head is not tok:
             continue  # a participle on a noun ("those invited"): the figure belongs to the clause's verb
@@ -339,7 +340,7 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
         if a_span is not None:
             anchor_tokens = set(range(a_span.start, a_span.end))
     exclude = ts_tokens | anchor_tokens
-    verb = governing_verb(doc, span)
+    verb = governing_verb(doc, span, words.anchor_relations)
     if verb is not None and verb.i not in anchor_tokens and is_finite_duty_verb(verb):
         _fill_action(frame, verb, exclude, words)
         frame.phase = _phase(doc, verb, span, exclude, words)
@@ -353,7 +354,10 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
         if ordinal:
             frame.phase = ordinal
     if frame.phase is None:
-        frame.phase = _phase_near(sentence, ts, words)
+        near = _phase_near(sentence, ts, words)
+        # "within 30 days following initial visit": that period is the anchor, not a phase.
+        if near and not (frame.anchor_text and near.split()[-1] in frame.anchor_text.lower().split()):
+            frame.phase = near
     if frame.anchor_text and frame.object_text:
         first = frame.anchor_text.split()[0].lower()
         if first in _PRONOUNS:

@@ -80,7 +80,10 @@ def _same_words(a: Obligation, b: Obligation) -> bool:
 
 
 def _equivalent(a: Obligation, b: Obligation) -> bool:
-    """The same time worded differently (within ``EQUIVALENT_TOLERANCE`` in calendar days)."""
+    """The same time worded differently: other units, within ``EQUIVALENT_TOLERANCE`` in calendar
+    days. Two figures in the same unit ("12 weeks", "13 weeks") differ as written."""
+    if a.timescale.unit == b.timescale.unit and not (a.timescale.alternative or b.timescale.alternative):
+        return False
     for fa in _figures(a):
         for fb in _figures(b):
             lo = max(min(fa), min(fb), 1e-9)

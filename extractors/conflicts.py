@@ -18,6 +18,7 @@ obligations)`` gives only the conflicts about one obligation's duty (what an ans
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 
 from extractors.records import Conflict, Obligation
 
@@ -55,6 +56,25 @@ def _same_object(a: Obligation, b: Obligation) -> bool:
     if la != lb and not (a.extra.get("object_names_topic") and b.extra.get("object_names_topic")):
         return False
     return set(ma) == set(mb)
+
+
+@lru_cache(maxsize=1)
+def _verb_classes() -> dict[str, int]:
+    """Verb lemma -> its class (taxonomy ``language.verb_classes``): verbs of one class do one thing."""
+    from extractors.taxonomy import load_taxonomy
+
+    classes = load_taxonomy().language.get("verb_classes") or {}
+    return {verb: i for i, (_, verbs) in enumerate(sorted(classes.items())) for verb in verbs} \
+        if isinstance(classes, dict) else {}
+
+
+def _same_act(a: Obligation, b: Obligation) -> bool:
+    """The same verb, or verbs of one class ("send" / "share" / "receive"); a verbless item agrees."""
+    va, vb = (o.extra.get("verb") if isinstance(o.extra, dict) else None for o in (a, b))
+    if not va or not vb or va == vb:
+        return True
+    classes = _verb_classes()
+    return va in classes and classes.get(va) == classes.get(vb)
 
 
 def _party(o: Obligation) -> str | None:
@@ -136,8 +156,8 @@ def _pairs(members: list[Obligation]) -> list[tuple[Obligation, Obligation]]:
             pa, pb = _party(a), _party(b)
             if pa and pb and pa != pb:
                 continue  # "to the IRO" against "with the family": two duties
-            if not _same_object(a, b):
-                continue
+            if not _same_object(a, b) or not _same_act(a, b):
+                continue  # "sign off the report" is not "submit the report"
             out.append((a, b))
     return out
 

@@ -568,9 +568,9 @@ def _canonical_anchor(tax: Taxonomy, ts: Timescale, sentence: str, topic: str | 
                                              raw.replace("*", "").strip(), re.I):
         # "within 10 days of the meeting": which meeting is named earlier in the sentence.
         named_before = tax.find("anchors", sentence[:ts.start])
-        for m in named_before:
-            if m.canonical not in generic or m.canonical != canonical:
-                canonical = m.canonical
+        if named_before:
+            # The most specific event named ("Review Child Protection Conference" over "Conference").
+            canonical = max(named_before, key=lambda m: (m.end - m.start, m.start)).canonical
         if not named_before:
             # "A copy of the CIN minutes ... within 10 days of the meeting": the meeting of the
             # topic named ("child in need review record" -> child in need meeting).
@@ -852,7 +852,11 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 cohort, cohort_how = ALL_CHILDREN, "default"
             anchor, anchor_text, relation = _rule_anchor(tax, ts, frame, sent.text, topic, lang)
             # A verbless row names its document before the figure ("Core Group Meeting | Record of ...").
-            document = document_of_event(tax, topic, obj if frame.action else sent.text[:ts.start], anchor)
+            # ... unless the object's own name already says what it is ("a health plan ... of placement").
+            names_itself = bool(frame.object_lemma) and any(
+                frame.object_lemma[:4] in m.term.lower() for m in tax.find("topics", obj or "") if m.canonical == topic)
+            document = None if names_itself else document_of_event(
+                tax, topic, obj if frame.action else sent.text[:ts.start], anchor)
             if document:
                 # "the report ... before the review" is the review's report, not the review.
                 topic, topic_how, embed_query = document, "document-of-event", None
@@ -888,6 +892,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                        "rule_topic": rule_topic, "embed_query": embed_query, "core_query": core_query,
                        "party": (tax.canonical_role(frame.party) or frame.party.lower()) if frame.party else None,
                        "object_lemma": frame.object_lemma,
+                       "verb": frame.verb,
                        "object_modifiers": _narrowing_words(tax, frame, topic, cohort, fwords),
                        # The object is named by a synonym of the topic ("CIN meeting", "CIN review"):
                        # two such objects are the same thing even with different head nouns.

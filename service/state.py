@@ -31,6 +31,7 @@ class ServiceState:
     lock: threading.RLock = field(default_factory=threading.RLock)
     _generation: int = -1
     _matcher: AuthorityMatcher | None = None
+    _resolver: Any = None
     _obligations: list[Obligation] = field(default_factory=list)
     _by_authority_topic: dict[tuple[str, str | None], list[Obligation]] = field(default_factory=dict)
     _clauses: dict[str, Clause] = field(default_factory=dict)
@@ -59,6 +60,10 @@ class ServiceState:
             self._terms = {}
             known = self._store_authorities()
             self._matcher = AuthorityMatcher(known, load_authority_aliases(self.settings.corpus_dir))
+            from service.resolver import Resolver, aliases_of
+
+            aliases = aliases_of(self.settings.corpus_dir)
+            self._resolver = Resolver({a: aliases.get(a, []) for a in known}, self.taxonomy)
             self._generation = gen
             self._warm_caches()
 
@@ -73,6 +78,12 @@ class ServiceState:
         self.refresh()
         assert self._matcher is not None
         return self._matcher
+
+    @property
+    def resolver(self):  # -> service.resolver.Resolver
+        """The one resolver of authority, topic, role and cohort names (rebuilt per store generation)."""
+        self.refresh()
+        return self._resolver
 
     def authorities(self) -> list[str]:
         """Authorities with at least one current document."""

@@ -27,7 +27,6 @@ import json
 import os
 import random
 import re
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -151,7 +150,9 @@ def main() -> None:
     print(f"{len(docs)} documents, {sum(len(c) for _, c in docs)} clauses")
 
     # 1. impostors
-    best_word, best_cos = [], []
+    from service.changes import Thresholds as Chosen
+
+    best_word, best_cos, passes = [], [], 0
     vectors_by_doc = {}
     for name, clauses in docs:
         vecs = _embed(embedder, clauses)
@@ -163,14 +164,20 @@ def main() -> None:
         for i, c in enumerate(clauses):
             if len(ws[i]) < 5:
                 continue
-            others = [word_similarity(ws[i], ws[j]) for j in range(len(clauses)) if j != i and ws[j] != ws[i]]
-            best_word.append(max(others, default=0.0))
+            others = [(word_similarity(ws[i], ws[j]), float(cos[i, j]))
+                      for j in range(len(clauses)) if j != i and ws[j] != ws[i]]
+            best_word.append(max((w for w, _ in others), default=0.0))
             best_cos.append(float(cos[i].max()))
+            limits = Chosen()
+            passes += any(w >= limits.word or (c >= limits.cosine and w >= limits.floor) for w, c in others)
     q = lambda xs, p: float(np.percentile(xs, p))  # noqa: E731
     impostors = {
         "clauses": len(best_word),
         "word_p50": q(best_word, 50), "word_p95": q(best_word, 95), "word_p99": q(best_word, 99),
         "cosine_p50": q(best_cos, 50), "cosine_p95": q(best_cos, 95), "cosine_p99": q(best_cos, 99),
+        # Share of clauses that some *other* clause of the same document would pass for with the
+        # module's thresholds: the risk when a clause is removed and a similar one added.
+        "share_with_a_passing_impostor": round(passes / max(1, len(best_word)), 3),
     }
     print("impostors (best score against another clause of the same document):")
     print(json.dumps(impostors, indent=2))

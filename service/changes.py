@@ -784,11 +784,11 @@ def _diff(
             clause_changes.append((where, ClauseChange("reworded", _ref(a), _ref(b), sim, diff, diff_line(diff))))
     for i in alignment.removed:
         clause_changes.append((old[i].ordinal, ClauseChange("removed", _ref(old[i]), None, None, [],
-                                                            f"removed: {_short(old[i].plain_text)}")))
+                                                            _short(old[i].plain_text))))
         loose_old += [(o, old[i]) for o in old_obs.get(old[i].id, [])]
     for j in alignment.added:
         clause_changes.append((new[j].ordinal, ClauseChange("added", None, _ref(new[j]), None, [],
-                                                            f"added: {_short(new[j].plain_text)}")))
+                                                            _short(new[j].plain_text))))
         loose_new += [(o, new[j]) for o in new_obs.get(new[j].id, [])]
     # Duties whose clauses did not align: the same frame on both sides is one duty.
     for ob_a, cl_a, ob_b, cl_b in _match_loose(loose_old, loose_new):
@@ -908,7 +908,7 @@ def _one_sided(kind: str, ob: Obligation, clause: Clause) -> ObligationChange:
     side = _side(ob, clause)
     label = _label(ob)
     return ObligationChange(kind, label, ob.topic, ob.cohort, side if kind == "removed" else None,
-                            side if kind == "added" else None, [], [], f"{kind}: {label}: {side.timescale}")
+                            side if kind == "added" else None, [], [], f"{label}: {side.timescale}")
 
 
 def _short(text: str, limit: int = 100) -> str:

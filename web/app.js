@@ -515,8 +515,11 @@
   // ---------------------------------------------------------------------------------------
   // Views and routing
   // ---------------------------------------------------------------------------------------
-  const VIEWS = ["ask", "compare", "documents", "trainers"];
   const tabs = Array.from(document.querySelectorAll('[role="tab"]'));
+  // Views are the tabs in index.html; views in their own files (web/<view>.js) register
+  // {init, route} in window.StandardsViews under their tab's name.
+  const VIEWS = tabs.map((t) => t.dataset.view);
+  const extraView = (name) => (window.StandardsViews || {})[name] || null;
   const loaded = {};
 
   function showView(name) {
@@ -532,6 +535,7 @@
       if (name === "compare") initCompare();
       if (name === "documents") renderDocumentList();
       if (name === "trainers") initTrainers();
+      if (extraView(name) && extraView(name).init) extraView(name).init();
     }
   }
 
@@ -541,6 +545,12 @@
       const [, docId, clauseId] = hash.split("/");
       showView("documents");
       openDocument(docId, clauseId);
+      return;
+    }
+    const [head, ...rest] = hash.split("/");
+    if (rest.length && extraView(head) && extraView(head).route) {
+      showView(head);
+      extraView(head).route(rest);
       return;
     }
     const name = VIEWS.includes(hash) ? hash : "ask";
@@ -759,6 +769,7 @@
     }
     const text = el("div", { class: "answer-text" }, paragraphs(r.answer));
     card.appendChild(text);
+    if (window.StandardsHooks && window.StandardsHooks.answer) window.StandardsHooks.answer(card, r, turn);
     conflicts.forEach((c) => card.appendChild(renderConflict(c)));
     if (citations.length) {
       card.appendChild(el("h3", { class: "small-heading", text: "Sources" }));
@@ -1207,7 +1218,8 @@
       if (state.adminToken) actions.appendChild(removeButton(d));
       tbody.appendChild(el("tr", {},
         el("td", {}, el("a", { href: `#doc/${encodeURIComponent(d.id)}`, class: "doc-link", text: d.title || d.id }),
-          el("span", { class: "doc-source", text: `${d.source_name || d.id} · ${(d.source_format || "").toUpperCase()}` })),
+          el("span", { class: "doc-source", text: `${d.source_name || d.id} · ${(d.source_format || "").toUpperCase()}` }),
+          el("a", { href: `#changes/doc/${encodeURIComponent(d.id)}`, class: "history-link", text: "History" })),
         el("td", { text: d.authority }),
         el("td", { text: [d.version, d.date].filter(Boolean).join(" · ") || "—" }),
         el("td", { class: "num", text: d.clause_count ?? "—" }),
@@ -1618,6 +1630,9 @@
     }
     document.documentElement.dataset.ready = "1";
   }
+
+  // Helpers the views in their own files use (web/changes.js).
+  window.StandardsApp = { el, clear, $, api, qs, listOf, errorNode, downloadBlob, slug, uid, state, loadDocuments };
 
   start();
 })();

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ingest.errors import BadRequestError
 from service.answer import ask, deadline_for
 from service.deadlines import parse_iso_date
+from service.question_log import log_abstention
 from service.routes import resolve_authorities, resolve_topic, service_state
 
 router = APIRouter(prefix="/api", tags=["ask"])
@@ -52,7 +53,9 @@ def post_ask(body: AskRequest, request: Request) -> dict:
     state = service_state(request)
     text = check_question(body.question)
     authorities = resolve_authorities(state, body.authorities)
-    return ask(state, text, authorities=authorities or None)
+    result = ask(state, text, authorities=authorities or None)
+    log_abstention(state, text, authorities, result)  # question log (issue 16): no-op unless switched on
+    return result
 
 
 @router.post("/deadline")

@@ -1,0 +1,259 @@
+"""What changed between two versions of a shipped document, checked entry by entry (CLI and API).
+
+The second version is made from the shipped file with four edits chosen from its stored clauses
+(not from its wording): one figure changed, one clause removed, one paragraph moved into
+another section, one sentence added. Both versions go through the real pipeline (parser,
+extractor, store, embeddings) into a store of their own.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = "002_93ba2dc2b9b16c50.txt"  # a shipped document of prose sections and numbered standards
+ADDED = "The duty manager will telephone the referrer within 3 working days of the strategy discussion."
+NEW_VERSION, NEW_DATE = "2", "2022-04-01"
+
+
+def _line(text: str, clause) -> str | None:
+    """The file line holding exactly this clause (after any bullet or number), or None."""
+    body = clause.text.strip()
+    if "\n" in body or text.count(body) != 1:
+        return None
+    line = next(ln for ln in text.split("\n") if body in ln)
+    prefix = line.rstrip()[: -len(body)] if line.rstrip().endswith(body) else None
+    return line if prefix is not None and not any(ch.isalpha() for ch in prefix) else None
+
+
+def _plan(conn, text: str, document_id: str) -> dict:
+    """Pick the four edits from the stored first version."""
+    from extractors.store import load_obligations
+    from ingest.store import get_document, version_clauses
+
+    clauses = version_clauses(conn, get_document(conn, document_id).version_id)
+    by_clause: dict[str, list] = {}
+    for ob in load_obligations(conn):
+        by_clause.setdefault(ob.clause_id, []).append(ob)
+    figure = next(
+        (c, obs[0]) for c in clauses
+        if len(obs := by_clause.get(c.id, [])) == 1 and _line(text, c)
+        and obs[0].timescale.value is not None and float(obs[0].timescale.value).is_integer()
+        and str(int(obs[0].timescale.value)) in obs[0].timescale.phrase
+    )
+    # Whole sentences: a paragraph ending "Managers will:-" leads the list after it, wherever it goes.
+    plain = [c for c in clauses if not by_clause.get(c.id) and _line(text, c) and len(c.text) > 60
+             and c.text.rstrip().endswith(".") and c.id != figure[0].id]
+    removed = plain[len(plain) // 3]
+    moved = next(c for c in plain[len(plain) // 2:] if c.heading_path != removed.heading_path)
+    target = next(c for c in clauses if c.heading_path[:1] != moved.heading_path[:1] and _line(text, c)
+                  and c.id not in (removed.id, figure[0].id))
+    return {"figure": figure, "removed": removed, "moved": moved, "target": target, "clauses": clauses}
+
+
+def _second_version(text: str, plan: dict) -> str:
+    clause, ob = plan["figure"]
+    ts = ob.timescale
+    value = int(ts.value)
+    new_clause = clause.text[: ts.start] + ts.phrase.replace(str(value), str(value + 2), 1) + clause.text[ts.end:]
+    text = text.replace(clause.text, new_clause)
+    removed, moved, target = (_line(text, plan[k]) for k in ("removed", "moved", "target"))
+    text = text.replace(f"\n{removed}\n", "\n").replace(f"\n{moved}\n", "\n")
+    return text.replace(f"\n{target}\n", f"\n{target}\n\n{ADDED}\n\n{moved}\n\n")
+
+
+@pytest.fixture(scope="module")
+def versions(tmp_path_factory, service_state):
+    """A store holding the shipped document and its second version; returns what was edited."""
+    from ingest.manifest import load_manifest
+    from ingest.settings import load_settings
+    from ingest.store import connect, list_documents
+    from service.pipeline import add_document
+
+    data = tmp_path_factory.mktemp("changes-data")
+    settings = load_settings().__class__(**{**load_settings().__dict__, "data_dir": data})
+    conn = connect(settings.db_path)
+    path, meta = next((p, m) for p, m in load_manifest(ROOT / "corpus") if p.name == SHIPPED)
+    embedder = service_state.retriever.embedder
+    first = add_document(conn, path, meta, settings, embedder=embedder)
+    text = path.read_text(encoding="utf-8")
+    plan = _plan(conn, text, first.document_id)
+
+    folder = tmp_path_factory.mktemp("v2")
+    manifest = yaml.safe_load((ROOT / "corpus" / "manifest.yaml").read_text(encoding="utf-8"))
+    entry = next(e for e in manifest["documents"] if e["file"] == SHIPPED) | {"version": NEW_VERSION,
+                                                                              "date": NEW_DATE}
+    (folder / "manifest.yaml").write_text(yaml.safe_dump({"documents": [entry]}), encoding="utf-8")
+    (folder / SHIPPED).write_text(_second_version(text, plan), encoding="utf-8")
+    _, meta2 = load_manifest(folder)[0]
+    second = add_document(conn, folder / SHIPPED, meta2, settings, embedder=embedder)
+    assert second.status == "replaced" and second.document_id == first.document_id
+    assert [d.id for d in list_documents(conn)] == [first.document_id]
+    yield {"conn": conn, "settings": settings, "document_id": first.document_id, "plan": plan, "meta": meta}
+    conn.close()
+    shutil.rmtree(data, ignore_errors=True)
+
+
+def _check_report(report: dict, plan: dict) -> None:
+    """Every entry of the report, and nothing else."""
+    clause, ob = plan["figure"]
+    value = int(ob.timescale.value)
+    obligations = report["obligations"]
+    kinds = sorted(o["kind"] for o in obligations)
+    assert kinds == ["added", "changed"], json.dumps(obligations, indent=1)[:3000]
+
+    changed = next(o for o in obligations if o["kind"] == "changed")
+    assert changed["old"]["timescale"] == ob.timescale.describe()
+    assert str(value) in changed["old"]["timescale"] and str(value + 2) in changed["new"]["timescale"]
+    assert changed["summary"].endswith(f"{changed['old']['timescale']} → {changed['new']['timescale']}")
+    assert changed["old"]["clause"]["clause_id"] == clause.id  # cites the old version's clause ...
+    assert changed["new"]["clause"]["clause_id"] != clause.id  # ... and the new version's
+    assert changed["new"]["clause"]["citation"].startswith(clause.authority + " › ")
+    assert [f["field"] for f in changed["fields"]] == ["timescale"]
+
+    added = next(o for o in obligations if o["kind"] == "added")
+    assert added["old"] is None and added["new"]["clause"]["text"] == ADDED
+    assert "3 working days" in added["new"]["timescale"]
+
+    clauses = {c["kind"]: c for c in report["clauses"]}
+    assert sorted(c["kind"] for c in report["clauses"]) == ["added", "moved", "removed"], report["clauses"]
+    assert clauses["removed"]["old"]["clause_id"] == plan["removed"].id and clauses["removed"]["new"] is None
+    assert clauses["added"]["new"]["text"] == ADDED and clauses["added"]["old"] is None
+    moved = clauses["moved"]
+    assert moved["old"]["clause_id"] == plan["moved"].id
+    assert moved["new"]["text"] == plan["moved"].plain_text  # the same clause, not a removal plus an addition
+    assert moved["new"]["section"] == plan["target"].section != moved["old"]["section"]
+    # the figure's clause is reported once, as a changed obligation, not also as reworded
+    assert report["counts"]["clauses_unchanged"] == len(plan["clauses"]) - 3
+
+
+def test_change_report_entry_by_entry(versions) -> None:
+    from service.changes import compare_versions
+
+    report = compare_versions(versions["conn"], versions["document_id"]).to_dict()
+    assert report["from"]["ordinal"] == 1 and report["to"]["ordinal"] == 2 and report["to"]["is_current"]
+    assert report["to"]["version"] == NEW_VERSION and report["to"]["date"] == NEW_DATE
+    _check_report(report, versions["plan"])
+
+
+def test_cli_versions_changes_and_amendments(versions, monkeypatch, capsys) -> None:
+    from service.cli import main
+
+    monkeypatch.setenv("STANDARDS_DATA_DIR", str(versions["settings"].data_dir))
+    monkeypatch.setenv("STANDARDS_CORPUS_DIR", str(ROOT / "corpus"))
+    authority = versions["meta"].authority
+    main(["versions", "--authority", authority])
+    listing = capsys.readouterr().out
+    assert "#1" in listing and "#2" in listing and NEW_VERSION in listing and "current" in listing
+
+    # Versions by ordinal, label, date and keyword all name the same two.
+    for old, new in (("#1", "#2"), ("#1", NEW_VERSION), ("previous", NEW_DATE), ("1", "current")):
+        main(["changes", "--authority", authority.lower(), "--from", old, "--to", new, "--format", "json"])
+        reports = json.loads(capsys.readouterr().out)
+        assert len(reports) == 1
+        _check_report(reports[0], versions["plan"])
+
+    main(["changes", "--authority", authority])
+    table = capsys.readouterr().out
+    changed = f"{versions['plan']['figure'][1].timescale.describe()} → "
+    assert changed in table and "moved" in table and "removed" in table and ADDED[:40] in table
+
+    main(["changes", "--authority", authority, "--format", "csv"])
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert sorted(r["change"] for r in rows) == ["clause added", "clause moved", "clause removed",
+                                                 "obligation added", "obligation changed"]
+    assert all(r["version"].startswith(f"version {NEW_VERSION}") for r in rows)
+
+    main(["amendments", "--authority", authority])
+    log = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert log[0]["date"] == NEW_DATE and log[-1]["change"] == "first version"
+    assert len(log) == 6  # five changes of version 2, then version 1's row
+
+
+def test_cli_bad_versions_exit_with_a_message(versions, monkeypatch, capsys) -> None:
+    from service.cli import main
+
+    monkeypatch.setenv("STANDARDS_DATA_DIR", str(versions["settings"].data_dir))
+    monkeypatch.setenv("STANDARDS_CORPUS_DIR", str(ROOT / "corpus"))
+    authority = versions["meta"].authority
+    for args, words in (
+        (["--from", "#7"], "No version '#7'"),
+        (["--from", "1999-01-01"], "No version"),
+        (["--from", "#2", "--to", "current"], "same version"),
+        (["--document", "no such title"], "names none"),
+    ):
+        with pytest.raises(SystemExit) as exc:
+            main(["changes", "--authority", authority, *args])
+        assert exc.value.code == 1
+        err = capsys.readouterr().err
+        assert words in err and "#1" in err or "names none" in err, err
+    with pytest.raises(SystemExit) as exc:
+        main(["changes", "--authority", "Nowhereshire"])
+    assert exc.value.code == 1 and "Known:" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def client(versions):
+    from extractors.taxonomy import load_taxonomy
+    from service.app import create_app
+    from service.state import ServiceState
+
+    # The real app on the two-version store; no retriever: these routes never search.
+    state = ServiceState(settings=versions["settings"], conn=versions["conn"], retriever=None,
+                         taxonomy=load_taxonomy())
+    state.refresh(force=True)
+    with TestClient(create_app(versions["settings"], state=state), raise_server_exceptions=False) as c:
+        yield c
+
+
+def test_api_versions_changes_and_amendments(versions, client) -> None:
+    doc = versions["document_id"]
+    listed = client.get(f"/api/documents/{doc}/versions")
+    assert listed.status_code == 200
+    assert [v["address"] for v in listed.json()["versions"]] == ["#1", "#2"]
+
+    default = client.get(f"/api/documents/{doc}/changes")
+    assert default.status_code == 200
+    _check_report(default.json(), versions["plan"])
+    named = client.get(f"/api/documents/{doc}/changes", params={"from": "#1", "to": NEW_VERSION})
+    assert named.json() == default.json()
+
+    as_csv = client.get(f"/api/documents/{doc}/changes", params={"format": "csv"})
+    assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
+    assert len(list(csv.DictReader(io.StringIO(as_csv.text)))) == 5
+
+    log = client.get("/api/amendments", params={"authority": versions["meta"].authority.upper()})
+    assert log.status_code == 200
+    entries = log.json()["entries"]
+    assert [e["version"]["ordinal"] for e in entries] == [2, 1] and entries[1]["first_version"]
+    _check_report(entries[0]["changes"], versions["plan"])
+    log_csv = client.get("/api/amendments", params={"authority": versions["meta"].authority, "format": "csv"})
+    assert log_csv.status_code == 200 and "first version" in log_csv.text
+
+
+def test_api_bad_requests_are_precise(versions, client) -> None:
+    doc = versions["document_id"]
+    cases = [
+        (f"/api/documents/{doc}/changes", {"from": "#9"}, 422, "bad_request"),
+        (f"/api/documents/{doc}/changes", {"from": "#2", "to": "#2"}, 422, "bad_request"),
+        (f"/api/documents/{doc}/changes", {"format": "xml"}, 422, "invalid_request"),
+        ("/api/documents/not-a-document/changes", {}, 404, "not_found"),
+        ("/api/documents/not-a-document/versions", {}, 404, "not_found"),
+        ("/api/amendments", {"authority": "Nowhereshire"}, 404, "unknown_authority"),
+        ("/api/amendments", {}, 422, "invalid_request"),
+    ]
+    for path, params, status, code in cases:
+        r = client.get(path, params=params)
+        assert r.status_code == status, (path, params, r.text)
+        assert r.json()["error"]["code"] == code
+        assert r.json()["error"]["message"]

@@ -277,7 +277,8 @@ class AmendmentEntry:
             "document_id": self.document_id,
             "title": self.title,
             "version": self.version.to_dict(),
-            "date": self.version.effective_date,
+            "date": self.version.date,
+            "ingested_at": self.version.ingested_at,
             "first_version": self.report is None,
             "changes": self.report.to_dict() if self.report else None,
         }
@@ -461,15 +462,23 @@ def changes_for_authority(
 
 
 def amendments_log(conn: sqlite3.Connection, authority: str) -> AmendmentsLog:
-    """Each stored version of ``authority``'s documents with what it changed, newest first."""
-    entries: list[AmendmentEntry] = []
+    """Each stored version of ``authority``'s documents with what it changed, newest first.
+
+    A document's versions stay in the order they were stored; documents interleave by date. A
+    version with no stated date counts as no later than the next version's (an undated first
+    version ingested today is still older than the dated revision ingested after it).
+    """
+    keyed: list[tuple[str, int, AmendmentEntry]] = []
     for doc_id, title in documents_of(conn, authority):
         versions = list_versions(conn, doc_id)
-        for i, version in enumerate(versions):
+        floor = "9999-12-31"
+        for i in range(len(versions) - 1, -1, -1):
+            version = versions[i]
+            floor = min(floor, version.effective_date)
             report = _report(conn, doc_id, versions[i - 1], version) if i > 0 else None
-            entries.append(AmendmentEntry(authority, doc_id, title, version, report))
-    entries.sort(key=lambda e: (e.version.effective_date, e.version.ingested_at, e.document_id), reverse=True)
-    return AmendmentsLog(authority=authority, entries=entries)
+            keyed.append((floor, version.ordinal, AmendmentEntry(authority, doc_id, title, version, report)))
+    keyed.sort(key=lambda k: (k[0], k[1], k[2].document_id), reverse=True)
+    return AmendmentsLog(authority=authority, entries=[e for _, _, e in keyed])
 
 
 # --- alignment -------------------------------------------------------------------------------
@@ -917,14 +926,14 @@ def _short(text: str, limit: int = 100) -> str:
 
 
 # --- renderings shared by the CLI and the API ----------------------------------------------
-CSV_HEADER = ["authority", "document", "title", "version", "date", "from_version", "change", "kind", "what",
-              "old_citation", "new_citation", "old_text", "new_text"]
+CSV_HEADER = ["authority", "document", "title", "version", "date", "ingested", "from_version", "change", "kind",
+              "what", "old_citation", "new_citation", "old_text", "new_text"]
 
 
 def report_rows(report: ChangeReport) -> list[list[str]]:
     """One CSV row per entry of a change report (obligations first, then clauses)."""
     base = [report.authority, report.document_id, report.title, report.to_version.name,
-            report.to_version.effective_date, report.from_version.name]
+            report.to_version.date or "", report.to_version.ingested_at[:10], report.from_version.name]
     rows = []
     for ob in report.obligations:
         rows.append(base + [f"obligation {ob.kind}", ob.kind, ob.summary,
@@ -955,12 +964,12 @@ def amendments_csv(log: AmendmentsLog) -> str:
     for entry in log.entries:
         if entry.report is None:
             writer.writerow([entry.authority, entry.document_id, entry.title, entry.version.name,
-                             entry.version.effective_date, "", "first version", "", "first version stored",
-                             "", "", "", ""])
+                             entry.version.date or "", entry.version.ingested_at[:10], "", "first version", "",
+                             "first version stored", "", "", "", ""])
         elif entry.report.empty:
             writer.writerow([entry.authority, entry.document_id, entry.title, entry.version.name,
-                             entry.version.effective_date, entry.report.from_version.name, "no change", "",
-                             "layout only: no clause text changed", "", "", "", ""])
+                             entry.version.date or "", entry.version.ingested_at[:10], entry.report.from_version.name,
+                             "no change", "", "layout only: no clause text changed", "", "", "", ""])
         else:
             writer.writerows(report_rows(entry.report))
     return buf.getvalue()

@@ -160,8 +160,8 @@
     if (!entries.length) out.appendChild(el("p", { class: "notice", text: `No documents are stored for ${authority}.` }));
     for (const e of entries) {
       const head = el("h3", {},
-        el("span", { class: "when", text: e.date }), " · ",
-        el("a", { href: `#changes/doc/${encodeURIComponent(e.document_id)}`, text: e.title }), " — ", e.version.name);
+        el("a", { href: `#changes/doc/${encodeURIComponent(e.document_id)}`, text: e.title }), " — ",
+        el("span", { class: "when", text: e.version.name }));
       const card = el("article", { class: "amendment", dataset: { document: e.document_id, ordinal: e.version.ordinal } }, head);
       if (e.first_version) card.appendChild(el("p", { class: "muted", text: "First version stored: nothing to compare it with." }));
       else {

@@ -140,7 +140,7 @@ def register(cli: click.Group) -> None:
             click.echo(amendments_csv(log), nl=False)
         else:
             for entry in log.entries:
-                head = f"{entry.version.effective_date}  {entry.title} — {entry.version.name}"
+                head = f"{entry.title} — {entry.version.name}"
                 if entry.report is None:
                     click.echo(f"{head}: first version stored")
                 else:

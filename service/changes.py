@@ -976,6 +976,18 @@ def amendments_csv(log: AmendmentsLog) -> str:
 
 
 # --- induction packs -------------------------------------------------------------------------
+# service/induction.py calls these: ``pack_basis`` when a pack is built "as of" an older version,
+# ``pack_sources`` to name the versions a pack was built from (with what changed since), and
+# service/exports.py prints ``pack_notes`` / ``pack_csv_rows``.
+@dataclass
+class PackBasis:
+    """The obligations and clauses of the versions of one authority's documents a pack is built from."""
+
+    obligations: list[Obligation]
+    clauses: dict[str, Clause]
+    version_ids: dict[str, int]  # document id -> version id
+
+
 @dataclass
 class PackSource:
     """A document version an induction pack was built from, and what changed in it since."""
@@ -992,11 +1004,64 @@ class PackSource:
 
     @property
     def line(self) -> str:
-        """"<title>, version 1.2 (2020-10-21)" plus "— superseded by ..." for an older version."""
+        """"<title>, version 1.2 (2020-10-21)" plus "(superseded by ...)" for an older version."""
         text = f"{self.title}, {self.version.name}"
         if not self.is_current:
-            text += f" — superseded by {self.current.name}"
+            text += f" (superseded by {self.current.name})"
         return text
+
+    def to_dict(self) -> dict:
+        return {"document_id": self.document_id, "title": self.title, "version": self.version.to_dict(),
+                "current": self.current.to_dict(), "is_current": self.is_current,
+                "changes": [c.to_dict() for c in self.changes]}
+
+
+def _in_force(versions: list[VersionRef], day: str) -> VersionRef | None:
+    """The last stored version whose date (or, undated, ingest day) is on or before ``day``."""
+    earlier = [v for v in versions if v.effective_date <= day]
+    return earlier[-1] if earlier else None
+
+
+def pack_basis(conn: sqlite3.Connection, authority: str, as_of: str) -> PackBasis:
+    """The versions of ``authority``'s documents a pack "as of" ``as_of`` uses, with their duties.
+
+    ``as_of`` names a version as ``resolve_version`` reads it (label, #ordinal, "previous", ...):
+    documents that have such a version use it, the others their current version. A date
+    (YYYY-MM-DD) picks, in each document, the version in force that day (documents not yet
+    published then are left out). Raises ``BadRequestError`` listing the versions when no
+    document has the version named.
+    """
+    import json
+
+    from extractors.store import obligation_from_dict
+    from ingest.store import version_clauses
+
+    is_date = bool(_DATE.match(as_of.strip()))
+    chosen: dict[str, int] = {}
+    misses: list[str] = []
+    for doc_id, _ in documents_of(conn, authority):
+        versions = list_versions(conn, doc_id)
+        try:
+            version = resolve_version(versions, as_of)
+        except BadRequestError as exc:
+            version = _in_force(versions, as_of.strip()) if is_date else None
+            if version is None and not is_date:
+                misses.append(exc.message)
+                version = next(v for v in versions if v.is_current)
+        if version is not None:
+            chosen[doc_id] = version.version_id
+    if not is_date and len(misses) == len(chosen):
+        raise BadRequestError(" ".join(misses))
+    obligations: list[Obligation] = []
+    clauses: dict[str, Clause] = {}
+    for version_id in chosen.values():
+        clauses.update({c.id: c for c in version_clauses(conn, version_id)})
+        for (data,) in conn.execute("SELECT data FROM obligations WHERE version_id = ?", (version_id,)):
+            ob = obligation_from_dict(json.loads(data))
+            ob.authority = ob.citation.authority = authority
+            obligations.append(ob)
+    obligations.sort(key=lambda o: (o.document_id, o.citation.start))
+    return PackBasis(obligations=obligations, clauses=clauses, version_ids=chosen)
 
 
 def pack_sources(
@@ -1008,8 +1073,8 @@ def pack_sources(
     """The version of each document a pack was built from (``version_ids``, default the current one).
 
     For a version older than the current one, ``changes`` lists the obligation changes since it;
-    ``keep(obligation, clause)`` limits them to the pack's role (a change is kept when either
-    side is the role's).
+    ``keep(obligation, clause)`` limits them to the pack's duties (a change is kept when either
+    side passes).
     """
     from ingest.store import get_clause
 
@@ -1041,3 +1106,36 @@ def _stored_obligation(conn: sqlite3.Connection, obligation_id: str) -> Obligati
 
     row = conn.execute("SELECT data FROM obligations WHERE id = ?", (obligation_id,)).fetchone()
     return obligation_from_dict(json.loads(row[0])) if row else None
+
+
+def pack_notes(sources: list[PackSource]) -> list[str]:
+    """Lines a pack prints under its title: the versions it was built from, and what changed since."""
+    if not sources:
+        return []
+    lines = ["Built from: " + "; ".join(s.line for s in sources) + "."]
+    for s in sources:
+        if s.is_current:
+            continue
+        if not s.changes:
+            lines.append(f"{s.title} has a newer version ({s.current.name}); none of this pack's duties changed in it.")
+            continue
+        lines.append(f"Changed since {s.version.name} in {s.title} ({s.current.name} is current); "
+                     f"check these before using the pack:")
+        for c in s.changes:
+            where = (c.new or c.old).clause.citation if (c.new or c.old) else ""
+            lines.append(f"- {c.kind}: {c.summary} [{where}]")
+    return lines
+
+
+def pack_csv_rows(sources: list[PackSource]) -> list[dict[str, str]]:
+    """CSV rows of a pack's sources ("built_from") and the changes since ("changed_since")."""
+    rows = []
+    for s in sources:
+        rows.append({"record": "built_from", "document": s.title, "requirement": s.line,
+                     "source": f"{s.document_id} {s.version.name}"})
+        for c in s.changes:
+            side = c.new or c.old
+            rows.append({"record": "changed_since", "document": s.title, "topic": c.topic or "",
+                         "cohort": c.cohort or "", "requirement": f"{c.kind}: {c.summary}",
+                         "timescale": side.timescale if side else "", "source": side.clause.citation if side else ""})
+    return rows

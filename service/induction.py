@@ -111,6 +111,8 @@ class InductionPack:
     glance: list[GlanceRow]
     conflicts: list[PackConflict]
     documents: list[tuple[str, str]]  # (document id, title) cited by the pack
+    # The document versions the pack was built from, each with what changed since (service.changes).
+    sources: list = field(default_factory=list)
 
     @property
     def cross_authority(self) -> bool:
@@ -136,15 +138,18 @@ def build_induction_pack(
     role: str,
     cohort: str | None = None,
     topic: str | None = None,
+    as_of: str | None = None,
 ) -> InductionPack:
     """Build the pack of obligations ``role`` owns in ``authority``.
 
+    ``as_of`` builds it from an older version (``service.changes.pack_basis``: a version label,
+    #ordinal or date); the pack then lists what has changed since.
     Raises UnknownAuthorityError (authority not in the store), UnknownRoleError (role unknown to
     the taxonomy, or owning no obligation there: the message lists the roles that do) and
     UnknownTopicError for an unknown topic.
     """
     canonical_authority = resolve_authority(conn, authority)
-    return _build(conn, [canonical_authority], role, cohort, topic)
+    return _build(conn, [canonical_authority], role, cohort, topic, as_of)
 
 
 def build_cross_authority_pack(
@@ -153,13 +158,14 @@ def build_cross_authority_pack(
     topic: str | None = None,
     cohort: str | None = None,
     authorities: Iterable[str] | None = None,
+    as_of: str | None = None,
 ) -> InductionPack:
     """What each authority expects of ``role`` (optionally on one topic), side by side."""
     known = _store_authorities(conn)
     if not known:
         raise UnknownAuthorityError("No documents are ingested yet. Run `standards ingest corpus/` first.")
     chosen = [resolve_authority(conn, a) for a in authorities] if authorities else known
-    return _build(conn, chosen, role, cohort, topic)
+    return _build(conn, chosen, role, cohort, topic, as_of)
 
 
 def resolve_authority(conn: sqlite3.Connection, authority: str) -> str:
@@ -307,8 +313,10 @@ def _build(
     role: str,
     cohort: str | None,
     topic: str | None,
+    as_of: str | None = None,
 ) -> InductionPack:
     from extractors.store import load_obligations
+    from service.changes import pack_basis, pack_sources
 
     canonical_role = resolve_role(role)
     canonical_topic = _resolve_topic(topic) if topic else None
@@ -318,8 +326,14 @@ def _build(
 
     owned: list[Obligation] = []
     by_authority: dict[str, list[Obligation]] = {}
+    version_ids: dict[str, int] = {}
     for authority in authorities:
-        all_obs = load_obligations(conn, authority=authority)
+        if as_of:  # an older version's duties and clauses (service.changes)
+            basis = pack_basis(conn, authority, as_of)
+            all_obs, version_ids = basis.obligations, version_ids | basis.version_ids
+            clauses.update(basis.clauses)
+        else:
+            all_obs = load_obligations(conn, authority=authority)
         by_authority[authority] = all_obs
         for ob in all_obs:
             if canonical_role not in roles_of_obligation(ob, clauses.get(ob.clause_id)):
@@ -364,6 +378,11 @@ def _build(
         glance=_glance(items),
         conflicts=conflicts,
         documents=[(d, titles.get(d, d)) for d in cited],
+        sources=pack_sources(
+            conn, cited, version_ids,
+            keep=lambda ob, clause: canonical_role in roles_of_obligation(ob, clause)
+            and (not canonical_topic or ob.topic == canonical_topic),
+        ),
     )
 
 

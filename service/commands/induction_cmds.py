@@ -45,6 +45,8 @@ def register(cli: click.Group) -> None:
         "--format", "fmt", type=click.Choice(INDUCTION_FORMATS), default="docx", show_default=True
     )
     @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
+    @click.option("--as-of", help="Build from an older version (label, #ordinal or YYYY-MM-DD; see `standards "
+                                  "versions`); the pack then lists what has changed since.")
     def induction_command(
         authority: str | None,
         all_authorities: bool,
@@ -53,6 +55,7 @@ def register(cli: click.Group) -> None:
         topic: str | None,
         fmt: str,
         output: Path | None,
+        as_of: str | None,
     ) -> None:
         """Build an induction pack: the timescales a ROLE owns, grouped by stage, with sources."""
         from service.induction import build_cross_authority_pack, build_induction_pack
@@ -63,9 +66,9 @@ def register(cli: click.Group) -> None:
             conn = _open_store()
             try:
                 if all_authorities:
-                    pack = build_cross_authority_pack(conn, role, topic=topic, cohort=cohort)
+                    pack = build_cross_authority_pack(conn, role, topic=topic, cohort=cohort, as_of=as_of)
                 else:
-                    pack = build_induction_pack(conn, authority or "", role, cohort=cohort, topic=topic)
+                    pack = build_induction_pack(conn, authority or "", role, cohort=cohort, topic=topic, as_of=as_of)
             finally:
                 conn.close()
             rendered = render_induction(pack, fmt)

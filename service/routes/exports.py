@@ -40,15 +40,17 @@ def export_induction(
     cohort: str | None = Query(None, description="Only duties for this cohort (plus those for all children)."),
     topic: str | None = Query(None, description="Only this topic, e.g. 'child protection visit'."),
     format: str = Query("docx", description="docx, md or csv."),
+    as_of: str | None = Query(None, max_length=100, description="Build from an older version (label, #ordinal or "
+                              "YYYY-MM-DD); the pack then lists what has changed since."),
 ) -> Response:
     """Induction pack for a role: its timescales grouped by stage, an at-a-glance table, sources."""
     state = service_state(request)
     with state.lock:
         if authority.strip().lower() in _ALL:
-            pack = build_cross_authority_pack(state.conn, role, topic=topic, cohort=cohort)
+            pack = build_cross_authority_pack(state.conn, role, topic=topic, cohort=cohort, as_of=as_of)
         else:
             where = _authority(state, authority)
-            pack = build_induction_pack(state.conn, where, role, cohort=cohort, topic=topic)
+            pack = build_induction_pack(state.conn, where, role, cohort=cohort, topic=topic, as_of=as_of)
     return _download(render_induction(pack, format))
 
 

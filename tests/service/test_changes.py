@@ -257,3 +257,38 @@ def test_api_bad_requests_are_precise(versions, client) -> None:
         assert r.status_code == status, (path, params, r.text)
         assert r.json()["error"]["code"] == code
         assert r.json()["error"]["message"]
+
+
+def test_induction_pack_names_its_version_and_what_changed_since(versions, client) -> None:
+    from ingest.store import get_clause
+    from service.exports import induction_markdown
+    from service.induction import build_induction_pack, roles_of_obligation
+
+    conn = versions["conn"]
+    clause, ob = versions["plan"]["figure"]
+    roles = sorted(roles_of_obligation(ob, get_clause(conn, clause.id)))
+    assert roles, "the changed duty has an owner to build a pack for"
+    authority = versions["meta"].authority
+
+    current = build_induction_pack(conn, authority, roles[0])
+    assert [(s.version.ordinal, s.is_current, s.changes) for s in current.sources] == [(2, True, [])]
+    text = induction_markdown(current)
+    assert f"Built from: {versions['meta'].title}, version {NEW_VERSION} ({NEW_DATE})." in text
+    assert "Changed since" not in text
+
+    older = build_induction_pack(conn, authority, roles[0], as_of="#1")
+    source = older.sources[0]
+    assert source.version.ordinal == 1 and not source.is_current and source.current.ordinal == 2
+    changed = [c for c in source.changes if c.kind == "changed"]
+    assert len(changed) == 1 and changed[0].old.obligation_id == ob.id
+    assert any(item.obligation_id == ob.id for item in older.items)  # the old figure is in the old pack
+    text = induction_markdown(older)
+    assert "superseded by version 2" in text and "Changed since #1" in text and changed[0].summary in text
+
+    r = client.get("/api/export/induction", params={"authority": authority, "role": roles[0], "as_of": "#1",
+                                                     "format": "csv"})
+    assert r.status_code == 200, r.text
+    records = [line.split(",")[0] for line in r.text.splitlines()[1:]]
+    assert "built_from" in records and "changed_since" in records
+    bad = client.get("/api/export/induction", params={"authority": authority, "role": roles[0], "as_of": "#9"})
+    assert bad.status_code == 422 and "#1" in bad.json()["error"]["message"]

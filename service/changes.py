@@ -993,6 +993,7 @@ class PackSource:
     """A document version an induction pack was built from, and what changed in it since."""
 
     document_id: str
+    authority: str
     title: str
     version: VersionRef
     current: VersionRef
@@ -1011,7 +1012,8 @@ class PackSource:
         return text
 
     def to_dict(self) -> dict:
-        return {"document_id": self.document_id, "title": self.title, "version": self.version.to_dict(),
+        return {"document_id": self.document_id, "authority": self.authority, "title": self.title,
+                "version": self.version.to_dict(),
                 "current": self.current.to_dict(), "is_current": self.is_current,
                 "changes": [c.to_dict() for c in self.changes]}
 
@@ -1090,8 +1092,8 @@ def pack_sources(
         current = next(v for v in versions if v.is_current)
         wanted = (version_ids or {}).get(doc_id, current.version_id)
         version = next((v for v in versions if v.version_id == wanted), current)
-        title = conn.execute("SELECT title FROM documents WHERE id = ?", (doc_id,)).fetchone()[0]
-        source = PackSource(doc_id, title, version, current)
+        authority, title = conn.execute("SELECT authority, title FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        source = PackSource(doc_id, authority, title, version, current)
         if not source.is_current:
             report = _report(conn, doc_id, version, current)
             source.changes = [c for c in report.obligations if kept(c.old) or kept(c.new)]
@@ -1131,11 +1133,12 @@ def pack_csv_rows(sources: list[PackSource]) -> list[dict[str, str]]:
     """CSV rows of a pack's sources ("built_from") and the changes since ("changed_since")."""
     rows = []
     for s in sources:
-        rows.append({"record": "built_from", "document": s.title, "requirement": s.line,
+        rows.append({"record": "built_from", "authority": s.authority, "document": s.title, "requirement": s.line,
                      "source": f"{s.document_id} {s.version.name}"})
         for c in s.changes:
             side = c.new or c.old
-            rows.append({"record": "changed_since", "document": s.title, "topic": c.topic or "",
+            rows.append({"record": "changed_since", "authority": s.authority, "document": s.title,
+                         "topic": c.topic or "",
                          "cohort": c.cohort or "", "requirement": f"{c.kind}: {c.summary}",
                          "timescale": side.timescale if side else "", "source": side.clause.citation if side else ""})
     return rows

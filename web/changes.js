@@ -288,7 +288,7 @@
       el("tbody", {}, data.topics.map((t) => el("tr", {},
         el("td", { text: t.authority || "(none named)" }), el("td", { text: t.topic }),
         el("td", { class: "num", text: t.count }), el("td", { class: "num", text: t.abstained }),
-        el("td", { class: "num", text: t.not_helpful }), el("td", { text: t.last_asked }),
+        el("td", { class: "num", text: t.not_helpful }), el("td", { text: t.last_asked.replace("T", " ").replace("Z", " UTC") }),
         el("td", {}, el("ul", { class: "gap-examples" }, t.examples.map((q) => el("li", { text: q }))))))));
     out.appendChild(el("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": "Unanswered topics" }, table));
   }

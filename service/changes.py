@@ -7,8 +7,9 @@ version's clauses up with a new one's and reports:
 - obligations **added**, **removed** or **changed** (a changed figure reads "child in care
   visit: every 6 weeks → every 4 weeks"), each citing the clause of both versions;
 - clauses **reworded** (text changed, no figure changed) with a word-level diff;
-- clauses **added**, **removed**, **moved** (out of order, or into another section) and
-  **renumbered** (same text, new clause number).
+- clauses **added**, **removed**, **moved** (out of order, or into another section),
+  **renumbered** (same text, new clause number), and sections **renamed** (one entry for a
+  heading that changed over clauses that stayed in order).
 
 How clauses are aligned (never by position or clause number alone):
 
@@ -146,7 +147,7 @@ class DiffPart:
 class ClauseChange:
     """A clause added, removed, reworded, moved or renumbered between two versions."""
 
-    kind: str  # added | removed | reworded | moved | renumbered
+    kind: str  # added | removed | reworded | moved | renamed (a section's heading) | renumbered
     old: ClauseRef | None
     new: ClauseRef | None
     similarity: float | None = None  # word-level, 0..1, for aligned pairs
@@ -691,7 +692,9 @@ def word_diff(old_text: str, new_text: str) -> list[DiffPart]:
     """Word-level diff of two texts (words as written, punctuation attached)."""
     a, b = old_text.split(), new_text.split()
     out: list[DiffPart] = []
-    matcher = difflib.SequenceMatcher(None, [w.lower() for w in a], [w.lower() for w in b], autojunk=False)
+    # Compared without case or punctuation ("family" = "family,"); shown as written in the new text.
+    key = lambda w: re.sub(r"\W+", "", w.lower()) or w  # noqa: E731
+    matcher = difflib.SequenceMatcher(None, [key(w) for w in a], [key(w) for w in b], autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             out.append(DiffPart("equal", " ".join(b[j1:j2])))
@@ -765,13 +768,23 @@ def _diff(
     unchanged = 0
     loose_old: list[tuple[Obligation, Clause]] = []
     loose_new: list[tuple[Obligation, Clause]] = []
+    # A heading that no longer exists, over clauses still in order, is a section renamed: one
+    # entry for the section rather than every clause in it "moved".
+    new_paths = {tuple(c.heading_path) for c in new}
+    renamed: dict[tuple[tuple[str, ...], tuple[str, ...]], list[tuple[Clause, Clause]]] = defaultdict(list)
     for i, j, sim in alignment.pairs:
         a, b = old[i], new[j]
         same_text = words(a.plain_text) == words(b.plain_text)
         where = b.ordinal
-        if (i, j) in alignment.out_of_order or a.heading_path != b.heading_path:
-            moved_to = f"moved from {a.section or 'the start'} to {b.section or 'the start'}" \
-                if a.heading_path != b.heading_path else f"moved (was clause {a.ordinal} of {len(old)}, now {b.ordinal} of {len(new)})"
+        in_order = (i, j) not in alignment.out_of_order
+        new_section = a.heading_path != b.heading_path
+        if in_order and new_section and tuple(a.heading_path) not in new_paths:
+            renamed[(tuple(a.heading_path), tuple(b.heading_path))].append((a, b))
+            new_section = False
+        moved = not in_order or new_section
+        if moved:
+            moved_to = f"moved from {a.section or 'the start'} to {b.section or 'the start'}" if new_section \
+                else f"moved (was clause {a.ordinal} of {len(old)}, now {b.ordinal} of {len(new)})"
             clause_changes.append((where, ClauseChange("moved", _ref(a), _ref(b), sim,
                                                        [] if same_text else word_diff(a.plain_text, b.plain_text),
                                                        moved_to)))
@@ -780,7 +793,7 @@ def _diff(
                 "renumbered", _ref(a), _ref(b), sim, [],
                 f"renumbered {a.clause_ref or '(none)'}{ARROW}{b.clause_ref or '(none)'}")))
         if same_text:
-            if (i, j) not in alignment.out_of_order and a.heading_path == b.heading_path and a.clause_ref == b.clause_ref:
+            if not moved and a.clause_ref == b.clause_ref:
                 unchanged += 1
             continue
         diff = word_diff(a.plain_text, b.plain_text)
@@ -788,9 +801,15 @@ def _diff(
         loose_old += [(o, a) for o in rest_old]
         loose_new += [(o, b) for o in rest_new]
         ob_changes += [(where, c) for c in changes]
-        moved = (i, j) in alignment.out_of_order or a.heading_path != b.heading_path
         if not changes and not rest_old and not rest_new and not moved:
             clause_changes.append((where, ClauseChange("reworded", _ref(a), _ref(b), sim, diff, diff_line(diff))))
+    for (old_path, new_path), members in renamed.items():
+        a, b = members[0]
+        heading = word_diff(" › ".join(old_path), " › ".join(new_path))
+        clause_changes.append((b.ordinal, ClauseChange(
+            "renamed", _ref(a), _ref(b), None, heading,
+            f"section renamed: {' › '.join(old_path) or '(none)'}{ARROW}{' › '.join(new_path) or '(none)'} "
+            f"({len(members)} clause{'s' if len(members) != 1 else ''})")))
     for i in alignment.removed:
         clause_changes.append((old[i].ordinal, ClauseChange("removed", _ref(old[i]), None, None, [],
                                                             _short(old[i].plain_text))))
@@ -811,7 +830,7 @@ def _diff(
     for ob, cl in loose_new:
         ob_changes.append((cl.ordinal, _one_sided("added", ob, cl)))
     order = {"changed": 0, "removed": 1, "added": 2}
-    clause_order = {"removed": 0, "added": 1, "reworded": 2, "moved": 3, "renumbered": 4}
+    clause_order = {"removed": 0, "added": 1, "reworded": 2, "moved": 3, "renamed": 4, "renumbered": 5}
     ob_changes.sort(key=lambda x: (x[0], order[x[1].kind]))
     clause_changes.sort(key=lambda x: (clause_order[x[1].kind], x[0]))
     return [c for _, c in clause_changes], [c for _, c in ob_changes], unchanged

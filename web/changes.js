@@ -17,7 +17,7 @@
   const A = () => window.StandardsApp;
 
   const KIND_WORD = {
-    changed: "Changed", added: "Added", removed: "Removed", reworded: "Reworded", moved: "Moved", renumbered: "Renumbered",
+    changed: "Changed", added: "Added", removed: "Removed", reworded: "Reworded", moved: "Moved", renumbered: "Renumbered", renamed: "Renamed",
   };
   const COUNT_WORDS = [
     ["obligations_changed", "figure or duty changed", "figures or duties changed"],
@@ -28,6 +28,7 @@
     ["clauses_removed", "clause removed", "clauses removed"],
     ["clauses_moved", "clause moved", "clauses moved"],
     ["clauses_renumbered", "clause renumbered", "clauses renumbered"],
+    ["clauses_renamed", "section renamed", "sections renamed"],
   ];
 
   function countsLine(counts) {

@@ -43,9 +43,10 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 def _counts_line(counts: dict[str, int]) -> str:
     parts = []
     for key in ("obligations_changed", "obligations_added", "obligations_removed", "clauses_reworded",
-                "clauses_added", "clauses_removed", "clauses_moved", "clauses_renumbered"):
+                "clauses_added", "clauses_removed", "clauses_moved", "clauses_renumbered", "clauses_renamed"):
         if counts.get(key):
             what, kind = key.split("_")
+            what = "sections" if kind == "renamed" else what
             parts.append(f"{counts[key]} {what[:-1] if counts[key] == 1 else what} {kind}")
     return ", ".join(parts) or "no change to any clause's text"
 

@@ -9,6 +9,7 @@ extractor, store, embeddings) into a store of their own.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import shutil
@@ -292,3 +293,90 @@ def test_induction_pack_names_its_version_and_what_changed_since(versions, clien
     assert "built_from" in records and "changed_since" in records
     bad = client.get("/api/export/induction", params={"authority": authority, "role": roles[0], "as_of": "#9"})
     assert bad.status_code == 422 and "#1" in bad.json()["error"]["message"]
+
+
+INVENTED_V1 = """Practice Standards for Testing
+
+Section A: Visiting Children
+
+1. The social worker will visit every child in care at least every 6 weeks.
+2. Visits will be recorded on the child's file within 2 working days of the visit.
+3. The team manager will review the visiting pattern at each supervision.
+
+Section B: Planning
+
+4. A care plan will be agreed before the child is placed.
+5. The plan is shared with the family and with the child where they are old enough to understand it.
+"""
+INVENTED_V2 = """Practice Standards for Testing
+
+Section A: Seeing Children
+
+1. The social worker will visit every child in care at least every 6 weeks.
+2. The social worker will see the child alone at every visit unless the child refuses.
+3. Visits will be recorded on the child's file within 2 working days of the visit.
+4. The team manager will review the visiting pattern at each supervision.
+
+Section B: Planning
+
+5. A care plan will be agreed before the child is placed.
+6. The plan is shared with the family, and with the child whenever they are able to understand it.
+"""
+
+
+def test_invented_revision_section_renamed_clauses_renumbered_and_reworded(tmp_path) -> None:
+    from ingest.records import DocumentMeta
+    from ingest.settings import load_settings
+    from ingest.store import connect
+    from service.changes import compare_versions, diff_line
+    from service.pipeline import add_document
+
+    settings = dataclasses.replace(load_settings(), data_dir=tmp_path / "data")
+    conn = connect(settings.db_path)
+    path = tmp_path / "standards.txt"
+    meta = DocumentMeta(authority="Testshire", title="Practice Standards for Testing")
+    path.write_text(INVENTED_V1, encoding="utf-8")
+    first = add_document(conn, path, meta, settings, sync_index=False)
+    path.write_text(INVENTED_V2, encoding="utf-8")
+    add_document(conn, path, meta, settings, sync_index=False)
+    report = compare_versions(conn, first.document_id)
+
+    assert report.obligations == []  # no figure changed, none added or removed
+    by_kind: dict[str, list] = {}
+    for c in report.clauses:
+        by_kind.setdefault(c.kind, []).append(c)
+    assert sorted(by_kind) == ["added", "renamed", "renumbered", "reworded"]
+    assert by_kind["added"][0].new.text.startswith("The social worker will see the child alone")
+    (renamed,) = by_kind["renamed"]
+    assert "Visiting Children → Section A: Seeing Children (3 clauses)" in renamed.summary
+    assert [(c.old.clause_ref, c.new.clause_ref) for c in by_kind["renumbered"]] == [("2", "3"), ("3", "4"), ("4", "5")]
+    (reworded,) = by_kind["reworded"]
+    assert [(p.op, p.text) for p in reworded.diff if p.op != "equal"] == [
+        ("delete", "where"), ("insert", "whenever"), ("delete", "old enough"), ("insert", "able")]
+    # Long unchanged runs are shortened around the change.
+    assert diff_line(reworded.diff) == ("… the family, and with the child [-where-] {+whenever+} "
+                                        "they are [-old enough-] {+able+} to understand it.")
+    conn.close()
+
+
+def test_a_paraphrase_pairs_only_with_the_models_vectors(service_state) -> None:
+    from ingest.records import Clause
+    from service.changes import align_clauses
+
+    def clause(cid: str, text: str, ordinal: int) -> Clause:
+        return Clause(id=cid, document_id="d", authority="Testshire", ordinal=ordinal, heading_path=["Conferences"],
+                      clause_ref=None, text=text, plain_text=text, start=0, end=len(text))
+
+    old = [clause("o1", "The initial child protection conference must be held within 15 working days of the "
+                        "strategy discussion.", 1),
+           clause("o2", "Case records are kept up to date by the allocated worker.", 2)]
+    new = [clause("n1", "Within fifteen working days of the strategy meeting the first child protection conference "
+                        "is to take place.", 1),
+           clause("n2", "Every looked after child has a named independent reviewing officer.", 2)]
+    embedder = service_state.retriever.embedder
+    vectors = dict(zip([c.id for c in old + new], embedder.encode([c.plain_text for c in old + new]), strict=True))
+    with_model = align_clauses(old, new, vectors)
+    assert [(i, j) for i, j, _ in with_model.pairs] == [(0, 0)]
+    assert with_model.removed == [1] and with_model.added == [1]
+    words_only = align_clauses(old, new)
+    assert words_only.pairs == [] and words_only.removed == [0, 1]

@@ -50,6 +50,7 @@ class LoggedQuestion:
     question: str
     authority: str | None
     asked_at: str
+    topic: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -109,10 +110,13 @@ def record(
     authorities: list[str],
     protected: frozenset[str] = frozenset(),
     now: datetime | None = None,
+    taxonomy: Any = None,
 ) -> int:
     """Store one redacted question (a row per authority) and drop expired records; returns rows written.
 
-    Writes nothing and returns 0 when the log is off.
+    The topic is read from the redacted text once, now (``taxonomy`` defaults to the shipped
+    one), so reports need not read every question again. Writes nothing and returns 0 when the
+    log is off.
     """
     from ingest.store import transaction
     from service.redaction import redact
@@ -122,15 +126,21 @@ def record(
     if kind not in KINDS:
         raise ValueError(f"unknown question-log kind {kind!r}")
     text = redact(" ".join(question.split()), protected).text
+    if taxonomy is None:
+        from extractors.taxonomy import load_taxonomy
+
+        taxonomy = load_taxonomy()
+    topic = question_topic(taxonomy, text)
     hour = _hour(now)
-    rows = [(text, a, hour) for a in (authorities or [None])]
+    rows = [(text, a, topic, hour) for a in (authorities or [None])]
     with transaction(conn):
         _purge(conn, settings.question_log_days, now)
         if kind == ABSTAINED:
-            conn.executemany("INSERT INTO question_log(question, authority, asked_at) VALUES (?, ?, ?)", rows)
+            conn.executemany("INSERT INTO question_log(question, authority, topic, asked_at) VALUES (?, ?, ?, ?)",
+                             rows)
         else:
             conn.executemany(
-                "INSERT INTO feedback(verdict, question, authority, asked_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO feedback(verdict, question, authority, topic, asked_at) VALUES (?, ?, ?, ?, ?)",
                 [(kind, *r) for r in rows],
             )
     return len(rows)
@@ -191,7 +201,7 @@ def log_abstention(state: Any, question: str, authorities: list[str] | None, res
     try:
         with state.lock:
             record(state.conn, state.settings, ABSTAINED, question, _authorities(state, question, authorities),
-                   protected_words_for(state))
+                   protected_words_for(state), taxonomy=state.taxonomy)
     except sqlite3.Error:
         log.exception("could not record an abstained question in the question log")
 
@@ -205,18 +215,18 @@ def record_feedback(state: Any, question: str, authorities: list[str] | None) ->
         )
     with state.lock:
         return record(state.conn, state.settings, NOT_HELPFUL, question, _authorities(state, question, authorities),
-                      protected_words_for(state))
+                      protected_words_for(state), taxonomy=state.taxonomy)
 
 
 # --- reading -----------------------------------------------------------------------------------
 def records(conn: sqlite3.Connection, authority: str | None = None) -> list[LoggedQuestion]:
     """Every stored record, newest first (``authority`` limits them to one)."""
     sql = (
-        "SELECT 'abstained' AS kind, question, authority, asked_at FROM question_log"
-        " UNION ALL SELECT verdict, question, authority, asked_at FROM feedback"
+        "SELECT 'abstained' AS kind, question, authority, asked_at, topic FROM question_log"
+        " UNION ALL SELECT verdict, question, authority, asked_at, topic FROM feedback"
     )
     rows = conn.execute(f"SELECT * FROM ({sql}) ORDER BY asked_at DESC").fetchall()
-    out = [LoggedQuestion(r[0], r[1], r[2], r[3]) for r in rows]
+    out = [LoggedQuestion(r[0], r[1], r[2], r[3], r[4]) for r in rows]
     return [q for q in out if authority is None or q.authority == authority]
 
 
@@ -239,7 +249,7 @@ def gaps(
     found = records(conn, authority)
     groups: dict[tuple[str | None, str], list[LoggedQuestion]] = defaultdict(list)
     for q in found:
-        groups[(q.authority, question_topic(taxonomy, q.question))].append(q)
+        groups[(q.authority, q.topic or question_topic(taxonomy, q.question))].append(q)
     per_authority: dict[str | None, list[GapTopic]] = defaultdict(list)
     for (auth, topic), items in groups.items():
         examples = list(dict.fromkeys(q.question for q in items))[:EXAMPLES_PER_TOPIC]

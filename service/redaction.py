@@ -52,7 +52,7 @@ _POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})\b", re.I)
 _ORDINAL_INWARD = re.compile(r"^\d(?:st|nd|rd|th)$", re.I)
 # A capitalised word with at least one lower-case letter (acronyms are not names): Jamie, O'Neill,
 # McDonald, Smith-Jones.
-_NAME_WORD = r"[A-Z](?:[a-z]+|['’][A-Z][a-z]+)(?:[A-Z][a-z]+|[\-'’][A-Za-z][a-z]+)*"
+_NAME_WORD = r"[A-Z](?:[a-z]+|['’][A-Z][a-z]+)(?:[A-Z][a-z]+|[\-'’][A-Za-z][a-z]+)*(?![A-Za-z])"
 _INITIALS = r"[A-Z]\.?\s?[A-Z]\.?(?:\s?[A-Z]\.?)?(?![\w])"
 _LOWER_WORD = r"[A-Za-z][a-z'’\-]+"
 _WORD = re.compile(r"[a-z0-9]+")
@@ -91,7 +91,7 @@ def _cues() -> dict[str, Any]:
         "family": re.compile(rf"\b(?P<name>{_NAME_WORD})\s+(?i:{alternation('family_after')})\b"),
         "birth": re.compile(rf"\b(?:{alternation('birth_cues')})\b\s*(?:[:\-–]|is|was|on|in)?\s*(?P<date>{_BIRTH_DATE})",
                             re.I),
-        "stop": frozenset(stop) | frozenset(w.lower() for w in data["titles"]),
+        "stop": frozenset(stop) | frozenset(w.lower() for w in data["titles"] + data["not_names"]),
     }
 
 

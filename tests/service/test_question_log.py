@@ -115,7 +115,7 @@ def test_abstentions_and_feedback_are_recorded_redacted(log_client, service_stat
     assert "[name]" in question and "[phone]" in question and "caseload" in question
     assert asked_at.endswith(":00Z")  # the hour, not the moment
     assert set(dict(conn.execute("SELECT * FROM question_log").fetchone()).keys()) == {
-        "id", "question", "authority", "asked_at"}  # nothing about who asked
+        "id", "question", "authority", "topic", "asked_at"}  # nothing about who asked
 
     status = log_client.get("/api/feedback").json()
     assert status["enabled"] is True and status["retention_days"] == 30

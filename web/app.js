@@ -515,10 +515,18 @@
   // ---------------------------------------------------------------------------------------
   // Views and routing
   // ---------------------------------------------------------------------------------------
+  // Views in their own files (web/<view>.js) register themselves in window.StandardsViews
+  // ({init, route?}) and get these shared helpers when first shown.
+  window.StandardsApp = Object.freeze({
+    el, clear, api, qs, errorNode, citationChip, $, listOf, downloadBlob, slug, uid, state, loadDocuments,
+    async authorities() {
+      if (!state.authorities.length) await loadDocuments();
+      return state.authorities.slice();
+    },
+  });
+
   const tabs = Array.from(document.querySelectorAll('[role="tab"]'));
-  // Views are the tabs in index.html; views in their own files (web/<view>.js) register
-  // {init, route} in window.StandardsViews under their tab's name.
-  const VIEWS = tabs.map((t) => t.dataset.view);
+  const VIEWS = tabs.map((tab) => tab.dataset.view);
   const extraView = (name) => (window.StandardsViews || {})[name] || null;
   const loaded = {};
 
@@ -535,7 +543,8 @@
       if (name === "compare") initCompare();
       if (name === "documents") renderDocumentList();
       if (name === "trainers") initTrainers();
-      if (extraView(name) && extraView(name).init) extraView(name).init();
+      const view = extraView(name);
+      if (view && typeof view.init === "function") view.init(window.StandardsApp);
     }
   }
 
@@ -1630,9 +1639,6 @@
     }
     document.documentElement.dataset.ready = "1";
   }
-
-  // Helpers the views in their own files use (web/changes.js).
-  window.StandardsApp = { el, clear, $, api, qs, listOf, errorNode, downloadBlob, slug, uid, state, loadDocuments };
 
   start();
 })();

@@ -107,12 +107,7 @@
   // Amendments log
   // -------------------------------------------------------------------------------------
   async function authorities() {
-    const app = A();
-    if (!app.state.authorities.length) {
-      const data = await app.api("/api/documents");
-      app.state.authorities = Array.from(new Set(app.listOf(data, "documents").map((d) => d.authority))).sort();
-    }
-    return app.state.authorities;
+    return A().authorities();
   }
 
   function fillSelect(select, names, blank) {

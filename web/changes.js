@@ -133,10 +133,18 @@
     if (select.value) showAmendments(select.value);
   }
 
+  /** The amendments log or one document's history: chosen by the address (#changes, #changes/doc/<id>). */
+  function showPanel(which) {
+    document.getElementById("history-panel").hidden = which !== "history";
+    document.getElementById("amendments-panel").hidden = which === "history";
+  }
+
+  window.addEventListener("hashchange", () => {
+    if (location.hash === "#changes") showPanel("amendments");
+  });
+
   async function showAmendments(authority) {
     const { $, el, clear, api, qs, errorNode } = A();
-    $("#history-panel").hidden = true;
-    $("#amendments-panel").hidden = false;
     const out = clear($("#amendments-result"));
     const csv = $("#amendments-csv");
     csv.hidden = !authority;
@@ -173,8 +181,6 @@
   // -------------------------------------------------------------------------------------
   async function showHistory(docId, from, to) {
     const { $, el, clear, api, qs, errorNode } = A();
-    $("#amendments-panel").hidden = true;
-    $("#history-panel").hidden = false;
     const body = clear($("#history-body"));
     body.appendChild(el("p", { class: "muted", text: "Loading the document's versions…" }));
     let versions;
@@ -236,7 +242,10 @@
   views.changes = {
     init: initChanges,
     route: (parts) => {
-      if (parts[0] === "doc" && parts[1]) showHistory(parts[1]);
+      if (parts[0] === "doc" && parts[1]) {
+        showPanel("history");
+        showHistory(parts[1]);
+      }
     },
   };
 

@@ -91,6 +91,9 @@ def test_amendments_log_and_document_history(page, changes_server, save_shot) ->
     page.locator("#history-from").select_option("#2")
     page.locator("#history-pick, .history-pick").first.get_by_role("button", name="Compare").click()
     expect(page.locator("#history-result .notice-error")).to_contain_text("same version")
+    page.get_by_role("link", name="Amendments log").click()
+    expect(page.locator("#amendments-panel")).to_be_visible()
+    expect(page.locator("#history-panel")).to_be_hidden()
     page.problems.assert_clean()
 
 

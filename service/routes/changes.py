@@ -18,11 +18,8 @@ from service.routes import service_state
 
 router = APIRouter(prefix="/api", tags=["changes"])
 
-VersionSpec = Annotated[
-    str | None,
-    Query(max_length=100, description="A version: its label (e.g. 1.2), date (YYYY-MM-DD), #ordinal (1 = oldest), "
-                                      "'current' or 'previous'. See /api/documents/{id}/versions."),
-]
+VERSION_HELP = ("A version: its label (e.g. 1.2), date (YYYY-MM-DD), #ordinal (1 = oldest), 'current' or "
+                "'previous'. See /api/documents/{id}/versions.")
 Format = Annotated[Literal["json", "csv"], Query(description="json (default) or csv.")]
 
 
@@ -45,8 +42,10 @@ def get_versions(document_id: str, request: Request) -> dict:
 def get_changes(
     document_id: str,
     request: Request,
-    from_: Annotated[VersionSpec, Query(alias="from")] = None,
-    to: VersionSpec = None,
+    from_: Annotated[
+        str | None, Query(alias="from", max_length=100, description="The older version. " + VERSION_HELP)
+    ] = None,
+    to: Annotated[str | None, Query(max_length=100, description="The newer version (default: current).")] = None,
     format: Format = "json",
 ) -> dict | Response:
     """Obligations added, removed and changed, and clauses reworded, added, removed and moved, between two versions."""

@@ -49,7 +49,7 @@ from ingest.errors import (
     StandardsError,
 )
 from ingest.loaders import SUPPORTED_EXTENSIONS, supported_list
-from ingest.manifest import authority_aliases, load_manifest, manifest_path
+from ingest.manifest import load_manifest, manifest_path
 from ingest.parse import check_authority_name, content_hash, document_id, parse_file
 from ingest.records import DocumentMeta
 from ingest.settings import Settings
@@ -101,6 +101,7 @@ def add_document(
     source_name: str | None = None,
     progress: Progress | None = None,
     on_commit: Callable[[sqlite3.Connection, store.SaveResult], None] | None = None,
+    encode: Callable[[list[str]], object] | None = None,
 ) -> store.SaveResult:
     """Ingest one file as a new document or a new version of its document (see module docstring).
 
@@ -108,7 +109,8 @@ def add_document(
     a file never replaces another authority's document. ``source_name`` is the name the user
     gave the file when it is stored under another (uploads). ``sync_index=False`` leaves the
     FAISS step to the caller (``ingest_paths`` does it once for a whole folder); ``embedder``
-    reuses a loaded model (the server passes its warm one). ``progress(stage, fraction)`` hears
+    reuses a loaded model (the server passes its warm one); ``encode`` is the model's encoder for
+    extraction (default: ``embedder.encode``). ``progress(stage, fraction)`` hears
     each stage start; ``on_commit(conn, result)`` runs inside the document's transaction, so
     what it writes (a job's record) commits with the document or not at all.
     """
@@ -125,7 +127,8 @@ def add_document(
     report("parsing", STAGES["parsing"])
     parsed = parse_file(path, meta, settings, source_name=name)
     report("extracting", STAGES["extracting"])
-    obligations = extract_obligations(parsed.clauses, parsed.source.text)
+    encode = encode or (embedder.encode if embedder is not None else None)
+    obligations = extract_obligations(parsed.clauses, parsed.source.text, encode=encode)
     report("saving", STAGES["saving"])
     with store.transaction(conn):
         previous = conn.execute("SELECT source_path FROM documents WHERE id = ?", (parsed.document_id,)).fetchone()
@@ -204,7 +207,8 @@ def extractor_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def refresh_obligations(conn: sqlite3.Connection, force: bool = False) -> int:
+def refresh_obligations(conn: sqlite3.Connection, force: bool = False,
+                        encode: Callable[[list[str]], object] | None = None) -> int:
     """Re-extract the obligations of every current document if the extraction rules changed.
 
     Returns the number of documents re-extracted (0 when the stored obligations are up to date).
@@ -218,7 +222,8 @@ def refresh_obligations(conn: sqlite3.Connection, force: bool = False) -> int:
     ).fetchall()
     with store.transaction(conn):
         for version_id, text in versions:
-            save_obligations(conn, version_id, extract_obligations(store.version_clauses(conn, version_id), text))
+            save_obligations(conn, version_id,
+                             extract_obligations(store.version_clauses(conn, version_id), text, encode=encode))
         if versions:
             store.bump_generation(conn)  # cached per-generation lookups (topic boosts) must see the new obligations
         conn.execute(
@@ -281,16 +286,16 @@ def remove_document(
 
 
 def canonical_authority(name: str, settings: Settings) -> str:
-    """The manifest's name for ``name`` when it is a known authority or alias (case-insensitive)."""
-    wanted = " ".join(name.split()).casefold()
-    try:
-        aliases = authority_aliases(settings.corpus_dir) if manifest_path(settings.corpus_dir).is_file() else {}
-    except ManifestError:
-        aliases = {}
-    for canonical, others in aliases.items():
-        if wanted in {canonical.casefold(), *(a.casefold() for a in others)}:
-            return canonical
-    return " ".join(name.split())
+    """The manifest's name for ``name`` when it is exactly a manifest authority or alias (any
+    case or spacing), else ``name`` itself as a new authority.
+
+    Exact only (``Resolver.exact``): a misspelling is never read as an existing authority here,
+    so a typo on ingest cannot silently file a document under another authority's standards.
+    """
+    from service.resolver import Resolver, aliases_of
+
+    typed = " ".join(name.split())
+    return Resolver(aliases_of(settings.corpus_dir), taxonomy=None).exact(typed) or typed
 
 
 def _title_from_stem(path: Path) -> str:
@@ -373,8 +378,26 @@ def plan_paths(
     return planned
 
 
+class LazyEmbedder:
+    """The embedding model, loaded on first use and then kept: one load per ingest run, and none
+    when every file is unchanged (extraction and the FAISS sync share it)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.embedder: Embedder | None = None
+
+    def encode(self, texts: list[str]):
+        """``Embedder.encode``, loading the model the first time."""
+        if self.embedder is None:
+            from index.embedder import load_embedder
+
+            self.embedder = load_embedder(self.settings)
+        return self.embedder.encode(texts)
+
+
 def ingest_one(
-    conn: sqlite3.Connection, item: PlannedFile, settings: Settings, sync_index: bool = True
+    conn: sqlite3.Connection, item: PlannedFile, settings: Settings, sync_index: bool = True,
+    encode: Callable[[list[str]], object] | None = None,
 ) -> IngestOutcome:
     """Ingest one planned file; any error becomes a failed outcome (store unchanged), so a batch
     carries on to its next file."""
@@ -382,7 +405,7 @@ def ingest_one(
         error = item.error or IngestError(f"{item.path}: no metadata.")
         return IngestOutcome(item.path, "failed", error=error.message, error_code=error.code)
     try:
-        result = add_document(conn, item.path, item.meta, settings, sync_index=sync_index)
+        result = add_document(conn, item.path, item.meta, settings, sync_index=sync_index, encode=encode)
     except StandardsError as exc:
         return IngestOutcome(item.path, "failed", document_id=_id_or_none(item), title=item.meta.title,
                              authority=item.meta.authority, error=exc.message, error_code=exc.code)
@@ -429,14 +452,15 @@ def ingest_planned(
     obligations are re-extracted if the extraction rules changed since they were stored.
     """
     outcomes: list[IngestOutcome] = []
+    model = LazyEmbedder(settings)
     for item in planned:
-        outcome = ingest_one(conn, item, settings, sync_index=False)
+        outcome = ingest_one(conn, item, settings, sync_index=False, encode=model.encode)
         outcomes.append(outcome)
         if progress is not None:
             progress(outcome)
-    refresh_obligations(conn)
+    refresh_obligations(conn, encode=model.encode)
     if not _dense_is_current(conn, settings):
-        sync_dense(conn, settings)
+        sync_dense(conn, settings, model.embedder)
     return outcomes
 
 

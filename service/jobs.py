@@ -391,9 +391,14 @@ class LiveService:
         from service.pipeline import STAGES, add_document, remove_upload
 
         path = Path(job.params["path"])
+        # Extraction reads the topics a duty's words do not name by similarity with the model, as
+        # `standards ingest` does; the server's first job has usually loaded it already. If it
+        # cannot load, the job says so in its notes and the duties keep the topics their words name.
+        embedder = self._load_embedder(job)
         result = add_document(
             self._conn, path, job.params["meta"], self.settings, sync_index=False, source_name=job.source_name,
             progress=self._progress(job), on_commit=self._committed(job),
+            encode=embedder.encode if embedder is not None else None,
         )
         self._update(job, committed=True, document_id=result.document_id,
                      result={"document_id": result.document_id, "status": result.status,

@@ -142,7 +142,8 @@ class LiveService:
         self.settings = settings
         self.current: ServiceState = first
         first.live = self
-        self._embedder = first.retriever._embedder  # the warm model, when the first snapshot has one
+        # The warm model, when the first snapshot has one (an app over a store alone has no retriever).
+        self._embedder = getattr(first.retriever, "_embedder", None)
         if self._embedder is not None:
             self._embedder.batch_threads = BACKGROUND_THREADS
         self._taxonomy = first.taxonomy

@@ -20,6 +20,7 @@ from extractors.duty import (
     duty_words,
     expand_object,
     not_a_duty,
+    outside_owned_names,
     qualifiers,
     resolve_hedges,
     topic_from_action,
@@ -419,6 +420,9 @@ def _cohort(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language | None
         in_sentence = [m for m in in_sentence
                        if not any(t is not ts and t.end <= m.start and _FOR_COHORT.match(sentence[t.end:m.start])
                                   for t in others)]
+    # A cohort word inside the name of a duty whose topic says whom it is about ("child protection
+    # conference" inside "initial child protection conference": no plan exists yet) is that topic's.
+    in_sentence = outside_owned_names(tax, sentence, in_sentence)
     row = tax.canonical_cohort(clause.cohort_context)
     if in_sentence:
         strong = [m for m in in_sentence if re.sub(r"\s+", " ", m.term.lower()) not in weak]
@@ -864,6 +868,10 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 # "It must be prepared within 10 working days": "it" is the previous sentence's subject.
                 rule_topic, rule_how = previous_topic, "pronoun"
             obj = expand_object(tax, sent.text, frame)
+            if obj and frame.action and frame.object_text and frame.object_text in frame.action \
+                    and len(obj) > len(frame.object_text) and frame.object_text in obj:
+                # The parser cut a name the taxonomy knows ("the section 47 enquiry"): the action keeps it whole.
+                frame.action = frame.action.replace(frame.object_text, obj, 1)
             topic, topic_how = topic_from_action(tax, frame, obj, expand_object(tax, sent.text, frame, head=True),
                                                  cohort, lang.generic_topics,
                                                  lambda m, s=sent.text: _specialise(tax, m, s, near, lang))
@@ -903,8 +911,11 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             # ... unless the object's own name already says what it is ("a health plan ... of placement").
             names_itself = bool(frame.object_lemma) and any(
                 frame.object_lemma[:4] in m.term.lower() for m in tax.find("topics", obj or "") if m.canonical == topic)
-            document = None if names_itself else document_of_event(
-                tax, topic, obj if frame.action else sent.text[:ts.start], anchor)
+            named_obj = obj if frame.action else sent.text[:ts.start]
+            # ... and a document of the event the topic names ("meeting notes" under a core group
+            # heading is the core group record, "the report" about a review is the review's report).
+            document = None if names_itself else (document_of_event(tax, topic, named_obj, anchor)
+                                                  or document_of_event(tax, topic, named_obj, topic))
             if document:
                 # "the report ... before the review" is the review's report, not the review.
                 topic, topic_how, embed_query = document, "document-of-event", None

@@ -287,3 +287,22 @@ def test_condition_after_an_alternative_figure_belongs_to_that_figure():
     by_phrase = {o.timescale.phrase: o for o in found}
     assert by_phrase["every 8 weeks"].conditions is None
     assert "newly qualified" in (by_phrase["every 4 weeks"].conditions or "")
+
+
+def test_a_duty_named_before_a_plan_exists_is_not_about_children_on_a_plan():
+    o = _one("An initial child protection conference should take place within 15 working days of the strategy meeting.")
+    assert o.cohort == "children subject to a section 47 enquiry"
+    assert "children subject to a child protection plan" not in o.qualifiers
+    o = _one("A review child protection conference should take place within 3 months of the first one.")
+    assert o.cohort == "children subject to a child protection plan"
+
+
+def test_notes_of_the_meeting_a_heading_names_are_that_meetings_record():
+    o = _one("Notes must be approved by the manager within 5 working days of the meeting.",
+             headings=["Standards", "Core Group Meetings"])
+    assert o.topic == "core group record"  # the notes, not the meeting
+
+
+def test_action_keeps_a_name_the_parser_splits():
+    o = _one("The section 47 enquiry should be concluded within 15 working days.")
+    assert "section 47 enquiry" in o.action

@@ -1101,3 +1101,133 @@ def baseline_for(state: Any, authority: str, include_unverified: bool = False) -
     state.refresh()
     return baseline_report(authority, state.obligations(authority), state.clause,
                            include_unverified=include_unverified)
+
+
+# --------------------------------------------------------------------------------------------
+# The national column of Compare
+# --------------------------------------------------------------------------------------------
+@dataclass
+class RowDuty:
+    """A Compare row's duty as ``service.compare`` keys it, with the topic it compares."""
+
+    topic: str
+    kind: str  # "deadline" or "frequency"
+    phase: str | None
+    cohort: str | None
+    qualifiers: tuple[str, ...]
+    anchor: str | None  # the event a deadline runs from, as the extractor read it
+    relation: str | None  # "before" for "5 days before the conference", else None/"after"
+
+
+@dataclass
+class NationalColumn:
+    """What the national column shows for one Compare row.
+
+    ``entry`` is the one national duty the row's duty is (None when there is none or several);
+    ``verdicts``/``explanations`` are per authority. ``candidates`` lists the national duties
+    the row could be when it does not say which (its phase, say); ``hidden`` is the matching
+    entry left out because it is not verified and the caller did not ask for such figures.
+    """
+
+    entry: NationalEntry | None = None
+    verdicts: dict[str, str] = field(default_factory=dict)
+    explanations: dict[str, str] = field(default_factory=dict)
+    candidates: list[NationalEntry] = field(default_factory=list)
+    hidden: NationalEntry | None = None
+
+    def cell(self) -> Any:
+        """The row's ``service.records.NationalCell`` (None when no national duty is shown)."""
+        from service.records import NationalCell
+
+        e = self.entry
+        if e is None or e.timescale is None:
+            return None
+        days = approx_days(e.timescale.value, e.timescale.unit)
+        return NationalCell(description=e.description or "", source=e.label, quote=e.wording,
+                            approx_days=(float(days[0]), float(days[1])) if days else None,
+                            entry_id=e.id, duty=e.duty, instrument=e.source.instrument, url=e.source.url or None,
+                            verified=e.verified)
+
+
+def _row_is_interval(duty: RowDuty) -> bool:
+    """A deadline from the previous occurrence of the duty's own event is an interval."""
+    return duty.kind == "deadline" and duty.relation != "before" and _anchor(duty.anchor) == duty.topic
+
+
+def row_candidates(duty: RowDuty, baseline: NationalBaseline | None = None) -> list[NationalEntry]:
+    """The national duties (with a figure; verified or not) a Compare row's duty can be.
+
+    Matched on the duty, never the topic alone: the same topic and kind; a cohort the national
+    duty covers (or none stated); for a deadline, the same event in the same relation; the
+    row's phase when it states one (an unstated phase leaves every phase a candidate). A
+    national duty for a narrower group counts only when the row's qualifiers or cohort name
+    that group, and then the general duty does not.
+    """
+    baseline = baseline or load_national()
+    phase = baseline.canonical_phase(duty.phase) if duty.phase else None
+    group = " ".join([*duty.qualifiers, duty.cohort or ""])
+    general: list[NationalEntry] = []
+    narrower: list[NationalEntry] = []
+    for e in baseline.entries:
+        ts = e.timescale
+        if e.topic != duty.topic or ts is None:
+            continue
+        if ts.kind == "frequency":
+            if duty.kind != "frequency" and not _row_is_interval(duty):
+                continue
+        elif duty.kind != "deadline" or _row_is_interval(duty):
+            continue
+        if duty.cohort and duty.cohort not in e.cohorts and e.cohort != ALL_CHILDREN:
+            continue
+        runs_from_other = duty.relation == "before" or _anchor(duty.anchor) != ts.anchor
+        if ts.kind != "frequency" and ts.anchor is not None and runs_from_other:
+            continue
+        if duty.phase and e.phase and e.phase != phase:
+            continue  # a phase the baseline does not know (phase None) matches only unphased duties
+        if e.match_terms:
+            if _names_any(group, e.match_terms):
+                narrower.append(e)
+        else:
+            general.append(e)
+    return narrower or general
+
+
+def national_column(duty: RowDuty, cells: dict[str, list[tuple[Obligation, Clause | None]]],
+                    include_unverified: bool = False, baseline: NationalBaseline | None = None) -> NationalColumn:
+    """The national figure for a Compare row and each authority's verdict against it.
+
+    ``cells`` maps every authority in the comparison to its obligations in the row (empty:
+    silent, so the national figure applies). An authority's verdict is its loosest figure's
+    (what it guarantees); each figure is compared by ``verdict`` as in the baseline report.
+    """
+    baseline = baseline or load_national()
+    candidates = row_candidates(duty, baseline)
+    if len(candidates) != 1:
+        shown = [e for e in candidates if e.verified or include_unverified]
+        return NationalColumn(candidates=shown)
+    entry = candidates[0]
+    if not entry.verified and not include_unverified:
+        return NationalColumn(hidden=entry)
+    column = NationalColumn(entry=entry)
+    national = f"{entry.description} ({entry.label})"
+    for authority, items in cells.items():
+        if not items:
+            column.verdicts[authority] = "silent"
+            column.explanations[authority] = (f"{authority}'s standards set no figure for this duty; "
+                                              f"nationally it is {national}, which applies.")
+            continue
+        verdicts = [verdict(ob, entry, clause, baseline) for ob, clause in items]
+        compared = [v for v in verdicts if v.verdict != "not_comparable"]
+        if compared:
+            worst = max(compared, key=lambda v: _ORDER[v.verdict])
+            column.verdicts[authority] = worst.verdict
+            column.explanations[authority] = " ".join([worst.explanation, *worst.notes])
+        else:
+            column.verdicts[authority] = "not_comparable"
+            column.explanations[authority] = verdicts[0].explanation
+    return column
+
+
+def describe_candidates(entries: list[NationalEntry]) -> str:
+    """National duties a row could be, each with its scope, figure and label (for a note)."""
+    return "; ".join(f"{_scope(e)}: {e.description} ({e.label})" for e in entries)

@@ -1231,3 +1231,128 @@ def national_column(duty: RowDuty, cells: dict[str, list[tuple[Obligation, Claus
 def describe_candidates(entries: list[NationalEntry]) -> str:
     """National duties a row could be, each with its scope, figure and label (for a note)."""
     return "; ".join(f"{_scope(e)}: {e.description} ({e.label})" for e in entries)
+
+
+# --------------------------------------------------------------------------------------------
+# Ask: the national figure when an authority's standards are silent
+# --------------------------------------------------------------------------------------------
+FallbackStatus = Literal["silent", "looser", "answered_locally", "no_national_figure", "no_national_duty"]
+# What a question asks (service.question's ``asks``) -> the kinds of national figure that answer it.
+ASKS_KINDS = {"how_often": ("frequency",), "when": ("deadline", "immediate"), "how_long": ("deadline", "immediate")}
+# Wording longer than this is cited by its provision only (a whole regulation paragraph is too long to quote).
+QUOTE_LIMIT = 300
+
+
+@dataclass
+class NationalFallback:
+    """What the national baseline adds to an answer for one authority and one asked-about duty.
+
+    ``status``: "silent" (the authority's standards set no figure for the duty; ``national``
+    applies), "looser" (its figure is looser than national: ``local`` holds both, cited),
+    "answered_locally" (its standards give a figure: nothing to add), "no_national_figure"
+    (national law sets none either), "no_national_duty" (the baseline has nothing on it).
+    ``text`` is the sentence to add to the answer (None when there is nothing to add); it always
+    names the national figure as national, never as the authority's.
+    """
+
+    authority: str
+    topic: str
+    status: FallbackStatus
+    national: list[NationalEntry] = field(default_factory=list)
+    local: list[Verdict] = field(default_factory=list)
+    unverified: list[NationalEntry] = field(default_factory=list)
+    text: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"authority": self.authority, "topic": self.topic, "status": self.status,
+                "national": [e.to_dict() for e in self.national], "local": [v.to_dict() for v in self.local],
+                "unverified": [e.id for e in self.unverified], "text": self.text}
+
+
+def _cited(entries: list[NationalEntry]) -> str:
+    """The national figures with their labels, then the wording they rest on (each once)."""
+    figures = "; ".join(f"{e.description}{f' ({e.phase} phase)' if e.phase else ''} ({e.label})" for e in entries)
+    wordings = list(dict.fromkeys(e.wording for e in entries if e.wording and len(e.wording) <= QUOTE_LIMIT))
+    return figures + (". In its words: " + " ".join(f"“{w}”" for w in wordings) if wordings else "")
+
+
+def national_fallback(authority: str, topic: str, obligations: list[Obligation],
+                      clause_of: Callable[[str], Clause | None], asks: str | None = None,
+                      cohort: str | None = None, phase: str | None = None, include_unverified: bool = False,
+                      baseline: NationalBaseline | None = None) -> NationalFallback:
+    """The national figure for the duty a question asks about, when ``authority``'s standards set none.
+
+    ``topic`` is the question's resolved canonical topic; ``asks`` what it asks (``how_often``,
+    ``when``, ``how_long``; else any kind), ``cohort`` and ``phase`` narrow the duty when the
+    question names them. ``obligations`` are the authority's own (its standards are silent on a
+    national duty only when none of them is that duty, by the baseline report's matching).
+    National duties for a narrower group than the question names are left out.
+    """
+    baseline = baseline or load_national()
+    kinds = ASKS_KINDS.get(asks or "")
+    wanted_phase = baseline.canonical_phase(phase) if phase else None
+    duties: list[NationalEntry] = []
+    no_figure: list[NationalEntry] = []
+    for e in baseline.entries:
+        if e.topic != topic or e.match_terms:
+            continue
+        if cohort and cohort not in e.cohorts and e.cohort != ALL_CHILDREN:
+            continue
+        if e.no_national_figure:
+            no_figure.append(e)
+            continue
+        if kinds and e.timescale is not None and e.timescale.kind not in kinds:
+            continue
+        if wanted_phase and e.phase and e.phase != wanted_phase:
+            continue
+        duties.append(e)
+    mine = [ob for ob in obligations if ob.authority == authority and ob.topic == topic]
+    if kinds:
+        mine = [ob for ob in mine if ob.timescale.kind in kinds
+                or (ob.timescale.kind == "deadline" and "frequency" in kinds and _as_interval(ob)[1])]
+    if not duties:
+        if no_figure and not mine:
+            e = no_figure[0]
+            return NationalFallback(authority, topic, "no_national_figure", national=no_figure,
+                                    text=f"{authority}'s standards set no timescale for the {topic}; national law "
+                                         f"sets none either ({e.note or 'the figure is local'})")
+        return NationalFallback(authority, topic, "answered_locally" if mine else "no_national_duty")
+    compared: list[Verdict] = []
+    touched: set[str] = set()
+    for ob in mine:
+        matched, near = assess_obligation(ob, duties, clause_of(ob.clause_id), baseline)
+        compared.extend(matched)
+        touched.update(v.entry_id for v in (*matched, *near))
+    compared = _dedupe(compared)
+    looser = [v for v in compared if v.verdict == "looser"]
+    if looser:
+        by_local: dict[tuple[str, str], list[Verdict]] = {}
+        for v in looser:
+            by_local.setdefault((v.local_figure, v.local.label), []).append(v)
+        parts = [f"{authority}'s figure, {figure} [{label}], is looser than the national figure: "
+                 + "; ".join(dict.fromkeys(f"{v.national_figure} ({v.national_label})" for v in vs))
+                 for (figure, label), vs in by_local.items()]
+        return NationalFallback(authority, topic, "looser", national=[baseline.get(v.entry_id) for v in looser],
+                                local=looser, text="Note: " + "; ".join(parts) + ".")
+    if mine or touched:
+        return NationalFallback(authority, topic, "answered_locally", local=compared)
+    verified = [e for e in duties if e.verified or include_unverified]
+    unverified = [e for e in duties if e not in verified]
+    head = f"{authority}'s standards set no timescale for the {topic}"
+    if verified:
+        text = f"{head}; nationally: {_cited(verified)}"
+        if unverified:
+            text += " Other commonly stated national figures on it are not verified against their source and are not given."
+    else:
+        text = (f"{head}. A national figure is commonly stated for it, but it was not verified against its source, "
+                "so it is not given here.")
+    return NationalFallback(authority, topic, "silent", national=verified, unverified=unverified, text=text)
+
+
+def national_fallback_for(state: Any, authority: str, topic: str, asks: str | None = None,
+                          cohort: str | None = None, phase: str | None = None,
+                          include_unverified: bool = False) -> NationalFallback:
+    """``national_fallback`` from the running service's store (``authority`` and ``topic`` canonical)."""
+    return national_fallback(authority, topic, state.obligations(authority, topic), state.clause, asks=asks,
+                             cohort=cohort, phase=phase, include_unverified=include_unverified)

@@ -23,8 +23,10 @@ from pathlib import Path
 import yaml
 
 from extractors.records import Citation, Conflict, Obligation
-from ingest.errors import UnknownAuthorityError, UnknownRoleError, UnknownTopicError
+from ingest.errors import UnknownAuthorityError, UnknownRoleError
 from ingest.records import Clause
+from service.records import citation_label
+from service.resolver import Resolver
 
 # A first-person commitment ("I will ensure ...", "I'll ..."): the practitioner reading it owns it.
 _FIRST_PERSON = re.compile(r"(?:^|[\s.;:'\"‘“(])I(?:\s+will|'ll|’ll|\s+must|\s+shall)\b")
@@ -60,6 +62,21 @@ class PackItem:
     clause_id: str
     clause_ordinal: int
     quote: str
+    # What must be done, verb first in the document's words ("sign off core group minutes").
+    label: str | None = None
+    qualifiers: list[str] = field(default_factory=list)
+    phase: str | None = None
+    conditions: str | None = None
+
+    @property
+    def citation(self) -> str:
+        """The shared citation label: "Wokingham › ... › Core Group Meetings, standard 12"."""
+        return citation_label(self.authority, self.section, self.clause_ref, self.page)
+
+    @property
+    def duty(self) -> str:
+        """How a trainee reads the duty: its action label, else its topic, else its sentence."""
+        return self.label or self.topic or _short(self.requirement, 60)
 
     @property
     def source(self) -> str:
@@ -136,15 +153,17 @@ def build_induction_pack(
     role: str,
     cohort: str | None = None,
     topic: str | None = None,
+    resolver: Resolver | None = None,
 ) -> InductionPack:
     """Build the pack of obligations ``role`` owns in ``authority``.
 
-    Raises UnknownAuthorityError (authority not in the store), UnknownRoleError (role unknown to
-    the taxonomy, or owning no obligation there: the message lists the roles that do) and
-    UnknownTopicError for an unknown topic.
+    Names go through the one resolver (``resolver``, else one built from the store): raises
+    UnknownAuthorityError, UnknownRoleError (role unknown to the taxonomy, or owning no
+    obligation there: the message lists the roles that do), UnknownTopicError and
+    UnknownCohortError. Callers that show notes resolve first (``service.query``).
     """
-    canonical_authority = resolve_authority(conn, authority)
-    return _build(conn, [canonical_authority], role, cohort, topic)
+    names = resolver or store_resolver(conn)
+    return _build(conn, [names.authority(authority).name], role, cohort, topic, names)
 
 
 def build_cross_authority_pack(
@@ -153,40 +172,15 @@ def build_cross_authority_pack(
     topic: str | None = None,
     cohort: str | None = None,
     authorities: Iterable[str] | None = None,
+    resolver: Resolver | None = None,
 ) -> InductionPack:
     """What each authority expects of ``role`` (optionally on one topic), side by side."""
     known = _store_authorities(conn)
     if not known:
         raise UnknownAuthorityError("No documents are ingested yet. Run `standards ingest corpus/` first.")
-    chosen = [resolve_authority(conn, a) for a in authorities] if authorities else known
-    return _build(conn, chosen, role, cohort, topic)
-
-
-def resolve_authority(conn: sqlite3.Connection, authority: str) -> str:
-    """The stored name of ``authority`` (name or manifest alias, any case), else UnknownAuthorityError."""
-    known = _store_authorities(conn)
-    if not known:
-        raise UnknownAuthorityError("No documents are ingested yet. Run `standards ingest corpus/` first.")
-    wanted = " ".join((authority or "").split()).casefold()
-    aliases = _authority_aliases()
-    for name in known:
-        if wanted in {name.casefold(), *(a.casefold() for a in aliases.get(name, []))}:
-            return name
-    raise UnknownAuthorityError(f"Unknown authority '{authority}'. Known: {', '.join(known)}.")
-
-
-def resolve_role(role: str) -> str:
-    """The taxonomy's canonical name for ``role`` (any synonym), or UnknownRoleError listing roles."""
-    taxonomy = _taxonomy()
-    wanted = (role or "").strip()
-    for name in taxonomy.roles:
-        if name.casefold() == wanted.casefold():
-            return name
-    found = taxonomy.roles_in(wanted)
-    # Only a text that names exactly one role resolves: "SW" yes, "SW/TM" is ambiguous.
-    if len(found) == 1:
-        return found[0]
-    raise UnknownRoleError(f"Unknown role '{role}'. Known roles: {', '.join(known_roles())}.")
+    names = resolver or store_resolver(conn)
+    chosen = [names.authority(a).name for a in authorities] if authorities else known
+    return _build(conn, chosen, role, cohort, topic, names)
 
 
 def known_roles() -> list[str]:
@@ -282,10 +276,10 @@ def format_source(document_title: str, section: str, clause_ref: str | None, pag
 
 
 def short_reference(authority: str, clause_ref: str | None, page: int | None, section: str) -> str:
-    """A compact reference for tables: "Sandwell D.2.3, p. 12" or the last heading when unnumbered."""
-    where = clause_ref or (section.split(" › ")[-1] if section else "")
-    ref = f"{authority} {where}".strip()
-    return f"{ref}, p. {page}" if page is not None else ref
+    """A table's reference: the section and the standard's number ("Wokingham › Core Group
+    Meetings, standard 12"), never a bare number that cannot be found in the document."""
+    last = section.split(" › ")[-1] if section else ""
+    return citation_label(authority, last, clause_ref, page)
 
 
 def requirement_sentence(clause_text: str, start: int, end: int) -> str:
@@ -307,12 +301,13 @@ def _build(
     role: str,
     cohort: str | None,
     topic: str | None,
+    names: Resolver,
 ) -> InductionPack:
     from extractors.store import load_obligations
 
-    canonical_role = resolve_role(role)
-    canonical_topic = _resolve_topic(topic) if topic else None
-    canonical_cohort = _canonical_cohort(cohort) if cohort else None
+    canonical_role = names.role(role)
+    canonical_topic = names.topic(topic) if topic else None
+    canonical_cohort = names.cohort(cohort) if cohort else None
     clauses = _clauses(conn)
     titles = _document_titles(conn)
 
@@ -393,6 +388,10 @@ def _item(ob: Obligation, clause: Clause | None, titles: dict[str, str]) -> Pack
         clause_id=ob.clause_id,
         clause_ordinal=clause.ordinal if clause else 0,
         quote=_plain(c.quote),
+        label=ob.label,
+        qualifiers=list(ob.qualifiers or []),
+        phase=ob.phase,
+        conditions=ob.conditions,
     )
 
 
@@ -411,18 +410,25 @@ def _dedupe(obligations: list[Obligation]) -> list[Obligation]:
 
 
 def _glance(items: list[PackItem]) -> list[GlanceRow]:
-    """One row per (authority, topic, cohort), its distinct figures joined, in pack order.
+    """One row per duty (authority, action, cohort with qualifiers, phase, condition), its
+    distinct figures joined, in pack order.
 
-    Grouping by duty rather than by clause keeps the table to about a page for a whole role.
+    A row is one duty, so a row's figures are that duty's: the core group meeting and the
+    sign-off of its minutes are two rows, and the first year and later years are two rows.
     """
     rows: dict[tuple, GlanceRow] = {}
     for it in items:
-        topic = it.topic or _short(it.requirement, 60)
-        key = (it.authority, topic, it.cohort)
+        topic = it.duty
+        cohort = it.cohort + (f" ({', '.join(it.qualifiers)})" if it.qualifiers else "") if it.cohort else None
+        if it.phase:
+            topic += f" ({it.phase})"
+        if it.conditions:
+            topic += f", {it.conditions}"
+        key = (it.authority, topic, cohort)
         ref = short_reference(it.authority, it.clause_ref, it.page, it.section)
         row = rows.get(key)
         if row is None:
-            rows[key] = GlanceRow(it.authority, it.stage, topic, it.cohort, it.timescale, ref)
+            rows[key] = GlanceRow(it.authority, it.stage, topic, cohort, it.timescale, ref)
             continue
         if it.timescale not in row.timescale.split(GLANCE_JOIN):
             row.timescale += GLANCE_JOIN + it.timescale
@@ -436,29 +442,21 @@ def _conflicts(
     owned: list[Obligation],
     titles: dict[str, str],
 ) -> list[PackConflict]:
-    """Conflicts inside each authority's standards that touch a duty the role owns."""
-    from extractors.conflicts import find_conflicts
+    """Conflicts inside each authority's standards about a duty the role owns (the same duty:
+    extractors.conflicts decides; a conflict about a neighbouring duty of the topic is not shown)."""
+    from extractors.conflicts import duty_key, find_conflicts
 
-    owned_ids = {ob.id for ob in owned}
-    owned_topics = {(ob.authority, ob.topic) for ob in owned if ob.topic}
+    owned_duties = {duty_key(ob) for ob in owned}
     out: list[PackConflict] = []
-    for authority, obs in by_authority.items():
+    for _authority, obs in by_authority.items():
         found: list[Conflict] = find_conflicts(obs)
         for conflict in found:
-            touches = any(o.id in owned_ids for o in conflict.obligations) or (
-                (authority, conflict.topic) in owned_topics
-            )
-            if not touches:
+            if not any(duty_key(o) in owned_duties for o in conflict.obligations):
                 continue
             figures = [
                 (
                     o.timescale.describe(),
-                    format_source(
-                        titles.get(o.document_id, o.document_id),
-                        o.citation.section,
-                        o.citation.clause_ref,
-                        o.citation.page,
-                    ),
+                    citation_label(o.authority, o.citation.section, o.citation.clause_ref, o.citation.page),
                 )
                 for o in conflict.obligations
             ]
@@ -499,12 +497,11 @@ def _store_authorities(conn: sqlite3.Connection) -> list[str]:
     return authorities(conn)
 
 
-def _authority_aliases() -> dict[str, list[str]]:
-    """Other names of each authority, from the corpus manifest (none when it is absent)."""
+def store_resolver(conn: sqlite3.Connection) -> Resolver:
+    """The one resolver over this store's authorities (with the corpus manifest's aliases)."""
     from ingest.settings import load_settings
-    from service.question import load_authority_aliases
 
-    return load_authority_aliases(load_settings().corpus_dir)
+    return Resolver.from_store(conn, load_settings().corpus_dir, _taxonomy())
 
 
 def _document_titles(conn: sqlite3.Connection) -> dict[str, str]:
@@ -527,22 +524,6 @@ def _taxonomy():
 @lru_cache(maxsize=1)
 def _settings_data() -> dict:
     return yaml.safe_load(DATA_PATH.read_text(encoding="utf-8")) or {}
-
-
-def _resolve_topic(topic: str) -> str:
-    """Canonical topic for a name, synonym or abbreviation; UnknownTopicError lists them."""
-    taxonomy = _taxonomy()
-    try:
-        return taxonomy.topic(topic).name
-    except UnknownTopicError:
-        matches = taxonomy.match_topics(topic)
-        if len(matches) == 1 or (matches and matches[0][1] > matches[1][1]):
-            return matches[0][0]
-        raise
-
-
-def _canonical_cohort(cohort: str) -> str:
-    return _taxonomy().canonical_cohort(cohort) or cohort.strip()
 
 
 def _cohort_matches(ob_cohort: str | None, wanted: str) -> bool:

@@ -28,15 +28,15 @@ from ingest.records import Clause
 from service.induction import (
     _clauses,
     _document_titles,
-    format_source,
     journey_stages,
     requirement_sentence,
-    resolve_authority,
-    resolve_role,
     roles_of_obligation,
     roles_with_obligations,
     stage_of_topic,
+    store_resolver,
 )
+from service.records import citation_label
+from service.resolver import Resolver
 
 FIGURES_PATH = Path(__file__).parent / "data" / "quiz_figures.yaml"
 LETTERS = "ABCD"
@@ -144,6 +144,7 @@ def build_quiz(
     role: str | None = None,
     n: int = 20,
     seed: int = 0,
+    resolver: Resolver | None = None,
 ) -> Quiz:
     """Up to ``n`` questions on ``authority``'s timed obligations (those ``role`` owns, if given).
 
@@ -154,8 +155,9 @@ def build_quiz(
 
     if not 1 <= n <= MAX_QUESTIONS:
         raise BadRequestError(f"Number of questions must be between 1 and {MAX_QUESTIONS}; got {n}.")
-    where = resolve_authority(conn, authority)
-    canonical_role = resolve_role(role) if role else None
+    names = resolver or store_resolver(conn)
+    where = names.authority(authority).name
+    canonical_role = names.role(role) if role else None
     clauses = _clauses(conn)
     everyone = load_obligations(conn)
     mine = [
@@ -264,7 +266,7 @@ def question_text(ob: Obligation) -> str:
         if anchor and _words(anchor) - _words(gap):
             relation = "before" if fig and fig.before else "from"
             hint = f" (The gap runs {relation} {_with_article(anchor)}.)"
-        about = f" ({ob.topic})" if ob.topic else ""
+        about = f" ({ob.label or ob.topic})" if ob.label or ob.topic else ""
         return f"In {ob.authority}{about}, what goes in the gap? “{gap}”{hint}"
     duty = _with_article(ob.topic or "duty")
     cohort = ""
@@ -326,7 +328,7 @@ def _item(
         authority=ob.authority,
         obligation_id=ob.id,
         clause_id=ob.clause_id,
-        citation=format_source(titles.get(ob.document_id, ob.document_id), c.section, c.clause_ref, c.page),
+        citation=citation_label(ob.authority, c.section, c.clause_ref, c.page),
         clause_ref=c.clause_ref,
         page=c.page,
         quote=requirement_sentence(text, ob.timescale.start, ob.timescale.end) or c.quote,

@@ -210,6 +210,14 @@ def corpus_vocabulary() -> tuple[list[str], list[float]]:
 # would among real clauses, so approximate search is measured on a realistic geometry.
 VECTOR_NOISE = 0.032
 MAX_CENTRES = 3000
+# Layout of the synthetic corpus: documents of 500 clauses, dealt round 20 made-up authorities,
+# so one authority holds 5% of the rows (about what one of England's larger authorities would
+# hold of a regional corpus).
+SYNTHETIC_PER_DOC = 500
+SYNTHETIC_AUTHORITIES = 20
+# Vectors are drawn in blocks of this many rows, so a 1,000,000-row run never holds the float64
+# noise for all of them at once.
+VECTOR_BLOCK = 100_000
 
 
 def corpus_centres(embedder) -> np.ndarray:
@@ -228,10 +236,10 @@ def synthetic_store(settings, n: int, dimension: int, model_id: str, centres: np
     nprng = np.random.default_rng(seed)
     vocab, weights = corpus_vocabulary()
     conn = connect(settings.db_path)
-    authorities = [f"Authority {i:02d}" for i in range(20)]
+    authorities = [f"Authority {i:02d}" for i in range(SYNTHETIC_AUTHORITIES)]
     t0 = time.perf_counter()
     with transaction(conn):
-        per_doc = 500
+        per_doc = SYNTHETIC_PER_DOC
         clause_no = 0
         for d in range(0, n, per_doc):
             doc_id = f"syn_{d // per_doc:05d}"
@@ -290,6 +298,43 @@ def synthetic_store(settings, n: int, dimension: int, model_id: str, centres: np
     }
 
 
+def synthetic_vectors(centres: np.ndarray, n: int, seed: int = 13) -> np.ndarray:
+    """``n`` unit vectors: a centre (drawn at random) plus ``VECTOR_NOISE`` Gaussian noise, normalised."""
+    nprng = np.random.default_rng(seed)
+    out = np.empty((n, centres.shape[1]), dtype=np.float32)
+    for start in range(0, n, VECTOR_BLOCK):
+        stop = min(n, start + VECTOR_BLOCK)
+        block = centres[nprng.integers(0, len(centres), stop - start)] + VECTOR_NOISE * nprng.standard_normal(
+            (stop - start, centres.shape[1])).astype(np.float32)
+        block /= np.linalg.norm(block, axis=1, keepdims=True)
+        out[start:stop] = block
+    return out
+
+
+def first_authority_rows(n: int) -> np.ndarray:
+    """Row positions of the first synthetic authority (the store's layout, see SYNTHETIC_PER_DOC)."""
+    rows = np.arange(n, dtype=np.int64)
+    return rows[(rows // SYNTHETIC_PER_DOC) % SYNTHETIC_AUTHORITIES == 0]
+
+
+def bench_vectors(embedder, n: int, choices: list[str]) -> dict:
+    """Index choices over ``n`` synthetic vectors alone (no SQLite store, no text, no BM25).
+
+    Bounded where a full store is not: a 1,000,000-clause store takes tens of minutes to
+    write and index on 2 busy cores; the vectors take seconds. Only the dense side is measured.
+    """
+    rss0 = rss_mb()
+    t0 = time.perf_counter()
+    vectors = synthetic_vectors(corpus_centres(embedder), n)
+    made_s = time.perf_counter() - t0
+    real = np.vstack([embedder.encode_query(q) for q, _ in questions()])
+    built = {"vectors_s": round(made_s, 1), "vectors_mb": round(vectors.nbytes / 2**20, 1)}
+    result = {"clauses": n, "store": "none (synthetic vectors only)", **built, "rss_before_scale_mb": rss0,
+              "index_choices": compare_index_choices(vectors, first_authority_rows(n), real, choices, built)}
+    result["peak_rss_mb (whole run)"] = peak_rss_mb()
+    return result
+
+
 def _store_is_ready(settings, n: int) -> bool:
     """A kept synthetic store with ``n`` current clauses and a FAISS file for its generation."""
     from index.dense import read_sidecar
@@ -341,8 +386,14 @@ def bench_scale(embedder, n: int, rounds: int, store_dir: Path | None = None, ch
             "db_mb": db_mb, "faiss_file_mb": index_mb,
         }
         if choices:
+            if dense.kind not in ("flat", "hnsw"):
+                raise SystemExit(f"cannot read vectors back from a {dense.kind} index")
+            vectors = dense.index.reconstruct_n(0, dense.index.ntotal)
+            allowed = {r[0] for r in conn.execute(
+                "SELECT id FROM clauses WHERE is_current = 1 AND authority = ?", (auths[0],))}
+            positions = np.array([i for i, cid in enumerate(dense.clause_ids) if cid in allowed], dtype=np.int64)
             real = np.vstack([embedder.encode_query(q) for q, _ in questions()])
-            result["index_choices"] = compare_index_choices(dense, auths[0], conn, real, choices, built)
+            result["index_choices"] = compare_index_choices(vectors, positions, real, choices, built, dense)
         conn.close()
     return result
 
@@ -383,20 +434,23 @@ def _search_params(kind: str, sel, nprobe: int | None):
     return faiss.SearchParameters(sel=sel) if sel is not None else None
 
 
-def compare_index_choices(dense, authority: str, conn, real: np.ndarray, choices: list[str], built: dict) -> dict:
+def compare_index_choices(
+    vectors: np.ndarray, positions: np.ndarray, real: np.ndarray, choices: list[str], built: dict, dense=None,
+) -> dict:
     """Build each index kind over the same vectors; time it, size it, and score recall@10 vs exact.
 
-    Builds use every core (as ``standards index rebuild`` would); searches one thread, as served.
-    The kind the store already built is not built twice: its figures come from the store build.
+    ``positions`` are the rows of one authority (the filtered searches); ``dense`` is the
+    store's own ``DenseIndex`` when there is a store (its kind is not built twice: its figures
+    come from the store build). Builds use every core (as ``standards index rebuild`` would);
+    searches one thread, as served. The kinds the product uses (flat, hnsw) are also searched
+    through ``DenseIndex.search``, the way the retriever asks ("served").
     """
     import gc
 
     import faiss
 
-    index = dense.index
-    vectors = index.reconstruct_n(0, index.ntotal) if dense.kind in ("flat", "hnsw") else None
-    if vectors is None:
-        raise SystemExit(f"cannot read vectors back from a {dense.kind} index")
+    from index.dense import DenseIndex
+
     # In-distribution queries: stored vectors plus noise (the synthetic vectors are not the
     # model's, so real questions land far from all of them; both are reported).
     rng = np.random.default_rng(5)
@@ -404,9 +458,6 @@ def compare_index_choices(dense, authority: str, conn, real: np.ndarray, choices
     near = picks + (0.5 / np.sqrt(picks.shape[1])) * rng.standard_normal(picks.shape).astype(np.float32)
     near /= np.linalg.norm(near, axis=1, keepdims=True)
     query_sets = {"near": np.ascontiguousarray(near), "real": np.ascontiguousarray(real, dtype=np.float32)}
-    allowed = {r[0] for r in conn.execute("SELECT id FROM clauses WHERE is_current = 1 AND authority = ?",
-                                          (authority,))}
-    positions = np.array([i for i, cid in enumerate(dense.clause_ids) if cid in allowed], dtype=np.int64)
     # Exact answers: brute force over the same vectors (batched, BLAS).
     exact_index = faiss.IndexFlatIP(vectors.shape[1])
     exact_index.add(vectors)
@@ -416,12 +467,13 @@ def compare_index_choices(dense, authority: str, conn, real: np.ndarray, choices
         truth[(name, True)] = exact_index.search(qs, 10, params=faiss.SearchParameters(
             sel=faiss.IDSelectorBatch(positions)))[1]
     del exact_index
+    ids = dense.clause_ids if dense is not None else [f"v{i}" for i in range(len(vectors))]
     out = {"filter_rows": int(positions.size), "rows": int(len(vectors))}
     for kind in choices:
         gc.collect()
         rss_before = rss_mb()
         t0, c0 = time.perf_counter(), time.process_time()
-        if kind == dense.kind:
+        if dense is not None and kind == dense.kind:
             index = dense.index
             build_wall = built.get("faiss_build_s (from store, default kind)", float("nan"))
             build_cpu = float("nan")
@@ -465,21 +517,24 @@ def compare_index_choices(dense, authority: str, conn, real: np.ndarray, choices
                                    "p50_ms": round(percentile(times, 50), 2), "p95_ms": round(percentile(times, 95), 2),
                                    "cpu_p95_ms": round(percentile(cpu, 95), 2)}
             entry[key] = measures
-        if kind == dense.kind:  # and through DenseIndex.search, the way the retriever asks
+        if kind in ("flat", "hnsw"):  # and through DenseIndex.search, the way the retriever asks
+            served_index = dense if dense is not None and kind == dense.kind else DenseIndex(
+                index, ids, "synthetic", vectors.shape[1], 0, kind)
             served = {}
-            allowed_ids = frozenset(dense.clause_ids[p] for p in positions)
+            allowed_ids = frozenset(ids[p] for p in positions)
             for (name, filtered), expected in truth.items():
                 qs = query_sets[name]
                 times, cpu, hits = [], [], 0
                 for i in range(len(qs)):
                     t0, c0 = time.perf_counter(), time.thread_time()
-                    found = dense.search(qs[i:i + 1], 10, allowed_ids=allowed_ids if filtered else None)
+                    found = served_index.search(qs[i:i + 1], 10, allowed_ids=allowed_ids if filtered else None)
                     times.append((time.perf_counter() - t0) * 1000)
                     cpu.append((time.thread_time() - c0) * 1000)
-                    hits += len({dense.position[c] for c, _ in found} & set(expected[i].tolist()))
+                    hits += len({served_index.position[c] for c, _ in found} & set(expected[i].tolist()))
                 served[f"{name}{' filtered' if filtered else ''}"] = {
                     "recall@10": round(hits / (10 * len(qs)), 3), "p50_ms": round(percentile(times, 50), 2),
                     "p95_ms": round(percentile(times, 95), 2), "cpu_p95_ms": round(percentile(cpu, 95), 2)}
+            del served_index
             entry["served"] = served
         out[kind] = entry
         del index
@@ -502,15 +557,15 @@ def print_report(corpus: dict | None, scale: dict | None) -> None:
             for i, label in ((0, "p50"), (1, "p95")):
                 add(f"{mode} {label} ms ({kind})",
                     corpus["latency_ms"][mode][kind][i] if corpus else "",
-                    scale["latency_ms"][mode][kind][i] if scale else "")
+                    scale["latency_ms"][mode][kind][i] if scale and "latency_ms" in scale else "")
     for key in ("fts_build_s", "faiss_load_s"):
         add(key, corpus.get(key, "") if corpus else "", scale.get(key, "") if scale else "")
     if corpus:
         for key in ("ingest_s (parse+store)", "embed_all_s (cold)", "faiss_build_s (cached vectors)"):
             add(key, corpus[key], "")
     if scale:
-        for key in ("store", "default_index_kind", "insert_s", "faiss_build_s (from store, default kind)",
-                    "rss_before_scale_mb", "rss_mb (after queries)", "peak_rss_mb (after queries)", "db_mb",
+        for key in ("store", "vectors_s", "vectors_mb", "peak_rss_mb (whole run)", "default_index_kind", "insert_s",
+                    "faiss_build_s (from store, default kind)", "rss_before_scale_mb", "rss_mb (after queries)", "peak_rss_mb (after queries)", "db_mb",
                     "faiss_file_mb"):
             if key in scale:
                 add(key, "", scale[key])
@@ -546,6 +601,8 @@ def main() -> None:
     parser.add_argument("--store-dir", type=Path, help="keep (and reuse) the synthetic store here")
     parser.add_argument("--index-choices", default="", help="compare FAISS index kinds at scale, e.g. "
                         "flat,hnsw,ivf,ivf-sq8 (dense search alone, same vectors)")
+    parser.add_argument("--vectors-only", action="store_true", help="at --scale, compare --index-choices over "
+                        "synthetic vectors alone (no store: bounded at 1,000,000)")
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-corpus", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the figures here")
@@ -559,7 +616,14 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     corpus = None if args.skip_corpus else bench_corpus(embedder, args.rounds)
     choices = [c.strip() for c in args.index_choices.split(",") if c.strip()]
-    scale = None if args.skip_scale else bench_scale(embedder, args.scale, args.rounds, args.store_dir, choices)
+    if args.vectors_only and not choices:
+        raise SystemExit("--vectors-only needs --index-choices (e.g. flat,hnsw,ivf)")
+    if args.skip_scale:
+        scale = None
+    elif args.vectors_only:
+        scale = bench_vectors(embedder, args.scale, choices)
+    else:
+        scale = bench_scale(embedder, args.scale, args.rounds, args.store_dir, choices)
     print_report(corpus, scale)
     # Latencies are wall-clock: other work on the machine inflates them; say how busy it was.
     print(f"1-min load average: {load_before:.2f} at start, {os.getloadavg()[0]:.2f} at end "

@@ -71,12 +71,16 @@ SHARED = ROOT.parent / "shared"
 # IVF lists: about 4 * sqrt(N) (FAISS's guideline range is 4-16 * sqrt(N)); trained on up to
 # 64 vectors per list (FAISS warns below 39).
 IVF_LISTS_PER_SQRT_N = 4
+# ``--ivf-lists`` overrides it (fewer lists train faster: at 1,000,000 rows, 4 * sqrt(N) lists
+# means k-means over 256,000 vectors into 4,000 centroids, tens of minutes on 2 busy cores).
+IVF_LISTS: int | None = None
 IVF_TRAIN_PER_LIST = 64
 IVF_NPROBES = (16, 32, 64)
 
 
 def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of ``values``."""
+    """Percentile (q in 0..100) of ``values``: the value at rank q/100 * n + 0.5, rounded, so at
+    most one rank above nearest-rank (conservative; at 20 values p95 is the largest)."""
     ordered = sorted(values)
     idx = max(0, min(len(ordered) - 1, int(round(q / 100 * len(ordered) + 0.5)) - 1))
     return ordered[idx]
@@ -98,29 +102,38 @@ def questions() -> list[tuple[str, list[str]]]:
 
 def time_queries(
     retriever: Retriever, queries: list[tuple[str, SearchFilters]], mode: str, rounds: int
-) -> tuple[list[float], list[float]]:
-    """Wall-clock and CPU milliseconds per query (after one warm-up query).
+) -> tuple[list[float], list[float], list[float]]:
+    """Wall-clock and CPU milliseconds per query (after one warm-up query), and the floor.
 
     CPU time (all threads of this process) is reported beside wall time because this machine
     is shared: when other processes keep both cores busy, wall time measures the queue, while
-    CPU time stays close to what an idle machine would show.
+    CPU time stays close to what an idle machine would show. The floor is one query embedding
+    of the same text (what the model allows), timed just before each search so both see the
+    same load; latencies are then reported as multiples of it.
     """
     retriever.search(queries[0][0], k=10, filters=queries[0][1], mode=mode)
-    wall, cpu = [], []
+    wall, cpu, floor = [], [], []
     for _ in range(rounds):
         for text, filters in queries:
+            t0 = time.perf_counter()
+            retriever.embedder.encode_query(text)
+            floor.append((time.perf_counter() - t0) * 1000)
             c0, t0 = time.process_time(), time.perf_counter()
             retriever.search(text, k=10, filters=filters, mode=mode)
             wall.append((time.perf_counter() - t0) * 1000)
             cpu.append((time.process_time() - c0) * 1000)
-    return wall, cpu
+    return wall, cpu, floor
 
 
-def summarise(latency: dict[str, tuple[list[float], list[float]]]) -> dict:
-    return {
-        mode: {"wall": (statistics.median(w), percentile(w, 95)), "cpu": (statistics.median(c), percentile(c, 95))}
-        for mode, (w, c) in latency.items()
-    }
+def summarise(latency: dict[str, tuple[list[float], list[float], list[float]]]) -> dict:
+    """p50/p95 wall and CPU per mode, the embedding floor's p50/p95, and wall as multiples of it."""
+    out = {}
+    for mode, (w, c, f) in latency.items():
+        wall = (statistics.median(w), percentile(w, 95))
+        floor = (statistics.median(f), percentile(f, 95))
+        out[mode] = {"wall": wall, "cpu": (statistics.median(c), percentile(c, 95)), "embed_floor": floor,
+                     "x_floor": (round(wall[0] / floor[0], 2), round(wall[1] / floor[1], 2))}
+    return out
 
 
 def query_set(authorities: list[str]) -> list[tuple[str, SearchFilters]]:
@@ -399,7 +412,8 @@ def bench_scale(embedder, n: int, rounds: int, store_dir: Path | None = None, ch
 
 
 def _ivf_lists(n: int) -> int:
-    return max(1, int(IVF_LISTS_PER_SQRT_N * np.sqrt(n)))
+    """IVF lists for ``n`` rows: ``--ivf-lists`` if given, else IVF_LISTS_PER_SQRT_N * sqrt(n)."""
+    return IVF_LISTS or max(1, int(IVF_LISTS_PER_SQRT_N * np.sqrt(n)))
 
 
 def build_choice(kind: str, vectors: np.ndarray):  # -> faiss.Index
@@ -537,6 +551,7 @@ def compare_index_choices(
             del served_index
             entry["served"] = served
         out[kind] = entry
+        print(f"{kind}: {json.dumps(entry)}", file=sys.stderr, flush=True)  # progress: long runs show each kind
         del index
     return out
 
@@ -552,10 +567,10 @@ def print_report(corpus: dict | None, scale: dict | None) -> None:
     add("measure", "shipped corpus", f"synthetic {scale['clauses']:,}" if scale else "synthetic (skipped)")
     for key in keys:
         add(key, corpus.get(key, "") if corpus else "", scale.get(key, "") if scale else "")
-    for kind in ("wall", "cpu"):
+    for kind in ("wall", "cpu", "embed_floor", "x_floor"):
         for mode in ("bm25", "dense", "hybrid"):
             for i, label in ((0, "p50"), (1, "p95")):
-                add(f"{mode} {label} ms ({kind})",
+                add(f"{mode} {label} {'x' if kind == 'x_floor' else 'ms'} ({kind})",
                     corpus["latency_ms"][mode][kind][i] if corpus else "",
                     scale["latency_ms"][mode][kind][i] if scale and "latency_ms" in scale else "")
     for key in ("fts_build_s", "faiss_load_s"):
@@ -603,6 +618,7 @@ def main() -> None:
                         "flat,hnsw,ivf,ivf-sq8 (dense search alone, same vectors)")
     parser.add_argument("--vectors-only", action="store_true", help="at --scale, compare --index-choices over "
                         "synthetic vectors alone (no store: bounded at 1,000,000)")
+    parser.add_argument("--ivf-lists", type=int, help="IVF lists (default 4 * sqrt(N))")
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-corpus", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the figures here")
@@ -616,6 +632,8 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     corpus = None if args.skip_corpus else bench_corpus(embedder, args.rounds)
     choices = [c.strip() for c in args.index_choices.split(",") if c.strip()]
+    global IVF_LISTS
+    IVF_LISTS = args.ivf_lists
     if args.vectors_only and not choices:
         raise SystemExit("--vectors-only needs --index-choices (e.g. flat,hnsw,ivf)")
     if args.skip_scale:

@@ -83,3 +83,12 @@ def test_index_choices_report_exact_recall_for_exact_search() -> None:
     for kind in ("flat", "hnsw", "ivf"):
         assert out[kind]["index_mb"] > 0 and out[kind]["build_s"] >= 0
     assert set(out["ivf"]) >= {f"nprobe={p}" for p in bench.IVF_NPROBES}
+
+
+def test_latency_summary_is_a_multiple_of_the_embedding_floor() -> None:
+    wall = [float(v) for v in range(10, 30)]  # 10..29 ms
+    floor = [5.0] * 19 + [10.0]
+    out = bench.summarise({"hybrid": (wall, [1.0] * 20, floor)})["hybrid"]
+    assert out["embed_floor"] == (5.0, 10.0)  # p95 of 20 values is the largest (see percentile)
+    assert out["wall"] == (19.5, 29.0)
+    assert out["x_floor"] == (3.9, 2.9)

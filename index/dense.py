@@ -93,20 +93,27 @@ class DenseIndex:
         if n == 0 or k <= 0:
             return []
         params = None
+        index = self.index
         if allowed_ids is not None:
             positions = self.positions(allowed_ids)
             if positions.size == 0:
                 return []
             selector = faiss.IDSelectorBatch(positions)
-            params = (
-                faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, k))
-                if self.kind == "hnsw"
-                else faiss.SearchParameters(sel=selector)
-            )
+            if self.kind == "hnsw" and positions.size <= HNSW_THRESHOLD:
+                # A filter keeping few rows (one authority of many) starves the graph walk of
+                # neighbours that pass it: recall@10 fell to ~0.85 at 5% of the rows. Below the
+                # size where exact search is fast anyway, search those rows exactly, in the
+                # vectors the HNSW index keeps.
+                index = faiss.downcast_index(self.index.storage)
+                params = faiss.SearchParameters(sel=selector)
+            elif self.kind == "hnsw":
+                params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, k))
+            else:
+                params = faiss.SearchParameters(sel=selector)
             k = min(k, int(positions.size))
         k = min(k, n)
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
-        scores, rows = self.index.search(q, k, params=params) if params is not None else self.index.search(q, k)
+        scores, rows = index.search(q, k, params=params) if params is not None else index.search(q, k)
         return [(self.clause_ids[r], float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
 
 

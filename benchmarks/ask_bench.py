@@ -357,7 +357,11 @@ def http_pass(settings, questions: Sequence[Question], warmup: Sequence[str], fl
                         log.seek(0)
                         raise SystemExit(f"server exited:\n{log.read().decode(errors='replace')[-3000:]}")
                     with contextlib.suppress(httpx.TransportError):  # not listening yet
-                        if client.get("/healthz").status_code == 200:
+                        health = client.get("/healthz")
+                        # The port opens before the store and dense index are loaded; the bench
+                        # measures the steady state, so it waits for both.
+                        if health.status_code == 200 and health.json().get("ready") \
+                                and health.json().get("dense_ready", True):
                             break
                     if time.perf_counter() - t0 > STARTUP_TIMEOUT_S:
                         raise SystemExit(f"server did not answer /healthz within {STARTUP_TIMEOUT_S} s")

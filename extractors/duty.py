@@ -44,6 +44,8 @@ class DutyWords:
     reporting_verbs: frozenset[str]
     qualifier_words: tuple[str, ...]
     function_words: frozenset[str]
+    recording_lemmas: frozenset[str] = frozenset()
+    record_documents: frozenset[str] = frozenset()
 
 
 def duty_words(tax: Taxonomy) -> DutyWords:
@@ -56,7 +58,21 @@ def duty_words(tax: Taxonomy) -> DutyWords:
                      document_nouns=frozenset(get("document_nouns")),
                      document_determiners=frozenset(get("document_determiners")),
                      legislation=tuple(get("legislation_words")), reporting_verbs=frozenset(get("reporting_verbs")),
-                     qualifier_words=tuple(get("qualifier_words")), function_words=frozenset(get("function_words")))
+                     qualifier_words=tuple(get("qualifier_words")), function_words=frozenset(get("function_words")),
+                     recording_lemmas=frozenset(get("recording_lemmas")),
+                     record_documents=frozenset(stem(w) for w in get("record_documents")))
+
+
+def stem(word: str) -> str:
+    """A word without a plural "s" ("records" -> "record", "minutes" -> "minute"): enough to
+    compare a document's or event's name as written with the taxonomy's, both sides stemmed."""
+    word = word.lower()
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def stems(text: str | None) -> set[str]:
+    """The stemmed words of ``text``."""
+    return {stem(w) for w in re.findall(r"[a-z]+", (text or "").lower())}
 
 
 def _has_phrase(text: str, phrases: tuple[str, ...]) -> re.Match[str] | None:
@@ -149,17 +165,25 @@ def expand_object(tax: Taxonomy, sentence: str, frame: Frame, head: bool = False
     span, text = (frame.object_head_span, frame.object_head) if head else (frame.object_span, frame.object_text)
     if span is None or not text:
         return text
+    start, end = expand_span(tax, sentence, span)
+    return " ".join(sentence[start:end].replace("*", "").split())
+
+
+def expand_span(tax: Taxonomy, sentence: str, span: tuple[int, int],
+                categories: tuple[str, ...] = ("topics", "cohorts")) -> tuple[int, int]:
+    """``span`` widened over the taxonomy terms of ``categories`` it cuts through."""
     start, end = span
-    for category in ("topics", "cohorts"):
+    for category in categories:
         for m in tax.find(category, sentence):
             if m.start < end and start < m.end:
                 start, end = min(start, m.start), max(end, m.end)
-    return " ".join(sentence[start:end].replace("*", "").split())
+    return start, end
 
 
 def topic_from_action(tax: Taxonomy, frame: Frame, obj: str | None, head: str | None, cohort: str | None,
                       generic: list[tuple[re.Pattern[str] | None, str]],
-                      specialise: Callable[[TermMatch], str] | None = None) -> tuple[str | None, str]:
+                      specialise: Callable[[TermMatch], str] | None = None,
+                      words: DutyWords | None = None) -> tuple[str | None, str]:
     """The topic named by the duty's own words: its object (and verb), never its anchor.
 
     A topic named in the object decides, unless a topic whose action words are the verb names the
@@ -189,6 +213,9 @@ def topic_from_action(tax: Taxonomy, frame: Frame, obj: str | None, head: str | 
         document = _document_of_named(tax, canonical, best.term, frame.object_lemma, head or obj)
         if document:
             return document, "action-document"
+        recorded = _record_of_event(tax, canonical, frame, verb_words, words)
+        if recorded:
+            return recorded, "action-record"
         cue = next((c for c in cues if c != canonical and tax.cue_mentions(c, canonical)
                     and tax.cue_action_at(c, verb_words, 0, len(verb_words)) is not None), None)
         if cue:
@@ -201,6 +228,30 @@ def topic_from_action(tax: Taxonomy, frame: Frame, obj: str | None, head: str | 
                                           -tax.cue_objects_in(c, with_cohort)))
         return own[0], "action-cue"
     return None, "none"
+
+
+def _record_of_event(tax: Taxonomy, named: str, frame: Frame, verb_words: str, words: DutyWords | None) -> str | None:
+    """Recording an event ("Child Protection visits will be recorded", "supervision is recorded")
+    is a recording duty: the event's own record topic ("case supervision record"), else the topic
+    whose cue is that verb with the event's kind ("recorded" + "visit" -> case recording)."""
+    if words is None or frame.verb not in words.recording_lemmas or named_is_document(tax, named, words):
+        return None
+    record = document_of_event(tax, named, "record", named, words.record_documents)
+    if record:
+        return record
+    kind = named.split()[-1]
+    return next((c for c in tax.cue_topics(f"{verb_words} {kind}") if c != named
+                 and tax.cue_action_at(c, verb_words, 0, len(verb_words)) is not None), None)
+
+
+def named_is_document(tax: Taxonomy, topic: str | None, words: DutyWords) -> bool:
+    """Whether ``topic`` is itself a document or recording duty (its name ends in a document
+    word, or its own cues name a recording verb)."""
+    if not topic:
+        return False
+    if stem(topic.split()[-1]) in words.record_documents:
+        return True
+    return any(tax.cue_action_at(topic, verb, 0, len(verb)) is not None for verb in words.recording_lemmas)
 
 
 def _document_of_named(tax: Taxonomy, named: str, term: str, head_lemma: str | None, head: str) -> str | None:
@@ -296,28 +347,37 @@ def _names_when(tax: Taxonomy, modifier: str) -> bool:
     return opens and bool(tax.find("anchors", modifier))
 
 
-def document_of_event(tax: Taxonomy, topic: str | None, obj: str | None, anchor: str | None) -> str | None:
+def document_of_event(tax: Taxonomy, topic: str | None, obj: str | None, anchor: str | None,
+                      record_documents: frozenset[str] = frozenset()) -> str | None:
     """The topic of a document about the anchor event: "the report ... before the review" is the
     review's report, "the minutes ... after the conference" the conference's record.
 
     A topic named "<event> <document>" fits when the object names its document (its last word or
-    one of its action words, e.g. "minutes") and the event's words are all in the anchor.
+    one of its action words, e.g. "minutes") and the event's words are all in the anchor. With
+    ``record_documents`` (stemmed) only topics whose name ends in one of them are documents, and
+    only those words name their documents: "moved into their adoptive placement ... from becoming
+    looked after" names no document of a review. Words compare without a plural "s" ("records").
     """
     if not obj or not anchor:
         return None
-    obj_words = set(re.findall(r"[a-z]+", obj.lower()))
-    anchor_words = set(re.findall(r"[a-z]+", anchor.lower()))
+    obj_words = stems(obj)
+    anchor_words = stems(anchor)
+    topic_head = stem((topic or "").split()[-1]) if topic else None
     best: tuple[int, str] | None = None
     for t in tax.topics.values():
         words = t.name.split()
-        head, event = words[-1], words[:-1]
-        if not event or t.name == topic or (topic or "").split()[-1:] == [head] or head in anchor_words:
+        head, event = stem(words[-1]), {stem(w) for w in words[:-1]}
+        if record_documents and head not in record_documents:
+            continue
+        if not event or t.name == topic or topic_head == head or head in anchor_words:
             # (a topic whose last word is in the anchor is the event itself, not a document about it)
             continue
         # Its document words: the last word of its name and of its multi-word synonyms ("core group
         # minutes", "core group notes"), unless that word is the event itself.
-        documents = {head} | {w.split()[-1].lower() for w in t.synonyms if len(w.split()) > 1} - anchor_words
+        documents = {head} | {stem(w.split()[-1]) for w in t.synonyms if len(w.split()) > 1} - anchor_words
+        if record_documents:
+            documents &= record_documents
         names_document = bool(documents & obj_words) or tax.cue_action_at(t.name, obj, 0, len(obj)) is not None
-        if names_document and set(event) <= anchor_words and (best is None or len(event) > best[0]):
+        if names_document and event <= anchor_words and (best is None or len(event) > best[0]):
             best = (len(event), t.name)
     return best[1] if best else None

@@ -160,6 +160,7 @@ class Frame:
     object_span: tuple[int, int] | None = None
     object_head: str | None = None   # its head noun with compounds/adjectives ("core group minutes")
     object_head_span: tuple[int, int] | None = None
+    object_tree_span: tuple[int, int] | None = None  # the object's whole subtree ("invitations to the second review")
     object_lemma: str | None = None  # lemma of the head noun ("minute", "review")
     object_modifiers: tuple[str, ...] = ()  # adjective/compound words on the head ("unannounced", "group")
     anchor_text: str | None = None   # the anchor phrase as written
@@ -380,7 +381,8 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
     verb = governing_verb(doc, span, words.anchor_relations)
     if verb is not None and verb.i not in anchor_tokens and is_finite_duty_verb(verb):
         _fill_action(frame, verb, exclude, words)
-        frame.phase = _phase(doc, verb, span, exclude, words)
+        figures = [(s.start, s.end) for t in others if (s := _span_of(doc, t.start, t.end)) is not None]
+        frame.phase = _phase(doc, verb, span, exclude, words, figures)
         frame.conditions = _conditions(verb, span, words)
         frame.condition_event = _condition_event(verb, span, words)
     # A second figure of the sentence with its own ordinal ("..., and subsequent reviews every 6
@@ -395,8 +397,11 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
         ordinal = next((w for w in reversed(local) if w in words.ordinals), None)
         if ordinal:
             frame.phase = ordinal
+        elif _names_subsequent(clean(sentence[prev_end:ts.start]), words):
+            # "within one week ..., then at least 6 weekly", "... and after this, three-monthly"
+            frame.phase = "subsequent"
     if frame.phase is None:
-        near = _phase_near(sentence, ts, words)
+        near = _phase_near(sentence, ts, words, others)
         # "within 30 days following initial visit": that period is the anchor, not a phase.
         if near and not (frame.anchor_text and near.split()[-1] in frame.anchor_text.lower().split()):
             frame.phase = near
@@ -545,6 +550,7 @@ def _set_head(frame: Frame, head: Token, exclude: set[int]) -> None:
         return
     frame.object_head = _text(compact)
     frame.object_head_span = _char_span(head.doc, compact)
+    frame.object_tree_span = _char_span(head.doc, [head.left_edge, head.right_edge])
     frame.object_lemma = head.lemma_.lower()
     frame.object_modifiers = tuple(t.lemma_.lower() for t in compact if t is not head)
 
@@ -564,13 +570,17 @@ def _person_modifiers(head: Token, exclude: set[int]) -> list[str]:
     return out
 
 
-def _phase(doc: Doc, verb: Token, span: Span, exclude: set[int], words: FrameWords) -> str | None:
+def _phase(doc: Doc, verb: Token, span: Span, exclude: set[int], words: FrameWords,
+           figures: list[tuple[int, int]] | None = None) -> str | None:
     """Which occurrence: an ordinal on the duty's object/subject, or a period on the verb."""
     ts_range = range(span.start, span.end)
-    # "thereafter", "subsequently" modifying the timescale or the verb next to it.
+    # "thereafter", "subsequently" modifying the timescale or the verb next to it, on this figure's
+    # side of any other: "within the first week then within 3 months" makes the second figure
+    # the later one, not the first (the parser may hang "then" on either).
     for tok in doc:
         if tok.lower_ in words.subsequent and (tok.head.i in ts_range or tok.i in ts_range
-                                               or (tok.head is verb and tok.i > span.start)):
+                                               or (tok.head is verb and tok.i > span.start)) \
+                and not _other_figure_between(tok.i, span, figures or []):
             return "subsequent"
     # A period on the verb: "during the first year", "after the first 12 months", "until the first review".
     for child in verb.children:
@@ -592,12 +602,37 @@ def _phase(doc: Doc, verb: Token, span: Span, exclude: set[int], words: FrameWor
     return None
 
 
-def _phase_near(sentence: str, ts: Timescale, words: FrameWords) -> str | None:
+def _names_subsequent(text: str, words: FrameWords) -> bool:
+    """Whether ``text`` (the words between two figures) says the second comes after the first."""
+    phrases = sorted(words.subsequent, key=len, reverse=True)
+    return bool(phrases) and re.search(r"\b(?:" + "|".join(r"\s+".join(map(re.escape, p.split())) for p in phrases)
+                                       + r")\b", text, re.I) is not None
+
+
+def _other_figure_between(i: int, span: Span, figures: list[tuple[int, int]]) -> bool:
+    """Whether another figure (token range) stands between token ``i`` and the figure ``span``,
+    or, for a word after the figure, anywhere after the word (it leads that later figure)."""
+    for start, _end in figures:
+        if start == span.start:
+            continue
+        if i < span.start and i < start < span.start:
+            return True
+        if i >= span.end and start > i:
+            return True
+    return False
+
+
+def _phase_near(sentence: str, ts: Timescale, words: FrameWords, others: list[Timescale] | None = None) -> str | None:
     """For fragments the parser cannot attach: a "thereafter" right after the timescale, or a
     period named by an ordinal just after it ("during the first year", "in any 2nd or subsequent year")."""
     after = clean(sentence[ts.end:ts.end + PHASE_WINDOW]).lower()
-    if re.match(r"^[\s,]*(?:" + "|".join(map(re.escape, sorted(words.subsequent))) + r")\b", after):
-        return "subsequent"
+    lead = re.match(r"^[\s,]*(?:" + "|".join(map(re.escape, sorted(words.subsequent))) + r")\b", after)
+    if lead:
+        # "Within the first week then within 3 months": the word leads the next figure.
+        leads_next = any(t.start > ts.end and not clean(sentence[ts.end + lead.end():t.start]).strip(" ,")
+                         for t in others or [])
+        if not leads_next:
+            return "subsequent"
     ordinal = r"(?:" + "|".join(map(re.escape, sorted(words.ordinals, key=len, reverse=True))) + r"|\d+(?:st|nd|rd|th))"
     m = re.match(r"^[\s,]*(?P<prep>[a-z]+)\s+(?:the\s+|any\s+|each\s+)?(?P<ord>" + ordinal
                  + r"(?:\s+or\s+" + ordinal + r")*)\s+(?P<noun>(?:\w+\s+){0,1}\w+)", after)

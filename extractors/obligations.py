@@ -19,10 +19,13 @@ from extractors.duty import (
     document_of_event,
     duty_words,
     expand_object,
+    expand_span,
+    named_is_document,
     not_a_duty,
     outside_owned_names,
     qualifiers,
     resolve_hedges,
+    stem,
     topic_from_action,
 )
 from extractors.frame import Frame, FrameWords, frame_words, prime, read_frame, read_main_frame, tidy_label
@@ -76,6 +79,7 @@ class _Language:
         self.end_markers = _phrase_re(tax.words("end_markers"))
         self.completion_verbs = {w.lower() for w in tax.words("completion_verbs")}
         self.generic_anchors = {w.lower() for w in tax.words("generic_anchors")}
+        self.occasion_words = {w.lower() for w in tax.words("anchor_occasion_words")}
         occurrence = tax.language.get("occurrence", {})
         self.occurrence = {k: _phrase_re(v) for k, v in (occurrence if isinstance(occurrence, dict) else {}).items()}
 
@@ -468,10 +472,20 @@ def _conditions(sentence: str, ts: Timescale, lang: _Language) -> str | None:
     return None
 
 
-def _occurrence(sentence: str, ts: Timescale, lang: _Language) -> str | None:
-    """Which occurrence the timescale's segment is about ("second review" -> "second")."""
+def _occurrence(sentence: str, ts: Timescale, lang: _Language, others: list[Timescale] | None = None,
+                frame: Frame | None = None) -> str | None:
+    """Which occurrence the timescale's segment is about ("second review" -> "second").
+
+    Only words since the previous figure count, and not those inside a figure's anchor ("within
+    3 months of the first placement day" runs from the first day; it is not the first visit).
+    When the parse found the duty's object, an ordinal must stand in it: "an initial meeting
+    following which reviews will be held" is about the reviews.
+    """
     seg_start, _ = _segment(sentence, ts.start)
-    head = sentence[seg_start:ts.start]
+    others = others or []
+    seg_start = max([seg_start, *(t.end for t in others if t.end <= ts.start)])
+    blocked = [span for t in others if (span := _anchor_span(sentence, t))]
+    head = _mask(sentence[:ts.start], [(a, min(b, ts.start)) for a, b in blocked if a < ts.start])[seg_start:]
     best: tuple[int, str] | None = None
     for name, pattern in lang.occurrence.items():
         if pattern is None:
@@ -479,7 +493,17 @@ def _occurrence(sentence: str, ts: Timescale, lang: _Language) -> str | None:
         for m in pattern.finditer(head):
             if best is None or m.start() > best[0]:
                 best = (m.start(), name)
-    return best[1] if best else None
+    if best is None:
+        return None
+    if frame is not None and frame.verb and frame.object_tree_span and best[1] != "subsequent":
+        # ("Thereafter", "subsequently" qualify the whole clause, wherever they stand.)
+        at = seg_start + best[0]
+        # (the parser may split a name with its ordinal: "The first Looked After Review")
+        named = expand_span(load_taxonomy(), sentence, frame.object_span or frame.object_tree_span,
+                            ("topics", "cohorts", "anchors"))
+        if not (frame.object_tree_span[0] <= at < frame.object_tree_span[1] or named[0] <= at < named[1]):
+            return None
+    return best[1]
 
 
 def _trim_article(sentence: str, start: int, end: int) -> int:
@@ -565,36 +589,45 @@ def _canonical_anchor(tax: Taxonomy, ts: Timescale, sentence: str, topic: str | 
     """The anchor event in canonical words; a generic one ("the meeting") takes the one the
     sentence names, failing that the nearest heading's, and otherwise stays as stated."""
     raw = ts.anchor
+    generic = lang.generic_anchors if lang is not None else set()
     if not raw:
         # Only a deadline runs from an event; a frequency ("recorded every 8 weeks") does not.
-        return _implicit_anchor(tax, sentence, ts, lang) if lang is not None and ts.kind == "deadline" else None
-    canonical = _event_anchor(tax, raw) or tax.canonical_anchor(raw)
-    generic = lang.generic_anchors if lang is not None else set()
-    if canonical in generic and re.fullmatch(r"(?:the\s+)?(?:child protection\s+|CP\s+)?(?:meeting|conference|review|event)s?",
-                                             raw.replace("*", "").strip(), re.I):
+        canonical = _implicit_anchor(tax, sentence, ts, lang) if lang is not None and ts.kind == "deadline" else None
+        # "the minutes of the meeting will be distributed": which meeting (its heading says; the
+        # sentence named it already, or it would not be the kind alone).
+        bare = canonical in generic
+    else:
+        canonical = _event_anchor(tax, raw) or tax.canonical_anchor(raw)
+        # "the meeting", "the meeting date": the kind of event only (its date or day is the same event).
+        occasion = "|".join(map(re.escape, sorted(lang.occasion_words))) if lang is not None else ""
+        bare = canonical in generic and re.fullmatch(
+            r"(?:the\s+)?(?:child protection\s+|CP\s+)?(?:meeting|conference|review|event)s?"
+            + (rf"(?:\s+(?:{occasion}))?" if occasion else ""), raw.replace("*", "").strip(), re.I) is not None
+    if bare:
         # "within 10 days of the meeting": which meeting is named earlier in the sentence.
-        named_before = [m for m in tax.find("anchors", sentence[:ts.start]) if m.canonical not in generic]
+        named_before = [m for m in tax.find("anchors", sentence[:ts.start]) if m.canonical not in generic] if raw else []
         if named_before:
             # The most specific event named ("Review Child Protection Conference" over "Conference").
             canonical = max(named_before, key=lambda m: (m.end - m.start, m.start)).canonical
-        if not named_before:
+        found = bool(named_before)
+        if not found and raw:
             # "A copy of the CIN minutes ... within 10 days of the meeting": the meeting of the
             # topic named ("child in need review record" -> child in need meeting).
             for t in tax.find("topics", sentence[:ts.start]):
                 named = [a.canonical for a in tax.find("anchors", t.canonical) if a.canonical not in generic]
                 if named:
-                    canonical = named[0]
+                    canonical, found = named[0], True
                     break
-            else:
-                # The nearest heading that names one event of that kind ("Core Group Meetings").
-                kind = (canonical or "").split()[-1]
-                for heading in reversed(headings or []):
-                    named = {m.canonical for m in tax.find("anchors", heading)
-                             if m.canonical not in generic and m.canonical.split()[-1] == kind}
-                    if len(named) == 1:
-                        canonical = named.pop()
-                        break
-    return canonical or re.sub(r"\s+", " ", raw.replace("*", "")).strip()
+        if not found:
+            # The nearest heading that names one event of that kind ("Core Group Meetings").
+            kind = (canonical or "").split()[-1]
+            for heading in reversed(headings or []):
+                named = {m.canonical for m in tax.find("anchors", heading)
+                         if m.canonical not in generic and m.canonical.split()[-1] == kind}
+                if len(named) == 1:
+                    canonical = named.pop()
+                    break
+    return canonical or (re.sub(r"\s+", " ", raw.replace("*", "")).strip() if raw else None)
 
 
 def _specific_anchor(tax: Taxonomy, canonical: str | None, sentence: str, frame: Frame) -> tuple[str | None, bool]:
@@ -616,6 +649,12 @@ def _specific_anchor(tax: Taxonomy, canonical: str | None, sentence: str, frame:
         return canonical, False
     best = max(matches, key=lambda m: (m.end - m.start, -m.start))
     lost = phrase[:best.start].split()
+    # A synonym with an ordinal its canonical name lacks ("initial visit" for "visit"): which visit.
+    ordinals = _frame_words(tax)[0].ordinals
+    added = set(best.term.lower().split()) - set(canonical.lower().split())
+    if best.canonical == canonical and added & ordinals and not set(canonical.lower().split()) & ordinals \
+            and not phrase[best.end:].strip():
+        return tidy_label(phrase), True
     if best.canonical != canonical or not lost or phrase[best.end:].strip():
         return canonical, False  # chosen from elsewhere in the sentence, nothing lost, or a head after it
     if len(best.term.split()) == 1:
@@ -704,6 +743,14 @@ def _narrative_only_in_condition(sentence: str, lang: _Language) -> bool:
     return all(any(c < m.start() for c in conditions) for m in lang.narrative.finditer(sentence))
 
 
+def _first_of_pair(obligations: list[Obligation]) -> None:
+    """"Within one week of the placement and thereafter every six weeks": the figure before a
+    later one of the same duty is its first occurrence (the text distinguishes the two)."""
+    for a, b in zip(obligations, obligations[1:], strict=False):
+        if a.phase is None and b.phase == "subsequent" and a.topic == b.topic:
+            a.phase = "first"
+
+
 def _list_leads(tax: Taxonomy, sentences: list[_Sentence], lang: _Language) -> dict[int, str]:
     """For each verbless labelled list item (by index), the lead text that governs it.
 
@@ -725,6 +772,32 @@ def _list_leads(tax: Taxonomy, sentences: list[_Sentence], lang: _Language) -> d
     return leads
 
 
+# How topic_from_action says the duty's own action named the topic (nothing to second-guess).
+_ACTION_NAMED = {"action-object", "action-document", "action-record", "action-cue"}
+_DETERMINERS = {"a", "an", "the", "this", "that", "these", "those", "any", "each", "every", "all", "their", "its"}
+
+
+def _kind_of(tax: Taxonomy, frame: Frame, context: str) -> str | None:
+    """The topic a bare object noun means in its context ("a review" among foster carers' duties
+    is the foster carer review): a topic named "<qualifier> <noun>" whose qualifier words all occur
+    in the sentence, nearest heading or the topic chosen so far (the longest such qualifier wins)."""
+    if not frame.object_lemma or frame.object_modifiers or not frame.object_text:
+        return None
+    if len([w for w in frame.object_text.split() if w.lower() not in _DETERMINERS]) != 1:
+        return None  # "reviews of foster carer performance" says which itself
+    noun = stem(frame.object_lemma)
+    have = _words(context)
+    best: tuple[int, str] | None = None
+    for topic in tax.topics.values():
+        words = re.findall(r"[a-z0-9]+", topic.name.lower())
+        if len(words) < 2 or stem(words[-1]) != noun:
+            continue
+        qualifier = words[:-1]
+        if all(w in have for w in qualifier) and (best is None or len(qualifier) > best[0]):
+            best = (len(qualifier), topic.name)
+    return best[1] if best else None
+
+
 # The cohort of a duty nothing narrows (a taxonomy cohort name).
 ALL_CHILDREN = "all children"
 # Evidence for a rule-chosen topic that lies in the sentence itself (not only in its headings):
@@ -744,7 +817,8 @@ _FRAME_WORDS: dict[int, tuple[FrameWords, DutyWords]] = {}
 
 
 def _rule_anchor(tax: Taxonomy, ts: Timescale, frame: Frame, sentence: str, topic: str | None,
-                 lang: _Language, headings: list[str] | None = None) -> tuple[str | None, str | None, str | None, bool]:
+                 lang: _Language, headings: list[str] | None = None,
+                 object_head: str | None = None) -> tuple[str | None, str | None, str | None, bool]:
     """(canonical anchor, anchor as written, relation): the grammar's phrase, else the parse's
     (which keeps a pronoun-led event and resolves the pronoun to the duty's object)."""
     written = frame.anchor_text or ts.anchor
@@ -756,6 +830,9 @@ def _rule_anchor(tax: Taxonomy, ts: Timescale, frame: Frame, sentence: str, topi
     specific = False
     if written is not None and (frame.anchor_text or "").lower() == written.lower():
         canonical, specific = _specific_anchor(tax, canonical, sentence, frame)
+    if not specific:
+        canonical, specific = _object_event(canonical, written, frame, lang, object_head,
+                                            _frame_words(tax)[1].recording_lemmas)
     if canonical is None and written is None and ts.kind == "deadline" and topic and frame.verb in lang.completion_verbs:
         # "The assessment will be completed within 40 working days": a completion runs from the start.
         canonical = _start_of(tax, topic)
@@ -764,6 +841,42 @@ def _rule_anchor(tax: Taxonomy, ts: Timescale, frame: Frame, sentence: str, topi
     if written is not None:
         written = " ".join(written.replace("*", "").split())
     return canonical, written, relation if (canonical or written) else None, specific
+
+
+def _object_event(canonical: str | None, written: str | None, frame: Frame, lang: _Language,
+                  object_head: str | None, recording: frozenset[str]) -> tuple[str | None, bool]:
+    """A bare event that is the duty's own object ("Child Protection visits will be recorded within
+    24 hours of the visit", "critical events are recorded within one day"): the object's name says
+    which event. Returns (anchor, whether it was narrowed)."""
+    if canonical is None or not frame.object_lemma or not object_head or len(object_head.split()) < 2:
+        return canonical, False
+    if written is not None and frame.verb not in recording:
+        return canonical, False  # "a mid-term review ... following the review": another occurrence
+    if len(canonical.split()) > 1 and canonical not in lang.generic_anchors:
+        return canonical, False
+    if stem(frame.object_lemma) != stem(canonical.split()[-1]):
+        return canonical, False
+    if written is not None and written.lower().split()[0] not in _DEFINITE:
+        return canonical, False  # "within 5 days of a visit": another one
+    words = object_head.replace("*", "").split()
+    return tidy_label(" ".join([*words[:-1], stem(words[-1])])), True
+
+
+def _name_before(tax: Taxonomy, sentence: str, frame: Frame) -> str | None:
+    """The object's head phrase widened leftwards over a name the parser split ("Child in Need
+    visits", parsed as "Child" + "in Need visits"); nothing after the head noun is added."""
+    if frame.object_head_span is None:
+        return frame.object_head
+    start, end = frame.object_head_span
+    for category in ("cohorts", "topics"):
+        for m in tax.find(category, sentence):
+            if m.start < start < m.end:
+                start = m.start
+    return " ".join(sentence[start:end].replace("*", "").split())
+
+
+# Determiners that refer back to something already named ("the visit", "its allocation").
+_DEFINITE = {"the", "this", "that", "its", "their", "these", "those"}
 
 
 _CIRCUMSTANCE = re.compile(r"^\W*(?:following|after|on|upon)\s+(?P<c>[^,;]{3,80}),", re.I)
@@ -872,9 +985,10 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                     and len(obj) > len(frame.object_text) and frame.object_text in obj:
                 # The parser cut a name the taxonomy knows ("the section 47 enquiry"): the action keeps it whole.
                 frame.action = frame.action.replace(frame.object_text, obj, 1)
-            topic, topic_how = topic_from_action(tax, frame, obj, expand_object(tax, sent.text, frame, head=True),
+            obj_head = expand_object(tax, sent.text, frame, head=True)
+            topic, topic_how = topic_from_action(tax, frame, obj, obj_head,
                                                  cohort, lang.generic_topics,
-                                                 lambda m, s=sent.text: _specialise(tax, m, s, near, lang))
+                                                 lambda m, s=sent.text: _specialise(tax, m, s, near, lang), dwords)
             embed_query = None
             core_query = tidy_label(" ".join(filter(None, [
                 frame.actor_text if frame.actor_text and not tax.canonical_role(frame.actor_text) else "",
@@ -900,7 +1014,8 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 # Nothing narrows it (sentence, table row, headings, topic): the duty is every child's.
                 cohort, cohort_how = ALL_CHILDREN, "default"
             anchor, anchor_text, relation, anchor_specific = _rule_anchor(
-                tax, ts, frame, sent.text, topic, lang, [*clause.heading_path, clause.cohort_context or ""])
+                tax, ts, frame, sent.text, topic, lang, [*clause.heading_path, clause.cohort_context or ""],
+                _name_before(tax, sent.text, frame))
             from_condition = anchor is None and anchor_text is None and ts.kind == "deadline" \
                 and frame.condition_event is not None
             if from_condition:
@@ -914,11 +1029,30 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             named_obj = obj if frame.action else sent.text[:ts.start]
             # ... and a document of the event the topic names ("meeting notes" under a core group
             # heading is the core group record, "the report" about a review is the review's report).
-            document = None if names_itself else (document_of_event(tax, topic, named_obj, anchor)
-                                                  or document_of_event(tax, topic, named_obj, topic))
+            documents = dwords.record_documents
+            document = None if names_itself else (document_of_event(tax, topic, named_obj, anchor, documents)
+                                                  or document_of_event(tax, topic, named_obj, topic, documents))
+            if document is None and not names_itself and stem(frame.object_lemma or "") in documents:
+                # "Minutes will be signed off ..." under "Core Group Meetings": the object is a
+                # document and says of nothing; the nearest heading naming an event says whose.
+                document = next((d for h in reversed(clause.heading_path)
+                                 if (d := document_of_event(tax, topic, named_obj, h, documents))), None)
+            if document is None and not names_itself and frame.verb in dwords.recording_lemmas \
+                    and not named_is_document(tax, topic, dwords):
+                # "Decisions recorded within 5 days of the review": recording an event is its record.
+                document = document_of_event(tax, topic, "record", anchor, documents) \
+                    or document_of_event(tax, topic, "record", topic, documents)
+            if document is None and topic_how not in _ACTION_NAMED \
+                    and stem((topic or "").split()[-1:][0] if topic else "") != stem(frame.object_lemma or ""):
+                # "the carer has a review annually" in a foster carers' section: the bare noun's kind.
+                kind = _kind_of(tax, frame, " ".join([sent.text, near, topic or ""]))
+                if kind:
+                    topic, topic_how, embed_query = kind, "object-kind", None
             if document:
                 # "the report ... before the review" is the review's report, not the review.
                 topic, topic_how, embed_query = document, "document-of-event", None
+                if ts.kind == "frequency":
+                    topic = tax.topics[topic].frequency_topic or topic
             offset = sent.start + ts.start
             start, end, verified = _doc_span(clause, doc_text, offset, ts.phrase)
             timescale = replace(ts, anchor=anchor, anchor_text=anchor_text, anchor_relation=relation,
@@ -928,7 +1062,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 section=clause.section, clause_ref=clause.clause_ref, page=clause.page,
                 start=start, end=end, quote=sent.text,
             )
-            occurrence = _occurrence(sent.text, ts, lang)
+            occurrence = _occurrence(sent.text, ts, lang, found, frame)
             conditions = frame.conditions or _conditions(sent.text, ts, lang) or _leading_circumstance(sent.text, ts)
             if from_condition and conditions and frame.condition_event in conditions:
                 conditions = None  # that clause is the anchor event, not a circumstance
@@ -966,6 +1100,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                        "object_names_topic": topic_how in ("action-object", "action-document"),
                        "sentence_start": clause.start + sent.start if verified else None},
             ))
+        _first_of_pair([o for o in out if o.sentence_id == sentence_id(clause.id, index)])
         if out and out[-1].topic:
             previous_topic = out[-1].topic
     return out

@@ -1,0 +1,107 @@
+"""Round three of the duty frame: recording duties, documents of events, anchors that say which
+event, on sentences written for these tests (not from any authority's documents).
+
+Each test runs the real extractor (real spaCy parser, real taxonomy) on a one-clause document.
+"""
+
+from __future__ import annotations
+
+from extractors.obligations import extract_obligations
+from ingest.records import Clause
+
+
+def _one(text: str, headings: list[str] | None = None):
+    clause = Clause(id="bbbb0000-0001", document_id="doc", authority="Testshire", ordinal=1,
+                    heading_path=headings or ["Standards"], clause_ref="1", text=text, plain_text=text,
+                    start=0, end=len(text))
+    found = extract_obligations([clause], text)
+    assert len(found) == 1, [(o.timescale.phrase, o.extra.get("duty")) for o in found]
+    return found[0]
+
+
+# --- topic: what is done to the event, not the event ---------------------------------------
+def test_recording_a_visit_is_a_recording_duty_not_the_visit():
+    o = _one("Child in care visits must be recorded within 3 working days.")
+    assert o.topic == "case recording"
+
+
+def test_recording_an_event_with_its_own_record_topic_is_that_record():
+    o = _one("Each supervision session should be recorded by the manager within 3 working days.")
+    assert o.topic == "case supervision record"
+    o = _one("Looked after reviews should be recorded on the system within 5 working days.")
+    assert o.topic == "looked after review record"
+
+
+def test_a_repeating_record_states_how_often_the_event_happens():
+    o = _one("Supervision sessions must be recorded on the file every 6 weeks.")
+    assert o.topic == "case supervision"
+
+
+def test_a_document_named_in_the_plural_under_a_heading_is_that_events_record():
+    o = _one("Notes need to be approved by the manager within ten days of the meeting date.",
+             ["Procedures", "Core Group Meetings"])
+    assert o.topic == "core group record"
+    assert o.timescale.anchor == "core group meeting"  # "the meeting date" is that meeting
+
+
+def test_a_placement_is_no_document_of_a_review():
+    o = _one("The child will move to their new family home no later than 12 months after becoming looked after.")
+    assert o.topic not in ("looked after review", "looked after review record", "looked after review report")
+
+
+def test_a_bare_noun_takes_the_kind_its_section_names():
+    o = _one("Each carer will have a review every year.", ["Fostering", "Foster Carers"])
+    assert o.topic == "foster carer review"
+
+
+def test_a_noun_that_says_which_itself_is_not_respecialised():
+    o = _one("The manager will hold reviews of carer performance every year.", ["Fostering", "Foster Carers"])
+    assert o.topic != "looked after review"
+
+
+# --- anchors that say which event ----------------------------------------------------------
+def test_an_ordinal_in_the_anchor_is_kept():
+    o = _one("The plan will be completed within 20 working days of the initial visit.")
+    assert o.timescale.anchor == "initial visit"
+
+
+def test_the_recorded_event_is_the_anchor_with_its_name():
+    o = _one("Child protection visits must be recorded within 24 hours of the visit.")
+    assert o.timescale.anchor == "child protection visit"
+    o = _one("Critical events must be recorded within one working day.")
+    assert o.timescale.anchor == "critical event"
+
+
+def test_another_occurrence_of_the_event_is_not_the_object():
+    o = _one("A mid-point review will take place 3 months after the review.")
+    assert o.timescale.anchor != "mid-point review"
+
+
+def test_minutes_distributed_after_a_meeting_take_the_meeting_the_heading_names():
+    o = _one("Minutes of the meeting will be typed up and distributed within 3 working days.",
+             ["Procedures", "Strategy Meetings"])
+    assert o.timescale.anchor == "strategy meeting"
+
+
+# --- phase: first, then later ------------------------------------------------------------
+def _all(text: str, headings: list[str] | None = None):
+    clause = Clause(id="bbbb0000-0002", document_id="doc", authority="Testshire", ordinal=2,
+                    heading_path=headings or ["Standards"], clause_ref="2", text=text, plain_text=text,
+                    start=0, end=len(text))
+    return extract_obligations([clause], text)
+
+
+def test_a_figure_before_a_thereafter_figure_is_the_first_occurrence():
+    first, later = _all("The adviser will meet the young person within 10 days of referral and thereafter every month.")
+    assert (first.phase, later.phase) == ("first", "subsequent")
+
+
+def test_then_leads_the_figure_after_it_not_the_one_before():
+    first, later = _all("Carers are visited within the first 5 days then within 2 months of the first visit.")
+    assert first.phase == "first"
+    assert later.phase == "subsequent"  # the "first" of its anchor names the event it runs from
+
+
+def test_an_ordinal_outside_the_duty_object_is_not_its_phase():
+    o = _one("Families are offered an initial home meeting and their plans will be reviewed every 4 months.")
+    assert o.phase is None

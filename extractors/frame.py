@@ -44,6 +44,8 @@ MAX_PHRASE_TOKENS = 10
 PHASE_WINDOW = 60
 # Prepositions inside capitalised names ("Child in Need", "Child of Concern").
 NAME_JOINERS = ("in", "of")
+# Longest condition clause kept, in words (longer ones are a second duty or a list, not a condition).
+MAX_CONDITION_WORDS = 20
 # Longest anchor phrase kept, in words (the timescale grammar keeps 10; a resolved pronoun adds a few).
 MAX_ANCHOR_WORDS = 12
 
@@ -383,7 +385,7 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
         _fill_action(frame, verb, exclude, words)
         figures = [(s.start, s.end) for t in others if (s := _span_of(doc, t.start, t.end)) is not None]
         frame.phase = _phase(doc, verb, span, exclude, words, figures)
-        frame.conditions = _conditions(verb, span, words)
+        frame.conditions = _conditions(verb, span, words, ts.kind)
         frame.condition_event = _condition_event(verb, span, words)
     # A second figure of the sentence with its own ordinal ("..., and subsequent reviews every 6
     # months"): the words since the previous figure say which occurrence this one is.
@@ -416,6 +418,9 @@ def _anchor_head(a_span: Span, tokens: set[int]) -> tuple[int, int] | None:
     """Sentence offsets of the anchor's head noun with the compounds, adjectives and ordinals
     before it ("the first CIN review" -> "first CIN review"): which event, not just its kind."""
     head = a_span.root
+    if head.pos_ in ("VERB", "AUX"):
+        # "the decision is required", "the review being held": the event is the clause's subject.
+        head = next((c for c in head.children if c.dep_ in _SUBJECTS and c.i in tokens), head)
     if head.pos_ not in ("NOUN", "PROPN"):
         return None
     compact = [t for t in _compact(head, set()) if t.i in tokens and t.i <= head.i]
@@ -646,7 +651,108 @@ def _phase_near(sentence: str, ts: Timescale, words: FrameWords, others: list[Ti
     return f"{m.group('prep')} the {phase}" if m.group("prep") in words.after_words else phase
 
 
-def _conditions(verb: Token, span: Span, words: FrameWords) -> str | None:
+def _clause_heads(verb: Token) -> list[Token]:
+    """The verb and the verbs it is conjoined to or governed by ("... must be visited in the first
+    week and then at intervals ..."): a condition on the main clause applies to all of them."""
+    out = [verb]
+    tok = verb
+    for _ in range(4):
+        if tok.dep_ not in ("conj", "xcomp", "ccomp") or tok.head is tok:
+            break
+        tok = tok.head
+        out.append(tok)
+    return out
+
+
+def _qualifies_alternative(opener: Token) -> bool:
+    """"or more often if required", "or sooner if required": the condition belongs to a
+    comparative alternative of the figure, not to the duty."""
+    clause = opener.head
+    if clause.head.tag_ in ("RBR", "JJR") or any(c.tag_ in ("RBR", "JJR") for c in clause.head.children
+                                                 if c.i < opener.i and opener.i - c.i <= 2):
+        return True
+    before = [t for t in opener.doc[max(0, opener.i - 2):opener.i]]
+    return any(t.tag_ in ("RBR", "JJR") for t in before)
+
+
+def _other_trigger(tok: Token, ts_span: Span | None, kind: str, words: FrameWords | None) -> bool:
+    """A condition word after the figure that adds another occasion for the duty rather than
+    narrowing it: "every 6 months or if there is significant change" (an alternative), "every
+    three months, when there is any significant change" (an extra trigger of a frequency)."""
+    if ts_span is None or tok.i < ts_span.end:
+        return False
+    doc = tok.doc
+    before = next((t for t in reversed(doc[:tok.i]) if not t.is_punct), None)
+    if before is not None and before.lower_ == "or":
+        return True
+    return kind == "frequency" and words is not None and tok.lower_ in words.event_openers \
+        and not doc[ts_span.end:tok.i].text.strip(" ,")
+
+
+def condition_at(sentence: str, start: int, ts: Timescale, words: FrameWords | None = None,
+                 others: list[Timescale] | None = None) -> tuple[int, int] | None | bool:
+    """The whole phrase a condition word at sentence offset ``start`` opens, from the parse: the
+    clause it marks ("Where a child is made subject to a Care Order and placed at home with
+    parents") or the prepositional phrase it heads ("For children who have a permanence plan of
+    adoption"), without the timescale and without a duty clause the parser folded into it.
+
+    False when the word opens no condition of this figure: a comparative alternative ("or sooner
+    if required"), an alternative trigger ("every 6 months or if there is a change"; "every three
+    months, when there is a change"), a relative clause ("details of where carers have lived") or
+    a clause that is itself a duty ("when it should be completed within 5 days"). None when the
+    parse gives no phrase there.
+    """
+    doc = parse(sentence)
+    at = to_parse(doc, start)
+    tok = next((t for t in doc if t.idx == at), None)
+    if tok is None:
+        return None
+    ts_span = _span_of(doc, ts.start, ts.end)
+    ts_tokens = set(range(ts_span.start, ts_span.end)) if ts_span is not None else set()
+    for other in others or []:  # a condition never runs into another figure of the sentence
+        o = _span_of(doc, other.start, other.end)
+        if o is not None:
+            ts_tokens.update(range(o.start, o.end))
+    if _other_trigger(tok, ts_span, ts.kind, words):
+        return False
+    if tok.dep_ in ("mark", "advmod") and tok.head is not tok and tok.head.i > tok.i:
+        if _qualifies_alternative(tok):
+            return False
+        if tok.head.dep_ in ("relcl", "acl"):
+            return None  # a relative "where" ("details of where carers lived"; "in cases where ...")
+        tokens = list(tok.head.subtree)
+        prep = False
+    elif tok.dep_ == "prep":
+        tokens = list(tok.subtree)
+        prep = True
+    else:
+        return None
+    run = sorted((t for t in tokens if t.i >= tok.i), key=lambda t: t.i)
+    if prep:
+        # The parser may hang the phrase's own modifiers on the verb ("for children under 5 years"):
+        # run on to the next break, subject, verb or figure.
+        for t in doc[run[-1].i + 1:] if run else []:
+            participle = t.tag_ in ("VBN", "VBG") and not any(c.dep_ in _SUBJECTS or c.dep_ in ("aux", "auxpass")
+                                                               for c in t.children)
+            if t.is_punct or t.i in ts_tokens or (t.pos_ in ("VERB", "AUX") and not participle) \
+                    or t.dep_ in _SUBJECTS:
+                break
+            run.append(t)
+    # A clause with a modal of its own is a duty, not a condition ("..., the Duty Manager will review").
+    modal_subjects = {c.i for t in doc if any(a.tag_ == "MD" for a in t.children)
+                      for c in t.children if c.dep_ in _SUBJECTS or c.tag_ == "MD"}
+    cut = next((i for i, t in enumerate(run) if t.i in ts_tokens or t.i in modal_subjects), len(run))
+    if cut <= 1 and run and run[min(cut, len(run) - 1)].i in modal_subjects:
+        return False  # "when it should be completed within 5 days": the duty itself
+    run = run[:cut]
+    while run and run[-1].dep_ in ("punct", "cc", "det", "prep", "mark") or (run and run[-1].is_punct):
+        run.pop()
+    if len(run) < 2:
+        return None
+    return _char_span(doc, run)
+
+
+def _conditions(verb: Token, span: Span, words: FrameWords, kind: str = "deadline") -> str | None:
     """An adverbial clause opened by a condition word ("if the enquiry is complex"), or a
     circumstance leading the sentence ("Following a placement move, children are visited ...")."""
     for child in verb.children:
@@ -655,18 +761,18 @@ def _conditions(verb: Token, span: Span, words: FrameWords) -> str | None:
             toks = [t for t in child.subtree if t.i not in range(span.start, span.end)]
             if 2 <= len(toks) <= 12:
                 return _text(toks)
-    for child in verb.children:
+    for child in (c for head in _clause_heads(verb) for c in head.children):
         if child.dep_ != "advcl" or child.i in range(span.start, span.end):
             continue
         mark = next((c for c in child.children if c.lower_ in words.condition_openers and (
             c.dep_ in ("mark", "advmod")
             # an inverted conditional: "Should an extension be required, ..."
             or (c.dep_ in ("aux", "auxpass") and c.i == child.left_edge.i))), None)
-        if mark is None:
+        if mark is None or _qualifies_alternative(mark) or _other_trigger(mark, span, kind, words):
             continue
         toks = [t for t in child.subtree if t.i not in range(span.start, span.end)]
         text = _text(toks)
-        if 2 <= len(text.split()) <= 15:
+        if 2 <= len(text.split()) <= MAX_CONDITION_WORDS:
             return text
     return None
 
@@ -731,6 +837,10 @@ def read_anchor(sentence: str, ts: Timescale, words: FrameWords) -> tuple[str, s
     relation = words.anchor_relations[" ".join(m.group("rel").lower().split())]
     body = m.group("body")
     start = ts.end + m.start("body")
+    opener = re.match(r"(\w+)\s+", body)
+    if opener and opener.group(1).lower() in words.event_openers:
+        # "prior to when the decision is required": the event is the clause's subject.
+        body, start = body[opener.end():], start + opener.end()
     cut = len(body)
     stop = re.search(r"[,;:()\[\]\n!?\"|]|\.(?=\s|$)|\s(?:" + "|".join(map(re.escape, sorted(words.anchor_stops)))
                      + r")\s", body, re.I)

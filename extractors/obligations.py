@@ -28,7 +28,16 @@ from extractors.duty import (
     stem,
     topic_from_action,
 )
-from extractors.frame import Frame, FrameWords, frame_words, prime, read_frame, read_main_frame, tidy_label
+from extractors.frame import (
+    Frame,
+    FrameWords,
+    condition_at,
+    frame_words,
+    prime,
+    read_frame,
+    read_main_frame,
+    tidy_label,
+)
 from extractors.records import Citation, Obligation, Timescale
 from extractors.similarity import (
     ANCHOR_SIMILARITY_THRESHOLD,
@@ -421,9 +430,10 @@ def _cohort(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language | None
     weak = lang.weak_cohort_terms if lang is not None else set()
     in_sentence = tax.find("cohorts", sentence)
     if ts is not None and others:
+        scope = _other_figures_span(sentence, ts, others)
         in_sentence = [m for m in in_sentence
                        if not any(t is not ts and t.end <= m.start and _FOR_COHORT.match(sentence[t.end:m.start])
-                                  for t in others)]
+                                  for t in others) and not (scope and scope[0] <= m.start < scope[1])]
     # A cohort word inside the name of a duty whose topic says whom it is about ("child protection
     # conference" inside "initial child protection conference": no plan exists yet) is that topic's.
     in_sentence = outside_owned_names(tax, sentence, in_sentence)
@@ -442,7 +452,7 @@ def _cohort(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language | None
     return None, "none"
 
 
-def _conditions(sentence: str, ts: Timescale, lang: _Language) -> str | None:
+def _conditions(sentence: str, ts: Timescale, lang: _Language, others: list[Timescale] | None = None) -> str | None:
     """A condition ("if placed with parents") in the timescale's segment, outside the phrase."""
     if lang.condition is None:
         return None
@@ -455,6 +465,12 @@ def _conditions(sentence: str, ts: Timescale, lang: _Language) -> str | None:
     for m in matches:
         if ts.start <= m.start() < ts.end:
             continue
+        parsed = condition_at(sentence, m.start(), ts, _frame_words(tax)[0], others)
+        if parsed is False:
+            continue  # "or sooner if required": the alternative's condition, not the duty's
+        if parsed and not _overlaps(parsed, (ts.start, ts.end)):
+            # The clause or phrase the word opens, whole, as the parser reads it.
+            return " ".join(sentence[parsed[0]:parsed[1]].replace("*", "").split())
         stop = re.search(r"[,;.]", sentence[m.end():seg_end])
         end = m.end() + stop.start() if stop else seg_end
         # ... up to the subject the duty is about ("... the strategy meeting should be held").
@@ -741,6 +757,31 @@ def _narrative_only_in_condition(sentence: str, lang: _Language) -> bool:
         return False
     conditions = [m.start() for m in lang.condition.finditer(sentence)]
     return all(any(c < m.start() for c in conditions) for m in lang.narrative.finditer(sentence))
+
+
+def _when_words(conditions: str | None, fwords: FrameWords, lang: _Language) -> str:
+    """A condition clause ("where a child is placed with ...", "until an order is made") says
+    when, so the cohort words in it are not qualifiers; a phrase for whom ("for children who have
+    a plan") does say whom."""
+    if not conditions:
+        return ""
+    ends = lang.end_markers is not None and lang.end_markers.match(conditions) is not None
+    return conditions if ends or conditions.split()[0].lower() in fwords.condition_openers else ""
+
+
+def _other_figures_scope(sentence: str, ts: Timescale, found: list[Timescale]) -> list[str]:
+    """The words after "or" up to the next figure ("monthly, or for children on a plan weekly"):
+    they say whom that alternative figure is for, not this one."""
+    span = _other_figures_span(sentence, ts, found)
+    return [sentence[span[0]:span[1]]] if span else []
+
+
+def _other_figures_span(sentence: str, ts: Timescale, found: list[Timescale]) -> tuple[int, int] | None:
+    """Where ``_other_figures_scope`` lies in the sentence, if anywhere."""
+    nxt = min((t for t in found if t.start >= ts.end), key=lambda t: t.start, default=None)
+    if nxt is None or not re.search(r"\bor\b", sentence[ts.end:nxt.start], re.I):
+        return None
+    return ts.end, nxt.end
 
 
 def _first_of_pair(obligations: list[Obligation]) -> None:
@@ -1063,7 +1104,12 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 start=start, end=end, quote=sent.text,
             )
             occurrence = _occurrence(sent.text, ts, lang, found, frame)
-            conditions = frame.conditions or _conditions(sent.text, ts, lang) or _leading_circumstance(sent.text, ts)
+            conditions = frame.conditions or _conditions(sent.text, ts, lang, found) or _leading_circumstance(sent.text, ts)
+            if conditions and anchor_text and anchor_text.lower() in conditions.lower() \
+                    and 2 * len(anchor_text.split()) >= len(conditions.split()):
+                conditions = None  # "prior to when the decision is required": the anchor, not a condition
+            if conditions and (frame.phase or occurrence) and (frame.phase or occurrence) in conditions:
+                conditions = None  # "weekly until the first review": that is its phase, said once
             if from_condition and conditions and frame.condition_event in conditions:
                 conditions = None  # that clause is the anchor event, not a circumstance
             if conditions:
@@ -1072,7 +1118,8 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                     # "within 2 days, or within 1 day if ...": the condition belongs to the later figure.
                     conditions = None
             quals = qualifiers(tax, cohort, sent.text, frame, clause.cohort_context, clause.heading_path[1:], dwords,
-                               _item_label_text(tax, sent.text, lang), [anchor_text or "", conditions or ""])
+                               _item_label_text(tax, sent.text, lang),
+                               [anchor_text or "", _when_words(conditions, fwords, lang), *_other_figures_scope(sent.text, ts, found)])
             if cohort in (None, ALL_CHILDREN) and quals and quals[0] in tax.cohorts:
                 # Nothing chose a cohort, but the sentence or a lower heading names one: it is whom.
                 cohort, cohort_how, quals = quals[0], "qualifier", quals[1:]

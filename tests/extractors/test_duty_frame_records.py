@@ -105,3 +105,31 @@ def test_then_leads_the_figure_after_it_not_the_one_before():
 def test_an_ordinal_outside_the_duty_object_is_not_its_phase():
     o = _one("Families are offered an initial home meeting and their plans will be reviewed every 4 months.")
     assert o.phase is None
+
+
+# --- conditions: the whole clause, and only the duty's own -------------------------------
+def test_a_condition_is_the_whole_clause_the_parser_reads():
+    o = _one("Where a young person is remanded to custody and placed out of area, the worker must visit them "
+             "within 5 working days.")
+    assert o.conditions == "Where a young person is remanded to custody and placed out of area"
+
+
+def test_a_condition_on_a_comparative_alternative_is_not_the_duties():
+    o = _one("The worker will visit the family every 4 weeks or more often if required.")
+    assert o.conditions is None
+
+
+def test_an_alternative_or_extra_trigger_is_not_a_condition():
+    assert _one("Plans will be reviewed every 6 months or if circumstances change.").conditions is None
+    assert _one("The summary will be updated every month, when there is a change of placement.").conditions is None
+
+
+def test_a_phrase_for_whom_keeps_its_cohort_and_is_whole():
+    o = _one("For young people who are leaving custody, the plan must be reviewed within 10 days.")
+    assert o.conditions == "For young people who are leaving custody"
+
+
+def test_whom_an_alternative_figure_is_for_is_not_the_first_figures_cohort():
+    first, other = _all("Each plan is reviewed every 3 months or for young people in custody every month.")
+    assert first.cohort == "all children"
+    assert other.cohort != "all children"

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from extractors.frame import Frame, parse, to_parse
+from extractors.frame import Frame, governing_verb, parse, to_parse
 from extractors.records import Timescale
 from extractors.taxonomy import Taxonomy, TermMatch
 
@@ -45,6 +45,7 @@ class DutyWords:
     qualifier_words: tuple[str, ...]
     function_words: frozenset[str]
     recording_lemmas: frozenset[str] = frozenset()
+    permission_modals: frozenset[str] = frozenset()
     record_documents: frozenset[str] = frozenset()
 
 
@@ -60,6 +61,7 @@ def duty_words(tax: Taxonomy) -> DutyWords:
                      legislation=tuple(get("legislation_words")), reporting_verbs=frozenset(get("reporting_verbs")),
                      qualifier_words=tuple(get("qualifier_words")), function_words=frozenset(get("function_words")),
                      recording_lemmas=frozenset(get("recording_lemmas")),
+                     permission_modals=frozenset(w.lower() for w in (tax.language.get("modality") or {}).get("may", [])),
                      record_documents=frozenset(stem(w) for w in get("record_documents")))
 
 
@@ -94,6 +96,9 @@ def not_a_duty(sentence: str, ts: Timescale, frame: Frame, words: DutyWords) -> 
             return "document review"
     doc = parse(sentence)
     span = doc.char_span(to_parse(doc, ts.start), to_parse(doc, ts.end), alignment_mode="expand")
+    if span is not None and ts.bound != "at_most" and _permitted(doc, span, words):
+        # ("an extension can be agreed up to 45 days": the permission's limit is still binding)
+        return "permission"
     if span is not None:
         # "the 6 weekly minimum national standard": the figure names a national rule, quoted.
         for t in span:
@@ -115,6 +120,25 @@ def not_a_duty(sentence: str, ts: Timescale, frame: Frame, words: DutyWords) -> 
                 if _has_phrase(before, words.legislation):
                     return "statute context"
     return None
+
+
+def _permitted(doc, span, words: DutyWords) -> bool:
+    """The figure's own verb is permitted, not required: "agreement can be given to increase
+    visits to 3 monthly" (a modal of permission on a main or conjoined clause; "so that the
+    plan can be sent ..." inside a purpose clause still serves a duty)."""
+    verb = governing_verb(doc, span)
+    if verb is None:
+        return False
+    tok = verb
+    for _ in range(4):
+        if any(c.dep_ == "aux" and c.lower_ in words.permission_modals for c in tok.children):
+            return tok.dep_ not in ("advcl", "ccomp", "relcl", "acl", "pcomp")
+        infinitive = any(c.dep_ == "aux" and c.tag_ == "TO" for c in tok.children)
+        if any(c.dep_ == "aux" and c.tag_ != "TO" for c in tok.children) or tok.head is tok \
+                or not (tok.dep_ in ("conj", "xcomp") or (tok.dep_ == "advcl" and infinitive)):
+            return False  # its own auxiliary ("will"), or a clause of its own
+        tok = tok.head  # "can be given to increase ...": the permission governs the infinitive
+    return False
 
 
 def resolve_hedges(sentence: str, found: list[Timescale], words: DutyWords) -> tuple[list[Timescale], dict[int, str]]:

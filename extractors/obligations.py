@@ -89,6 +89,7 @@ class _Language:
         self.completion_verbs = {w.lower() for w in tax.words("completion_verbs")}
         self.generic_anchors = {w.lower() for w in tax.words("generic_anchors")}
         self.occasion_words = {w.lower() for w in tax.words("anchor_occasion_words")}
+        self.actor_nouns = {w.lower() for w in tax.words("actor_nouns")}
         occurrence = tax.language.get("occurrence", {})
         self.occurrence = {k: _phrase_re(v) for k, v in (occurrence if isinstance(occurrence, dict) else {}).items()}
 
@@ -759,6 +760,22 @@ def _narrative_only_in_condition(sentence: str, lang: _Language) -> bool:
     return all(any(c < m.start() for c in conditions) for m in lang.narrative.finditer(sentence))
 
 
+# How _actor says it fell back to a default rather than reading the text.
+_ACTOR_DEFAULTS = {"topic", "none", "first-person-topic"}
+
+
+def _names_actor(text: str, lang: _Language) -> bool:
+    """Whether ``text`` (a subject or "by" agent) is headed by a noun naming people who act."""
+    words = re.findall(r"[a-z][a-z-]*", text.lower())
+    return bool(words) and words[-1] in lang.actor_nouns
+
+
+def _as_written(text: str) -> str:
+    """An actor phrase as shown: no leading determiner, single spaces."""
+    text = " ".join(text.replace("*", "").split())
+    return re.sub(r"^(?:the|a|an|all|any|each|every|our|their)\s+", "", text, flags=re.I)
+
+
 def _when_words(conditions: str | None, fwords: FrameWords, lang: _Language) -> str:
     """A condition clause ("where a child is placed with ...", "until an order is made") says
     when, so the cohort words in it are not qualifiers; a phrase for whom ("for children who have
@@ -1048,6 +1065,10 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 role = tax.canonical_role(frame.actor_text)
                 if role:
                     actor, actor_how = role, "parse"
+                elif actor_how in _ACTOR_DEFAULTS and _names_actor(frame.actor_text, lang):
+                    # "Occupational Therapists will contact ...", "signed off by management": the
+                    # text names who acts; the topic's usual role is only a default.
+                    actor, actor_how = _as_written(frame.actor_text), "parse-text"
             if cohort is None and topic and tax.topics[topic].cohort:
                 # Whom the duty is about follows from what it is (a PEP is for a child in care).
                 cohort, cohort_how = tax.topics[topic].cohort, "topic"

@@ -133,3 +133,29 @@ def test_whom_an_alternative_figure_is_for_is_not_the_first_figures_cohort():
     first, other = _all("Each plan is reviewed every 3 months or for young people in custody every month.")
     assert first.cohort == "all children"
     assert other.cohort != "all children"
+
+
+# --- actor as the text names it; permissions are no duty -----------------------------------
+def test_a_subject_naming_people_outside_the_roles_is_the_actor_not_the_topic_default():
+    o = _one("Speech therapists will contact the family within 5 days of the referral.")
+    assert o.actor == "Speech therapists"
+    o = _one("Case notes must be approved by management within 5 working days.")
+    assert o.actor == "management"
+
+
+def test_a_role_the_taxonomy_knows_stays_canonical():
+    o = _one("The team manager must approve the plan within 5 working days.")
+    assert o.actor == "Team Manager"
+
+
+def test_a_permission_is_not_a_duty():
+    clause = Clause(id="bbbb0000-0003", document_id="doc", authority="Testshire", ordinal=3,
+                    heading_path=["Standards"], clause_ref="3",
+                    text="After a year the plan is reviewed and approval may be given to reduce visits to 8 weekly.",
+                    plain_text="", start=0, end=90)
+    assert not [o for o in extract_obligations([clause], clause.text) if o.timescale.value == 8]
+
+
+def test_a_limit_on_a_permission_still_binds():
+    found = _all("Assessments are completed within 20 days but an extension can be agreed up to 40 days.")
+    assert any(x.timescale.value == 40 for x in found)

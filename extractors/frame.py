@@ -387,6 +387,8 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
         frame.phase = _phase(doc, verb, span, exclude, words, figures)
         frame.conditions = _conditions(verb, span, words, ts.kind)
         frame.condition_event = _condition_event(verb, span, words)
+    if frame.action is None or (frame.verb == "be" and frame.object_text is None):
+        _fallback_action(frame, doc, verb, exclude, words)
     # A second figure of the sentence with its own ordinal ("..., and subsequent reviews every 6
     # months"): the words since the previous figure say which occurrence this one is.
     prev_end = max((t.end for t in others if t.end <= ts.start), default=0)
@@ -532,6 +534,60 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
                 if words.is_person(party) or pobj.lemma_.lower() in words.person_nouns:
                     frame.party = party
                     break
+
+
+def _fallback_action(frame: Frame, doc: Doc, verb: Token | None, exclude: set[int], words: FrameWords) -> None:
+    """An action for what the main reading left empty or bare: a copula whose predicate is only the
+    figure ("the visits should be at intervals of ...") is about its subject; a fragment with a
+    verb but no finite clause ("Visited within 72 hours", "Decisions recorded within 5 days",
+    "CH - Prepare Report for ...") is that verb with its object (or the noun it describes)."""
+    if verb is not None and frame.verb == "be":
+        subject = _subject(verb)
+        names_people = words.roles is not None and bool(words.roles.find("cohorts", subject.text if subject else ""))
+        if subject is not None and subject.pos_ in ("NOUN", "PROPN") and subject.i not in exclude \
+                and not names_people and subject.lemma_.lower() not in words.person_nouns:
+            phrase = _phrase_tokens(subject, exclude)
+            frame.object_text = _text(phrase)
+            frame.object_span = _char_span(doc, phrase) if phrase else None
+            frame.action = frame.object_text
+            frame.label = _text(_compact(subject, exclude)) or None
+            frame.modifiers = frame.modifiers or _person_modifiers(subject, exclude)
+            _set_head(frame, subject, exclude)
+        return
+    if frame.action is not None or any(t.tag_ == "MD" for t in doc):
+        return  # (a sentence with a modal has its duty clause; the reading above found none to trust)
+    # Words inside a taxonomy name are not verbs of the fragment ("Looked After Review").
+    named: set[int] = set()
+    if words.roles is not None:
+        for category in ("topics", "anchors", "cohorts"):
+            for m in words.roles.find(category, doc.text):  # type: ignore[attr-defined]
+                named.update(t.i for t in doc if m.start <= t.idx < m.end)
+    # The verb the figure hangs on, else the fragment's own verb (its root, or a participle on it).
+    usable = {"VB", "VBN", "VBD", "VBZ", "VBP"}
+    candidate = verb if verb is not None and verb.pos_ == "VERB" and verb.i not in exclude | named \
+        and verb.tag_ in usable else next(
+        (t for t in doc if t.pos_ == "VERB" and t.i not in exclude | named and t.tag_ in usable
+         and (t.dep_ == "ROOT" or (t.dep_ == "acl" and t.head.dep_ == "ROOT" and t.tag_ == "VBN"))), None)
+    if candidate is None:
+        return
+    obj = next((c for c in candidate.children if c.dep_ in ("dobj", "nsubjpass") and c.i not in exclude), None)
+    if obj is None and candidate.tag_ == "VBN":
+        # "Report provided within 15 days": a participle's subject is what is done.
+        obj = next((c for c in candidate.children if c.dep_ == "nsubj" and c.i not in exclude), None)
+    if obj is None and candidate.dep_ == "acl" and candidate.head.pos_ in ("NOUN", "PROPN"):
+        obj = candidate.head  # "Decisions recorded within 5 days": what is recorded
+    verb_text = " ".join([candidate.lemma_.lower(), *[c.text.lower() for c in candidate.children if c.dep_ == "prt"]])
+    frame.verb = candidate.lemma_.lower()
+    frame.verb_surface = candidate.text
+    if obj is not None and obj.pos_ in ("NOUN", "PROPN"):
+        phrase = _phrase_tokens(obj, exclude | {candidate.i})
+        frame.object_text = _text(phrase)
+        frame.object_span = _char_span(doc, phrase) if phrase else None
+        frame.action = f"{verb_text} {frame.object_text}".strip()
+        frame.label = f"{verb_text} {_text(_compact(obj, exclude))}".strip()
+        _set_head(frame, obj, exclude)
+    else:
+        frame.action = frame.label = verb_text
 
 
 def _predicate(verb: Token, exclude: set[int]) -> str | None:

@@ -159,3 +159,15 @@ def test_a_permission_is_not_a_duty():
 def test_a_limit_on_a_permission_still_binds():
     found = _all("Assessments are completed within 20 days but an extension can be agreed up to 40 days.")
     assert any(x.timescale.value == 40 for x in found)
+
+
+# --- actions for fragments and copulas ----------------------------------------------------
+def test_a_verb_fragment_keeps_its_verb_and_object():
+    assert _one("Prepare the summary report within 5 working days of the hearing.").action is not None
+    o = _one("Summary report provided within 5 working days of the hearing.")
+    assert o.action == "provide Summary report"
+
+
+def test_a_copula_whose_predicate_is_the_figure_is_about_its_subject():
+    o = _one("Telephone reviews should be at intervals of no more than 4 weeks.")
+    assert o.action == "Telephone reviews"

@@ -344,6 +344,8 @@ def qualifiers(tax: Taxonomy, cohort: str | None, sentence: str, frame: Frame, r
         # "in more than one placement": a cohort word with words that narrow it (not "with a Child in Care").
         if terms and set(re.findall(r"[a-z]+", rest.lower())) - words.function_words:
             add(mod)
+    for head in frame.cohort_heads:  # "CIN stable cases": which cases
+        add(head)
     found = _has_phrase(sentence, words.qualifier_words)
     if found is not None:
         add(found.group(0))

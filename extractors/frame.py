@@ -174,6 +174,7 @@ class Frame:
     condition_event: str | None = None  # a "when informed of X" clause naming an event, not a state
     party: str | None = None         # whom it is done for or with ("to the IRO", "with the family")
     modifiers: list[str] = field(default_factory=list)  # modifiers of the people the duty is about
+    cohort_heads: list[str] = field(default_factory=list)  # "stable cases" after a cohort name ("CIN stable cases")
 
 
 def _span_of(doc: Doc, start: int, end: int) -> Span | None:
@@ -371,6 +372,7 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
     if root is not None and root.pos_ in ("NOUN", "PROPN") and root.i not in ts_tokens:
         # A verbless item ("quarterly group clinical supervision"): its noun is what is done.
         _set_head(frame, root, ts_tokens)
+    frame.cohort_heads = _cohort_heads(doc, ts_tokens | set(range(span.start, span.end)), words)
     anchor = read_anchor(sentence, ts, words)
     anchor_tokens: set[int] = set()
     if anchor is not None:
@@ -414,6 +416,39 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
         if first in _PRONOUNS:
             frame.anchor_resolved = f"{frame.object_text} {' '.join(frame.anchor_text.split()[1:])}".strip()
     return frame
+
+
+def _cohort_head_words(tax) -> frozenset[str]:
+    """The head nouns of the taxonomy's cohort names ("cases" of "CIN cases"), as lemmas."""
+    key = id(tax)
+    if key not in _HEAD_WORDS:
+        heads = {w.split()[-1].lower() for c in tax.cohorts.values() for w in (c.name, *c.synonyms) if w.split()}
+        _HEAD_WORDS[key] = frozenset(heads | {h[:-1] for h in heads if h.endswith("s")})
+    return _HEAD_WORDS[key]
+
+
+_HEAD_WORDS: dict[int, frozenset[str]] = {}
+
+
+def _cohort_heads(doc: Doc, exclude: set[int], words: FrameWords) -> list[str]:
+    """A noun after a cohort's name with adjectives of its own ("CIN stable cases", "CIN active
+    cases"): the adjectives narrow the cohort, so "stable cases" is a qualifier."""
+    if words.roles is None:
+        return []
+    named: set[int] = set()
+    for m in words.roles.find("cohorts", doc.text):  # type: ignore[attr-defined]
+        named.update(t.i for t in doc if m.start <= t.idx < m.end)
+    out: list[str] = []
+    for tok in doc:
+        if tok.pos_ not in ("NOUN", "PROPN") or tok.i in named or tok.i in exclude:
+            continue
+        if not any(c.i in named for c in tok.lefts) or tok.lemma_.lower() not in _cohort_head_words(words.roles):
+            continue  # (only a noun that heads cohort names, "cases", "children", narrows whom)
+        adjectives = [c for c in tok.lefts if c.dep_ == "amod" and c.pos_ == "ADJ" and c.i not in exclude
+                      and c.lower_ not in words.ordinals]
+        if adjectives:
+            out.append(_text(list(doc[adjectives[0].i:tok.i + 1])))
+    return out
 
 
 def _anchor_head(a_span: Span, tokens: set[int]) -> tuple[int, int] | None:

@@ -171,3 +171,10 @@ def test_a_verb_fragment_keeps_its_verb_and_object():
 def test_a_copula_whose_predicate_is_the_figure_is_about_its_subject():
     o = _one("Telephone reviews should be at intervals of no more than 4 weeks.")
     assert o.action == "Telephone reviews"
+
+
+def test_adjectives_on_a_cohort_noun_narrow_the_cohort():
+    stable = _one("CIN stable cases 6 monthly review only.")
+    active = _one("CIN complex cases 3 monthly review.")
+    assert "stable cases" in stable.qualifiers
+    assert "complex cases" in active.qualifiers

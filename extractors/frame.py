@@ -403,7 +403,7 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
         ordinal = next((w for w in reversed(local) if w in words.ordinals), None)
         if ordinal:
             frame.phase = ordinal
-        elif _names_subsequent(clean(sentence[prev_end:ts.start]), words):
+        elif _names_subsequent(clean(sentence[prev_end:ts.start]), words, recurring=ts.kind == "frequency"):
             # "within one week ..., then at least 6 weekly", "... and after this, three-monthly"
             frame.phase = "subsequent"
     if frame.phase is None:
@@ -698,9 +698,12 @@ def _phase(doc: Doc, verb: Token, span: Span, exclude: set[int], words: FrameWor
     return None
 
 
-def _names_subsequent(text: str, words: FrameWords) -> bool:
-    """Whether ``text`` (the words between two figures) says the second comes after the first."""
-    phrases = sorted(words.subsequent, key=len, reverse=True)
+def _names_subsequent(text: str, words: FrameWords, recurring: bool = True) -> bool:
+    """Whether ``text`` (the words between two figures) says the second comes after the first.
+
+    A step word alone ("then") orders two one-off deadlines ("on the day, then within 1 week"):
+    the later one is a second step, not the later occurrences, unless it repeats (a frequency)."""
+    phrases = sorted(words.subsequent - (frozenset() if recurring else words.step_words), key=len, reverse=True)
     return bool(phrases) and re.search(r"\b(?:" + "|".join(r"\s+".join(map(re.escape, p.split())) for p in phrases)
                                        + r")\b", text, re.I) is not None
 
@@ -902,6 +905,7 @@ class FrameWords:
     receive_verbs: frozenset[str]
     person_nouns: frozenset[str]
     event_openers: frozenset[str] = frozenset()
+    step_words: frozenset[str] = frozenset()
     roles: object = None  # the taxonomy (its role names tell a person from an event)
 
     def is_person(self, text: str) -> bool:
@@ -963,7 +967,8 @@ def frame_words(tax) -> FrameWords:
                       anchor_relations=relations, anchor_stops=words("anchor_clause_stops"),
                       idioms=words("intransitive_idioms"), object_preps=words("object_prepositions"),
                       party_preps=words("party_prepositions"), receive_verbs=words("receive_verbs"),
-                      person_nouns=words("person_nouns"), event_openers=words("event_openers"), roles=tax)
+                      person_nouns=words("person_nouns"), event_openers=words("event_openers"),
+                      step_words=words("step_words"), roles=tax)
 
 
 def read_main_frame(sentence: str, words: FrameWords) -> Frame:

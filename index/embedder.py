@@ -241,7 +241,8 @@ def cached_vectors(conn: sqlite3.Connection, hashes: Iterable[str], model_id: st
 def store_vectors(conn: sqlite3.Connection, model_id: str, items: dict[str, np.ndarray]) -> None:
     """Insert vectors (float32) into the cache; existing keys are left as they are."""
     conn.executemany(
-        "INSERT OR IGNORE INTO clause_embeddings(content_hash, model, vector) VALUES (?, ?, ?)",
+        "INSERT INTO clause_embeddings(content_hash, model, vector) VALUES (?, ?, ?)"
+        " ON CONFLICT(content_hash, model) DO NOTHING",
         [(key, model_id, np.asarray(vec, dtype=np.float32).tobytes()) for key, vec in items.items()],
     )
 

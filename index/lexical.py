@@ -1,4 +1,5 @@
-"""Lexical retrieval: SQLite FTS5 (BM25) over the current clauses.
+"""Lexical retrieval: SQLite FTS5 (BM25) over the current clauses (PostgreSQL full-text
+search on that engine: ``index/lexical_pg.py``, same query, same filters).
 
 ``clauses_fts`` (migration ``004_clauses_fts``) holds one row per current clause: its plain
 text (``body``) and its heading path plus table context (``context``). ``sync_lexical`` keeps
@@ -18,9 +19,11 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ingest.db import is_postgres
+
 # BM25 column weights: body, context. Headings and table labels matter, but a word in the
 # clause itself says more about the clause than the same word in its section title.
-_BM25_WEIGHTS = (1.0, 0.5)
+BM25_WEIGHTS = (1.0, 0.5)
 
 # English function words and question words: they carry no topic, and OR-ing them makes
 # FTS5 walk huge posting lists. (Language, not domain vocabulary.)
@@ -175,22 +178,32 @@ class TermStats:
         if token not in self._df:
             if len(self._df) > 100_000:  # bounded: a long-running service sees many words
                 self._df.clear()
-            self._df[token] = conn.execute(
-                "SELECT COUNT(*) FROM clauses_fts WHERE clauses_fts MATCH ?", (_quote(token),)
-            ).fetchone()[0]
+            if is_postgres(conn):
+                from index import lexical_pg
+
+                self._df[token] = lexical_pg.document_frequency(conn, token)
+            else:
+                self._df[token] = conn.execute(
+                    "SELECT COUNT(*) FROM clauses_fts WHERE clauses_fts MATCH ?", (_quote(token),)
+                ).fetchone()[0]
         return self._df[token]
 
 
-def _budgeted_or(conn: sqlite3.Connection, lq: LexicalQuery, stats: TermStats, key: object) -> str:
+def _query_tokens(lq: LexicalQuery) -> list[str]:
     toks: list[str] = []
     for group in lq.groups:
         for alt in group:
             toks.extend(t for t in alt if t not in toks)
+    return toks
+
+
+def _budgeted_or(conn: sqlite3.Connection, lq: LexicalQuery, stats: TermStats, key: object) -> list[str]:
+    toks = _query_tokens(lq)
     df = {t: stats.document_frequency(conn, t, key) for t in toks}
     kept = sorted((t for t in toks if df[t] > 0), key=lambda t: df[t])
     while len(kept) > 2 and sum(df[t] for t in kept) > OR_ROW_BUDGET:
         kept.pop()  # the most common word goes first
-    return " OR ".join(_quote(t) for t in kept)
+    return kept
 
 
 def bm25_search(
@@ -215,13 +228,20 @@ def bm25_search(
         return []
     results: list[tuple[str, float]] = []
     seen: set[str] = set()
-    expressions = [lq.and_expression()]
+    postgres = is_postgres(conn)
+    if postgres:
+        from index import lexical_pg
+
+        run, expressions = lexical_pg.run, [lexical_pg.and_tsquery(lq.groups)]
+    else:
+        run, expressions = _run, [lq.and_expression()]
     if sum(1 for g in lq.groups if g) > 1:
-        expressions.append(_budgeted_or(conn, lq, stats, stats_key) if stats is not None else lq.or_expression())
+        toks = _budgeted_or(conn, lq, stats, stats_key) if stats is not None else _query_tokens(lq)
+        expressions.append(lexical_pg.or_tsquery(toks) if postgres else " OR ".join(_quote(t) for t in toks))
     for expr in expressions:
         if len(results) >= k or not expr:
             break
-        for cid, score in _run(conn, expr, k, authorities, document_ids, allowed_ids, seen):
+        for cid, score in run(conn, expr, k, authorities, document_ids, allowed_ids, seen):
             results.append((cid, score))
             seen.add(cid)
             if len(results) >= k:
@@ -238,7 +258,7 @@ def _run(
     allowed_ids: set[str] | None,
     exclude: set[str],
 ) -> list[tuple[str, float]]:
-    sql = f"SELECT clause_id, bm25(clauses_fts, 0, 0, 0, 0, {_BM25_WEIGHTS[0]}, {_BM25_WEIGHTS[1]}) AS s " \
+    sql = f"SELECT clause_id, bm25(clauses_fts, 0, 0, 0, 0, {BM25_WEIGHTS[0]}, {BM25_WEIGHTS[1]}) AS s " \
           "FROM clauses_fts WHERE clauses_fts MATCH ?"
     args: list = [expr]
     if authorities:

@@ -46,6 +46,12 @@ SETTINGS: list[Setting] = [
     Setting("PORT", "8000", "Port `standards serve` listens on."),
     Setting("FAISS_THREADS", "1", "Threads FAISS may use per query (1 serves single queries fastest on 2 cores)."),
     Setting("CORPUS_DIR", "./corpus", "Folder with manifest.yaml and the shipped documents."),
+    Setting(
+        "DATABASE_URL",
+        "",
+        "Empty: the SQLite file in STANDARDS_DATA_DIR. `postgresql://user:password@host:port/db` keeps the "
+        "store in PostgreSQL, shared by several instances (docs/deploy.md); the password is never printed.",
+    ),
 ]
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -70,10 +76,16 @@ class Settings:
     port: int
     faiss_threads: int
     corpus_dir: Path
+    database_url: str = ""
 
     @property
     def db_path(self) -> Path:
         return self.data_dir / "standards.db"
+
+    @property
+    def database(self) -> Path | str:
+        """Where the store is: the PostgreSQL URL when one is set, else the SQLite file."""
+        return self.database_url or self.db_path
 
     @property
     def index_dir(self) -> Path:
@@ -92,4 +104,5 @@ def load_settings() -> Settings:
         port=int(get("PORT")),
         faiss_threads=int(get("FAISS_THREADS")),
         corpus_dir=Path(get("CORPUS_DIR")),
+        database_url=get("DATABASE_URL").strip(),
     )

@@ -1,6 +1,7 @@
-"""The SQLite store (WAL): documents, their versions, sections, clauses, obligations, embeddings.
+"""The store: documents, their versions, sections, clauses, obligations, embeddings.
 
-The store is the single source of truth. The FAISS file is a cache that is rebuilt from
+SQLite (WAL) by default; PostgreSQL when ``STANDARDS_DATABASE_URL`` names one (``ingest.db``
+hides the difference). The store is the single source of truth. The FAISS file is a cache that is rebuilt from
 ``clause_embeddings`` whenever ``meta.generation`` moves on. Schema changes are an ordered
 list of small named migrations recorded in ``migrations``.
 
@@ -13,15 +14,20 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import UTC, datetime
 
+from ingest import db
 from ingest.errors import DuplicateDocumentError, NotFoundError
 from ingest.records import Clause, DocumentInfo, ParsedDocument
 
-MIGRATIONS: list[tuple[str, str]] = [
+# A migration is SQL written for SQLite (``db.pg_ddl`` translates it for PostgreSQL), a dict
+# of SQL per engine where they differ more, or a function of the connection.
+Migration = str | dict[str, str] | Callable[[sqlite3.Connection], None]
+
+MIGRATIONS: list[tuple[str, Migration]] = [
     (
         "001_documents_and_clauses",
         """
@@ -118,85 +124,115 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
-        # Full-text (BM25) index over current clauses, kept in step by index.lexical.sync_lexical.
+        # Full-text index over current clauses, kept in step by index.lexical.sync_lexical.
+        # SQLite: FTS5 (BM25). PostgreSQL: the same columns plus a weighted tsvector (body A,
+        # context B) under a GIN index, stemmed like FTS5's porter tokenizer and, like it,
+        # without a stop-word list (index/lexical_pg.py).
         "004_clauses_fts",
-        """
-        CREATE VIRTUAL TABLE clauses_fts USING fts5(
-            clause_id UNINDEXED,
-            text_hash UNINDEXED,
-            authority UNINDEXED,
-            document_id UNINDEXED,
-            body,
-            context,
-            tokenize = 'porter unicode61 remove_diacritics 2'
-        );
-        """,
+        {
+            db.SQLITE: """
+            CREATE VIRTUAL TABLE clauses_fts USING fts5(
+                clause_id UNINDEXED,
+                text_hash UNINDEXED,
+                authority UNINDEXED,
+                document_id UNINDEXED,
+                body,
+                context,
+                tokenize = 'porter unicode61 remove_diacritics 2'
+            );
+            """,
+            db.POSTGRES: """
+            CREATE TEXT SEARCH DICTIONARY standards_stem (TEMPLATE = snowball, Language = english);
+            CREATE TEXT SEARCH CONFIGURATION standards_english (COPY = pg_catalog.english);
+            ALTER TEXT SEARCH CONFIGURATION standards_english
+                ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
+                WITH standards_stem;
+            CREATE TABLE clauses_fts (
+                clause_id TEXT PRIMARY KEY,
+                text_hash TEXT NOT NULL,
+                authority TEXT NOT NULL,
+                document_id TEXT NOT NULL,
+                body TEXT NOT NULL,
+                context TEXT NOT NULL,
+                tsv tsvector GENERATED ALWAYS AS (
+                    setweight(to_tsvector('standards_english', body), 'A')
+                    || setweight(to_tsvector('standards_english', context), 'B')
+                ) STORED
+            );
+            CREATE INDEX clauses_fts_tsv ON clauses_fts USING GIN (tsv);
+            """,
+        },
     ),
 ]
 
 
-def connect(db_path: Path) -> sqlite3.Connection:
-    """Open (creating if needed) the store at ``db_path`` and bring its schema up to date."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(db_path, timeout=30, isolation_level=None, check_same_thread=False)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA synchronous=NORMAL")
+def connect(target: db.Target) -> sqlite3.Connection:
+    """Open the store and bring its schema up to date.
+
+    ``target`` is a SQLite file (created if needed) or a ``postgresql://`` URL
+    (``settings.database`` gives whichever is configured).
+    """
+    conn = db.connect(target)
     migrate(conn)
-    return conn
+    return conn  # type: ignore[return-value]  # a PgConnection answers the same calls
+
+
+def utc_now() -> str:
+    """The current UTC time as the store writes timestamps (``2026-03-03T09:30:00Z``)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def migrate(conn: sqlite3.Connection) -> None:
-    """Apply, in order, every migration not yet recorded."""
+    """Apply, in order, every migration not yet recorded (the same names on both engines).
+
+    On PostgreSQL instances starting together take turns (an advisory lock), so each
+    migration runs once.
+    """
+    engine = db.engine_of(conn)
     conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
     done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
-    for name, sql in MIGRATIONS:
-        if name in done:
-            continue
-        with transaction(conn):
-            for statement in _split_sql(sql):
-                conn.execute(statement)
-            conn.execute(
-                "INSERT INTO migrations(name, applied_at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
-                (name,),
-            )
+    if all(name in done for name, _ in MIGRATIONS):
+        return
+    with db.session_lock(conn, "migrate"):
+        done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
+        for name, migration in MIGRATIONS:
+            if name in done:
+                continue
+            with transaction(conn):
+                if callable(migration):
+                    migration(conn)
+                else:
+                    sql = migration[engine] if isinstance(migration, dict) else migration
+                    for statement in _split_sql(db.pg_ddl(sql) if engine == db.POSTGRES else sql):
+                        conn.execute(statement)
+                conn.execute("INSERT INTO migrations(name, applied_at) VALUES (?, ?)", (name, utc_now()))
 
 
 def _split_sql(sql: str) -> list[str]:
     return [s.strip() for s in sql.split(";") if s.strip()]
 
 
-@contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def transaction(conn: sqlite3.Connection) -> AbstractContextManager[sqlite3.Connection]:
     """One atomic unit of work: everything inside commits together or not at all.
 
-    Nested use joins the outer transaction (SAVEPOINT), so callers can compose.
+    Nested use joins the outer transaction (SAVEPOINT), so callers can compose. The outermost
+    one is a write transaction: one writer at a time, across processes and, on PostgreSQL,
+    across instances (``ingest.db.begin_write``).
     """
-    if conn.in_transaction:
-        name = f"sp_{id(object())}"
-        conn.execute(f"SAVEPOINT {name}")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute(f"ROLLBACK TO {name}")
-            conn.execute(f"RELEASE {name}")
-            raise
-        conn.execute(f"RELEASE {name}")
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+    return db.transaction(conn)
 
 
 def bump_generation(conn: sqlite3.Connection) -> int:
-    """Record that the set of current clauses changed (the FAISS cache compares against this)."""
-    conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
-    return generation(conn)
+    """Record that the set of current clauses changed (the FAISS cache compares against this).
+
+    On PostgreSQL the other instances hear of it when the transaction commits (NOTIFY).
+    """
+    conn.execute(
+        "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'"
+    )
+    gen = generation(conn)
+    db.notify_change(conn, gen)
+    return gen
 
 
 def generation(conn: sqlite3.Connection) -> int:
@@ -370,10 +406,7 @@ def _update_meta(conn: sqlite3.Connection, parsed: ParsedDocument, version_id: i
 
 
 def _retire_version(conn: sqlite3.Connection, version_id: int) -> None:
-    conn.execute(
-        "UPDATE document_versions SET superseded_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
-        (version_id,),
-    )
+    conn.execute("UPDATE document_versions SET superseded_at = ? WHERE id = ?", (utc_now(), version_id))
     conn.execute("UPDATE clauses SET is_current = 0 WHERE version_id = ?", (version_id,))
     conn.execute("UPDATE obligations SET is_current = 0 WHERE version_id = ?", (version_id,))
 
@@ -383,11 +416,11 @@ def _insert_version(conn: sqlite3.Connection, parsed: ParsedDocument) -> int:
     pages = parsed.source.pages
     cur = conn.execute(
         "INSERT INTO document_versions(document_id, content_hash, version, date, notes, text, page_map, page_count)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (parsed.document_id, parsed.content_hash, m.version, m.date, m.notes, parsed.source.text,
          json.dumps(pages) if pages else None, len(pages) or None),
     )
-    version_id = int(cur.lastrowid)
+    version_id = int(cur.fetchone()[0])
     conn.executemany(
         'INSERT INTO sections(version_id, ordinal, heading_path, start, "end") VALUES (?, ?, ?, ?, ?)',
         [(version_id, s.ordinal, json.dumps(s.heading_path, ensure_ascii=False), s.start, s.end)

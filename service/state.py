@@ -178,7 +178,7 @@ def load_state(settings: Settings | None = None) -> ServiceState:
     from ingest.store import connect
 
     settings = settings or load_settings()
-    conn = connect(settings.db_path)
+    conn = connect(settings.database)
     retriever = Retriever(conn, settings)
     state = ServiceState(settings=settings, conn=conn, retriever=retriever, taxonomy=load_taxonomy())
     state.refresh(force=True)

@@ -26,7 +26,7 @@ class _Store:
 
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         settings = load_settings()
-        self.conn = connect(settings.db_path)
+        self.conn = connect(settings.database)
         self.resolver = Resolver.from_store(self.conn, settings.corpus_dir, load_taxonomy())
 
     def report(self, authority: str, include_unverified: bool):

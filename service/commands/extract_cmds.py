@@ -16,7 +16,7 @@ from ingest.settings import load_settings
 def _connect():
     from ingest import store
 
-    return store.connect(load_settings().db_path)
+    return store.connect(load_settings().database)
 
 
 def _num(v: float | None) -> str:

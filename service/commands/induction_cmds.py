@@ -16,7 +16,7 @@ def _open_store() -> sqlite3.Connection:
     from ingest.settings import load_settings
     from ingest.store import connect
 
-    return connect(load_settings().db_path)
+    return connect(load_settings().database)
 
 
 def _deliver(rendered: Rendered, output: Path | None) -> None:

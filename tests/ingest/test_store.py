@@ -1,4 +1,4 @@
-"""The store's write path on a real SQLite file: add, unchanged, replace (history), revert, remove."""
+"""The store's write path on a real SQLite file and a real PostgreSQL schema: add, unchanged, replace (history), revert, remove."""
 
 from __future__ import annotations
 
@@ -33,8 +33,8 @@ def _parsed(doc_id: str, body: list[str], meta: DocumentMeta | None = None) -> P
 
 
 @pytest.fixture
-def conn(data_dir: Path):
-    connection = store.connect(data_dir / "standards.db")
+def conn(store_target: Path | str):
+    connection = store.connect(store_target)
     yield connection
     connection.close()
 

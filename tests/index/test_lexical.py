@@ -1,19 +1,20 @@
-"""Full-text index: kept in step with current clauses, safe for any query text."""
+"""Full-text index: kept in step with current clauses, safe for any query text (FTS5 on SQLite,
+tsvector on PostgreSQL: every test runs on both)."""
 
 from __future__ import annotations
 
 import sqlite3
 
 import pytest
-from index_helpers import SMALL_DOCS, insert_document, make_settings
+from index_helpers import SMALL_DOCS, insert_document
 
 from index.lexical import LexicalQuery, bm25_search, sync_lexical
 from ingest.store import bump_generation, connect, transaction
 
 
 @pytest.fixture
-def store(tmp_path) -> sqlite3.Connection:
-    conn = connect(make_settings(tmp_path / "data").db_path)
+def store(store_target) -> sqlite3.Connection:
+    conn = connect(store_target)
     for doc_id, (authority, clauses) in SMALL_DOCS.items():
         insert_document(conn, doc_id, authority, clauses)
     return conn

@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from extractors.records import Conflict, Obligation
-from ingest.errors import NotFoundError
+from ingest.errors import BadRequestError
 from ingest.records import Clause
 from service.deadlines import compute_deadline
 from service.question import (
@@ -33,6 +33,7 @@ from service.question import (
 from service.state import ServiceState
 
 MAX_PER_AUTHORITY = 3
+MAX_QUESTION_CHARS = 1000
 # A candidate with no detected topic must share this share of the question's content words.
 UNTOPICAL_COVERAGE = 0.75
 # How much the share of question words found in the clause (and its context) counts.
@@ -68,6 +69,18 @@ class Candidate:
     score: float
     coverage: float
     topic: str | None = None  # the question topic this obligation answers (may differ from its label)
+
+
+def check_question(text: str) -> str:
+    """Refuse empty and over-long questions with a message saying what is accepted."""
+    text = (text or "").strip()
+    if not text:
+        raise BadRequestError("The question is empty. Ask something like 'When must the first core group meet in Wokingham?'.")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise BadRequestError(
+            f"The question is {len(text)} characters long; the limit is {MAX_QUESTION_CHARS}. Ask one thing at a time."
+        )
+    return text
 
 
 # --- citations ---------------------------------------------------------------------------
@@ -563,45 +576,4 @@ def ask(
         "conflicts": conflicts,
         "deadline": deadline,
         "question": question.to_dict(),
-    }
-
-
-def deadline_for(
-    state: ServiceState,
-    start: date,
-    obligation_id: str | None = None,
-    authority: str | None = None,
-    topic: str | None = None,
-    cohort: str | None = None,
-) -> dict[str, Any]:
-    """Due date for one obligation (by id, or an authority's standard on a topic) from ``start``.
-
-    With authority + topic, a deadline is preferred over a frequency and the cohort (a
-    substring) narrows the choice; the other standards on the topic come back as alternatives.
-    """
-    alternatives: list[Obligation] = []
-    if obligation_id:
-        found = [ob for ob in state.obligations() if ob.id == obligation_id]
-        if not found:
-            raise NotFoundError(f"No current obligation with id {obligation_id!r}; list them with GET /api/obligations.")
-        ob = found[0]
-    else:
-        pool = state.obligations(authority, topic)
-        if cohort:
-            wanted = cohort.lower()
-            pool = [o for o in pool if o.cohort and wanted in o.cohort.lower()] or pool
-        if not pool:
-            raise NotFoundError(f"{authority} has no standard with a timescale on {topic!r}.")
-        pool.sort(key=lambda o: (o.timescale.kind == "frequency", o.citation.start))
-        ob, alternatives = pool[0], pool[1:]
-    clause = state.clause(ob.clause_id)
-    calc = compute_deadline(ob.timescale, start)
-    return calc.to_dict() | {
-        "obligation_id": ob.id,
-        "authority": ob.authority,
-        "obligation": obligation_dict(ob),
-        "citation": citation_dict(clause) if clause else None,
-        "alternatives": [
-            {"obligation_id": o.id, "timescale": o.timescale.describe(), "cohort": o.cohort} for o in alternatives
-        ],
     }

@@ -127,7 +127,7 @@ def load_gold(path: Path) -> list[dict]:
 def evaluate_qa(state: Any, gold_path: Path) -> dict:
     """Ask every gold question through the service and score it. Returns the report."""
     from service.answer import ask
-    from service.routes import resolve_authorities
+    from service.query import resolve_authorities
 
     gold = load_gold(Path(gold_path))
     results: list[QAResult] = []
@@ -135,7 +135,7 @@ def evaluate_qa(state: Any, gold_path: Path) -> dict:
     for item in gold:
         t0 = time.perf_counter()
         # The question names its authorities itself; "authorities" in gold is what it names.
-        requested = resolve_authorities(state, item.get("request_authorities")) or None
+        requested = resolve_authorities(state, item.get("request_authorities"), []) or None
         response = ask(state, item["question"], authorities=requested)
         latencies.append(time.perf_counter() - t0)
         results.append(score_answer(item, response))

@@ -113,10 +113,6 @@ class AuthorityMatcher:
             text = pattern.sub(" ", text)
         return text
 
-    def resolve(self, name: str) -> str | None:
-        """The canonical authority for a name or alias typed in a request, or None."""
-        return self._lookup.get(name.strip().lower())
-
 
 # --- taxonomy adapters ----------------------------------------------------------------------
 def _name_of(item: Any) -> str | None:
@@ -220,7 +216,7 @@ def unknown_places(text: str, taxonomy: Any, matcher: AuthorityMatcher) -> list[
     out = []
     for m in _PLACE.finditer(text):
         name = m.group(1)
-        if matcher.resolve(name) is not None or matcher.find(name):
+        if matcher.find(name):
             continue
         if any(w in vocab or w in _MONTHS_DAYS for w in _WORD.findall(name.lower())):
             continue

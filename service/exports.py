@@ -32,6 +32,7 @@ CSV_COLUMNS = [
     "role",
     "stage",
     "topic",
+    "duty",
     "requirement",
     "timescale",
     "anchor",
@@ -117,8 +118,9 @@ def item_details(item: PackItem, cross_authority: bool) -> str:
 
 
 def item_source(item: PackItem) -> str:
-    """The source line of an item, as every format prints it."""
-    return f"Source: {item.source}"
+    """The source line of an item, as every format prints it: the citation label (section and
+    standard number), then the document."""
+    return f"Source: {item.citation} — {item.document_title}"
 
 
 def _intro(pack: InductionPack) -> list[str]:
@@ -185,7 +187,7 @@ def induction_docx(pack: InductionPack) -> bytes:
             for item in items:
                 para = doc.add_paragraph(style="List Bullet")
                 para.add_run(item.timescale[:1].upper() + item.timescale[1:]).bold = True
-                para.add_run(f" — {item.requirement}")
+                para.add_run(f" — {item.duty}: {item.requirement}")
                 doc.add_paragraph(item_details(item, pack.cross_authority))
                 source = doc.add_paragraph()
                 source.add_run(item_source(item)).italic = True
@@ -225,7 +227,7 @@ def induction_markdown(pack: InductionPack) -> str:
             out += [f"### {topic[:1].upper() + topic[1:]}", ""]
             for item in items:
                 words = item.timescale[:1].upper() + item.timescale[1:]
-                out.append(f"- **{_md(words)}** — {_md(item.requirement)}  ")
+                out.append(f"- **{_md(words)}** — {_md(item.duty)}: {_md(item.requirement)}  ")
                 out.append(f"  {_md(item_details(item, pack.cross_authority))}  ")
                 out.append(f"  *{_md(item_source(item))}*")
             out.append("")
@@ -254,6 +256,7 @@ def induction_csv(pack: InductionPack) -> str:
                 "role": pack.role,
                 "stage": item.stage,
                 "topic": item.topic or "",
+                "duty": item.duty,
                 "requirement": item.requirement,
                 "timescale": item.timescale,
                 "anchor": item.anchor or "",
@@ -263,7 +266,7 @@ def induction_csv(pack: InductionPack) -> str:
                 "section": item.section,
                 "clause": item.clause_ref or "",
                 "page": "" if item.page is None else item.page,
-                "source": item.source,
+                "source": item_source(item).removeprefix("Source: "),
             }
         )
     for conflict in pack.conflicts:

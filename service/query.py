@@ -151,14 +151,16 @@ def obligations(source: ServiceState, authority: str | None = None, topic: str |
     return ObligationList(views, filters, notes, texts)
 
 
-def conflicts(source: ServiceState, authority: str | None = None, topic: str | None = None) -> ConflictList:
-    """Places where one authority's standards give different timescales for the same duty."""
+def conflicts(source: ServiceState, authority: str | None = None, topic: str | None = None,
+              include_equivalent: bool = False) -> ConflictList:
+    """Places where one authority's standards give different timescales for the same duty
+    (``include_equivalent``: also the same duty's time worded differently, kind "equivalent")."""
     from extractors.conflicts import find_conflicts
 
     notes: list[str] = []
     views, filters = _filtered(source, authority, topic, None, None, notes)
     by_id = {v.obligation.id: v for v in views}
-    found = find_conflicts([v.obligation for v in views])
+    found = find_conflicts([v.obligation for v in views], include_equivalent=include_equivalent)
     out = [ConflictView(c, [by_id.get(o.id) or obligation_view(source, o) for o in c.obligations]) for c in found]
     return ConflictList(out, {"authority": filters["authority"], "topic": filters["topic"]}, notes)
 

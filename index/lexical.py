@@ -169,6 +169,7 @@ class TermStats:
     def __init__(self) -> None:
         self._key: object = None
         self._df: dict[str, int] = {}
+        self._length: tuple[object, float] | None = None
 
     def document_frequency(self, conn: sqlite3.Connection, token: str, key: object) -> int:
         """Rows of ``clauses_fts`` matching ``token`` (stemmed as the index is); ``key`` is the
@@ -187,6 +188,30 @@ class TermStats:
                     "SELECT COUNT(*) FROM clauses_fts WHERE clauses_fts MATCH ?", (_quote(token),)
                 ).fetchone()[0]
         return self._df[token]
+
+    def matching(self, conn, query: str, key: object, count) -> int:
+        """Rows matching an engine's query text ``query`` (``count(conn, query)``), cached like
+        document frequencies."""
+        if key != self._key:
+            self._key, self._df = key, {}
+        cache_key = "\x00q:" + query
+        if cache_key not in self._df:
+            if len(self._df) > 100_000:
+                self._df.clear()
+            self._df[cache_key] = count(conn, query)
+        return self._df[cache_key]
+
+    def rows(self, conn, key: object, count) -> int:
+        """Rows in the full-text index (``count(conn)``), cached until the clause set changes."""
+        return self.matching(conn, "", key, lambda c, _q: count(c))
+
+    def average_length(self, conn, key: object, measure) -> float:
+        """The index's average row length (``measure(conn)``), cached until the clause set changes."""
+        if key != self._key:
+            self._key, self._df = key, {}
+        if self._length is None or self._length[0] != key:
+            self._length = (key, measure(conn))
+        return self._length[1]
 
 
 def _query_tokens(lq: LexicalQuery) -> list[str]:
@@ -229,15 +254,14 @@ def bm25_search(
     results: list[tuple[str, float]] = []
     seen: set[str] = set()
     postgres = is_postgres(conn)
-    if postgres:
-        from index import lexical_pg
-
-        run, expressions = lexical_pg.run, [lexical_pg.and_tsquery(lq.groups)]
-    else:
-        run, expressions = _run, [lq.and_expression()]
+    expressions: list = [lq.and_expression()]
+    or_tokens: list[str] = []
     if sum(1 for g in lq.groups if g) > 1:
-        toks = _budgeted_or(conn, lq, stats, stats_key) if stats is not None else _query_tokens(lq)
-        expressions.append(lexical_pg.or_tsquery(toks) if postgres else " OR ".join(_quote(t) for t in toks))
+        or_tokens = _budgeted_or(conn, lq, stats, stats_key) if stats is not None else _query_tokens(lq)
+        expressions.append(" OR ".join(_quote(t) for t in or_tokens))
+    run = _run
+    if postgres:
+        run, expressions = _pg_queries(conn, lq, or_tokens, stats or TermStats(), stats_key)
     for expr in expressions:
         if len(results) >= k or not expr:
             break
@@ -247,6 +271,24 @@ def bm25_search(
             if len(results) >= k:
                 break
     return results
+
+
+def _pg_queries(conn, lq: LexicalQuery, or_tokens: list[str], stats: TermStats, key: object) -> tuple:
+    """The PostgreSQL runner and the same two passes as tsqueries, each term weighted by its IDF."""
+    from index import lexical_pg
+
+    rows = stats.rows(conn, key, lexical_pg.row_count)
+    length = stats.average_length(conn, key, lexical_pg.average_length)
+
+    def weighted(terms: list[str]) -> list[tuple[str, float]]:
+        return [(t, lexical_pg.idf(rows, stats.matching(conn, t, key, lexical_pg.matching_rows))) for t in terms]
+
+    passes = [lexical_pg.PgQuery(lexical_pg.and_tsquery(lq.groups), weighted(lexical_pg.phrase_tsqueries(lq.groups)),
+                                 length)]
+    if or_tokens:
+        terms = [t for t in (lexical_pg.or_tsquery([tok]) for tok in or_tokens) if t]
+        passes.append(lexical_pg.PgQuery(lexical_pg.or_tsquery(or_tokens), weighted(terms), length))
+    return lexical_pg.run, [p if p.match else "" for p in passes]
 
 
 def _run(

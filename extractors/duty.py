@@ -247,6 +247,8 @@ def qualifiers(tax: Taxonomy, cohort: str | None, sentence: str, frame: Frame, r
         if m.term.lower() not in blocked:
             add(m.canonical)
     for mod in frame.modifiers:
+        if _names_when(tax, mod):
+            continue
         if re.match(r"^(?:under|over|aged|below|above)\s+\w+", mod, re.I) or _has_phrase(mod, words.qualifier_words):
             add(mod)
             continue
@@ -270,6 +272,18 @@ def qualifiers(tax: Taxonomy, cohort: str | None, sentence: str, frame: Frame, r
         if len(names) == 1:
             add(names.pop())
     return out
+
+
+def _names_when(tax: Taxonomy, modifier: str) -> bool:
+    """A modifier that places the duty in time ("following the initial child protection
+    conference", "before the review"): an anchor relation word opening a phrase naming an event.
+    It says when, not whom, so it never narrows the cohort."""
+    from extractors.timescale import _grammar  # the one list of relation words
+
+    words = modifier.lower().split()
+    relations = {r for r in _grammar().relation_kind if r != "of"}  # "of" also joins whom ("children of ...")
+    opens = any(words[:len(r.split())] == r.split() for r in relations)
+    return opens and bool(tax.find("anchors", modifier))
 
 
 def document_of_event(tax: Taxonomy, topic: str | None, obj: str | None, anchor: str | None) -> str | None:

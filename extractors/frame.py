@@ -349,7 +349,11 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
     # months"): the words since the previous figure say which occurrence this one is.
     prev_end = max((t.end for t in others if t.end <= ts.start), default=0)
     if prev_end:
-        local = re.findall(r"[a-z]+", clean(sentence[prev_end:ts.start]).lower())
+        between = clean(sentence[prev_end:ts.start]).lower()
+        # Only the words after the last break: before it sit the previous figure's own anchor
+        # ("within six weeks of the first meeting, and ... every two months": not a first phase).
+        between = re.split(r"[,;]|\band\b", between)[-1]
+        local = re.findall(r"[a-z]+", between)
         ordinal = next((w for w in reversed(local) if w in words.ordinals), None)
         if ordinal:
             frame.phase = ordinal

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.errors import BadRequestError
+from service.changes import pack_csv_rows, pack_notes
 from service.induction import InductionPack, PackItem
 from service.quiz import LETTERS, Quiz
 
@@ -133,7 +134,7 @@ def _intro(pack: InductionPack) -> list[str]:
         + "; ".join(title for _, title in pack.documents)
         + ". Each item quotes its requirement and gives its source; check the source before relying on it.",
     ]
-    return lines
+    return lines + pack_notes(pack.sources)  # the versions built from, what changed since (service.changes)
 
 
 def _topic_groups(items: list[PackItem]) -> list[tuple[str, list[PackItem]]]:
@@ -269,6 +270,8 @@ def induction_csv(pack: InductionPack) -> str:
                 "source": item_source(item).removeprefix("Source: "),
             }
         )
+    for row in pack_csv_rows(pack.sources):  # built_from / changed_since rows (service.changes)
+        writer.writerow({"role": pack.role, **row})
     for conflict in pack.conflicts:
         writer.writerow(
             {

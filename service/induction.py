@@ -128,6 +128,8 @@ class InductionPack:
     glance: list[GlanceRow]
     conflicts: list[PackConflict]
     documents: list[tuple[str, str]]  # (document id, title) cited by the pack
+    # The document versions the pack was built from, each with what changed since (service.changes).
+    sources: list = field(default_factory=list)
 
     @property
     def cross_authority(self) -> bool:
@@ -154,6 +156,7 @@ def build_induction_pack(
     cohort: str | None = None,
     topic: str | None = None,
     resolver: Resolver | None = None,
+    as_of: str | None = None,
 ) -> InductionPack:
     """Build the pack of obligations ``role`` owns in ``authority``.
 
@@ -161,9 +164,11 @@ def build_induction_pack(
     UnknownAuthorityError, UnknownRoleError (role unknown to the taxonomy, or owning no
     obligation there: the message lists the roles that do), UnknownTopicError and
     UnknownCohortError. Callers that show notes resolve first (``service.query``).
+    ``as_of`` builds it from an older version (``service.changes.pack_basis``: a version label,
+    #ordinal or date); the pack then lists what has changed since.
     """
     names = resolver or store_resolver(conn)
-    return _build(conn, [names.authority(authority).name], role, cohort, topic, names)
+    return _build(conn, [names.authority(authority).name], role, cohort, topic, names, as_of)
 
 
 def build_cross_authority_pack(
@@ -173,6 +178,7 @@ def build_cross_authority_pack(
     cohort: str | None = None,
     authorities: Iterable[str] | None = None,
     resolver: Resolver | None = None,
+    as_of: str | None = None,
 ) -> InductionPack:
     """What each authority expects of ``role`` (optionally on one topic), side by side."""
     known = _store_authorities(conn)
@@ -180,7 +186,7 @@ def build_cross_authority_pack(
         raise UnknownAuthorityError("No documents are ingested yet. Run `standards ingest corpus/` first.")
     names = resolver or store_resolver(conn)
     chosen = [names.authority(a).name for a in authorities] if authorities else known
-    return _build(conn, chosen, role, cohort, topic, names)
+    return _build(conn, chosen, role, cohort, topic, names, as_of)
 
 
 def known_roles() -> list[str]:
@@ -302,8 +308,10 @@ def _build(
     cohort: str | None,
     topic: str | None,
     names: Resolver,
+    as_of: str | None = None,
 ) -> InductionPack:
     from extractors.store import load_obligations
+    from service.changes import pack_basis, pack_sources
 
     canonical_role = names.role(role)
     canonical_topic = names.topic(topic) if topic else None
@@ -313,8 +321,14 @@ def _build(
 
     owned: list[Obligation] = []
     by_authority: dict[str, list[Obligation]] = {}
+    version_ids: dict[str, int] = {}
     for authority in authorities:
-        all_obs = load_obligations(conn, authority=authority)
+        if as_of:  # an older version's duties and clauses (service.changes)
+            basis = pack_basis(conn, authority, as_of)
+            all_obs, version_ids = basis.obligations, version_ids | basis.version_ids
+            clauses.update(basis.clauses)
+        else:
+            all_obs = load_obligations(conn, authority=authority)
         by_authority[authority] = all_obs
         for ob in all_obs:
             if canonical_role not in roles_of_obligation(ob, clauses.get(ob.clause_id)):
@@ -359,6 +373,11 @@ def _build(
         glance=_glance(items),
         conflicts=conflicts,
         documents=[(d, titles.get(d, d)) for d in cited],
+        sources=pack_sources(
+            conn, cited, version_ids,
+            keep=lambda ob, clause: canonical_role in roles_of_obligation(ob, clause)
+            and (not canonical_topic or ob.topic == canonical_topic),
+        ),
     )
 
 

@@ -7,9 +7,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.answer import ask, check_question
 from service.query import resolve_authorities
+from service.question_log import log_abstention
 from service.routes import service_state
 
 router = APIRouter(prefix="/api", tags=["ask"])
+
 
 class AskRequest(BaseModel):
     # An unknown field is refused, not ignored: a misspelt "authority" would otherwise widen the
@@ -30,4 +32,5 @@ def post_ask(body: AskRequest, request: Request) -> dict:
     result = ask(state, text, authorities=authorities or None)
     if notes:  # a requested authority read as the closest held one: say so
         result["notes"] = notes + list(result.get("notes") or [])
+    log_abstention(state, text, authorities, result)  # question log (issue 16): no-op unless switched on
     return result

@@ -39,6 +39,7 @@ from index.embedder import (
     row_embedding_text,
     text_hash,
 )
+from ingest import db
 from ingest.errors import IndexMismatchError
 from ingest.settings import Settings
 
@@ -237,7 +238,7 @@ def _snapshot(conn: sqlite3.Connection) -> tuple[int, list[sqlite3.Row]]:
 
     if conn.in_transaction:
         return generation(conn), _current_rows(conn)
-    conn.execute("BEGIN")
+    db.begin_snapshot(conn)  # PostgreSQL: REPEATABLE READ, or the two reads could see two commits
     try:
         return generation(conn), _current_rows(conn)
     finally:

@@ -202,6 +202,11 @@ def _row_factory(cursor: Any) -> Callable[[Sequence[Any]], Any]:
     return _row_class(tuple(col.name for col in description))
 
 
+# Set by ``begin_snapshot`` on PostgreSQL, right after the snapshot is taken.
+SNAPSHOT_SAVEPOINT = "standards_snapshot"
+_ENDS_TRANSACTION = re.compile(r"\s*(COMMIT|END|ROLLBACK)\s*;?\s*$", re.IGNORECASE)
+
+
 class PgConnection:
     """A psycopg 3 connection answering the part of ``sqlite3.Connection`` the project uses."""
 
@@ -211,6 +216,9 @@ class PgConnection:
         self.raw = raw
         self.url = url
         self._schema: str | None = None
+        # True inside ``begin_snapshot``'s transaction: a failed statement rolls back to its
+        # savepoint instead of leaving the snapshot unusable (SQLite's behaviour: one statement fails).
+        self.in_snapshot = False
 
     @classmethod
     def open(cls, url: str) -> PgConnection:
@@ -258,11 +266,14 @@ class PgConnection:
         """Run one statement; ``?`` placeholders; returns a cursor (rows already fetched)."""
         import psycopg
 
+        if self.in_snapshot and _ENDS_TRANSACTION.match(sql):
+            self.in_snapshot = False
         try:
             if params:
                 return self.raw.execute(translate(sql), tuple(params))
             return self.raw.execute(sql)
         except psycopg.Error as exc:
+            self._recover_snapshot()
             raise _wrap_error(exc) from exc
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
@@ -276,8 +287,18 @@ class PgConnection:
         try:
             cur.executemany(translate(sql), rows)
         except psycopg.Error as exc:
+            self._recover_snapshot()
             raise _wrap_error(exc) from exc
         return cur
+
+    def _recover_snapshot(self) -> None:
+        """After a failed statement inside a snapshot: back to its savepoint (same snapshot)."""
+        import psycopg
+        from psycopg.pq import TransactionStatus
+
+        if self.in_snapshot and self.raw.info.transaction_status == TransactionStatus.INERROR:
+            with contextlib.suppress(psycopg.Error):
+                self.raw.execute(f"ROLLBACK TO SAVEPOINT {SNAPSHOT_SAVEPOINT}")
 
     def close(self) -> None:
         """Close the connection (an open transaction is rolled back by the server)."""
@@ -328,10 +349,17 @@ def begin_snapshot(conn: Any) -> None:
     """Begin a read-only transaction that sees one committed state until it ends.
 
     SQLite's ``BEGIN`` in WAL mode is such a snapshot from its first read; PostgreSQL needs
-    ``REPEATABLE READ`` (its default isolation re-reads the newest commit per statement).
+    ``REPEATABLE READ`` (its default isolation re-reads the newest commit per statement). There
+    the snapshot is taken by the first statement, and a savepoint is set after it: a statement
+    that fails inside the snapshot would otherwise abort the whole transaction, and every later
+    read through the connection with it (``PgConnection`` rolls back to the savepoint, which keeps
+    the transaction and its snapshot).
     """
     if isinstance(conn, PgConnection):
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        conn.execute("SELECT 1").fetchone()  # the snapshot is taken here
+        conn.execute(f"SAVEPOINT {SNAPSHOT_SAVEPOINT}")
+        conn.in_snapshot = True
     else:
         conn.execute("BEGIN")
 

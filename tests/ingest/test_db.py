@@ -59,6 +59,25 @@ def test_same_named_migrations_on_both_engines(conn) -> None:
     assert [r[0] for r in conn.execute("SELECT name FROM migrations ORDER BY name")] == names
 
 
+def test_a_snapshot_keeps_its_state_and_survives_a_failed_statement(store_target) -> None:
+    reader, writer = store.connect(store_target), store.connect(store_target)
+    try:
+        db.begin_snapshot(reader)
+        assert store.generation(reader) == 0
+        with store.transaction(writer):
+            store.bump_generation(writer)
+        assert store.generation(writer) == 1
+        with pytest.raises(db.Error):
+            reader.execute("SELECT no_such_column FROM meta")
+        # Still the same snapshot, and still usable after the error (as SQLite's is).
+        assert store.generation(reader) == 0
+        reader.execute("COMMIT")
+        assert store.generation(reader) == 1
+    finally:
+        reader.close()
+        writer.close()
+
+
 def test_nested_failure_rolls_back_only_the_inner_block(conn) -> None:
     with store.transaction(conn):
         conn.execute("INSERT INTO meta(key, value) VALUES ('outer', '1')")

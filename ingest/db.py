@@ -411,6 +411,27 @@ def session_lock(conn: Any, name: str) -> Iterator[None]:
             conn.execute("SELECT pg_advisory_unlock(hashtext(?))", (key,))
 
 
+def hold_lock(conn: Any, name: str) -> bool:
+    """Take the named lock for this connection's session if nobody holds it; True when taken
+    (or already held by this session). Released by ``release_lock`` or when the connection
+    ends, however it ends: a process that dies lets go of its locks.
+
+    PostgreSQL: a session advisory lock, so another instance can tell whether something is still
+    owned by a live process. SQLite: always True (one machine; there is no such lock).
+    """
+    if not isinstance(conn, PgConnection):
+        return True
+    row = conn.execute("SELECT pg_try_advisory_lock(hashtext(?))", (f"standards-{name}:{conn.schema}",)).fetchone()
+    return bool(row[0])
+
+
+def release_lock(conn: Any, name: str) -> None:
+    """Release a lock taken with ``hold_lock`` (nothing on SQLite)."""
+    if isinstance(conn, PgConnection):
+        with contextlib.suppress(*Error):
+            conn.execute("SELECT pg_advisory_unlock(hashtext(?))", (f"standards-{name}:{conn.schema}",))
+
+
 def notify_change(conn: Any, generation: int) -> None:
     """Announce a new store generation to the other instances (PostgreSQL; delivered at commit)."""
     if isinstance(conn, PgConnection):

@@ -176,3 +176,21 @@ def test_a_writer_killed_mid_transaction_leaves_the_previous_state(store_target,
     assert store_dump(conn) == before
     assert json.dumps(sorted(before)) == json.dumps(sorted(store_dump(conn)))
     conn.close()
+
+
+def test_a_held_lock_is_seen_by_other_sessions_until_released_or_its_owner_dies() -> None:
+    url = fresh_postgres_url("locks")
+    owner, other = store.connect(url), store.connect(url)
+    try:
+        assert db.hold_lock(owner, "job:1") and db.hold_lock(owner, "job:1")  # re-entrant for its owner
+        assert not db.hold_lock(other, "job:1")
+        assert db.hold_lock(other, "job:2")
+        db.release_lock(owner, "job:1")
+        db.release_lock(owner, "job:1")
+        assert db.hold_lock(other, "job:1")
+        db.release_lock(other, "job:1")
+        assert db.hold_lock(owner, "job:1")
+        owner.close()  # the owner's session ends: its locks go with it
+        assert db.hold_lock(other, "job:1")
+    finally:
+        other.close()

@@ -92,7 +92,9 @@ class Server:
         while time.monotonic() < deadline:
             assert self.proc is not None and self.proc.poll() is None, f"{self.name} exited:\n{self.log_tail()}"
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.base}/healthz", timeout=10).status_code == 200:
+                r = httpx.get(f"{self.base}/healthz", timeout=10)
+                # Serving from a snapshot of the store (the dense index may still be building).
+                if r.status_code == 200 and "authorities" in r.json():
                     return
             time.sleep(0.5)
         pytest.fail(f"{self.name} did not answer /healthz within {START_TIMEOUT:.0f} s:\n{self.log_tail()}")

@@ -93,8 +93,9 @@ class Server:
             assert self.proc is not None and self.proc.poll() is None, f"{self.name} exited:\n{self.log_tail()}"
             with contextlib.suppress(httpx.HTTPError):
                 r = httpx.get(f"{self.base}/healthz", timeout=10)
-                # Serving from a snapshot of the store (the dense index may still be building).
-                if r.status_code == 200 and "authorities" in r.json():
+                # Serving a snapshot of the store, with its dense index built (a server answers from
+                # BM25 alone while it loads the model at start; the upload is timed from a steady state).
+                if r.status_code == 200 and "authorities" in r.json() and r.json().get("dense_ready", True):
                     return
             time.sleep(0.5)
         pytest.fail(f"{self.name} did not answer /healthz within {START_TIMEOUT:.0f} s:\n{self.log_tail()}")

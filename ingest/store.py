@@ -23,6 +23,68 @@ from ingest import db
 from ingest.errors import DuplicateDocumentError, NotFoundError
 from ingest.records import Clause, DocumentInfo, ParsedDocument
 
+
+def _rekey_documents(conn: sqlite3.Connection) -> None:
+    """Migration 006: document ids become ``{authority slug}--{file stem slug}``.
+
+    Ids used to be the file stem alone, so a file named like another authority's document
+    replaced it, and every non-ASCII name became ``document``. Every table with a
+    ``document_id`` column follows (whichever migrations created them), and the obligations'
+    stored JSON too. Clause ids do not change (they come from the file's content hash).
+    """
+    from ingest.parse import document_id
+
+    rows = conn.execute("SELECT id, authority, source_name FROM documents ORDER BY created_at, id").fetchall()
+    if not rows:
+        return
+    taken = {r["id"] for r in rows}
+    renames: list[tuple[str, str]] = []
+    for row in rows:
+        new = document_id(row["authority"], row["source_name"])
+        if new == row["id"] or new in taken:
+            continue  # already keyed (or, improbably, the new id is taken: keep the old one)
+        taken.add(new)
+        renames.append((row["id"], new))
+    if not renames:
+        return
+    with_column = [t for t in db.table_names(conn)
+                   if t != "documents" and "document_id" in db.column_names(conn, t)]
+    postgres = db.is_postgres(conn)
+    if postgres:
+        # PostgreSQL checks these foreign keys per statement (they are not deferrable): the
+        # renamed document row is inserted first, its children moved to it, then the old row goes.
+        columns = ", ".join(f'"{c}"' for c in db.column_names(conn, "documents") if c != "id")
+    else:
+        # Children are updated after their parent row; the check runs at commit.
+        conn.execute("PRAGMA defer_foreign_keys = ON")
+    for old, new in renames:
+        if postgres:
+            conn.execute(f"INSERT INTO documents(id, {columns}) SELECT ?, {columns} FROM documents WHERE id = ?",
+                         (new, old))
+        else:
+            conn.execute("UPDATE documents SET id = ? WHERE id = ?", (new, old))
+        for table in with_column:
+            conn.execute(f'UPDATE "{table}" SET document_id = ? WHERE document_id = ?', (new, old))
+        if postgres:
+            conn.execute("DELETE FROM documents WHERE id = ?", (old,))
+        _rekey_obligation_data(conn, new)
+    bump_generation(conn)
+
+
+def _rekey_obligation_data(conn: sqlite3.Connection, document_id: str) -> None:
+    """The document id inside the obligations' stored JSON follows the rename (006; read and
+    written in Python, so both engines do the same)."""
+    rows = conn.execute("SELECT id, data FROM obligations WHERE document_id = ?", (document_id,)).fetchall()
+    updated = []
+    for row in rows:
+        data = json.loads(row["data"])
+        data["document_id"] = document_id
+        if isinstance(data.get("citation"), dict):
+            data["citation"]["document_id"] = document_id
+        updated.append((json.dumps(data), row["id"]))
+    conn.executemany("UPDATE obligations SET data = ? WHERE id = ?", updated)
+
+
 # A migration is SQL written for SQLite (``db.pg_ddl`` translates it for PostgreSQL), a dict
 # of SQL per engine where they differ more, or a function of the connection.
 Migration = str | dict[str, str] | Callable[[sqlite3.Connection], None]
@@ -164,6 +226,37 @@ MIGRATIONS: list[tuple[str, Migration]] = [
         },
     ),
     (
+        # Document ids keyed by authority and a stable slug (a Python step: _rekey_documents).
+        "006_document_keys",
+        "",
+    ),
+    (
+        # Uploads and removals run as background jobs; the record survives a restart, so a
+        # client whose server died mid-job learns what happened (service/jobs.py).
+        "007_jobs",
+        """
+        CREATE TABLE jobs (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL,
+            stage TEXT,
+            progress REAL NOT NULL DEFAULT 0,
+            document_id TEXT,
+            authority TEXT,
+            source_name TEXT,
+            content_hash TEXT,
+            committed INTEGER NOT NULL DEFAULT 0,
+            result TEXT,
+            error_code TEXT,
+            error_message TEXT,
+            error_status INTEGER,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+        );
+        CREATE INDEX jobs_status ON jobs(status);
+        """,
+    ),
+    (
         # Questions the standards did not answer (service/question_log.py; only written when
         # STANDARDS_QUESTION_LOG is on). Redacted text, authority (NULL: none named), the topic the
         # taxonomy read in it when stored (NULL: read again when reported), the hour.
@@ -195,6 +288,11 @@ MIGRATIONS: list[tuple[str, Migration]] = [
         """,
     ),
 ]
+
+
+# Python steps run right after a migration's SQL, in the same transaction (data it must fill),
+# on either engine.
+MIGRATION_STEPS: dict[str, Callable[[sqlite3.Connection], None]] = {"006_document_keys": _rekey_documents}
 
 
 def connect(target: db.Target) -> sqlite3.Connection:
@@ -236,6 +334,8 @@ def migrate(conn: sqlite3.Connection) -> None:
                     sql = migration[engine] if isinstance(migration, dict) else migration
                     for statement in _split_sql(db.pg_ddl(sql) if engine == db.POSTGRES else sql):
                         conn.execute(statement)
+                if name in MIGRATION_STEPS:
+                    MIGRATION_STEPS[name](conn)
                 conn.execute("INSERT INTO migrations(name, applied_at) VALUES (?, ?)", (name, utc_now()))
 
 

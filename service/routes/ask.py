@@ -30,6 +30,8 @@ def post_ask(body: AskRequest, request: Request) -> dict:
     notes: list[str] = []
     authorities = resolve_authorities(state, body.authorities, notes)
     result = ask(state, text, authorities=authorities or None)
+    if note := state.retrieval_note():  # dense index still building: keyword search answered
+        notes.append(note)
     if notes:  # a requested authority read as the closest held one: say so
         result["notes"] = notes + list(result.get("notes") or [])
     log_abstention(state, text, authorities, result)  # question log (issue 16): no-op unless switched on

@@ -318,16 +318,23 @@ def migrate(conn: sqlite3.Connection) -> None:
     migration runs once.
     """
     engine = db.engine_of(conn)
-    conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-    done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
-    if all(name in done for name, _ in MIGRATIONS):
-        return
+    if "migrations" in db.table_names(conn):
+        done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
+        if all(name in done for name, _ in MIGRATIONS):
+            return
     with db.session_lock(conn, "migrate"):
+        # Inside the lock: two instances creating the table at once on an empty database would
+        # otherwise race (PostgreSQL's IF NOT EXISTS is not safe against a concurrent CREATE).
+        conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
         done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
         for name, migration in MIGRATIONS:
             if name in done:
                 continue
             with transaction(conn):
+                # Under the write lock: another process (SQLite has no session lock) may have
+                # applied it since ``done`` was read.
+                if conn.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
+                    continue
                 if callable(migration):
                     migration(conn)
                 else:

@@ -117,6 +117,32 @@ def test_writers_take_turns(store_target, engine) -> None:
     second.close()
 
 
+def test_instances_starting_together_on_an_empty_database_migrate_once(store_target, engine) -> None:
+    """Several processes opening a new store at once (instances starting behind a proxy): every
+    one gets a migrated store, and each migration is recorded once."""
+    ready = threading.Barrier(4, timeout=60)
+    errors: list[BaseException] = []
+    conns: list = []
+
+    def open_store() -> None:
+        try:
+            ready.wait()
+            conns.append(store.connect(store_target))
+        except BaseException as exc:  # reported below, with the others
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    names = [r[0] for r in conns[0].execute("SELECT name FROM migrations ORDER BY name")]
+    assert names == [name for name, _ in store.MIGRATIONS]
+    for conn in conns:
+        conn.close()
+
+
 def test_change_listener_hears_commits_not_rollbacks() -> None:
     url = fresh_postgres_url("listen")
     writer = store.connect(url)

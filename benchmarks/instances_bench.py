@@ -10,6 +10,15 @@ so latencies read as multiples of it. With ``--sqlite`` a single SQLite instance
 corpus is measured too, for the cost of the engine itself.
 
     .venv/bin/python benchmarks/instances_bench.py [--clients 20] [--seconds 30] [--database-url URL] [--sqlite]
+        [--refresh [--refresh-rounds 3] [--refresh-clients 4] [--refresh-only]]
+
+``--refresh`` measures what another instance's upload costs an instance's users: with both
+instances up, ``--refresh-clients`` clients keep asking B questions while a small document is
+uploaded through A, and B is polled until it answers from that document. Per round: seconds from
+sending the upload to B's first answer from it, and B's latencies over that window (the slowest
+question in flight, p50) beside the same clients' latencies over an equal quiet window just
+before (the floor of the same run, so the refresh reads as a multiple of it). It only uses the
+HTTP API, so it measures any version of the service the same way.
 
 Without ``--database-url`` (or ``STANDARDS_TEST_DATABASE_URL``), a throwaway PostgreSQL cluster
 is started with scripts/test_postgres.sh and stopped at the end. Loopback only; every loop is
@@ -43,6 +52,23 @@ MAX_SECONDS = 120
 MAX_CLIENTS = 100
 START_TIMEOUT = 600  # loading the model and building the FAISS cache on a busy 2-core machine
 FLOOR_REQUESTS = 200
+# --refresh: bounds of one round (a server that never picks the upload up ends the round).
+REFRESH_TIMEOUT = 120
+# Seconds the clients ask B before each upload; the quiet window (as long as the round's refresh
+# window, at most this minus the first second) is taken from their end.
+QUIET_SECONDS = 10
+MAX_ROUNDS = 10
+BENCH_TOKEN = "instances-bench-" + uuid.uuid4().hex
+# Invented authorities (one per round), each with a two-duty standard like the tests' Testshire.
+REFRESH_AUTHORITIES = ("Benchshire", "Loadford", "Refreshton", "Swapbury", "Queueham", "Latencyby",
+                       "Snapwick", "Cacheley", "Notifield", "Pollchester")
+REFRESH_STANDARD = (
+    "{name} Practice Standards\n\n"
+    "Core Group Meetings\n"
+    "1. The first core group meeting will be held within 8 working days of the Initial Child Protection Conference.\n"
+    "2. Thereafter, core group meetings will be held at least every 4 weeks.\n"
+)
+REFRESH_FRAGMENT = "within 8 working days of the Initial Child Protection Conference"
 
 
 def _free_port() -> int:
@@ -97,6 +123,7 @@ class Instance:
 
     data_dir: Path
     database_url: str
+    token: str = ""  # STANDARDS_ADMIN_TOKEN: uploads enabled when set (--refresh)
     port: int = field(default_factory=_free_port)
     proc: subprocess.Popen | None = None
 
@@ -108,6 +135,8 @@ class Instance:
         env = dict(os.environ, HF_HUB_OFFLINE="1", STANDARDS_CORPUS_DIR=str(ROOT / "corpus"),
                    STANDARDS_DATA_DIR=str(self.data_dir), STANDARDS_DATABASE_URL=self.database_url)
         env.pop("STANDARDS_ADMIN_TOKEN", None)
+        if self.token:
+            env["STANDARDS_ADMIN_TOKEN"] = self.token
         return env
 
     def start(self) -> None:
@@ -196,6 +225,93 @@ async def load(bases: list[str], questions: list[str], clients: int, seconds: fl
     }
 
 
+async def _answers_from(http: httpx.AsyncClient, base: str, name: str) -> bool:
+    """True when ``base`` answers the round's question citing the round's document."""
+    question = f"When must the first core group meeting take place in {name}?"
+    try:
+        r = await http.post(f"{base}/api/ask", json={"question": question})
+    except httpx.HTTPError:
+        return False
+    if r.status_code != 200:
+        return False
+    return any(c.get("authority") == name and REFRESH_FRAGMENT in " ".join(str(c.get("text", "")).split())
+               for c in r.json().get("citations", []))
+
+
+async def refresh_round(a: Instance, b: Instance, name: str, questions: list[str], clients: int) -> dict:
+    """One upload through ``a``: how long until ``b`` answers from it, and ``b``'s latencies meanwhile
+    against an equal quiet window just before."""
+    timings: list[tuple[float, float]] = []  # (started, seconds) of B's answered background questions
+    errors: dict[str, int] = {}
+    stop = asyncio.Event()
+    limits = httpx.Limits(max_connections=clients + 2, max_keepalive_connections=clients + 2)
+
+    async def asker(n: int, http: httpx.AsyncClient) -> None:
+        i = n * 7
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                r = await http.post(f"{b.base}/api/ask", json={"question": questions[i % len(questions)]})
+                key = None if r.status_code == 200 else str(r.status_code)
+            except httpx.HTTPError as exc:
+                key = type(exc).__name__
+            if key is None:
+                timings.append((started, time.monotonic() - started))
+            else:
+                errors[key] = errors.get(key, 0) + 1
+            i += 1
+
+    def in_flight(start: float, end: float) -> list[float]:
+        return [took for began, took in timings if began <= end and began + took >= start]
+
+    async with httpx.AsyncClient(timeout=REFRESH_TIMEOUT, limits=limits) as http:
+        tasks = [asyncio.create_task(asker(n, http)) for n in range(clients)]
+        try:
+            quiet_start = time.monotonic()
+            await asyncio.sleep(QUIET_SECONDS)  # the quiet window: the same clients, no upload
+            files = {"file": (f"{name.lower()}_standards.txt", REFRESH_STANDARD.format(name=name).encode(), "text/plain")}
+            quiet_end = sent = time.monotonic()
+            r = await http.post(f"{a.base}/api/documents", files=files, data={"authority": name},
+                                headers={"Authorization": f"Bearer {a.token}"})
+            if r.status_code not in (200, 201, 202):
+                raise SystemExit(f"upload through A refused: {r.status_code} {r.text[:300]}")
+            accepted = time.monotonic()
+            picked_up = None
+            while time.monotonic() - sent < REFRESH_TIMEOUT:
+                if await _answers_from(http, b.base, name):
+                    picked_up = time.monotonic()
+                    break
+                await asyncio.sleep(0.25)
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks)
+    if picked_up is None:
+        raise SystemExit(f"B did not answer from the document uploaded through A within {REFRESH_TIMEOUT} s")
+    window = picked_up - sent
+    quiet = in_flight(max(quiet_start + 1, quiet_end - window), quiet_end)
+    during = in_flight(sent, picked_up)
+    return {
+        "authority": name, "answerable_s": round(window, 2), "upload_response_s": round(accepted - sent, 2),
+        "during_n": len(during), "during_max_ms": round(max(during) * 1000, 1) if during else None,
+        "during_p50_ms": round(_percentile(during, 50) * 1000, 1) if during else None,
+        "quiet_n": len(quiet), "quiet_max_ms": round(max(quiet) * 1000, 1) if quiet else None,
+        "quiet_p50_ms": round(_percentile(quiet, 50) * 1000, 1) if quiet else None,
+        "errors": errors,
+    }
+
+
+def print_refresh(rounds: list[dict], clients: int) -> None:
+    """The --refresh rounds as a table, and the worst of them."""
+    print(f"\nrefresh: a document uploaded through A, {clients} clients asking B meanwhile (loopback)")
+    print(f"{'round':<12}{'answerable s':>13}{'upload resp s':>14}{'n':>5}{'max ms':>9}{'p50 ms':>9}"
+          f"{'quiet n':>8}{'quiet max':>10}{'quiet p50':>10}{'max/quiet max':>14}{'errors':>8}")
+    for r in rounds:
+        ratio = r["during_max_ms"] / r["quiet_max_ms"] if r["during_max_ms"] and r["quiet_max_ms"] else float("nan")
+        print(f"{r['authority']:<12}{r['answerable_s']:>13}{r['upload_response_s']:>14}{r['during_n']:>5}"
+              f"{r['during_max_ms']:>9}{r['during_p50_ms']:>9}{r['quiet_n']:>8}{r['quiet_max_ms']:>10}"
+              f"{r['quiet_p50_ms']:>10}{ratio:>13.1f}x{sum(r['errors'].values()):>8}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=20)
@@ -204,7 +320,16 @@ def main() -> None:
                         help="a PostgreSQL server to use (an empty schema is made in it)")
     parser.add_argument("--sqlite", action="store_true", help="also measure one SQLite instance")
     parser.add_argument("--gold", type=Path, default=ROOT / "eval" / "qa-dev.jsonl")
+    parser.add_argument("--refresh", action="store_true",
+                        help="also measure an upload through A as seen by B (time to answerable, B's latencies)")
+    parser.add_argument("--refresh-rounds", type=int, default=3)
+    parser.add_argument("--refresh-clients", type=int, default=4)
+    parser.add_argument("--refresh-only", action="store_true", help="skip the throughput phases (implies --refresh)")
     args = parser.parse_args()
+    args.refresh = args.refresh or args.refresh_only
+    rounds_wanted = max(1, min(args.refresh_rounds, MAX_ROUNDS))
+    refresh_clients = max(1, min(args.refresh_clients, MAX_CLIENTS))
+    refresh: list[dict] = []
     clients = max(1, min(args.clients, MAX_CLIENTS))
     seconds = max(1.0, min(args.seconds, MAX_SECONDS))
     questions = [json.loads(line)["question"] for line in args.gold.read_text().splitlines() if line.strip()]
@@ -214,26 +339,33 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="instances-bench-") as tmp, postgres_url(args.database_url) as base:
         try:
             url = fresh_schema_url(base)
-            first = Instance(Path(tmp) / "a", url)
+            token = BENCH_TOKEN if args.refresh else ""
+            first = Instance(Path(tmp) / "a", url, token)
             print("ingesting the corpus into PostgreSQL ...", file=sys.stderr)
             ingest(first.data_dir, url)
             first.start()
             instances.append(first)
             first.wait_ready()
-            floor = floor_ms([first.base])
-            print(f"one instance: {clients} clients for {seconds:.0f} s ...", file=sys.stderr)
-            results["postgresql, 1 instance"] = asyncio.run(load([first.base], questions, clients, seconds))
-            results["postgresql, 1 instance"]["floor_ms"] = round(floor, 2)
+            if not args.refresh_only:
+                floor = floor_ms([first.base])
+                print(f"one instance: {clients} clients for {seconds:.0f} s ...", file=sys.stderr)
+                results["postgresql, 1 instance"] = asyncio.run(load([first.base], questions, clients, seconds))
+                results["postgresql, 1 instance"]["floor_ms"] = round(floor, 2)
 
-            second = Instance(Path(tmp) / "b", url)
+            second = Instance(Path(tmp) / "b", url, token)
             second.start()
             instances.append(second)
             second.wait_ready()
             bases = [first.base, second.base]
-            floor = floor_ms(bases)
-            print(f"two instances: {clients} clients for {seconds:.0f} s ...", file=sys.stderr)
-            results["postgresql, 2 instances"] = asyncio.run(load(bases, questions, clients, seconds))
-            results["postgresql, 2 instances"]["floor_ms"] = round(floor, 2)
+            if not args.refresh_only:
+                floor = floor_ms(bases)
+                print(f"two instances: {clients} clients for {seconds:.0f} s ...", file=sys.stderr)
+                results["postgresql, 2 instances"] = asyncio.run(load(bases, questions, clients, seconds))
+                results["postgresql, 2 instances"]["floor_ms"] = round(floor, 2)
+            for name in REFRESH_AUTHORITIES[:rounds_wanted] if args.refresh else ():
+                print(f"refresh round: {name} uploaded through A, {refresh_clients} clients asking B ...",
+                      file=sys.stderr)
+                refresh.append(asyncio.run(refresh_round(first, second, name, questions, refresh_clients)))
             for inst in instances:
                 inst.stop()
             instances.clear()
@@ -263,9 +395,12 @@ def main() -> None:
     one, two = results.get("postgresql, 1 instance"), results.get("postgresql, 2 instances")
     if one and two and one["rps"]:
         print(f"two instances / one: {two['rps'] / one['rps']:.2f}x the throughput")
+    if refresh:
+        print_refresh(refresh, refresh_clients)
     out = ROOT / "benchmarks" / "results" / "instances_bench.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"clients": clients, "seconds": seconds, "results": results}, indent=2))
+    out.write_text(json.dumps({"clients": clients, "seconds": seconds, "results": results, "refresh": refresh},
+                              indent=2))
 
 
 if __name__ == "__main__":

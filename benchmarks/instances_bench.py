@@ -288,7 +288,10 @@ async def refresh_round(a: Instance, b: Instance, name: str, questions: list[str
     if picked_up is None:
         raise SystemExit(f"B did not answer from the document uploaded through A within {REFRESH_TIMEOUT} s")
     window = picked_up - sent
-    quiet = in_flight(max(quiet_start + 1, quiet_end - window), quiet_end)
+    # Quiet: questions asked and answered before the upload was sent; during: every question in
+    # flight at any moment until B answered from the new document (one straddling both is "during").
+    quiet_from = max(quiet_start + 1, quiet_end - window)
+    quiet = [took for began, took in timings if began >= quiet_from and began + took <= quiet_end]
     during = in_flight(sent, picked_up)
     return {
         "authority": name, "answerable_s": round(window, 2), "upload_response_s": round(accepted - sent, 2),

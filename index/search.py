@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import yaml
 
 from index.embedder import Embedder, load_embedder
@@ -61,6 +62,15 @@ def framing_words() -> frozenset[str]:
     """Question-framing words dropped from BM25 queries (``index/data/query_words.yaml``)."""
     data = yaml.safe_load(QUERY_WORDS_PATH.read_text(encoding="utf-8")) or {}
     return frozenset(str(w).lower() for w in data.get("framing_words") or [])
+
+
+@dataclass
+class PreparedQuery:
+    """A query planned and embedded once (``Retriever.prepare``)."""
+
+    text: str
+    plan: QueryPlan
+    vector: np.ndarray
 
 
 @dataclass
@@ -413,10 +423,22 @@ class Retriever:
         return self._cohort_of_context[context]
 
     # --- search -----------------------------------------------------------------------------
+    def prepare(self, query: str) -> PreparedQuery:
+        """The query's plan and its one embedding, to reuse across several searches and for
+        scoring sentences against the same vector (the model runs once per question)."""
+        if not query or not query.strip():
+            raise BadRequestError("The search query is empty; type a question or some words to search for.")
+        plan = self.query_builder().plan(query)
+        return PreparedQuery(query, plan, self.embedder.encode_query(plan.dense_text))
+
     def search(
-        self, query: str, k: int = 10, filters: SearchFilters | None = None, mode: Mode = "hybrid"
+        self, query: str, k: int = 10, filters: SearchFilters | None = None, mode: Mode = "hybrid",
+        prepared: PreparedQuery | None = None,
     ) -> list[Hit]:
-        """The ``k`` best current clauses for ``query`` under ``filters``, best first."""
+        """The ``k`` best current clauses for ``query`` under ``filters``, best first.
+
+        ``prepared`` (from ``prepare(query)``) reuses a plan and query vector already computed.
+        """
         if mode not in MODES:
             raise BadRequestError(f"Unknown search mode {mode!r}; use one of {', '.join(MODES)}.")
         if not query or not query.strip():
@@ -434,13 +456,16 @@ class Retriever:
         allowed = self._allowed_ids(filters)
         if allowed is not None and not allowed:
             return []
-        plan = self.query_builder().plan(query)
+        plan = prepared.plan if prepared is not None else self.query_builder().plan(query)
         depth = max(MIN_CANDIDATES, 3 * k)
 
         bm25: list[tuple[str, float]] = []
         dense: list[tuple[str, float]] = []
         pending: Future | None = None
-        if mode in ("hybrid", "dense"):
+        if mode in ("hybrid", "dense") and prepared is not None:
+            index = self.dense_index()
+            dense = index.search(prepared.vector, depth if mode == "hybrid" else k, allowed_ids=allowed)
+        elif mode in ("hybrid", "dense"):
             index = self.dense_index()
             # The model runs in a worker thread (torch releases the GIL) while SQLite ranks
             # BM25 here; the encoder touches no connection, so sharing is safe.

@@ -13,6 +13,8 @@ from service.routes import resolve_authorities, resolve_topic, service_state
 router = APIRouter(prefix="/api", tags=["ask"])
 
 MAX_QUESTION_CHARS = 1000
+# Earlier questions kept as a conversation's context (the page keeps about this many turns).
+MAX_HISTORY = 20
 
 
 class AskRequest(BaseModel):
@@ -22,6 +24,10 @@ class AskRequest(BaseModel):
 
     question: str = Field(..., description="The question, in the words a practitioner would use (1-1000 characters).")
     authorities: list[str] | None = Field(None, description="Restrict the answer to these authorities (names or aliases).")
+    history: list[str] | None = Field(
+        None, description="Earlier questions of the conversation, oldest first (at most 20, each 1-1000 characters): "
+                          "a follow-up such as 'and in Wokingham?' takes the authority, subject or cohort it lacks "
+                          "from them.")
 
 
 class DeadlineRequest(BaseModel):
@@ -46,13 +52,42 @@ def check_question(text: str) -> str:
     return text
 
 
+def check_history(history: list[str] | None) -> list[str]:
+    """Refuse a conversation that is too long or holds an empty or over-long question."""
+    history = list(history or [])
+    if len(history) > MAX_HISTORY:
+        raise BadRequestError(
+            f"'history' holds {len(history)} questions; at most {MAX_HISTORY} earlier questions are used. "
+            "Send the latest ones, oldest first."
+        )
+    out = []
+    for i, earlier in enumerate(history):
+        text = (earlier or "").strip() if isinstance(earlier, str) else ""
+        if not text:
+            raise BadRequestError(f"'history'[{i}] is empty; send the earlier questions as they were asked.")
+        if len(text) > MAX_QUESTION_CHARS:
+            raise BadRequestError(f"'history'[{i}] is {len(text)} characters long; the limit is {MAX_QUESTION_CHARS}.")
+        out.append(text)
+    return out
+
+
 @router.post("/ask")
 def post_ask(body: AskRequest, request: Request) -> dict:
-    """Answer a question for the authorities named in it (or requested), with citations; or abstain."""
+    """Answer a question for the authorities named in it (or requested), with citations; or abstain.
+
+    With ``history`` a follow-up ("and in Wokingham?", "who chairs it?") is read in the light of
+    the earlier questions. A misspelt authority is read as the closest held one, with a note.
+    """
     state = service_state(request)
     text = check_question(body.question)
-    authorities = resolve_authorities(state, body.authorities)
-    return ask(state, text, authorities=authorities or None)
+    history = check_history(body.history)
+    resolved = state.resolver.authorities(body.authorities)
+    answer = ask(state, text, authorities=[r.name for r in resolved] or None, history=history)
+    for r in reversed(resolved):
+        if r.note:
+            answer.notes.insert(0, r.note)
+            answer.answer = f"{r.note}\n{answer.answer}"
+    return answer.to_dict()
 
 
 @router.post("/deadline")

@@ -1,0 +1,445 @@
+"""Evidence first: the sentences that could answer a question, scored.
+
+The candidates are the clauses hybrid search retrieves for each authority in scope and every
+sentence of them, whatever topic the extractor gave (or did not give) their obligations. Each
+sentence is described by a few named features (``FEATURES``) and scored with one weight per
+feature (``Weights``). The taxonomy's topic, cohort, qualifiers and anchors are features
+like the others: they reorder candidates, they never remove one.
+
+Cost per question: the question is embedded once (``ServiceState.prepare``) and that vector
+serves both the dense search and every sentence score; sentence vectors are read from the
+store (embedded at ingest), never computed here; facts about a sentence (its figures, words,
+roles, cohort) are derived once per store generation and cached.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from extractors.records import Obligation, Timescale
+from index.embedder import clause_text_for, text_hash
+from index.records import Hit, SearchFilters
+from index.sentences import SentenceRow, sentence_vectors, sentences_of
+from ingest.normalise import plain_text
+from ingest.records import Clause
+from service.question import (
+    Question,
+    content_terms,
+    find_qualifiers,
+    gives_a_reason,
+    names_a_condition,
+    scored_topics,
+)
+from service.state import ServiceState
+
+# Clauses retrieved per authority; their sentences are the candidates. The right clause was in
+# hybrid search's top 5 for 0.98 of the development questions (README, Recall@5); 8 leaves room
+# for the sentence scores to pick a clause search ranked a little lower.
+CLAUSES_PER_AUTHORITY = 8
+# Up to this many authorities in scope are searched one by one (each gets its own candidates);
+# beyond it one search over all of them is shared out, so a question naming no authority costs
+# one search, not one per authority held.
+SEPARATE_SEARCHES_MAX = 4
+# Cap on the shared search's depth.
+POOLED_SEARCH_MAX = 200
+# A figure this close (characters) to a question's qualifier word ("first", "stage two") is
+# read as that qualifier's figure.
+QUALIFIER_WINDOW = 60
+# How many following sentences a lead sentence ending in ":" carries as its list items.
+MAX_LIST_ITEMS = 8
+
+FEATURES = (
+    "sentence_similarity",  # cosine of the question and the sentence (with its heading) vectors
+    "clause_similarity",  # cosine of the question and the whole clause (with context) vectors
+    "lexical_sentence",  # IDF-weighted share of the question's words found in the sentence
+    "lexical_context",  # ... in the sentence, its headings, table row, role column and list lead
+    "retrieval_rank",  # 1 / (1 + rank of its clause in hybrid search for this authority)
+    "kind_match",  # the sentence gives the kind of answer asked for (a frequency, a role, a list ...)
+    "kind_other",  # a timescale question, but the sentence's figures are of the other kind
+    "no_figure",  # a timescale question, and the sentence states no figure
+    "topic_label",  # an obligation stated in the sentence carries a topic the question names
+    "topic_context",  # the clause (headings, row, text) names a topic the question names
+    "topic_other",  # the sentence's obligations all carry topics the question does not name
+    "cohort_match",  # the sentence (or its table row) is for the cohort the question names
+    "cohort_clash",  # ... for another cohort
+    "qualifier_match",  # the sentence names the question's qualifier ("first", "stage two")
+    "qualifier_clash",  # the sentence names only another member of that qualifier's set
+    "anchor_is_subject",  # the figure runs from the very event asked about ("minutes after the meeting")
+)
+
+
+WEIGHTS_PATH = Path(__file__).parent / "answer_weights.yaml"
+
+
+@dataclass(frozen=True)
+class Weights:
+    """One weight per feature, and the abstention threshold on the weighted sum.
+
+    The values live in ``service/answer_weights.yaml``, written by ``standards eval fit-answer``
+    (service/answer_fit.py), which records there how they were fit: on the development questions
+    only (eval/qa-dev.jsonl and ../shared/eval/qa-open-dev.jsonl), never on other authorities'
+    questions, which measure how well this generalises. ``sentence_similarity`` is held at 1 (it
+    sets the scale); every other weight is chosen by coordinate ascent over a coarse grid, and the
+    threshold from the precision/recall table the same command prints.
+    """
+
+    sentence_similarity: float = 1.0
+    clause_similarity: float = 0.0
+    lexical_sentence: float = 0.0
+    lexical_context: float = 0.0
+    retrieval_rank: float = 0.0
+    kind_match: float = 0.0
+    kind_other: float = 0.0
+    no_figure: float = 0.0
+    topic_label: float = 0.0
+    topic_context: float = 0.0
+    topic_other: float = 0.0
+    cohort_match: float = 0.0
+    cohort_clash: float = 0.0
+    qualifier_match: float = 0.0
+    qualifier_clash: float = 0.0
+    anchor_is_subject: float = 0.0
+    threshold: float = 0.0
+
+    def score(self, features: dict[str, float]) -> float:
+        """The weighted sum of ``features``."""
+        return sum(getattr(self, name) * features.get(name, 0.0) for name in FEATURES)
+
+    def vector(self) -> np.ndarray:
+        """The feature weights in ``FEATURES`` order."""
+        return np.array([getattr(self, name) for name in FEATURES], dtype=np.float64)
+
+    def as_dict(self) -> dict[str, float]:
+        """Every weight by name (and the threshold)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def load_weights(path: Path = WEIGHTS_PATH) -> Weights:
+    """The fitted weights (``service/answer_weights.yaml``); a missing or malformed file is an error."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    values = data.get("weights") or {}
+    known = {f.name for f in fields(Weights)}
+    unknown = set(values) - known
+    missing = known - set(values)
+    if unknown or missing:
+        raise ValueError(f"{path}: weights must name exactly {sorted(known)}; "
+                         f"unknown {sorted(unknown)}, missing {sorted(missing)}")
+    return Weights(**{k: float(v) for k, v in values.items()})
+
+
+DEFAULT_WEIGHTS = load_weights()
+
+
+# --- facts about a sentence (cached per store generation) -------------------------------------
+@dataclass
+class SentenceFacts:
+    """What a sentence says, derived once: plain text, figures, words; roles and cohort on demand
+    (the taxonomy's matchers are the costly part, so only questions that use them pay)."""
+
+    plain: str
+    timescales: list[Timescale]  # the timescale grammar over ``plain`` (spans index ``plain``)
+    terms: frozenset[str]
+    qualifiers: list[tuple[int, int]]
+    condition: bool
+    reason: bool
+    lead: bool  # ends with ":" (introduces a list)
+    _roles: list[tuple[int, int]] | None = None
+    _cohort: tuple[str | None] | None = None
+
+    def roles(self, taxonomy: Any) -> list[tuple[int, int]]:
+        """Spans of taxonomy roles in ``plain``."""
+        if self._roles is None:
+            self._roles = [(m.start, m.end) for m in taxonomy.find("roles", self.plain)]
+        return self._roles
+
+    def cohort(self, taxonomy: Any) -> str | None:
+        """The canonical cohort the sentence names, if any."""
+        if self._cohort is None:
+            self._cohort = (taxonomy.canonical_cohort(self.plain),)
+        return self._cohort[0]
+
+
+@dataclass
+class ClauseFacts:
+    """Context of a clause, derived once: its headings' and rows' words, its vector key."""
+
+    context_terms: frozenset[str]
+    vector_key: str
+
+
+def sentence_facts(state: ServiceState, row: SentenceRow) -> SentenceFacts:
+    """Facts of one stored sentence (cached per store generation)."""
+    cache = state.generation_cache("sentence_facts")
+    found = cache.get(row.id)
+    if found is None:
+        from extractors.timescale import find_timescales
+
+        plain = plain_text(row.text)
+        found = SentenceFacts(
+            plain=plain,
+            timescales=find_timescales(plain),
+            terms=frozenset(content_terms(plain)),
+            qualifiers=find_qualifiers(plain),
+            condition=names_a_condition(plain),
+            reason=gives_a_reason(plain),
+            lead=plain.rstrip().endswith(":"),
+        )
+        cache[row.id] = found
+    return found
+
+
+def clause_facts(state: ServiceState, clause: Clause) -> ClauseFacts:
+    """Facts of a clause's context (cached per store generation)."""
+    cache = state.generation_cache("clause_facts")
+    found = cache.get(clause.id)
+    if found is None:
+        context = " ".join(filter(None, [*clause.heading_path, clause.cohort_context, clause.role_context]))
+        found = ClauseFacts(context_terms=frozenset(content_terms(context)), vector_key=text_hash(clause_text_for(clause)))
+        cache[clause.id] = found
+    return found
+
+
+def _label_facts(state: ServiceState, label: str | None, kind: str) -> Any:
+    """Topics ("topics") or the cohort ("cohort") a heading or table-row label names; labels
+    repeat across clauses, so they are read once per store generation."""
+    if not label:
+        return {} if kind == "topics" else None
+    cache = state.generation_cache("label_" + kind)
+    if label not in cache:
+        cache[label] = (scored_topics(state.taxonomy, label) if kind == "topics"
+                        else state.taxonomy.canonical_cohort(label))
+    return cache[label]
+
+
+def _anchor_topics(state: ServiceState, anchor: str) -> dict[str, float]:
+    cache = state.generation_cache("anchor_topics")
+    found = cache.get(anchor)
+    if found is None:
+        found = cache[anchor] = scored_topics(state.taxonomy, anchor)
+    return found
+
+
+def idf(state: ServiceState, term: str) -> float:
+    """Inverse document frequency of a question word's stem over the current clauses (cached).
+
+    Counted by FTS5 with a prefix query on the stem, so "visit" counts visits, visited, visiting.
+    """
+    cache = state.generation_cache("idf")
+    found = cache.get(term)
+    if found is None:
+        counts = state.generation_cache("clause_count")
+        with state.lock:
+            if "n" not in counts:
+                counts["n"] = state.conn.execute("SELECT COUNT(*) FROM clauses WHERE is_current = 1").fetchone()[0]
+            token = re.sub(r"[^0-9a-z]", "", term.lower())
+            df = state.conn.execute(
+                "SELECT COUNT(*) FROM clauses_fts WHERE clauses_fts MATCH ?", (f'"{token}"*',)
+            ).fetchone()[0] if token else 0
+        found = cache[term] = math.log(1 + (counts["n"] + 1) / (df + 1))
+    return found
+
+
+# --- candidates --------------------------------------------------------------------------------
+@dataclass
+class Candidate:
+    """One sentence that could answer the question for one authority, with its features and score."""
+
+    row: SentenceRow
+    clause: Clause
+    facts: SentenceFacts
+    rank: int
+    obligations: list[Obligation]
+    features: dict[str, float]
+    score: float = 0.0
+    lead_text: str | None = None  # the list lead this sentence is an item of
+
+    @property
+    def authority(self) -> str:
+        return self.clause.authority
+
+    @property
+    def has_figure(self) -> bool:
+        return bool(self.facts.timescales)
+
+
+@dataclass
+class Evidence:
+    """All candidates per authority in scope (best first), and the retrieved clauses."""
+
+    by_authority: dict[str, list[Candidate]] = field(default_factory=dict)
+    hits: dict[str, list[Hit]] = field(default_factory=dict)
+
+
+def _retrieve(state: ServiceState, question: Question, scope: list[str], prepared: Any) -> dict[str, list[Hit]]:
+    """Hybrid search's best clauses per authority in scope (one embedding, shared)."""
+    out: dict[str, list[Hit]] = {a: [] for a in scope}
+    if len(scope) <= SEPARATE_SEARCHES_MAX:
+        for authority in scope:
+            out[authority] = state.search(question.search_text, k=CLAUSES_PER_AUTHORITY,
+                                          filters=SearchFilters(authorities=[authority]), prepared=prepared)
+        return out
+    k = min(POOLED_SEARCH_MAX, CLAUSES_PER_AUTHORITY * len(scope))
+    for hit in state.search(question.search_text, k=k, filters=SearchFilters(authorities=scope), prepared=prepared):
+        per = out.setdefault(hit.clause.authority, [])
+        if len(per) < CLAUSES_PER_AUTHORITY:
+            per.append(hit)
+    return out
+
+
+def _sentence_obligations(state: ServiceState, row: SentenceRow) -> list[Obligation]:
+    """Obligations whose timescale phrase lies in this sentence (offsets into the clause text)."""
+    return [ob for ob in state.clause_obligations(row.clause_id)
+            if row.start <= ob.timescale.start < row.end or ob.sentence_id == row.id]
+
+
+def _share(state: ServiceState, terms: list[str], found: frozenset[str] | set[str]) -> float:
+    total = sum(idf(state, t) for t in terms)
+    if not total:
+        return 0.0
+    return sum(idf(state, t) for t in terms if t in found) / total
+
+
+def _figure_kind_fit(asks: str, timescales: list[Timescale]) -> tuple[float, float, float]:
+    """(kind_match, kind_other, no_figure) of a sentence's figures for a timescale question."""
+    if not timescales:
+        return 0.0, 0.0, 1.0
+    wanted = ("frequency",) if asks == "how_often" else ("deadline", "immediate")
+    if any(t.kind in wanted for t in timescales):
+        return 1.0, 0.0, 0.0
+    return 0.0, 1.0, 0.0
+
+
+def features_of(
+    state: ServiceState, question: Question, row: SentenceRow, clause: Clause, rank: int,
+    sim_sentence: float, sim_clause: float, lead: str | None,
+) -> tuple[dict[str, float], SentenceFacts, list[Obligation]]:
+    """The named features of one candidate sentence (see ``FEATURES``)."""
+    facts = sentence_facts(state, row)
+    cfacts = clause_facts(state, clause)
+    obligations = _sentence_obligations(state, row)
+    terms = question.terms
+    context = facts.terms | cfacts.context_terms
+    if lead:
+        context = context | frozenset(content_terms(lead))
+    f: dict[str, float] = {
+        "sentence_similarity": sim_sentence,
+        "clause_similarity": sim_clause,
+        "lexical_sentence": _share(state, terms, facts.terms),
+        "lexical_context": _share(state, terms, context),
+        "retrieval_rank": 1.0 / (1 + rank),
+    }
+    asks = question.asks
+    if question.asks_timescale:
+        f["kind_match"], f["kind_other"], f["no_figure"] = _figure_kind_fit(asks, facts.timescales)
+    elif asks == "who":
+        f["kind_match"] = 1.0 if facts.roles(state.taxonomy) else (0.5 if clause.role_context else 0.0)
+    elif asks == "what":
+        f["kind_match"] = 1.0 if facts.lead else 0.0
+    elif asks == "what_if":
+        f["kind_match"] = 1.0 if facts.condition else 0.0
+    elif asks == "why":
+        f["kind_match"] = 1.0 if facts.reason else 0.0
+    scores = question.topic_scores
+    if scores:
+        labelled = [ob.topic for ob in obligations if ob.topic]
+        f["topic_label"] = max((scores.get(t, 0.0) for t in labelled), default=0.0)
+        # The clause's heading or row names the topic, or another sentence of it is a duty on it.
+        heading = _label_facts(state, clause.heading_path[-1] if clause.heading_path else None, "topics")
+        row_topics = _label_facts(state, clause.cohort_context, "topics")
+        clause_topics = {ob.topic for ob in state.clause_obligations(clause.id) if ob.topic}
+        f["topic_context"] = max(
+            (scores[t] * max(heading.get(t, 0.0), row_topics.get(t, 0.0), 1.0 if t in clause_topics else 0.0)
+             for t in scores), default=0.0)
+        if labelled and not any(t in scores for t in labelled):
+            f["topic_other"] = 1.0
+    if question.cohort:
+        named = {ob.cohort for ob in obligations if ob.cohort} or {
+            c for c in (facts.cohort(state.taxonomy), _label_facts(state, clause.cohort_context, "cohort")) if c}
+        if question.cohort in named:
+            f["cohort_match"] = 1.0
+        elif named:
+            f["cohort_clash"] = 1.0
+    if question.qualifiers:
+        mine = set(question.qualifiers)
+        theirs = set(facts.qualifiers)
+        if mine & theirs:
+            f["qualifier_match"] = 1.0
+        else:
+            sets = {s for s, _ in mine}
+            if any(s in sets for s, _ in theirs):
+                f["qualifier_clash"] = 1.0
+    if question.topics and question.asks_timescale:
+        top = question.topics[0]
+        anchors = [ob.timescale.anchor for ob in obligations if ob.timescale.anchor]
+        anchors += [t.anchor for t in facts.timescales if t.anchor]
+        if any(_anchor_topics(state, a).get(top, 0.0) >= 1.0 for a in anchors):
+            f["anchor_is_subject"] = 1.0
+    return f, facts, obligations
+
+
+def gather(
+    state: ServiceState, question: Question, scope: list[str], weights: Weights = DEFAULT_WEIGHTS
+) -> Evidence:
+    """Retrieve, split into sentences, score: the candidates of every authority in scope."""
+    prepared = state.prepare(question.search_text)
+    qvec = np.asarray(prepared.vector, dtype=np.float32).reshape(-1)
+    hits = _retrieve(state, question, scope, prepared)
+    clauses = {h.clause.id: h for per in hits.values() for h in per}
+    with state.lock:
+        rows = sentences_of(state.conn, clauses)
+    model = state.retriever.embedder.model_id
+    keys = {r.content_hash for per in rows.values() for r in per}
+    ckeys = {cid: clause_facts(state, h.clause).vector_key for cid, h in clauses.items()}
+    with state.lock:
+        vectors = sentence_vectors(state.conn, keys | set(ckeys.values()), model)
+    evidence = Evidence(hits=hits)
+    for authority, per in hits.items():
+        out: list[Candidate] = []
+        for rank, hit in enumerate(per):
+            clause = hit.clause
+            cvec = vectors.get(ckeys[clause.id])
+            sim_clause = float(cvec @ qvec) if cvec is not None else (hit.dense_score or 0.0)
+            lead: str | None = None
+            for row in rows.get(clause.id, []):
+                svec = vectors.get(row.content_hash)
+                sim = float(svec @ qvec) if svec is not None else sim_clause
+                feats, facts, obligations = features_of(state, question, row, clause, rank, sim, sim_clause, lead)
+                cand = Candidate(row, clause, facts, rank, obligations, feats, weights.score(feats), lead)
+                out.append(cand)
+                if facts.lead:
+                    lead = facts.plain
+                elif not _is_item(facts.plain):
+                    lead = None
+        out.sort(key=lambda c: (-c.score, c.rank, c.row.ordinal))
+        evidence.by_authority[authority] = out
+    return evidence
+
+
+# Longest sentence still read as an item of the list above it (items are short; prose is not).
+MAX_ITEM_CHARS = 200
+
+
+def _is_item(plain: str) -> bool:
+    return len(plain) <= MAX_ITEM_CHARS
+
+
+def list_items(state: ServiceState, lead: Candidate, rows: list[SentenceRow]) -> list[str]:
+    """The items following a lead sentence ending in ":" in its clause (at most ``MAX_LIST_ITEMS``)."""
+    items: list[str] = []
+    for row in rows:
+        if row.ordinal <= lead.row.ordinal:
+            continue
+        facts = sentence_facts(state, row)
+        if not _is_item(facts.plain) or facts.lead:
+            break
+        items.append(facts.plain)
+        if len(items) >= MAX_LIST_ITEMS:
+            break
+    return items

@@ -130,3 +130,11 @@ class TaxonomyError(StandardsError):
 
     code = "taxonomy_error"
     http_status = 500
+
+
+# --- statutory baseline -----------------------------------------------------------------
+class NationalDataError(StandardsError):
+    """The national baseline file (service/data/national.yaml) is missing or breaks its schema."""
+
+    code = "national_data_error"
+    http_status = 500

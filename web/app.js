@@ -515,8 +515,18 @@
   // ---------------------------------------------------------------------------------------
   // Views and routing
   // ---------------------------------------------------------------------------------------
-  const VIEWS = ["ask", "compare", "documents", "trainers"];
+  // Views in their own files (web/<view>.js) register themselves in window.StandardsViews and
+  // get these shared helpers when first shown.
+  window.StandardsApp = Object.freeze({
+    el, clear, api, qs, errorNode, citationChip,
+    async authorities() {
+      if (!state.authorities.length) await loadDocuments();
+      return state.authorities.slice();
+    },
+  });
+
   const tabs = Array.from(document.querySelectorAll('[role="tab"]'));
+  const VIEWS = tabs.map((tab) => tab.dataset.view);
   const loaded = {};
 
   function showView(name) {
@@ -532,6 +542,8 @@
       if (name === "compare") initCompare();
       if (name === "documents") renderDocumentList();
       if (name === "trainers") initTrainers();
+      const view = (window.StandardsViews || {})[name];
+      if (view && typeof view.init === "function") view.init(window.StandardsApp);
     }
   }
 

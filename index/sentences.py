@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.embedder import Embedder, cached_vectors, ensure_vectors
-from ingest.sentences import sentence_embedding_text
+from ingest.sentences import embedding_key, list_leads, sentence_embedding_text, split_sentences
 
 
 @dataclass(frozen=True)
@@ -36,17 +36,31 @@ class SentenceRow:
 
 
 def _missing_texts(conn: sqlite3.Connection, model_id: str) -> dict[str, str]:
-    """Embedded text by key, for current sentences with no vector from ``model_id``."""
-    rows = conn.execute(
-        "SELECT s.content_hash, s.text, c.heading_path, c.cohort_context FROM sentences s "
-        "JOIN clauses c ON c.id = s.clause_id "
-        "WHERE s.is_current = 1 AND NOT EXISTS (SELECT 1 FROM clause_embeddings e "
-        "WHERE e.content_hash = s.content_hash AND e.model = ?)",
+    """Embedded text by key, for current sentences with no vector from ``model_id``.
+
+    The texts are rebuilt from the clause (``ingest.sentences.clause_sentences``, the same
+    function that made the keys), so a key and its text can never disagree.
+    """
+    clause_ids = [row[0] for row in conn.execute(
+        "SELECT DISTINCT s.clause_id FROM sentences s WHERE s.is_current = 1 AND NOT EXISTS "
+        "(SELECT 1 FROM clause_embeddings e WHERE e.content_hash = s.content_hash AND e.model = ?)",
         (model_id,),
-    ).fetchall()
-    return {
-        row[0]: sentence_embedding_text(row[1], json.loads(row[2]), row[3]) for row in rows
-    }
+    )]
+    out: dict[str, str] = {}
+    for i in range(0, len(clause_ids), 500):
+        chunk = clause_ids[i:i + 500]
+        for text, heading_path, cohort in conn.execute(
+            f"SELECT text, heading_path, cohort_context FROM clauses WHERE id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ):
+            heading = json.loads(heading_path)
+            sentences = split_sentences(text)
+            leads = list_leads(sentences)
+            for j, s in enumerate(sentences):
+                lead = sentences[leads[j]].text if j in leads else None
+                embedded = sentence_embedding_text(s.text, heading, cohort, lead)
+                out[embedding_key(embedded)] = embedded
+    return out
 
 
 def ensure_sentence_vectors(conn: sqlite3.Connection, embedder: Embedder) -> int:

@@ -123,18 +123,42 @@ class StoredSentence:
     content_hash: str
 
 
-def sentence_embedding_text(text: str, heading_path: list[str] | tuple[str, ...], cohort_context: str | None) -> str:
-    """What is embedded for a sentence: its nearest heading and table row, then the sentence.
+# Longest sentence still read as an item of a list a lead sentence ("... as follows:")
+# introduces: items are short; a long sentence is prose again and ends the list.
+MAX_ITEM_CHARS = 200
+
+
+def list_leads(sentences: list[Sentence] | list[str]) -> dict[int, int]:
+    """Item index -> index of the sentence ending in ":" that introduces it (items run until a
+    sentence longer than ``MAX_ITEM_CHARS`` or the next lead)."""
+    texts = [s if isinstance(s, str) else s.text for s in sentences]
+    out: dict[int, int] = {}
+    lead: int | None = None
+    for i, text in enumerate(texts):
+        stripped = text.strip()
+        if lead is not None and len(stripped) <= MAX_ITEM_CHARS and not stripped.endswith(":"):
+            out[i] = lead
+            continue
+        lead = i if stripped.endswith(":") else None
+    return out
+
+
+def sentence_embedding_text(
+    text: str, heading_path: list[str] | tuple[str, ...], cohort_context: str | None, lead: str | None = None
+) -> str:
+    """What is embedded for a sentence: its nearest heading, table row and (for a list item) the
+    sentence introducing the list, then the sentence.
 
     A sentence alone often leaves out what it is about ("Then at intervals of no more than six
-    weeks"); the heading and row label say it. Measured on the development questions: the
-    sentence stating the answer ranked first among the retrieved clauses' sentences for 40 of
-    68 expected answers with this context, 33 of 68 without it.
+    weeks"); the heading, row label and list lead say it. Measured on the development questions:
+    the sentence stating the answer ranked first among the retrieved clauses' sentences for 40 of
+    68 expected answers with heading and row, 33 of 68 without them.
     """
     from ingest.normalise import plain_text
 
-    parts = [heading_path[-1] if heading_path else "", cohort_context or "", plain_text(text)]
-    return ". ".join(p.strip() for p in parts if p and p.strip())
+    parts = [heading_path[-1] if heading_path else "", cohort_context or "", plain_text(lead) if lead else "",
+             plain_text(text)]
+    return ". ".join(p.strip().rstrip(":") for p in parts if p and p.strip())
 
 
 def embedding_key(embedded: str) -> str:
@@ -147,7 +171,10 @@ def clause_sentences(
 ) -> list[StoredSentence]:
     """The sentences of one clause as stored, with ids ``{clause_id}-sNN`` and vector keys."""
     out = []
-    for i, s in enumerate(split_sentences(text)):
-        key = embedding_key(sentence_embedding_text(s.text, heading_path, cohort_context))
+    sentences = split_sentences(text)
+    leads = list_leads(sentences)
+    for i, s in enumerate(sentences):
+        lead = sentences[leads[i]].text if i in leads else None
+        key = embedding_key(sentence_embedding_text(s.text, heading_path, cohort_context, lead))
         out.append(StoredSentence(sentence_id(clause_id, i), clause_id, i, s.start, s.end, s.text, key))
     return out

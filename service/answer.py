@@ -203,7 +203,7 @@ def _choose(question: Question, cands: list[Candidate], weights: Weights) -> tup
     """
     if not cands:
         return [], None
-    answering = [c for c in cands if c.has_figure] if question.asks_timescale else cands
+    answering = [c for c in cands if c.can_answer(question)]
     chosen: list[Candidate] = []
     if answering and answering[0].score >= weights.threshold:
         best = answering[0].score

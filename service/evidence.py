@@ -29,20 +29,22 @@ from index.records import Hit, SearchFilters
 from index.sentences import SentenceRow, sentence_vectors, sentences_of
 from ingest.normalise import plain_text
 from ingest.records import Clause
+from ingest.sentences import list_leads
 from service.question import (
     Question,
-    content_terms,
     find_qualifiers,
     gives_a_reason,
     names_a_condition,
     scored_topics,
+    stem,
 )
 from service.state import ServiceState
 
 # Clauses retrieved per authority; their sentences are the candidates. The right clause was in
-# hybrid search's top 5 for 0.98 of the development questions (README, Recall@5); 8 leaves room
-# for the sentence scores to pick a clause search ranked a little lower.
-CLAUSES_PER_AUTHORITY = 8
+# hybrid search's top 5 for 0.98 of the development questions (README, Recall@5), but a long
+# question with several parts (a comparison, a colloquial one) ranks short list items lower;
+# 15 leaves room for the sentence scores to find them, at a few hundred sentences at most.
+CLAUSES_PER_AUTHORITY = 15
 # Up to this many authorities in scope are searched one by one (each gets its own candidates);
 # beyond it one search over all of them is shared out, so a question naming no authority costs
 # one search, not one per authority held.
@@ -145,7 +147,7 @@ class SentenceFacts:
 
     plain: str
     timescales: list[Timescale]  # the timescale grammar over ``plain`` (spans index ``plain``)
-    terms: frozenset[str]
+    terms: frozenset[str]  # stems of every word and number, for matching the question's words
     qualifiers: list[tuple[int, int]]
     condition: bool
     reason: bool
@@ -185,7 +187,7 @@ def sentence_facts(state: ServiceState, row: SentenceRow) -> SentenceFacts:
         found = SentenceFacts(
             plain=plain,
             timescales=find_timescales(plain),
-            terms=frozenset(content_terms(plain)),
+            terms=word_stems(plain),
             qualifiers=find_qualifiers(plain),
             condition=names_a_condition(plain),
             reason=gives_a_reason(plain),
@@ -195,13 +197,47 @@ def sentence_facts(state: ServiceState, row: SentenceRow) -> SentenceFacts:
     return found
 
 
+_TOKEN = re.compile(r"\w+")
+
+
+def word_stems(text: str) -> frozenset[str]:
+    """Stems (``service.question.stem``) of every word and number of ``text``."""
+    return frozenset(stem(t) for t in _TOKEN.findall(text.lower().replace("_", " ")))
+
+
+@dataclass(frozen=True)
+class QueryGroup:
+    """One thing the question names, with the ways it may be written (an abbreviation and its
+    expansion form one group), as word stems, and the group's weight (IDF)."""
+
+    alternatives: tuple[frozenset[str], ...]
+    weight: float
+
+    def found_in(self, stems: frozenset[str]) -> bool:
+        """Is some way of writing it wholly present?"""
+        return any(alt <= stems for alt in self.alternatives)
+
+
+def query_groups(state: ServiceState, plan: Any) -> list[QueryGroup]:
+    """The question's lexical groups (``index.search.QueryPlan.lexical``: framing words and
+    authority names dropped, abbreviations grouped with their expansions), weighted by IDF."""
+    out = []
+    for group in plan.lexical.groups:
+        alts = tuple(frozenset(stem(t) for t in alt) for alt in group if alt)
+        if not alts:
+            continue
+        weight = max(sum(idf(state, t) for t in alt) / len(alt) for alt in alts)
+        out.append(QueryGroup(alts, weight))
+    return out
+
+
 def clause_facts(state: ServiceState, clause: Clause) -> ClauseFacts:
     """Facts of a clause's context (cached per store generation)."""
     cache = state.generation_cache("clause_facts")
     found = cache.get(clause.id)
     if found is None:
         context = " ".join(filter(None, [*clause.heading_path, clause.cohort_context, clause.role_context]))
-        found = ClauseFacts(context_terms=frozenset(content_terms(context)), vector_key=text_hash(clause_text_for(clause)))
+        found = ClauseFacts(context_terms=word_stems(context), vector_key=text_hash(clause_text_for(clause)))
         cache[clause.id] = found
     return found
 
@@ -268,6 +304,14 @@ class Candidate:
     def has_figure(self) -> bool:
         return bool(self.facts.timescales)
 
+    def can_answer(self, question: Question) -> bool:
+        """A timescale question is answered only by a figure, "how often" only by a frequency."""
+        if not question.asks_timescale:
+            return True
+        if question.asks == "how_often":
+            return any(t.kind == "frequency" for t in self.facts.timescales)
+        return self.has_figure
+
 
 @dataclass
 class Evidence:
@@ -299,11 +343,12 @@ def _sentence_obligations(state: ServiceState, row: SentenceRow) -> list[Obligat
             if row.start <= ob.timescale.start < row.end or ob.sentence_id == row.id]
 
 
-def _share(state: ServiceState, terms: list[str], found: frozenset[str] | set[str]) -> float:
-    total = sum(idf(state, t) for t in terms)
+def _share(groups: list[QueryGroup], found: frozenset[str]) -> float:
+    """IDF-weighted share of the question's groups found in ``found``."""
+    total = sum(g.weight for g in groups)
     if not total:
         return 0.0
-    return sum(idf(state, t) for t in terms if t in found) / total
+    return sum(g.weight for g in groups if g.found_in(found)) / total
 
 
 def _figure_kind_fit(asks: str, timescales: list[Timescale]) -> tuple[float, float, float]:
@@ -317,22 +362,21 @@ def _figure_kind_fit(asks: str, timescales: list[Timescale]) -> tuple[float, flo
 
 
 def features_of(
-    state: ServiceState, question: Question, row: SentenceRow, clause: Clause, rank: int,
-    sim_sentence: float, sim_clause: float, lead: str | None,
+    state: ServiceState, question: Question, groups: list[QueryGroup], row: SentenceRow, clause: Clause, rank: int,
+    sim_sentence: float, sim_clause: float, lead: SentenceFacts | None,
 ) -> tuple[dict[str, float], SentenceFacts, list[Obligation]]:
     """The named features of one candidate sentence (see ``FEATURES``)."""
     facts = sentence_facts(state, row)
     cfacts = clause_facts(state, clause)
     obligations = _sentence_obligations(state, row)
-    terms = question.terms
     context = facts.terms | cfacts.context_terms
-    if lead:
-        context = context | frozenset(content_terms(lead))
+    if lead is not None:
+        context = context | lead.terms
     f: dict[str, float] = {
         "sentence_similarity": sim_sentence,
         "clause_similarity": sim_clause,
-        "lexical_sentence": _share(state, terms, facts.terms),
-        "lexical_context": _share(state, terms, context),
+        "lexical_sentence": _share(groups, facts.terms),
+        "lexical_context": _share(groups, context),
         "retrieval_rank": 1.0 / (1 + rank),
     }
     asks = question.asks
@@ -400,46 +444,31 @@ def gather(
     with state.lock:
         vectors = sentence_vectors(state.conn, keys | set(ckeys.values()), model)
     evidence = Evidence(hits=hits)
+    groups = query_groups(state, prepared.plan)
     for authority, per in hits.items():
         out: list[Candidate] = []
         for rank, hit in enumerate(per):
             clause = hit.clause
             cvec = vectors.get(ckeys[clause.id])
             sim_clause = float(cvec @ qvec) if cvec is not None else (hit.dense_score or 0.0)
-            lead: str | None = None
-            for row in rows.get(clause.id, []):
+            clause_rows = rows.get(clause.id, [])
+            leads = list_leads([r.text for r in clause_rows])
+            for i, row in enumerate(clause_rows):
                 svec = vectors.get(row.content_hash)
                 sim = float(svec @ qvec) if svec is not None else sim_clause
-                feats, facts, obligations = features_of(state, question, row, clause, rank, sim, sim_clause, lead)
-                cand = Candidate(row, clause, facts, rank, obligations, feats, weights.score(feats), lead)
-                out.append(cand)
-                if facts.lead:
-                    lead = facts.plain
-                elif not _is_item(facts.plain):
-                    lead = None
+                lead = sentence_facts(state, clause_rows[leads[i]]) if i in leads else None
+                feats, facts, obligations = features_of(state, question, groups, row, clause, rank, sim, sim_clause,
+                                                        lead)
+                out.append(Candidate(row, clause, facts, rank, obligations, feats, weights.score(feats),
+                                     lead.plain if lead else None))
         out.sort(key=lambda c: (-c.score, c.rank, c.row.ordinal))
         evidence.by_authority[authority] = out
     return evidence
 
 
-# Longest sentence still read as an item of the list above it (items are short; prose is not).
-MAX_ITEM_CHARS = 200
-
-
-def _is_item(plain: str) -> bool:
-    return len(plain) <= MAX_ITEM_CHARS
-
-
 def list_items(state: ServiceState, lead: Candidate, rows: list[SentenceRow]) -> list[str]:
-    """The items following a lead sentence ending in ":" in its clause (at most ``MAX_LIST_ITEMS``)."""
-    items: list[str] = []
-    for row in rows:
-        if row.ordinal <= lead.row.ordinal:
-            continue
-        facts = sentence_facts(state, row)
-        if not _is_item(facts.plain) or facts.lead:
-            break
-        items.append(facts.plain)
-        if len(items) >= MAX_LIST_ITEMS:
-            break
-    return items
+    """The items a lead sentence ending in ":" introduces in its clause (at most ``MAX_LIST_ITEMS``)."""
+    leads = list_leads([r.text for r in rows])
+    position = next((i for i, r in enumerate(rows) if r.id == lead.row.id), None)
+    items = [sentence_facts(state, rows[i]).plain for i in sorted(leads) if leads[i] == position]
+    return items[:MAX_LIST_ITEMS]

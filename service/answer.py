@@ -210,14 +210,16 @@ def _choose(question: Question, cands: list[Candidate], weights: Weights) -> tup
         for c in answering:
             if len(chosen) >= MAX_STATEMENTS or c.score < best - SHOW_MARGIN:
                 break
-            if any(c.row.id == o.row.id for o in chosen):
-                continue
+            if any(c.row.id == o.row.id or c.facts.plain == o.facts.plain for o in chosen):
+                continue  # the same sentence twice (a document that repeats itself, or two versions of it)
             chosen.append(c)
         return chosen, None
     if question.asks_timescale:
-        covering = max(cands, key=lambda c: c.score - weights.no_figure * c.features.get("no_figure", 0.0))
-        relevance = covering.score - weights.no_figure * covering.features.get("no_figure", 0.0)
-        if not covering.has_figure and relevance >= weights.threshold:
+        # Scored as if it stated a figure of the kind asked: would it answer, had it one?
+        def relevance(c: Candidate) -> float:
+            return c.score - weights.no_figure * c.features.get("no_figure", 0.0) + weights.kind_match
+        covering = max(cands, key=relevance)
+        if not covering.has_figure and relevance(covering) >= weights.threshold:
             return [], covering
     return [], None
 

@@ -62,6 +62,7 @@ FEATURES = (
     "clause_similarity",  # cosine of the question and the whole clause (with context) vectors
     "lexical_sentence",  # IDF-weighted share of the question's words found in the sentence
     "lexical_context",  # ... in the sentence, its headings, table row, role column and list lead
+    "subject_found",  # ... like lexical_context, without the words naming the cohort (what, not whom)
     "retrieval_rank",  # 1 / (1 + rank of its clause in hybrid search for this authority)
     "kind_match",  # the sentence gives the kind of answer asked for (a frequency, a role, a list ...)
     "kind_other",  # a timescale question, but the sentence's figures are of the other kind
@@ -71,6 +72,7 @@ FEATURES = (
     "topic_other",  # the sentence's obligations all carry topics the question does not name
     "cohort_match",  # the sentence (or its table row) is for the cohort the question names
     "cohort_clash",  # ... for another cohort
+    "cohort_narrower",  # the sentence itself names a cohort other than the question's ("babies under 1")
     "qualifier_match",  # the sentence names the question's qualifier ("first", "stage two")
     "qualifier_clash",  # the sentence names only another member of that qualifier's set
     "anchor_is_subject",  # the figure runs from the very event asked about ("minutes after the meeting")
@@ -96,6 +98,7 @@ class Weights:
     clause_similarity: float = 0.0
     lexical_sentence: float = 0.0
     lexical_context: float = 0.0
+    subject_found: float = 0.0
     retrieval_rank: float = 0.0
     kind_match: float = 0.0
     kind_other: float = 0.0
@@ -105,6 +108,7 @@ class Weights:
     topic_other: float = 0.0
     cohort_match: float = 0.0
     cohort_clash: float = 0.0
+    cohort_narrower: float = 0.0
     qualifier_match: float = 0.0
     qualifier_clash: float = 0.0
     anchor_is_subject: float = 0.0
@@ -208,26 +212,30 @@ def word_stems(text: str) -> frozenset[str]:
 @dataclass(frozen=True)
 class QueryGroup:
     """One thing the question names, with the ways it may be written (an abbreviation and its
-    expansion form one group), as word stems, and the group's weight (IDF)."""
+    expansion form one group), as word stems, and the group's weight (IDF). ``cohort`` marks the
+    words that name whom the question is about rather than what."""
 
     alternatives: tuple[frozenset[str], ...]
     weight: float
+    cohort: bool = False
 
     def found_in(self, stems: frozenset[str]) -> bool:
         """Is some way of writing it wholly present?"""
         return any(alt <= stems for alt in self.alternatives)
 
 
-def query_groups(state: ServiceState, plan: Any) -> list[QueryGroup]:
+def query_groups(state: ServiceState, plan: Any, question: Question) -> list[QueryGroup]:
     """The question's lexical groups (``index.search.QueryPlan.lexical``: framing words and
-    authority names dropped, abbreviations grouped with their expansions), weighted by IDF."""
+    authority names dropped, abbreviations grouped with their expansions), weighted by IDF; those
+    inside the phrase naming the question's cohort are marked."""
+    cohort_stems = word_stems(question.cohort_words) if question.cohort_words else frozenset()
     out = []
     for group in plan.lexical.groups:
         alts = tuple(frozenset(stem(t) for t in alt) for alt in group if alt)
         if not alts:
             continue
         weight = max(sum(idf(state, t) for t in alt) / len(alt) for alt in alts)
-        out.append(QueryGroup(alts, weight))
+        out.append(QueryGroup(alts, weight, bool(cohort_stems) and any(alt <= cohort_stems for alt in alts)))
     return out
 
 
@@ -377,6 +385,7 @@ def features_of(
         "clause_similarity": sim_clause,
         "lexical_sentence": _share(groups, facts.terms),
         "lexical_context": _share(groups, context),
+        "subject_found": _share([g for g in groups if not g.cohort], context),
         "retrieval_rank": 1.0 / (1 + rank),
     }
     asks = question.asks
@@ -404,12 +413,15 @@ def features_of(
         if labelled and not any(t in scores for t in labelled):
             f["topic_other"] = 1.0
     if question.cohort:
-        named = {ob.cohort for ob in obligations if ob.cohort} or {
-            c for c in (facts.cohort(state.taxonomy), _label_facts(state, clause.cohort_context, "cohort")) if c}
+        own = facts.cohort(state.taxonomy)
+        named = {ob.cohort for ob in obligations if ob.cohort} | {
+            c for c in (own, _label_facts(state, clause.cohort_context, "cohort")) if c}
         if question.cohort in named:
             f["cohort_match"] = 1.0
         elif named:
             f["cohort_clash"] = 1.0
+        if own and own != question.cohort:
+            f["cohort_narrower"] = 1.0
     if question.qualifiers:
         mine = set(question.qualifiers)
         theirs = set(facts.qualifiers)
@@ -444,7 +456,7 @@ def gather(
     with state.lock:
         vectors = sentence_vectors(state.conn, keys | set(ckeys.values()), model)
     evidence = Evidence(hits=hits)
-    groups = query_groups(state, prepared.plan)
+    groups = query_groups(state, prepared.plan, question)
     for authority, per in hits.items():
         out: list[Candidate] = []
         for rank, hit in enumerate(per):
@@ -467,8 +479,20 @@ def gather(
 
 
 def list_items(state: ServiceState, lead: Candidate, rows: list[SentenceRow]) -> list[str]:
-    """The items a lead sentence ending in ":" introduces in its clause (at most ``MAX_LIST_ITEMS``)."""
+    """The items a lead sentence ending in ":" introduces (at most ``MAX_LIST_ITEMS``): the
+    sentences after it in its clause, or, when it ends its clause, those of the next clause
+    (documents often set a list apart from the sentence introducing it)."""
     leads = list_leads([r.text for r in rows])
     position = next((i for i, r in enumerate(rows) if r.id == lead.row.id), None)
     items = [sentence_facts(state, rows[i]).plain for i in sorted(leads) if leads[i] == position]
+    if not items and position is not None and position == len(rows) - 1:
+        with state.lock:
+            row = state.conn.execute(
+                "SELECT id FROM clauses WHERE document_id = ? AND version_id = ? AND ordinal = ? AND is_current = 1",
+                (lead.clause.document_id, lead.clause.version_id, lead.clause.ordinal + 1),
+            ).fetchone()
+            following = sentences_of(state.conn, [row[0]]).get(row[0], []) if row else []
+        texts = [lead.row.text] + [r.text for r in following]
+        after = list_leads(texts)
+        items = [sentence_facts(state, following[i - 1]).plain for i in sorted(after) if after[i] == 0]
     return items[:MAX_LIST_ITEMS]

@@ -54,8 +54,9 @@ class Question:
     unknown_places: list[str] = field(default_factory=list)  # "in Leeds": a place we hold nothing for
     notes: list[str] = field(default_factory=list)  # misspelt authority read as ..., follow-up read as ...
     inherited: list[str] = field(default_factory=list)  # which parts came from the conversation
-    subject_text: str = ""  # the words naming what the question is about (for follow-ups)
-    cohort_span: tuple[int, int] | None = None  # where the cohort is named in subject_text
+    subject_text: str = ""  # the whole question as read (places removed), for a follow-up that only changes a part
+    topic_phrase: str = ""  # the words naming what it is about (topic and cohort), for one asking something new
+    cohort_words: str = ""  # the words naming the cohort, in search_text
 
     @property
     def asks_timescale(self) -> bool:
@@ -308,7 +309,8 @@ class _Reading:
     notes: list[str]
     topics: dict[str, float]
     cohort: str | None
-    cohort_span: tuple[int, int] | None
+    cohort_words: str
+    topic_phrase: str
     asks: str
     asks_stated: bool
     has_subject: bool
@@ -344,17 +346,18 @@ def _read(text: str, resolver: Any, taxonomy: Any) -> _Reading:
     cohort_matches = taxonomy.find("cohorts", stripped)
     cohort_match = max(cohort_matches, key=lambda m: (m.end - m.start, -m.start)) if cohort_matches else None
     cohort = cohort_match.canonical if cohort_match else None
-    cohort_span = (cohort_match.start, cohort_match.end) if cohort_match else None
+    cohort_words = stripped[cohort_match.start:cohort_match.end] if cohort_match else ""
     asks, stated = what_is_asked(stripped)
-    own = content_terms(stripped[:cohort_span[0]] + " " + stripped[cohort_span[1]:] if cohort_span else stripped)
+    without_cohort = stripped.replace(cohort_words, " ") if cohort_words else stripped
+    own = content_terms(without_cohort)
     anaphoric = _config()["anaphora"].search(stripped) is not None
     has_subject = bool(topics) or (len(own) >= MIN_OWN_SUBJECT_TERMS and not anaphoric)
-    return _Reading(text, stripped, authorities, unknown, notes, topics, cohort, cohort_span, asks, stated,
-                    has_subject)
-
-
-def _cut(text: str, span: tuple[int, int] | None) -> str:
-    return text if span is None else " ".join((text[:span[0]] + " " + text[span[1]:]).split())
+    # What it is about: the phrases naming its topics (and cohort); failing those, its content words.
+    spans = sorted({(m.start, m.end) for m in taxonomy.find("topics", stripped)})
+    phrases = [stripped[a:b] for a, b in spans] or ([" ".join(own)] if has_subject else [])
+    topic_phrase = " ".join([*phrases, cohort_words]).strip()
+    return _Reading(text, stripped, authorities, unknown, notes, topics, cohort, cohort_words, topic_phrase, asks,
+                    stated, has_subject)
 
 
 def understand(
@@ -391,26 +394,28 @@ def _resolve(
     if not authorities and not r.unknown and earlier is not None and earlier.authorities:
         authorities = list(earlier.authorities)
         inherited.append("authorities")
-    subject, cohort, cohort_span, topics = r.stripped, r.cohort, r.cohort_span, dict(r.topics)
+    subject, cohort, topics = r.stripped, r.cohort, dict(r.topics)
+    cohort_words, topic_phrase = r.cohort_words, r.topic_phrase
     asks, stated = r.asks, r.asks_stated
     qualifiers = find_qualifiers(r.stripped)
     if earlier is not None and not r.has_subject:
-        # The subject comes from the conversation: its words, without its cohort when this
-        # question names another ("and for babies under 1?").
-        carried = earlier.subject_text if cohort is None else _cut(earlier.subject_text, earlier.cohort_span)
+        # The subject comes from the conversation. A follow-up that asks nothing of its own ("and
+        # in Wokingham?", "and for babies under 1?") is the earlier question with one part
+        # changed: all its words come along. One that asks something new ("who chairs it?") takes
+        # only what the earlier one was about.
+        carried = earlier.topic_phrase if stated else earlier.subject_text
         subject = f"{r.stripped} {carried}".strip()
+        topic_phrase = f"{r.topic_phrase} {earlier.topic_phrase}".strip()
         if cohort is None:
             cohort = earlier.cohort
-            if earlier.cohort_span is not None:
-                shift = len(r.stripped) + 1 if r.stripped else 0
-                cohort_span = (earlier.cohort_span[0] + shift, earlier.cohort_span[1] + shift)
+        cohort_words = f"{cohort_words} {earlier.cohort_words}".strip()
         for name, score in earlier.topic_scores.items():
             topics.setdefault(name, score)
-        qualifiers = qualifiers or earlier.qualifiers
-        inherited.append("subject")
         if not stated:
+            qualifiers = qualifiers or earlier.qualifiers
             asks, stated = earlier.asks, earlier.asks_stated
             inherited.append("asks")
+        inherited.append("subject")
     premise = _premise(r.stripped)
     if premise and (asks == "why" or not stated):
         # "Why does X require core groups every 2 weeks?": the figure is what is in question.
@@ -437,5 +442,6 @@ def _resolve(
         notes=notes,
         inherited=inherited,
         subject_text=subject,
-        cohort_span=cohort_span,
+        topic_phrase=topic_phrase,
+        cohort_words=cohort_words,
     )

@@ -204,7 +204,10 @@ def _report_text(report: dict) -> str:
     for kind, r in report["per_kind"].items():
         lines.append(f"  {kind:<13} {r['correct']:>3}/{r['total']:<3} {r['accuracy']:.3f}")
     lines.append(f"  unanswerable questions answered with a figure: {report['unanswerable_answered']}")
-    lines.append(f"  mean time per question: {report['mean_latency_ms']:.1f} ms (in process)")
+    floor = report.get("mean_floor_ms") or 0.0
+    ratio = f" = {report['mean_latency_ms'] / floor:.1f}x the floor" if floor else ""
+    lines.append(f"  mean time per question: {report['mean_latency_ms']:.1f} ms in process; floor (one query "
+                 f"embedding + one hybrid search, same run) {floor:.1f} ms{ratio}")
     for f in report["failures"]:
         lines.append(f"\nFAIL {f['id']} ({f['kind']}): {f['question']}")
         lines.extend(f"  - {reason}" for reason in f["reasons"])

@@ -31,12 +31,9 @@ from service.question import Question, understand
 from service.records import Answer, CitationView, Statement
 from service.state import ServiceState
 
-# Statements per authority: the best, and others close to it from other sentences.
-MAX_STATEMENTS = 2
-# Another sentence is stated beside the best when it scores within this of it (same scale as the
-# weights; chosen on the development questions: wider margins added wrong second figures, none
-# were missed at this one).
-SHOW_MARGIN = 0.5
+# Statements per authority: the best, and at most two others close to it (``Weights.show_margin``)
+# from another sentence, so an answer stays short.
+MAX_STATEMENTS = 3
 # Longest quote shown in full; a longer sentence is cut around its marks with "…".
 MAX_QUOTE_CHARS = 260
 # Context kept either side of the marked span when a quote is cut.
@@ -208,7 +205,7 @@ def _choose(question: Question, cands: list[Candidate], weights: Weights) -> tup
     if answering and answering[0].score >= weights.threshold:
         best = answering[0].score
         for c in answering:
-            if len(chosen) >= MAX_STATEMENTS or c.score < best - SHOW_MARGIN:
+            if len(chosen) >= MAX_STATEMENTS or c.score < best - weights.show_margin:
                 break
             if any(c.row.id == o.row.id or c.facts.plain == o.facts.plain for o in chosen):
                 continue  # the same sentence twice (a document that repeats itself, or two versions of it)

@@ -35,6 +35,7 @@ from service.question import (
     find_qualifiers,
     gives_a_reason,
     names_a_condition,
+    points_back,
     scored_topics,
     stem,
 )
@@ -73,6 +74,7 @@ FEATURES = (
     "cohort_match",  # the sentence (or its table row) is for the cohort the question names
     "cohort_clash",  # ... for another cohort
     "cohort_narrower",  # the sentence itself names a cohort other than the question's ("babies under 1")
+    "condition_unasked",  # the sentence states a condition ("if ...", "where ...") the question does not
     "qualifier_match",  # the sentence names the question's qualifier ("first", "stage two")
     "qualifier_clash",  # the sentence names only another member of that qualifier's set
     "anchor_is_subject",  # the figure runs from the very event asked about ("minutes after the meeting")
@@ -109,10 +111,13 @@ class Weights:
     cohort_match: float = 0.0
     cohort_clash: float = 0.0
     cohort_narrower: float = 0.0
+    condition_unasked: float = 0.0
     qualifier_match: float = 0.0
     qualifier_clash: float = 0.0
     anchor_is_subject: float = 0.0
     threshold: float = 0.0
+    # A second sentence is stated beside the best when it scores within this of it.
+    show_margin: float = 0.0
 
     def score(self, features: dict[str, float]) -> float:
         """The weighted sum of ``features``."""
@@ -313,7 +318,11 @@ class Candidate:
         return bool(self.facts.timescales)
 
     def can_answer(self, question: Question) -> bool:
-        """A timescale question is answered only by a figure, "how often" only by a frequency."""
+        """Whether the sentence can answer at all: not when it names only another member of a
+        qualifier set the question uses ("stage one" for a stage two question: a different
+        duty); a timescale question only with a figure, "how often" only with a frequency."""
+        if self.features.get("qualifier_clash"):
+            return False
         if not question.asks_timescale:
             return True
         if question.asks == "how_often":
@@ -422,6 +431,8 @@ def features_of(
             f["cohort_clash"] = 1.0
         if own and own != question.cohort:
             f["cohort_narrower"] = 1.0
+    if facts.condition and not question.has_condition:
+        f["condition_unasked"] = 1.0
     if question.qualifiers:
         mine = set(question.qualifiers)
         theirs = set(facts.qualifiers)
@@ -468,7 +479,10 @@ def gather(
             for i, row in enumerate(clause_rows):
                 svec = vectors.get(row.content_hash)
                 sim = float(svec @ qvec) if svec is not None else sim_clause
-                lead = sentence_facts(state, clause_rows[leads[i]]) if i in leads else None
+                # The words a sentence leans on: the lead of its list, or the sentence before it
+                # when it opens by pointing back ("This will be chaired by ...").
+                lead = sentence_facts(state, clause_rows[leads[i]]) if i in leads else (
+                    sentence_facts(state, clause_rows[i - 1]) if i > 0 and points_back(row.text) else None)
                 feats, facts, obligations = features_of(state, question, groups, row, clause, rank, sim, sim_clause,
                                                         lead)
                 out.append(Candidate(row, clause, facts, rank, obligations, feats, weights.score(feats),

@@ -59,6 +59,11 @@ class Question:
     cohort_words: str = ""  # the words naming the cohort, in search_text
 
     @property
+    def has_condition(self) -> bool:
+        """Whether the question itself states a condition ("if I have not seen the child")."""
+        return names_a_condition(self.search_text)
+
+    @property
     def asks_timescale(self) -> bool:
         """Whether the answer is a figure (when / how often / how long)."""
         return self.asks in TIMESCALE_ASKS
@@ -102,6 +107,12 @@ def _config() -> dict:
         "condition": group([re.escape(w) for w in data["condition_words"]]),
         "reason": group([re.escape(w) for w in data["reason_words"]]),
     }
+
+
+def points_back(text: str) -> bool:
+    """Does ``text`` open with a word pointing back at what came before ("This will be ...")?"""
+    m = re.match(r"\W*(\w+)", text)
+    return bool(m) and _config()["anaphora"].fullmatch(m.group(1)) is not None
 
 
 def names_a_condition(text: str) -> bool:

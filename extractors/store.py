@@ -12,8 +12,6 @@ import sqlite3
 from dataclasses import asdict
 
 from extractors.records import Citation, Obligation, Timescale
-from extractors.taxonomy import load_taxonomy
-from ingest.errors import UnknownAuthorityError, UnknownRoleError
 
 
 def save_obligations(conn: sqlite3.Connection, version_id: int, obligations: list[Obligation]) -> int:
@@ -54,45 +52,21 @@ def load_obligations(
     authority: str | None = None,
     topic: str | None = None,
     cohort: str | None = None,
-    role: str | None = None,
     current_only: bool = True,
 ) -> list[Obligation]:
-    """Stored obligations, filtered; names may be synonyms ("ICPC", "LAC", "SW").
+    """Stored obligations, filtered on canonical names (exact match; an unknown name matches none).
 
-    Raises UnknownTopicError / UnknownRoleError / UnknownAuthorityError (listing the known
-    values) when a filter names nothing the store or taxonomy knows.
+    Names a user typed are resolved by ``service.resolver`` first; which duties a role owns is
+    the query layer's (``service.query``): this stage neither resolves nor guesses.
     """
-    tax = load_taxonomy()
     sql = "SELECT authority, data FROM obligations WHERE 1 = 1"
     args: list[object] = []
     if current_only:
         sql += " AND is_current = 1"
-    if authority:
-        known = [r[0] for r in conn.execute("SELECT DISTINCT authority FROM documents ORDER BY authority")]
-        match = [a for a in known if a.lower() == authority.strip().lower()]
-        if not match:
-            raise UnknownAuthorityError(
-                f"No documents from authority {authority!r}. Known authorities: {', '.join(known) or 'none yet'}."
-            )
-        sql += " AND authority = ?"
-        args.append(match[0])
-    if topic:
-        sql += " AND topic = ?"
-        args.append(tax.topic(topic).name)
-    if role:
-        canonical = tax.canonical_role(role) or next((r for r in tax.roles if r.lower() == role.lower()), None)
-        if canonical is None:
-            raise UnknownRoleError(f"Unknown role {role!r}. Known roles: {', '.join(tax.role_names())}.")
-        sql += " AND actor = ?"
-        args.append(canonical)
-    if cohort:
-        canonical = tax.canonical_cohort(cohort)
-        if canonical:
-            sql += " AND cohort = ?"
-            args.append(canonical)
-        else:
-            sql += " AND cohort LIKE ?"
-            args.append(f"%{cohort.strip()}%")
+    for column, value in (("authority", authority), ("topic", topic), ("cohort", cohort)):
+        if value is not None:
+            sql += f" AND {column} = ?"
+            args.append(value)
     sql += " ORDER BY authority, document_id, id"
     out = []
     for row in conn.execute(sql, args):

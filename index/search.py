@@ -25,7 +25,13 @@ import yaml
 from index.embedder import Embedder, load_embedder
 from index.lexical import LexicalQuery, TermStats, bm25_search, content_terms, tokens
 from index.records import Hit, SearchFilters
-from ingest.errors import BadRequestError, StandardsError, UnknownAuthorityError
+from ingest.errors import (
+    BadRequestError,
+    StandardsError,
+    UnknownAuthorityError,
+    UnknownCohortError,
+    UnknownTopicError,
+)
 from ingest.settings import Settings
 from ingest.store import generation, row_to_clause
 
@@ -284,22 +290,20 @@ class Retriever:
         return names
 
     # --- filters ----------------------------------------------------------------------------
-    def resolve_authorities(self, names: Iterable[str]) -> list[str]:
-        """Canonical spelling of each authority (case-insensitive); unknown names raise."""
-        names_map = self.authority_names()
-        known = list(names_map)
-        by_lower = {k.casefold(): k for k in known}
-        for canonical, aliases in names_map.items():
-            for alias in aliases:
-                by_lower.setdefault(" ".join(alias.split()).casefold(), canonical)
-        out = []
-        for name in names:
-            hit = by_lower.get(" ".join(name.split()).casefold())
-            if hit is None:
+    def check_authorities(self, names: Iterable[str]) -> list[str]:
+        """``names`` as given, each a canonical authority with current clauses; else UnknownAuthorityError.
+
+        This stage does not resolve names (no aliases, case or spelling): the service's resolver
+        does that before searching, so a filter name here is canonical or a caller's mistake.
+        """
+        known = self.authority_names()
+        out = list(names)
+        for name in out:
+            if name not in known:
                 raise UnknownAuthorityError(
-                    f"No documents for authority {name!r}. Known authorities: {', '.join(sorted(known)) or 'none'}."
+                    f"Search filters take canonical authority names; {name!r} is not one. "
+                    f"Known authorities: {', '.join(sorted(known)) or 'none'}."
                 )
-            out.append(hit)
         return out
 
     def _allowed_ids(self, filters: SearchFilters) -> frozenset[str] | None:
@@ -340,21 +344,22 @@ class Retriever:
             del self._topic_cache[key]
 
     def _canonical_topic(self, name: str) -> str:
-        if self._taxonomy is None:
-            return name
-        return self._taxonomy.topic(name).name  # raises UnknownTopicError listing the topics
+        """``name`` if it is a canonical topic (filters are resolved by the service, not here)."""
+        if self._taxonomy is not None and name not in self._taxonomy.topics:
+            raise UnknownTopicError(
+                f"Search filters take canonical topic names; {name!r} is not one. "
+                f"Known topics: {', '.join(sorted(self._taxonomy.topics))}."
+            )
+        return name
 
     def _canonical_cohort(self, name: str) -> str:
-        if self._taxonomy is None:
-            return name
-        if name in self._taxonomy.cohorts:
-            return name
-        canonical = self._taxonomy.canonical_cohort(name)
-        if canonical is None:
-            raise BadRequestError(
-                f"Unknown cohort {name!r}. Known cohorts: {', '.join(self._taxonomy.cohort_names())}."
+        """``name`` if it is a canonical cohort (filters are resolved by the service, not here)."""
+        if self._taxonomy is not None and name not in self._taxonomy.cohorts:
+            raise UnknownCohortError(
+                f"Search filters take canonical cohort names; {name!r} is not one. "
+                f"Known cohorts: {', '.join(self._taxonomy.cohort_names())}."
             )
-        return canonical
+        return name
 
     def _topic_clauses(self, topic: str) -> set[str]:
         """Clauses with a current obligation on ``topic``, or whose text names the topic."""
@@ -447,12 +452,7 @@ class Retriever:
             return []
         filters = filters or SearchFilters()
         if filters.authorities:
-            filters = SearchFilters(
-                authorities=self.resolve_authorities(filters.authorities),
-                document_ids=filters.document_ids,
-                topic=filters.topic,
-                cohort=filters.cohort,
-            )
+            self.check_authorities(filters.authorities)
         allowed = self._allowed_ids(filters)
         if allowed is not None and not allowed:
             return []

@@ -129,15 +129,24 @@ MAX_ITEM_CHARS = 200
 
 
 def list_leads(sentences: list[Sentence] | list[str]) -> dict[int, int]:
-    """Item index -> index of the sentence ending in ":" that introduces it (items run until a
-    sentence longer than ``MAX_ITEM_CHARS`` or the next lead)."""
+    """Item index -> index of the sentence ending in ":" that introduces it.
+
+    Items run until a sentence longer than ``MAX_ITEM_CHARS``, the next lead, or, in a list
+    whose first item does not end in a full stop (bullets, ";"), the first item that does (a
+    list's last item often closes with one; the prose after it always does).
+    """
     texts = [s if isinstance(s, str) else s.text for s in sentences]
     out: dict[int, int] = {}
     lead: int | None = None
+    unstopped = False
     for i, text in enumerate(texts):
         stripped = text.strip()
         if lead is not None and len(stripped) <= MAX_ITEM_CHARS and not stripped.endswith(":"):
+            if i == lead + 1:
+                unstopped = not stripped.endswith(".")
             out[i] = lead
+            if unstopped and stripped.endswith("."):
+                lead = None
             continue
         lead = i if stripped.endswith(":") else None
     return out

@@ -20,10 +20,9 @@ Every figure shown comes from a quoted sentence of a held document; nothing comp
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from extractors.records import Conflict, Obligation, Timescale
-from ingest.errors import NotFoundError
+from ingest.errors import BadRequestError
 from ingest.records import Clause
 from service.deadlines import compute_deadline
 from service.evidence import DEFAULT_WEIGHTS, Candidate, Evidence, Weights, gather, list_items, sentence_facts
@@ -40,9 +39,44 @@ MAX_QUOTE_CHARS = 260
 QUOTE_CONTEXT = 90
 # Nearest clauses offered with an abstention.
 NEAREST = 3
+MAX_QUESTION_CHARS = 1000
+# Earlier questions kept as a conversation's context (the page keeps about this many turns).
+MAX_HISTORY = 20
 # A figure stated in the question matches the document's when their calendar spans differ by
 # at most this share (12 months and a year; 4 weeks and 28 days are equal anyway).
 PREMISE_TOLERANCE = 0.05
+
+
+# --- the question as sent ------------------------------------------------------------------
+def check_question(text: str) -> str:
+    """Refuse empty and over-long questions with a message saying what is accepted."""
+    text = (text or "").strip()
+    if not text:
+        raise BadRequestError("The question is empty. Ask something like 'When must the first core group meet in Wokingham?'.")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise BadRequestError(
+            f"The question is {len(text)} characters long; the limit is {MAX_QUESTION_CHARS}. Ask one thing at a time."
+        )
+    return text
+
+
+def check_history(history: list[str] | None) -> list[str]:
+    """Refuse a conversation that is too long or holds an empty or over-long question."""
+    history = list(history or [])
+    if len(history) > MAX_HISTORY:
+        raise BadRequestError(
+            f"'history' holds {len(history)} questions; at most {MAX_HISTORY} earlier questions are used. "
+            "Send the latest ones, oldest first."
+        )
+    out = []
+    for i, earlier in enumerate(history):
+        text = (earlier or "").strip() if isinstance(earlier, str) else ""
+        if not text:
+            raise BadRequestError(f"'history'[{i}] is empty; send the earlier questions as they were asked.")
+        if len(text) > MAX_QUESTION_CHARS:
+            raise BadRequestError(f"'history'[{i}] is {len(text)} characters long; the limit is {MAX_QUESTION_CHARS}.")
+        out.append(text)
+    return out
 
 
 # --- records the other routes share ------------------------------------------------------
@@ -289,15 +323,17 @@ def ask(
     history: list[str] | None = None,
     today: date | None = None,
     weights: Weights = DEFAULT_WEIGHTS,
+    notes: list[str] | None = None,
 ) -> Answer:
     """Answer ``text`` for the requested authorities (canonical names), or those it names, or all.
 
     ``history``: the conversation's earlier questions, oldest first; a follow-up takes the
-    authority, subject or cohort it lacks from them.
+    authority, subject or cohort it lacks from them. ``notes``: what resolving the request's
+    own parameters found (a requested name read as a held authority), shown first.
     """
     question = understand(text, state.resolver, state.taxonomy, requested=authorities, history=history, today=today)
     known = state.authorities()
-    notes = list(question.notes)
+    notes = [*(notes or []), *question.notes]
     if question.unknown_places and not question.authorities:
         places = ", ".join(question.unknown_places)
         message = (f"No standards are held for {places}, so this cannot be answered from them. "
@@ -399,44 +435,3 @@ def ask(
 
 def _with_notes(message: str, notes: list[str]) -> str:
     return "\n".join([*notes, message]) if notes else message
-
-
-def deadline_for(
-    state: ServiceState,
-    start: date,
-    obligation_id: str | None = None,
-    authority: str | None = None,
-    topic: str | None = None,
-    cohort: str | None = None,
-) -> dict[str, Any]:
-    """Due date for one obligation (by id, or an authority's standard on a topic) from ``start``.
-
-    With authority + topic, a deadline is preferred over a frequency and the cohort (a
-    substring) narrows the choice; the other standards on the topic come back as alternatives.
-    """
-    alternatives: list[Obligation] = []
-    if obligation_id:
-        found = [ob for ob in state.obligations() if ob.id == obligation_id]
-        if not found:
-            raise NotFoundError(f"No current obligation with id {obligation_id!r}; list them with GET /api/obligations.")
-        ob = found[0]
-    else:
-        pool = state.obligations(authority, topic)
-        if cohort:
-            wanted = cohort.lower()
-            pool = [o for o in pool if o.cohort and wanted in o.cohort.lower()] or pool
-        if not pool:
-            raise NotFoundError(f"{authority} has no standard with a timescale on {topic!r}.")
-        pool.sort(key=lambda o: (o.timescale.kind == "frequency", o.citation.start))
-        ob, alternatives = pool[0], pool[1:]
-    clause = state.clause(ob.clause_id)
-    calc = compute_deadline(ob.timescale, start)
-    return calc.to_dict() | {
-        "obligation_id": ob.id,
-        "authority": ob.authority,
-        "obligation": obligation_dict(ob),
-        "citation": citation_dict(clause) if clause else None,
-        "alternatives": [
-            {"obligation_id": o.id, "timescale": o.timescale.describe(), "cohort": o.cohort} for o in alternatives
-        ],
-    }

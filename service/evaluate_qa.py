@@ -146,6 +146,7 @@ def top_hit_answer(state: Any, text: str, history: list[str] | None = None) -> d
 def evaluate_qa(state: Any, gold_path: Path, baseline: bool = False) -> dict:
     """Ask every gold question through the service (or the top-hit ``baseline``) and score it."""
     from service.answer import ask
+    from service.query import resolve_authorities
 
     gold = load_gold(Path(gold_path))
     results: list[QAResult] = []
@@ -155,7 +156,7 @@ def evaluate_qa(state: Any, gold_path: Path, baseline: bool = False) -> dict:
         t0 = time.perf_counter()
         # The question names its authorities itself ("authorities" in gold is what it names);
         # "request_authorities" is what a client would send as the request's filter.
-        requested = [r.name for r in state.resolver.authorities(item.get("request_authorities"))] or None
+        requested = resolve_authorities(state, item.get("request_authorities"), []) or None
         if baseline:
             response = top_hit_answer(state, item["question"], history=item.get("history"))
         else:

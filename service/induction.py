@@ -23,8 +23,9 @@ from pathlib import Path
 import yaml
 
 from extractors.records import Citation, Conflict, Obligation
-from ingest.errors import UnknownAuthorityError, UnknownRoleError, UnknownTopicError
+from ingest.errors import UnknownAuthorityError, UnknownRoleError
 from ingest.records import Clause
+from service.resolver import Resolver
 
 # A first-person commitment ("I will ensure ...", "I'll ..."): the practitioner reading it owns it.
 _FIRST_PERSON = re.compile(r"(?:^|[\s.;:'\"‘“(])I(?:\s+will|'ll|’ll|\s+must|\s+shall)\b")
@@ -136,15 +137,17 @@ def build_induction_pack(
     role: str,
     cohort: str | None = None,
     topic: str | None = None,
+    resolver: Resolver | None = None,
 ) -> InductionPack:
     """Build the pack of obligations ``role`` owns in ``authority``.
 
-    Raises UnknownAuthorityError (authority not in the store), UnknownRoleError (role unknown to
-    the taxonomy, or owning no obligation there: the message lists the roles that do) and
-    UnknownTopicError for an unknown topic.
+    Names go through the one resolver (``resolver``, else one built from the store): raises
+    UnknownAuthorityError, UnknownRoleError (role unknown to the taxonomy, or owning no
+    obligation there: the message lists the roles that do), UnknownTopicError and
+    UnknownCohortError. Callers that show notes resolve first (``service.query``).
     """
-    canonical_authority = resolve_authority(conn, authority)
-    return _build(conn, [canonical_authority], role, cohort, topic)
+    names = resolver or store_resolver(conn)
+    return _build(conn, [names.authority(authority).name], role, cohort, topic, names)
 
 
 def build_cross_authority_pack(
@@ -153,40 +156,15 @@ def build_cross_authority_pack(
     topic: str | None = None,
     cohort: str | None = None,
     authorities: Iterable[str] | None = None,
+    resolver: Resolver | None = None,
 ) -> InductionPack:
     """What each authority expects of ``role`` (optionally on one topic), side by side."""
     known = _store_authorities(conn)
     if not known:
         raise UnknownAuthorityError("No documents are ingested yet. Run `standards ingest corpus/` first.")
-    chosen = [resolve_authority(conn, a) for a in authorities] if authorities else known
-    return _build(conn, chosen, role, cohort, topic)
-
-
-def resolve_authority(conn: sqlite3.Connection, authority: str) -> str:
-    """The stored name of ``authority`` (name or manifest alias, any case), else UnknownAuthorityError."""
-    known = _store_authorities(conn)
-    if not known:
-        raise UnknownAuthorityError("No documents are ingested yet. Run `standards ingest corpus/` first.")
-    wanted = " ".join((authority or "").split()).casefold()
-    aliases = _authority_aliases()
-    for name in known:
-        if wanted in {name.casefold(), *(a.casefold() for a in aliases.get(name, []))}:
-            return name
-    raise UnknownAuthorityError(f"Unknown authority '{authority}'. Known: {', '.join(known)}.")
-
-
-def resolve_role(role: str) -> str:
-    """The taxonomy's canonical name for ``role`` (any synonym), or UnknownRoleError listing roles."""
-    taxonomy = _taxonomy()
-    wanted = (role or "").strip()
-    for name in taxonomy.roles:
-        if name.casefold() == wanted.casefold():
-            return name
-    found = taxonomy.roles_in(wanted)
-    # Only a text that names exactly one role resolves: "SW" yes, "SW/TM" is ambiguous.
-    if len(found) == 1:
-        return found[0]
-    raise UnknownRoleError(f"Unknown role '{role}'. Known roles: {', '.join(known_roles())}.")
+    names = resolver or store_resolver(conn)
+    chosen = [names.authority(a).name for a in authorities] if authorities else known
+    return _build(conn, chosen, role, cohort, topic, names)
 
 
 def known_roles() -> list[str]:
@@ -307,12 +285,13 @@ def _build(
     role: str,
     cohort: str | None,
     topic: str | None,
+    names: Resolver,
 ) -> InductionPack:
     from extractors.store import load_obligations
 
-    canonical_role = resolve_role(role)
-    canonical_topic = _resolve_topic(topic) if topic else None
-    canonical_cohort = _canonical_cohort(cohort) if cohort else None
+    canonical_role = names.role(role)
+    canonical_topic = names.topic(topic) if topic else None
+    canonical_cohort = names.cohort(cohort) if cohort else None
     clauses = _clauses(conn)
     titles = _document_titles(conn)
 
@@ -499,12 +478,11 @@ def _store_authorities(conn: sqlite3.Connection) -> list[str]:
     return authorities(conn)
 
 
-def _authority_aliases() -> dict[str, list[str]]:
-    """Other names of each authority, from the corpus manifest (none when it is absent)."""
+def store_resolver(conn: sqlite3.Connection) -> Resolver:
+    """The one resolver over this store's authorities (with the corpus manifest's aliases)."""
     from ingest.settings import load_settings
-    from service.question import load_authority_aliases
 
-    return load_authority_aliases(load_settings().corpus_dir)
+    return Resolver.from_store(conn, load_settings().corpus_dir, _taxonomy())
 
 
 def _document_titles(conn: sqlite3.Connection) -> dict[str, str]:
@@ -527,22 +505,6 @@ def _taxonomy():
 @lru_cache(maxsize=1)
 def _settings_data() -> dict:
     return yaml.safe_load(DATA_PATH.read_text(encoding="utf-8")) or {}
-
-
-def _resolve_topic(topic: str) -> str:
-    """Canonical topic for a name, synonym or abbreviation; UnknownTopicError lists them."""
-    taxonomy = _taxonomy()
-    try:
-        return taxonomy.topic(topic).name
-    except UnknownTopicError:
-        matches = taxonomy.match_topics(topic)
-        if len(matches) == 1 or (matches and matches[0][1] > matches[1][1]):
-            return matches[0][0]
-        raise
-
-
-def _canonical_cohort(cohort: str) -> str:
-    return _taxonomy().canonical_cohort(cohort) or cohort.strip()
 
 
 def _cohort_matches(ob_cohort: str | None, wanted: str) -> bool:

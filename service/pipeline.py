@@ -40,7 +40,7 @@ from index.lexical import sync_lexical
 from ingest import store
 from ingest.errors import BadRequestError, FileMissingError, IngestError, ManifestError, StandardsError
 from ingest.loaders import SUPPORTED_EXTENSIONS, supported_list
-from ingest.manifest import authority_aliases, load_manifest, manifest_path
+from ingest.manifest import load_manifest, manifest_path
 from ingest.parse import content_hash, document_slug, parse_file
 from ingest.records import DocumentMeta
 from ingest.settings import Settings
@@ -174,16 +174,16 @@ def remove_document(
 
 
 def canonical_authority(name: str, settings: Settings) -> str:
-    """The manifest's name for ``name`` when it is a known authority or alias (case-insensitive)."""
-    wanted = " ".join(name.split()).casefold()
-    try:
-        aliases = authority_aliases(settings.corpus_dir) if manifest_path(settings.corpus_dir).is_file() else {}
-    except ManifestError:
-        aliases = {}
-    for canonical, others in aliases.items():
-        if wanted in {canonical.casefold(), *(a.casefold() for a in others)}:
-            return canonical
-    return " ".join(name.split())
+    """The manifest's name for ``name`` when it is exactly a manifest authority or alias (any
+    case or spacing), else ``name`` itself as a new authority.
+
+    Exact only (``Resolver.exact``): a misspelling is never read as an existing authority here,
+    so a typo on ingest cannot silently file a document under another authority's standards.
+    """
+    from service.resolver import Resolver, aliases_of
+
+    typed = " ".join(name.split())
+    return Resolver(aliases_of(settings.corpus_dir), taxonomy=None).exact(typed) or typed
 
 
 def _title_from_stem(path: Path) -> str:

@@ -175,10 +175,6 @@ class AuthorityMatcher:
             text = pattern.sub(" ", text)
         return text
 
-    def resolve(self, name: str) -> str | None:
-        """The canonical authority for a name or alias typed in a request, or None."""
-        return self._lookup.get(name.strip().lower())
-
 
 # --- taxonomy adapters ----------------------------------------------------------------------
 def _name_of(item: Any) -> str | None:

@@ -31,12 +31,12 @@ from service.induction import (
     format_source,
     journey_stages,
     requirement_sentence,
-    resolve_authority,
-    resolve_role,
     roles_of_obligation,
     roles_with_obligations,
     stage_of_topic,
+    store_resolver,
 )
+from service.resolver import Resolver
 
 FIGURES_PATH = Path(__file__).parent / "data" / "quiz_figures.yaml"
 LETTERS = "ABCD"
@@ -144,6 +144,7 @@ def build_quiz(
     role: str | None = None,
     n: int = 20,
     seed: int = 0,
+    resolver: Resolver | None = None,
 ) -> Quiz:
     """Up to ``n`` questions on ``authority``'s timed obligations (those ``role`` owns, if given).
 
@@ -154,8 +155,9 @@ def build_quiz(
 
     if not 1 <= n <= MAX_QUESTIONS:
         raise BadRequestError(f"Number of questions must be between 1 and {MAX_QUESTIONS}; got {n}.")
-    where = resolve_authority(conn, authority)
-    canonical_role = resolve_role(role) if role else None
+    names = resolver or store_resolver(conn)
+    where = names.authority(authority).name
+    canonical_role = names.role(role) if role else None
     clauses = _clauses(conn)
     everyone = load_obligations(conn)
     mine = [

@@ -137,6 +137,12 @@ class Resolver:
             return Resolved(close, typed, False)
         raise UnknownAuthorityError(f"No standards are held for authority {typed!r}. Known: {self._known_list()}.")
 
+    def exact(self, name: str) -> str | None:
+        """The held authority that ``name`` is exactly (name or alias, any case or spacing), else
+        None: no spelling guess. For naming a *new* document's authority, where a guess would
+        silently file it under another authority."""
+        return self._lookup.get(_fold(" ".join((name or "").split())))
+
     def authorities(self, names: list[str] | None) -> list[Resolved]:
         """Each of ``names`` resolved (blank entries skipped, duplicates dropped); raises on an unknown one."""
         out: list[Resolved] = []
@@ -278,6 +284,11 @@ class Resolver:
         found = self.taxonomy.canonical_cohort(wanted) if wanted else None
         if found:
             return found
+        # Part of exactly one cohort's name ("child protection" -> "children subject to a child
+        # protection plan"); part of several is ambiguous and listed like an unknown one.
+        within = [c for c in self.taxonomy.cohorts if wanted and wanted.casefold() in c.casefold()]
+        if len(within) == 1:
+            return within[0]
         raise UnknownCohortError(
             f"Unknown cohort {name!r}. Known cohorts: {', '.join(self.taxonomy.cohort_names())}."
         )

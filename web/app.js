@@ -236,6 +236,9 @@
     return Number.isInteger(v) ? String(v) : String(Math.round(v * 10) / 10);
   }
 
+  // figureOf / figureContext serve the Ask view's functions only, until its answers carry the
+  // server's statements. Every other view shows the server's `description` (phrased once by
+  // extractors.timescale.describe_timescale) and never rephrases a timescale.
   /** The figure itself, short: "10 working days", "every 6 weeks", "immediately". */
   function figureOf(ts) {
     if (!ts || typeof ts !== "object") return ts ? String(ts) : "";
@@ -262,11 +265,6 @@
       if (ts.anchor) parts.push(`after ${ts.anchor}`);
     } else if (ts.anchor) parts.push(`after ${ts.anchor}`);
     return parts.join(" · ");
-  }
-
-  function describeTs(ob) {
-    if (!ob) return "";
-    return ob.description || ob.timescale_text || (ob.timescale && ob.timescale.description) || figureOf(ob.timescale);
   }
 
   /** [min, max] calendar days from whatever shape approx_days arrives in, or null. */
@@ -298,6 +296,8 @@
       page: src.page === 0 || src.page ? src.page : null,
       text: src.text || src.plain_text || "",
       quote: src.quote || "",
+      // The server labels citations once (service/records.py citation_label); records carry it.
+      label: src.label || src.citation_label || "",
     };
   }
 
@@ -332,6 +332,7 @@
     return frag;
   }
 
+  /** Only for records that arrive without the server's label (the Ask view's, until it sends them). */
   function citeLabel(cite) {
     const bits = [cite.authority];
     if (cite.clause_ref) bits.push(/^\d/.test(cite.clause_ref) ? `standard ${cite.clause_ref}` : cite.clause_ref);
@@ -360,7 +361,7 @@
       "aria-expanded": "false",
       "aria-controls": panelId,
       title: "Show the source clause",
-    }, o.prefix ? el("span", { class: "chip-num", text: o.prefix }) : null, citeLabel(cite) || "source");
+    }, o.prefix ? el("span", { class: "chip-num", text: o.prefix }) : null, cite.label || citeLabel(cite) || "source");
     const panel = el("div", { class: "cite-panel", id: panelId, hidden: true });
     let filled = false;
     button.addEventListener("click", () => {
@@ -489,7 +490,7 @@
     const spans = [];
     for (const ob of obligations || []) {
       const at = findPhrase(text, ob.timescale && ob.timescale.phrase);
-      if (at) spans.push({ start: at[0], end: at[1], cls: "hl", label: ob.topic || "timescale" });
+      if (at) spans.push({ start: at[0], end: at[1], cls: "hl", label: ob.description || "timescale" });
     }
     return el("div", { class: "context-clause" + (current ? " current" : ""), "aria-current": current ? "true" : null },
       el("p", { class: "clause-meta" },
@@ -504,12 +505,14 @@
     if (ev.target === dialog) dialog.close(); // click on the backdrop
   });
 
+  /** One obligation as the server phrases it: its description, the duty, cohort and who owns it. */
   function obligationSummary(ob) {
-    return el("span", {},
-      el("strong", { text: figureOf(ob.timescale) }),
-      ob.topic ? ` — ${ob.topic}` : "",
+    const owners = listOf(ob.owners);
+    return el("span", { class: "ob-summary" },
+      el("strong", { class: "ob-description", text: ob.description || "" }),
+      ob.duty ? ` — ${ob.duty}` : "",
       ob.cohort ? el("span", { class: "muted", text: ` (${ob.cohort})` }) : null,
-      ob.actor ? el("span", { class: "muted", text: ` · ${ob.actor}` }) : null);
+      owners.length ? el("span", { class: "muted", text: ` · ${owners.join(", ")}` }) : null);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1037,8 +1040,19 @@
     return Array.isArray(v) ? v : [v];
   }
 
+  /** The duty a row is about, as the server names it (the extractor's label, else the topic). */
   function rowLabel(row) {
-    return row.requirement || row.label || row.cohort || "All children";
+    return row.label || row.cohort || "";
+  }
+
+  /** What sets a row apart from the others on the topic: phase, cohort, qualifiers, the event it runs from. */
+  function rowDetails(row) {
+    return [
+      row.phase ? `${row.phase}` : null,
+      row.cohort || "cohort not stated",
+      ...listOf(row.qualifiers),
+      row.anchor ? `from ${row.anchor}` : null,
+    ].filter(Boolean);
   }
 
   function compareAuthorities(data) {
@@ -1053,6 +1067,7 @@
     const auths = compareAuthorities(data);
     const rows = listOf(data.rows);
     const gaps = asNames(data.gaps);
+    for (const note of listOf(data.notes)) out.appendChild(el("p", { class: "notice compare-note", text: note }));
     out.appendChild(el("h3", { class: "compare-title" }, data.topic || "", data.cohort ? el("span", { class: "muted", text: ` · ${data.cohort}` }) : null));
     if (gaps.length) {
       out.appendChild(el("p", { class: "gaps" }, el("strong", { text: "No standard found: " }), gaps.join(", ")));
@@ -1063,16 +1078,16 @@
     }
     const table = el("table", { class: "compare-table" });
     table.appendChild(el("caption", { class: "visually-hidden", text: `Timescales for ${data.topic} by authority` }));
-    const headRow = el("tr", {}, el("th", { scope: "col", text: "Requirement" }));
+    const headRow = el("tr", {}, el("th", { scope: "col", text: "Duty" }));
     auths.forEach((a) => headRow.appendChild(el("th", { scope: "col", class: "auth-col", text: a })));
     table.appendChild(el("thead", {}, headRow));
     const tbody = el("tbody");
     for (const row of rows) {
-      const tr = el("tr");
+      const tr = el("tr", { dataset: { row: row.key || "" } });
       tr.appendChild(el("th", { scope: "row", class: "req" },
-        row.kind ? el("span", { class: "req-kind", text: row.kind === "frequency" ? "how often" : "deadline" }) : null,
-        el("span", { class: "req-cohort", text: rowLabel(row) }),
-        row.anchor ? el("span", { class: "req-anchor", text: `from ${row.anchor}` }) : null));
+        el("span", { class: "req-kind", text: row.kind === "frequency" ? "how often" : "deadline" }),
+        el("span", { class: "req-label", text: rowLabel(row) }),
+        ...rowDetails(row).map((d) => el("span", { class: "req-detail", text: d }))));
       const strictest = asNames(row.strictest);
       const lenient = asNames(row.most_lenient);
       for (const a of auths) {
@@ -1082,11 +1097,11 @@
           td.classList.add("gap");
           td.appendChild(el("span", { class: "no-standard", text: "No standard found" }));
         } else {
-          if (strictest.includes(a) && entries.length) td.classList.add("strictest");
-          if (lenient.includes(a) && entries.length && !(strictest.includes(a) && strictest.length === auths.length)) td.classList.add("lenient");
+          if (strictest.includes(a)) td.classList.add("strictest");
+          if (lenient.includes(a) && !(strictest.includes(a) && strictest.length === auths.length)) td.classList.add("lenient");
           if (strictest.includes(a)) td.appendChild(el("span", { class: "badge badge-strict", text: "Strictest" }));
           if (lenient.includes(a) && !strictest.includes(a)) td.appendChild(el("span", { class: "badge badge-lenient", text: "Most lenient" }));
-          for (const entry of entries) td.appendChild(compareEntry(entry, a));
+          for (const entry of entries) td.appendChild(compareEntry(entry, a, row));
         }
         tr.appendChild(td);
       }
@@ -1098,24 +1113,21 @@
     if (charts) out.appendChild(charts);
   }
 
-  function entryTimescaleText(entry) {
-    const ts = entry.timescale;
-    if (!ts) return "";
-    if (typeof ts === "string") return ts;
-    return ts.phrase ? ts.phrase : figureOf(ts);
-  }
-
-  function compareEntry(entry, authority) {
-    const ts = entry.timescale;
-    const range = daysRange(entry.approx_days !== undefined ? entry.approx_days : ts && ts.approx_days);
+  /** One authority's figure: the server's description, the words as written, days, and the cited clause. */
+  function compareEntry(entry, authority, row) {
+    const range = daysRange(entry.approx_days);
     const cite = Object.assign({ authority }, entry.citation || {});
     if (!cite.text && entry.text) cite.text = entry.text;
+    if (!cite.label && entry.citation_label) cite.label = entry.citation_label;
+    // The cell's own duty words, when they differ from the row's label.
+    const own = entry.duty && entry.duty !== rowLabel(row) ? entry.duty : null;
     return el("div", { class: "entry" },
-      el("p", { class: "entry-figure", text: typeof ts === "object" && ts ? figureOf(ts) : entryTimescaleText(entry) }),
-      typeof ts === "object" && ts && ts.phrase ? el("p", { class: "entry-phrase", text: `“${ts.phrase}”` }) : null,
+      el("p", { class: "entry-figure", text: entry.description || "" }),
+      entry.phrase ? el("p", { class: "entry-phrase", text: `“${entry.phrase}”` }) : null,
+      own ? el("p", { class: "entry-duty", text: own }) : null,
       range ? el("p", { class: "entry-days", text: daysLabel(range) }) : null,
-      entry.cohort ? el("p", { class: "entry-cohort", text: entry.cohort }) : null,
-      citationChip(cite, { phrases: [entry.quote, typeof ts === "object" && ts ? ts.phrase : ts] }));
+      entry.cohort && entry.cohort !== row.cohort ? el("p", { class: "entry-cohort", text: entry.cohort }) : null,
+      citationChip(cite, { phrases: [entry.quote, entry.phrase] }));
   }
 
   /** Small horizontal bar charts of normalised days, one per row where two or more authorities compare. */
@@ -1126,7 +1138,7 @@
       const bars = [];
       for (const a of auths) {
         const entries = listOf((row.cells || {})[a]);
-        const ranges = entries.map((e) => daysRange(e.approx_days !== undefined ? e.approx_days : e.timescale && e.timescale.approx_days)).filter(Boolean);
+        const ranges = entries.map((e) => daysRange(e.approx_days)).filter(Boolean);
         if (!ranges.length) continue;
         // The authority's loosest figure in the row: what it guarantees, and what the server's
         // strictest / most lenient marks compare.
@@ -1134,7 +1146,7 @@
         bars.push({ authority: a, range: ranges[0] });
       }
       if (bars.length < 2) continue;
-      wrap.appendChild(barChart(`${rowLabel(row)}${row.anchor ? " — from " + row.anchor : ""}`, bars));
+      wrap.appendChild(barChart([rowLabel(row), ...rowDetails(row)].join(" — "), bars));
       count++;
       if (count >= 8) break;
     }
@@ -1173,32 +1185,32 @@
   }
 
   function compareCsv(data) {
-    const header = ["topic", "requirement", "kind", "anchor", "authority", "timescale", "approx_days_min", "approx_days_max",
-      "strictest", "most_lenient", "document", "section", "clause", "page", "quote"];
+    const header = ["topic", "duty", "kind", "phase", "cohort", "qualifiers", "anchor", "authority", "timescale", "approx_days_min",
+      "approx_days_max", "strictest", "most_lenient", "source", "document", "section", "clause", "page", "quote"];
     const lines = [header];
     const auths = compareAuthorities(data);
+    const none = (row, a) => [data.topic, rowLabel(row), row.kind, row.phase, row.cohort, listOf(row.qualifiers).join("; "), row.anchor, a,
+      "no standard found", "", "", "", "", "", "", "", "", "", ""];
     for (const row of listOf(data.rows)) {
       const strictest = asNames(row.strictest);
       const lenient = asNames(row.most_lenient);
       for (const a of auths) {
         const entries = listOf((row.cells || {})[a]);
         if (!entries.length) {
-          lines.push([data.topic, rowLabel(row), row.kind, row.anchor, a, "no standard found", "", "", "", "", "", "", "", "", ""]);
+          lines.push(none(row, a));
           continue;
         }
         for (const e of entries) {
-          const range = daysRange(e.approx_days !== undefined ? e.approx_days : e.timescale && e.timescale.approx_days);
+          const range = daysRange(e.approx_days);
           const c = normCite(Object.assign({ authority: a }, e.citation || {}));
-          const ts = e.timescale;
-          lines.push([data.topic, rowLabel(row), row.kind, row.anchor, a,
-            typeof ts === "object" && ts ? ts.phrase || figureOf(ts) : ts,
-            range ? range[0] : "", range ? range[1] : "",
+          lines.push([data.topic, rowLabel(row), row.kind, row.phase, row.cohort, listOf(row.qualifiers).join("; "), row.anchor, a,
+            e.description, range ? range[0] : "", range ? range[1] : "",
             strictest.includes(a) ? "yes" : "", lenient.includes(a) ? "yes" : "",
-            c.document, c.section, c.clause_ref, c.page, e.text || c.text || c.quote]);
+            c.label, c.document, c.section, c.clause_ref, c.page, e.text || c.text || c.quote]);
         }
       }
     }
-    for (const g of asNames(data.gaps)) lines.push([data.topic, "", "", "", g, "no standard found", "", "", "", "", "", "", "", "", ""]);
+    for (const g of asNames(data.gaps)) lines.push([data.topic, "", "", "", "", "", "", g, "no standard found", "", "", "", "", "", "", "", "", "", ""]);
     return lines.map((l) => l.map(csvCell).join(",")).join("\r\n") + "\r\n";
   }
 
@@ -1468,7 +1480,7 @@
       const ul = el("ul");
       for (const c of docConflicts) {
         const sides = listOf(c.obligations).map((o) => el("a", { href: `#doc/${encodeURIComponent(o.document_id || doc.id)}/${encodeURIComponent(o.clause_id)}`, class: "conflict-link" },
-          `${figureOf(o.timescale)} (${o.citation && o.citation.clause_ref ? o.citation.clause_ref : "clause"})`));
+          obligationRef(o)));
         ul.appendChild(el("li", {}, `${c.topic || ""}${c.cohort ? " — " + c.cohort : ""}: `, joinNodes(sides, " vs "), c.reason ? el("span", { class: "muted", text: ` — ${c.reason}` }) : null));
       }
       box.appendChild(ul);
@@ -1527,6 +1539,12 @@
     });
   }
 
+  /** One side of a conflict: the server's description and the citation label of its clause. */
+  function obligationRef(ob) {
+    const where = ob.citation && ob.citation.label ? ob.citation.label : "";
+    return where ? `${ob.description || ""} (${where})` : ob.description || "";
+  }
+
   function joinNodes(nodes, sep) {
     const out = [];
     nodes.forEach((n, i) => {
@@ -1552,7 +1570,7 @@
         }
       }
       if (!at) at = findPhrase(text, ts.phrase);
-      const label = [ob.topic, ob.cohort, ob.actor].filter(Boolean).join(" · ") || "timescale";
+      const label = [ob.description, ob.duty, ob.cohort].filter(Boolean).join(" · ") || "timescale";
       if (at) spans.push({ start: at[0], end: at[1], cls: "hl", label });
     }
     return highlighted(text, spans);
@@ -1583,7 +1601,7 @@
       node.appendChild(el("p", { class: "conflict-note" },
         el("strong", { text: "Conflicts with: " }),
         joinNodes(other.map((o) => el("a", { href: `#doc/${encodeURIComponent(o.document_id)}/${encodeURIComponent(o.clause_id)}` },
-          `${figureOf(o.timescale)}${o.citation && o.citation.clause_ref ? " (" + o.citation.clause_ref + ")" : ""}`)), ", "),
+          obligationRef(o))), ", "),
         cf.reason ? ` — ${cf.reason}` : ""));
     }
     return node;

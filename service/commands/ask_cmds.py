@@ -40,12 +40,13 @@ def render_answer(answer) -> str:
 
 
 def _ask_once(state, question: str, authorities: tuple[str, ...], history: list[str]):
-    from service.answer import ask
-    from service.routes.ask import check_history, check_question
+    from service.answer import ask, check_history, check_question
+    from service.query import resolve_authorities
 
     text = check_question(question)
-    resolved = state.resolver.authorities(list(authorities))
-    return ask(state, text, authorities=[r.name for r in resolved] or None, history=check_history(history)), resolved
+    notes: list[str] = []
+    names = resolve_authorities(state, list(authorities), notes)
+    return ask(state, text, authorities=names or None, history=check_history(history), notes=notes)
 
 
 def register(cli: click.Group) -> None:
@@ -62,10 +63,7 @@ def register(cli: click.Group) -> None:
         Example: standards ask "when must the first core group meet in Wokingham?"
         """
         state = _state()
-        answer, resolved = _ask_once(state, question, authorities, list(history))
-        for r in resolved:
-            if r.note:
-                answer.notes.insert(0, r.note)
+        answer = _ask_once(state, question, authorities, list(history))
         if as_json:
             _echo_json(answer.to_dict())
             return
@@ -94,7 +92,7 @@ def register(cli: click.Group) -> None:
             from ingest.errors import StandardsError
 
             try:
-                answer, _ = _ask_once(state, question, authorities, history)
+                answer = _ask_once(state, question, authorities, history)
             except StandardsError as exc:
                 click.echo(f"Error: {exc.message}")
                 continue

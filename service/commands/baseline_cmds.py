@@ -12,50 +12,6 @@ FORMATS = ("table", "csv", "json")
 WRAP_WIDTH = 94
 
 
-class _Store:
-    """What the baseline reads from the store: names, obligations and clauses (no model, no
-    topic scoring: it never searches)."""
-
-    def __init__(self) -> None:
-        import os
-
-        from extractors.taxonomy import load_taxonomy
-        from ingest.settings import load_settings
-        from ingest.store import connect
-        from service.resolver import Resolver
-
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        settings = load_settings()
-        self.conn = connect(settings.db_path)
-        self.resolver = Resolver.from_store(self.conn, settings.corpus_dir, load_taxonomy())
-
-    def report(self, authority: str, include_unverified: bool):
-        """The baseline report of one canonical authority."""
-        from extractors.store import load_obligations
-        from ingest.store import get_clause
-        from service.baseline import baseline_report
-
-        return baseline_report(authority, load_obligations(self.conn, authority=authority),
-                               lambda clause_id: get_clause(self.conn, clause_id),
-                               include_unverified=include_unverified)
-
-
-def _reports(store: _Store, authority: str | None, include_unverified: bool):
-    from ingest.errors import NotFoundError
-
-    notes: list[str] = []
-    if authority is not None:
-        resolved = store.resolver.authority(authority)
-        if resolved.note:
-            notes.append(resolved.note)
-        names = [resolved.name]
-    else:
-        names = store.resolver.known
-        if not names:
-            raise NotFoundError("No standards are held yet; ingest some first: standards ingest corpus/")
-    return [store.report(name, include_unverified) for name in names], notes
-
-
 def _wrap(text: str, indent: int) -> str:
     return textwrap.fill(" ".join(text.split()), WRAP_WIDTH, initial_indent=" " * indent,
                          subsequent_indent=" " * indent)
@@ -152,15 +108,15 @@ def register(cli: click.Group) -> None:
 
         Example: standards baseline --authority Dudley
         """
+        from service import query
         from service.baseline import rows_to_csv
 
-        reports, notes = _reports(_Store(), authority, include_unverified)
-        for note in notes:
-            click.echo(note, err=True)
+        result = query.baseline(query.open_source(), authority, include_unverified=include_unverified)
+        for note in result.notes:
+            click.echo(f"Note: {note}", err=True)
         if fmt == "json":
-            click.echo(json.dumps({"reports": [r.to_dict() for r in reports], "notes": notes},
-                                  indent=2, ensure_ascii=False))
+            click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         elif fmt == "csv":
-            click.echo(rows_to_csv([row for r in reports for row in r.csv_rows()]), nl=False)
+            click.echo(rows_to_csv(result.csv_rows()), nl=False)
         else:
-            click.echo("\n\n".join(render_table(r) for r in reports))
+            click.echo("\n\n".join(render_table(r) for r in result.reports))

@@ -1,4 +1,8 @@
-"""`standards obligations`, `standards conflicts`, `standards eval extraction`."""
+"""`standards obligations`, `standards conflicts`, `standards eval extraction`.
+
+`obligations` and `conflicts` print renderings of the query layer's records (``service/query.py``);
+their ``jsonl``/``--json`` lines are the API's entries.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from pathlib import Path
 import click
 
 from ingest.settings import load_settings
+from service.records import ROLE_FILTER_MEANING
 
 
 def _connect():
@@ -19,37 +24,70 @@ def _connect():
     return store.connect(load_settings().db_path)
 
 
+_CSV_FIELDS = ["id", "authority", "document", "section", "clause_ref", "topic", "duty", "actor", "owners", "cohort",
+               "modality", "kind", "value", "unit", "anchor", "anchor_relation", "description", "phrase",
+               "conditions", "action", "clause_id", "start", "end", "quote"]
+
+
 def _num(v: float | None) -> str:
     if v is None:
         return ""
     return str(int(v)) if float(v).is_integer() else str(v)
 
 
-def _timescale_text(o) -> str:
-    t = o.timescale
-    if t.kind == "immediate":
-        figure = "immediately"
-    else:
-        figure = f"{_num(t.value)}{'-' + _num(t.value_max) if t.value_max else ''} {t.unit}"
-        figure = f"every {figure}" if t.kind == "frequency" else f"within {figure}"
-    if t.anchor:
-        figure += f" {'before' if t.anchor_relation == 'before' else 'of'} {t.anchor}"
-    return figure
+def _flat(entry: dict) -> dict:
+    """One obligation of an ``ObligationList.to_dict()`` with its citation's place beside it (jsonl)."""
+    cite = entry["citation"]
+    return entry | {"document": entry["document_id"], "section": cite["section"], "clause_ref": cite["clause_ref"]}
 
 
-def _record(o, clause) -> dict:
-    """One obligation with its document context, for jsonl/csv."""
-    d = o.to_dict()
-    d["document"] = o.document_id
-    d["section"] = o.citation.section
-    d["clause_ref"] = o.citation.clause_ref
-    d["clause_text"] = clause.text if clause else None
-    return d
+def render_obligations(result, fmt: str) -> str:
+    """An ``ObligationList`` as a table, JSON Lines (the API's entries) or CSV."""
+    data = result.to_dict()
+    if fmt == "jsonl":
+        return "".join(json.dumps(_flat(e), ensure_ascii=False) + "\n" for e in data["obligations"])
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=_CSV_FIELDS)
+        writer.writeheader()
+        for e in data["obligations"]:
+            t, c = e["timescale"], e["citation"]
+            writer.writerow({
+                "id": e["id"], "authority": e["authority"], "document": e["document_id"], "section": c["section"],
+                "clause_ref": c["clause_ref"], "topic": e["topic"], "duty": e["duty"], "actor": e["actor"],
+                "owners": "; ".join(e["owners"]), "cohort": e["cohort"], "modality": e["modality"],
+                "kind": t["kind"], "value": _num(t["value"]), "unit": t["unit"], "anchor": t["anchor"],
+                "anchor_relation": t["anchor_relation"], "description": e["description"], "phrase": t["phrase"],
+                "conditions": e["conditions"], "action": e["action"], "clause_id": e["clause_id"],
+                "start": c["start"], "end": c["end"], "quote": c["quote"],
+            })
+        return buf.getvalue()
+    lines = [f"Note: {n}" for n in result.notes]
+    if not result.obligations:
+        return "\n".join(lines + ["No obligations match. (Ingest documents first: standards ingest corpus/)"]) + "\n"
+    for v in result.obligations:
+        o = v.obligation
+        lines.append(f"{o.authority:<10} {o.topic or '(no topic)':<36} {v.description}")
+        lines.append(f"{'':<10} owned by: {', '.join(v.owners) or '-'}; cohort: {o.cohort or '-'}; {o.modality or '-'}"
+                     f"{'; if ' + o.conditions if o.conditions else ''}")
+        lines.append(f"{'':<10} [{v.citation_label}] {o.citation.quote[:160]}")
+    lines.append(f"\n{len(result.obligations)} obligation(s).")
+    return "\n".join(lines) + "\n"
 
 
-_CSV_FIELDS = ["id", "authority", "document", "section", "clause_ref", "topic", "actor", "cohort", "modality",
-               "kind", "value", "unit", "anchor", "anchor_relation", "phrase", "conditions", "action",
-               "clause_id", "start", "end", "quote"]
+def render_conflicts(result, as_json: bool) -> str:
+    """A ``ConflictList`` as text, or one JSON object per conflict (the API's entries)."""
+    if as_json:
+        return "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in result.to_dict()["conflicts"])
+    lines = [f"Note: {n}" for n in result.notes]
+    if not result.conflicts:
+        return "\n".join(lines + ["No conflicts found."]) + "\n"
+    for c in result.conflicts:
+        lines.append(f"{c.conflict.authority}: {c.conflict.reason}")
+        for v in c.obligations:
+            lines.append(f"    {v.description} [{v.citation_label}] {v.obligation.citation.quote[:150]}")
+    lines.append(f"\n{len(result.conflicts)} conflict(s).")
+    return "\n".join(lines) + "\n"
 
 
 def register(cli: click.Group) -> None:
@@ -59,77 +97,34 @@ def register(cli: click.Group) -> None:
     register_eval(cli)  # idempotent: whichever module loads first creates the group
 
     @cli.command("obligations")
-    @click.option("--authority", help="Only this authority (e.g. Wokingham).")
+    @click.option("--authority", help="Only this authority (name or alias, e.g. Wokingham).")
     @click.option("--topic", help="Canonical topic or a synonym/abbreviation (e.g. 'core group meeting', ICPC).")
     @click.option("--cohort", help="Cohort (e.g. 'children in care', LAC, 'care leavers').")
-    @click.option("--role", help="Responsible role (e.g. 'Social Worker', IRO, PA).")
+    @click.option("--role", help=f"Role (e.g. 'Social Worker', IRO, PA): only {ROLE_FILTER_MEANING}.")
     @click.option("--format", "fmt", type=click.Choice(["table", "jsonl", "csv"]), default="table", show_default=True)
     def obligations_command(authority, topic, cohort, role, fmt) -> None:
         """List the obligations extracted from the stored documents, with citations."""
-        from extractors.store import load_obligations
-        from ingest.store import get_clause
+        from service.query import obligations, open_source
 
-        conn = _connect()
-        obligations = load_obligations(conn, authority=authority, topic=topic, cohort=cohort, role=role)
-        if fmt == "jsonl":
-            for o in obligations:
-                click.echo(json.dumps(_record(o, get_clause(conn, o.clause_id)), ensure_ascii=False))
-            return
-        if fmt == "csv":
-            buf = io.StringIO()
-            writer = csv.DictWriter(buf, fieldnames=_CSV_FIELDS)
-            writer.writeheader()
-            for o in obligations:
-                t = o.timescale
-                writer.writerow({
-                    "id": o.id, "authority": o.authority, "document": o.document_id,
-                    "section": o.citation.section, "clause_ref": o.citation.clause_ref, "topic": o.topic,
-                    "actor": o.actor, "cohort": o.cohort, "modality": o.modality, "kind": t.kind,
-                    "value": _num(t.value), "unit": t.unit, "anchor": t.anchor,
-                    "anchor_relation": t.anchor_relation, "phrase": t.phrase, "conditions": o.conditions,
-                    "action": o.action, "clause_id": o.clause_id, "start": o.citation.start,
-                    "end": o.citation.end, "quote": o.citation.quote,
-                })
-            click.echo(buf.getvalue(), nl=False)
-            return
-        if not obligations:
-            click.echo("No obligations match. (Ingest documents first: standards ingest corpus/)")
-            return
-        for o in obligations:
-            where = o.citation.clause_ref or o.citation.section or o.clause_id
-            click.echo(f"{o.authority:<10} {o.topic or '(no topic)':<36} {_timescale_text(o)}")
-            click.echo(f"{'':<10} actor: {o.actor or '-'}; cohort: {o.cohort or '-'}; {o.modality or '-'}"
-                       f"{'; if ' + o.conditions if o.conditions else ''}")
-            click.echo(f"{'':<10} [{o.document_id} {where} @{o.citation.start}-{o.citation.end}] "
-                       f"{o.citation.quote[:160]}")
-        click.echo(f"\n{len(obligations)} obligation(s).")
+        result = obligations(open_source(), authority=authority, topic=topic, cohort=cohort, role=role)
+        if fmt != "table":
+            for note in result.notes:  # the data stays clean; the note goes to stderr
+                click.echo(f"Note: {note}", err=True)
+        click.echo(render_obligations(result, fmt), nl=False)
 
     @cli.command("conflicts")
-    @click.option("--authority", help="Only this authority.")
-    @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-    def conflicts_command(authority, as_json) -> None:
+    @click.option("--authority", help="Only this authority (name or alias).")
+    @click.option("--topic", help="Only this topic (canonical name or synonym).")
+    @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (one conflict per line).")
+    def conflicts_command(authority, topic, as_json) -> None:
         """Where one authority's documents give different timescales for the same duty."""
-        from extractors.conflicts import find_conflicts
-        from extractors.store import load_obligations
+        from service.query import conflicts, open_source
 
-        conflicts = find_conflicts(load_obligations(_connect(), authority=authority))
+        result = conflicts(open_source(), authority=authority, topic=topic)
         if as_json:
-            for c in conflicts:
-                click.echo(json.dumps({
-                    "authority": c.authority, "topic": c.topic, "cohort": c.cohort, "anchor": c.anchor,
-                    "reason": c.reason, "obligations": [o.to_dict() for o in c.obligations],
-                }, ensure_ascii=False))
-            return
-        if not conflicts:
-            click.echo("No conflicts found.")
-            return
-        for c in conflicts:
-            click.echo(f"{c.authority}: {c.reason}")
-            for o in c.obligations:
-                where = o.citation.clause_ref or o.citation.section
-                click.echo(f"    [{o.document_id} {where} @{o.citation.start}-{o.citation.end}] "
-                           f"{o.citation.quote[:150]}")
-        click.echo(f"\n{len(conflicts)} conflict(s).")
+            for note in result.notes:
+                click.echo(f"Note: {note}", err=True)
+        click.echo(render_conflicts(result, as_json), nl=False)
 
     @eval_group.command("extraction")
     @click.option("--gold", type=click.Path(path_type=Path), default=Path("eval/obligations-dev.jsonl"),

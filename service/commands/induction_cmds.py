@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -10,13 +9,13 @@ import click
 
 from ingest.errors import StandardsError
 from service.exports import INDUCTION_FORMATS, QUIZ_FORMATS, Rendered, render_induction, render_quiz
+from service.records import ROLE_FILTER_MEANING
 
 
-def _open_store() -> sqlite3.Connection:
-    from ingest.settings import load_settings
-    from ingest.store import connect
-
-    return connect(load_settings().db_path)
+def _notes(notes: list[str]) -> None:
+    """How a name was read ("Read 'wokinham' as Wokingham ..."), on stderr beside the file."""
+    for note in notes:
+        click.echo(f"Note: {note}", err=True)
 
 
 def _deliver(rendered: Rendered, output: Path | None) -> None:
@@ -38,7 +37,8 @@ def register(cli: click.Group) -> None:
         is_flag=True,
         help="Cross-authority pack: what each authority expects of the role, side by side.",
     )
-    @click.option("--role", "-r", required=True, help="Role, e.g. 'Social Worker', 'PA', 'IRO'.")
+    @click.option("--role", "-r", required=True,
+                  help=f"Role, e.g. 'Social Worker', 'PA', 'IRO'. The pack lists {ROLE_FILTER_MEANING}.")
     @click.option("--cohort", help="Only duties for this cohort (plus those for all children).")
     @click.option("--topic", help="Only this topic, e.g. 'child protection visit'.")
     @click.option(
@@ -55,27 +55,23 @@ def register(cli: click.Group) -> None:
         output: Path | None,
     ) -> None:
         """Build an induction pack: the timescales a ROLE owns, grouped by stage, with sources."""
-        from service.induction import build_cross_authority_pack, build_induction_pack
+        from service import query
 
         if bool(authority) == all_authorities:
             raise click.UsageError("Give either --authority A or --all-authorities.")
         try:
-            conn = _open_store()
-            try:
-                if all_authorities:
-                    pack = build_cross_authority_pack(conn, role, topic=topic, cohort=cohort)
-                else:
-                    pack = build_induction_pack(conn, authority or "", role, cohort=cohort, topic=topic)
-            finally:
-                conn.close()
-            rendered = render_induction(pack, fmt)
+            source = query.open_source()
+            wanted = query.induction_request(source, role, authority, cohort=cohort, topic=topic,
+                                             all_authorities=all_authorities)
+            rendered = render_induction(query.induction_pack(source, wanted), fmt)
         except StandardsError as exc:
             raise click.ClickException(exc.message) from exc
+        _notes(wanted.notes)
         _deliver(rendered, output)
 
     @cli.command("quiz")
     @click.option("--authority", "-a", required=True, help="Authority whose standards the quiz covers.")
-    @click.option("--role", "-r", help="Only duties this role owns.")
+    @click.option("--role", "-r", help=f"Only {ROLE_FILTER_MEANING}.")
     @click.option("--n", "n", type=int, default=20, show_default=True, help="Number of questions.")
     @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same quiz.")
     @click.option("--format", "fmt", type=click.Choice(QUIZ_FORMATS), default="docx", show_default=True)
@@ -84,15 +80,13 @@ def register(cli: click.Group) -> None:
         authority: str, role: str | None, n: int, seed: int, fmt: str, output: Path | None
     ) -> None:
         """Build a multiple-choice quiz on an authority's timescales, with an answer key and sources."""
-        from service.quiz import build_quiz
+        from service import query
 
         try:
-            conn = _open_store()
-            try:
-                quiz = build_quiz(conn, authority, role=role, n=n, seed=seed)
-            finally:
-                conn.close()
-            rendered = render_quiz(quiz, fmt)
+            source = query.open_source()
+            wanted = query.quiz_request(source, authority, role)
+            rendered = render_quiz(query.build_quiz(source, wanted, n=n, seed=seed), fmt)
         except StandardsError as exc:
             raise click.ClickException(exc.message) from exc
+        _notes(wanted.notes)
         _deliver(rendered, output)

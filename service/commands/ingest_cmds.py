@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
 
 from ingest import store
-from ingest.errors import NotFoundError
 from ingest.loaders import supported_list
 from ingest.settings import load_settings
 
@@ -64,38 +64,42 @@ def register(cli: click.Group) -> None:
             sys.exit(1)
 
     @cli.command("documents")
-    def documents_command() -> None:
+    @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON (GET /api/documents).")
+    def documents_command(as_json: bool) -> None:
         """List stored documents with their clause and obligation counts."""
-        _, conn = _connect()
-        docs = store.list_documents(conn)
-        if not docs:
+        from service.query import documents, open_source
+
+        result = documents(open_source())
+        if as_json:
+            click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+            return
+        if not result.documents:
             click.echo("No documents yet. Run: standards ingest corpus/")
             return
         rows = [
             [d.id, d.authority, d.source_format, str(d.page_count or ""), str(d.clause_count), str(d.obligation_count),
              d.version or "", d.title[:50]]
-            for d in docs
+            for d in result.documents
         ]
         click.echo(_table(["document", "authority", "format", "pages", "clauses", "obligations", "version", "title"], rows))
 
     @cli.command("show")
     @click.argument("clause_id")
-    def show_command(clause_id: str) -> None:
-        """Show one clause: its text, reference, heading path, table context, page and span."""
-        _, conn = _connect()
-        clause = store.get_clause(conn, clause_id)
-        if clause is None:
-            raise NotFoundError(
-                f"Unknown clause '{clause_id}'. Clause ids look like 1a2b3c4d-0012; find them with "
-                "`standards search` or the web page."
-            )
-        info = store.get_document(conn, clause.document_id)
-        current = info is not None and info.version_id == clause.version_id
+    @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON (GET /api/clauses/ID).")
+    def show_command(clause_id: str, as_json: bool) -> None:
+        """Show one clause: its text, reference, heading path, table context, page, span and timescales."""
+        from service.query import clause_view, open_source
+
+        view = clause_view(open_source(), clause_id)
+        if as_json:
+            click.echo(json.dumps(view.to_dict(), indent=2, ensure_ascii=False))
+            return
+        clause = view.clause
         fields = [
             ("clause", clause.id),
-            ("document", f"{clause.document_id} ({info.title if info else '?'})"),
+            ("document", f"{clause.document_id} ({view.document_title or '?'})"),
             ("authority", clause.authority),
-            ("version", "current" if current else f"history (version {clause.version_id}, superseded)"),
+            ("version", "current" if view.is_current else f"history (version {clause.version_id}, superseded)"),
             ("reference", clause.clause_ref or "-"),
             ("section", clause.section or "-"),
             ("cohort", clause.cohort_context or "-"),
@@ -107,6 +111,10 @@ def register(cli: click.Group) -> None:
             click.echo(f"{name + ':':<11}{value}")
         click.echo("")
         click.echo(clause.plain_text)
+        if view.obligations:
+            click.echo("")
+            for ob in view.obligations:
+                click.echo(f"timescale: {ob.description}" + (f" ({ob.obligation.topic})" if ob.obligation.topic else ""))
 
     @cli.command("remove")
     @click.argument("document_id")

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ingest.settings import load_settings
+from service.records import citation_label
 
 
 def _connect():
@@ -18,58 +19,32 @@ def _connect():
     return settings, store.connect(settings.db_path)
 
 
-def _citation(clause) -> str:
-    parts = [clause.authority, clause.document_id]
-    if clause.clause_ref:
-        parts.append(clause.clause_ref)
-    if clause.section:
-        parts.append(clause.section)
-    if clause.page:
-        parts.append(f"p. {clause.page}")
-    return " · ".join(parts)
-
-
 def register(cli: click.Group) -> None:
     @cli.command("search")
     @click.argument("query")
-    @click.option("--authority", "authorities", multiple=True, help="Only this authority (repeatable).")
+    @click.option("--authority", "authorities", multiple=True, help="Only this authority (repeatable; names or aliases).")
     @click.option("--document", "document_ids", multiple=True, help="Only this document id (repeatable).")
-    @click.option("--topic", help="Only clauses on this canonical topic (or one of its synonyms).")
+    @click.option("--topic", help="Only clauses on this topic (canonical name, synonym or abbreviation).")
     @click.option("--cohort", help="Only clauses for this cohort (e.g. 'children in care', 'LAC').")
     @click.option("-k", "--top", "k", default=10, show_default=True, type=click.IntRange(1, 100), help="How many clauses.")
     @click.option(
         "--mode", type=click.Choice(["hybrid", "bm25", "dense"]), default="hybrid", show_default=True,
         help="Fused ranking, or one retriever alone.",
     )
-    @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON (as POST /api/search returns it).")
     def search_command(
         query: str, authorities: tuple[str, ...], document_ids: tuple[str, ...], topic: str | None,
         cohort: str | None, k: int, mode: str, as_json: bool,
     ) -> None:
         """Print the clauses that best match QUERY, ranked, with citation and score."""
-        from index.records import SearchFilters
-        from index.search import Retriever
+        from service import query as queries
 
-        settings, conn = _connect()
-        retriever = Retriever(conn, settings)
-        filters = SearchFilters(list(authorities), list(document_ids), topic, cohort)
-        hits = retriever.search(query, k=k, filters=filters, mode=mode)  # type: ignore[arg-type]
+        result = queries.search(queries.open_source(), query, k=k, authorities=list(authorities), topic=topic,
+                                cohort=cohort, document_ids=list(document_ids), mode=mode)
         if as_json:
-            click.echo(json.dumps([
-                {"rank": i, "clause_id": h.clause.id, "authority": h.clause.authority,
-                 "document_id": h.clause.document_id, "section": h.clause.section, "clause_ref": h.clause.clause_ref,
-                 "page": h.clause.page, "score": round(h.score, 6), "bm25_rank": h.bm25_rank,
-                 "dense_rank": h.dense_rank, "text": h.clause.plain_text}
-                for i, h in enumerate(hits, 1)
-            ], indent=2))
+            click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
             return
-        if not hits:
-            click.echo("No matching clauses.")
-            return
-        for i, h in enumerate(hits, 1):
-            ranks = f"bm25 #{h.bm25_rank or '-'}, dense #{h.dense_rank or '-'}"
-            click.echo(f"{i:>2}. [{h.score:.4f}; {ranks}] {_citation(h.clause)}  ({h.clause.id})")
-            click.echo(textwrap.indent(textwrap.fill(h.clause.plain_text, 100), "    "))
+        click.echo(render_search(result))
 
     @cli.group("index")
     def index_group() -> None:
@@ -138,3 +113,16 @@ def register(cli: click.Group) -> None:
                 rank = r.rank.get("hybrid")
                 if rank is None or rank > 5:
                     click.echo(f"  miss {r.target.question_id} [{r.target.authority}] ranks={r.rank}: {r.target.question}")
+
+
+def render_search(result) -> str:
+    """``SearchResults`` as text: rank, score and each retriever's rank, the citation, the clause."""
+    lines = [f"Note: {n}" for n in result.notes]
+    if not result.results:
+        return "\n".join(lines + ["No matching clauses."])
+    for r in result.results:
+        ranks = f"bm25 #{r.bm25_rank or '-'}, dense #{r.dense_rank or '-'}"
+        label = citation_label(r.clause.authority, r.clause.section, r.clause.clause_ref, r.clause.page)
+        lines.append(f"{r.rank:>2}. [{r.score:.4f}; {ranks}] {label}  ({r.clause.document_id}, id {r.clause.id})")
+        lines.append(textwrap.indent(textwrap.fill(r.clause.plain_text, 100), "    "))
+    return "\n".join(lines)

@@ -1,4 +1,9 @@
-"""`standards compare`, `deadline` and `serve`: the service from the command line (ask: ask_cmds.py)."""
+"""`standards compare`, `deadline` and `serve`: the service from the command line (ask, chat, eval qa:
+ask_cmds.py).
+
+`compare` and `deadline` print a rendering of the query layer's records (``--json``: the API's
+JSON, the record's ``to_dict()``); they never resolve names or filter by themselves.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,10 @@ import json
 import click
 
 
-def _state():
-    from service.state import load_state
+def _source():
+    from service.query import open_source
 
-    return load_state()
+    return open_source()
 
 
 def _echo_json(data) -> None:
@@ -20,47 +25,23 @@ def _echo_json(data) -> None:
 def register(cli: click.Group) -> None:
     @cli.command("compare")
     @click.argument("topic")
-    @click.option("--cohort", help="Only this cohort (e.g. 'children in care').")
-    @click.option("--authority", "-a", "authorities", multiple=True, help="Only these authorities (repeatable).")
+    @click.option("--cohort", help="Only this cohort, e.g. 'children in care' or LAC (duties stating no cohort are kept).")
+    @click.option("--authority", "-a", "authorities", multiple=True, help="Only these authorities (repeatable; names or aliases).")
     @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
     def compare_command(topic: str, cohort: str | None, authorities: tuple[str, ...], as_json: bool) -> None:
         """Compare one topic across authorities as a table (e.g. standards compare "core group meeting")."""
-        from service.compare import compare_topic
-        from service.routes import resolve_authorities, resolve_topic
+        from service.compare import compare
 
-        state = _state()
-        result = compare_topic(
-            state, resolve_topic(state, topic), cohort=cohort,
-            authorities=resolve_authorities(state, list(authorities)) or None,
-        )
+        result = compare(_source(), topic, cohort=cohort, authorities=list(authorities))
         if as_json:
-            _echo_json(result)
+            _echo_json(result.to_dict())
             return
-        click.echo(f"Topic: {result['topic']}" + (f" · cohort: {cohort}" if cohort else ""))
-        width = max([len(a) for a in result["authorities"]] + [9])
-        for row in result["rows"]:
-            head = f"{row['kind']} · cohort: {row['cohort'] or 'not stated'}"
-            if row["anchor"]:
-                head += f" · from: {row['anchor']}"
-            click.echo("\n" + head)
-            click.echo("-" * min(len(head), 100))
-            for authority, cells in row["cells"].items():
-                if not cells:
-                    click.echo(f"  {authority:<{width}}  —")
-                for i, cell in enumerate(cells):
-                    name = authority if i == 0 else ""
-                    cit = cell["citation"] or {}
-                    ref = f" {cit.get('clause_ref')}" if cit.get("clause_ref") else ""
-                    click.echo(f"  {name:<{width}}  {cell['timescale']:<45} [{cit.get('section', '')}{ref}]")
-            if row["strictest"]:
-                click.echo(f"  strictest: {', '.join(row['strictest'])} · most lenient: {', '.join(row['most_lenient'])}")
-        if result["gaps"]:
-            click.echo(f"\nNo standard on {result['topic']}: {', '.join(result['gaps'])}")
+        click.echo(render_comparison(result))
 
     @cli.command("deadline")
     @click.option("--from", "from_", required=True, help="The date the timescale runs from, YYYY-MM-DD.")
-    @click.option("--obligation", "obligation_id", help="An obligation id (see `standards ask --json`).")
-    @click.option("--authority", "-a", help="With --topic: the authority.")
+    @click.option("--obligation", "obligation_id", help="An obligation id (see `standards obligations --format jsonl`).")
+    @click.option("--authority", "-a", help="With --topic: the authority (name or alias).")
     @click.option("--topic", "-t", help="With --authority: the topic (name or synonym).")
     @click.option("--cohort", help="Prefer the standard for this cohort.")
     @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
@@ -70,32 +51,18 @@ def register(cli: click.Group) -> None:
 
         Example: standards deadline --from 2026-03-03 --authority Wokingham --topic "core group meeting"
         """
-        from service.answer import deadline_for
         from service.deadlines import parse_iso_date
-        from service.routes import resolve_authorities, resolve_topic
+        from service.query import deadline
 
+        start = parse_iso_date(from_)
         if not obligation_id and not (authority and topic):
             raise click.UsageError("Give --obligation ID, or --authority and --topic.")
-        state = _state()
-        result = deadline_for(
-            state, parse_iso_date(from_), obligation_id=obligation_id,
-            authority=resolve_authorities(state, [authority])[0] if authority else None,
-            topic=resolve_topic(state, topic) if topic else None, cohort=cohort,
-        )
+        result = deadline(_source(), start, obligation_id=obligation_id, authority=authority, topic=topic,
+                          cohort=cohort)
         if as_json:
-            _echo_json(result)
+            _echo_json(result.to_dict())
             return
-        cit = result["citation"] or {}
-        click.echo(f"{result['authority']}: {result['timescale']} [{cit.get('section', '')}"
-                   + (f", standard {cit['clause_ref']}" if cit.get("clause_ref") else "") + "]")
-        for step in result["steps"]:
-            click.echo(f"  {step}")
-        if result.get("note"):
-            click.echo(f"  {result['note']}")
-        if result["alternatives"]:
-            click.echo("Other standards on this topic (use --obligation ID):")
-            for alt in result["alternatives"]:
-                click.echo(f"  {alt['obligation_id']}: {alt['timescale']}" + (f" ({alt['cohort']})" if alt["cohort"] else ""))
+        click.echo(render_deadline(result))
 
     @cli.command("serve")
     @click.option("--host", default=None, help="Address to bind (default STANDARDS_HOST, 127.0.0.1).")
@@ -112,3 +79,50 @@ def register(cli: click.Group) -> None:
         port = port or settings.port
         click.echo(f"Serving Standards Assistant on http://{host}:{port} (API docs at /docs)", err=True)
         uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+def _notes(notes: list[str]) -> list[str]:
+    return [f"Note: {n}" for n in notes]
+
+
+def render_comparison(result) -> str:
+    """A ``Comparison`` as text: one block per duty row, one line per authority's figure."""
+    lines = _notes(result.notes)
+    lines.append(f"Topic: {result.topic}" + (f" · cohort: {result.cohort}" if result.cohort else ""))
+    width = max([len(a) for a in result.authorities] + [9])
+    for row in result.rows:
+        head = " · ".join(filter(None, [
+            row.label, "how often" if row.kind == "frequency" else "deadline",
+            f"phase: {row.phase}" if row.phase else None, f"cohort: {row.cohort or 'not stated'}",
+            f"qualifiers: {', '.join(row.qualifiers)}" if row.qualifiers else None,
+            f"from: {row.anchor}" if row.anchor else None,
+        ]))
+        lines += ["", head, "-" * min(len(head), 100)]
+        for authority, cells in row.cells.items():
+            if not cells:
+                lines.append(f"  {authority:<{width}}  —")
+            for i, cell in enumerate(cells):
+                name = authority if i == 0 else ""
+                label = cell.citation.label if cell.citation else cell.obligation.citation_label
+                lines.append(f"  {name:<{width}}  {cell.obligation.description:<45} [{label}]")
+        if row.strictest:
+            lines.append(f"  strictest: {', '.join(row.strictest)} · most lenient: {', '.join(row.most_lenient or [])}")
+    if result.gaps:
+        lines.append(f"\nNo standard on {result.topic}: {', '.join(result.gaps)}")
+    return "\n".join(lines)
+
+
+def render_deadline(result) -> str:
+    """A ``DeadlineResult`` as text: the duty, the calculation step by step, the alternatives."""
+    ob = result.obligation
+    label = result.citation.label if result.citation else ob.citation_label
+    lines = _notes(result.notes)
+    lines.append(f"{ob.obligation.authority}: {ob.description} [{label}]")
+    lines += [f"  {step}" for step in result.deadline.steps]
+    if result.deadline.note:
+        lines.append(f"  {result.deadline.note}")
+    if result.alternatives:
+        lines.append("Other standards on this topic (use --obligation ID):")
+        lines += [f"  {alt.obligation.id}: {alt.description}" + (f" ({alt.obligation.cohort})" if alt.obligation.cohort else "")
+                  for alt in result.alternatives]
+    return "\n".join(lines)

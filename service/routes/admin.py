@@ -73,7 +73,8 @@ async def upload_document(
     state = service_state(request)
     settings = state.settings
     name = _safe_name(file.filename)
-    authority = (state.matcher.resolve(authority) or authority).strip()
+    # Exact names and aliases only: a misspelt authority must not silently join a held one.
+    authority = (state.resolver.exact(authority) or authority).strip()
     if not authority:
         raise BadRequestError("'authority' is required: the local authority the document belongs to.")
     data = await file.read(settings.max_file_bytes + 1)

@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from ingest.errors import BadRequestError, NotFoundError
-from service.baseline import baseline_for, rows_to_csv
+from ingest.errors import BadRequestError
+from service import query
+from service.baseline import rows_to_csv
 from service.routes import service_state
 
 router = APIRouter(prefix="/api", tags=["baseline"])
@@ -27,23 +28,13 @@ def get_baseline(
     """Every national duty against the authority's standards: looser (red flags), silent, same, stricter."""
     if format not in FORMATS:
         raise BadRequestError(f"Unknown format {format!r}; use one of: {', '.join(FORMATS)}.")
-    state = service_state(request)
-    notes: list[str] = []
-    if authority is not None:
-        resolved = state.resolver.authority(authority)
-        if resolved.note:
-            notes.append(resolved.note)
-        names = [resolved.name]
-    else:
-        names = state.authorities()
-        if not names:
-            raise NotFoundError("No standards are held yet; ingest some first (standards ingest corpus/).")
-    reports = [baseline_for(state, name, include_unverified=include_unverified) for name in names]
+    result = query.baseline(service_state(request), authority, include_unverified=include_unverified)
     if format == "csv":
+        names = [r.authority for r in result.reports]
         slug = re.sub(r"[^a-z0-9]+", "-", names[0].lower()).strip("-") if authority is not None else "all"
         return Response(
-            rows_to_csv([row for r in reports for row in r.csv_rows()]),
+            rows_to_csv(result.csv_rows()),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="baseline-{slug}.csv"'},
         )
-    return {"reports": [r.to_dict() for r in reports], "notes": notes}
+    return result.to_dict()

@@ -7,9 +7,8 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest.errors import BadRequestError
-from service.answer import citation_dict
-from service.routes import resolve_authorities, resolve_topic, service_state
+from service import query
+from service.routes import service_state
 
 router = APIRouter(prefix="/api", tags=["search"])
 
@@ -21,34 +20,13 @@ class SearchRequest(BaseModel):
     # strict: true or "10" is not a count.
     k: int = Field(10, ge=1, le=100, strict=True, description="How many clauses to return.")
     authorities: list[str] | None = Field(None, description="Only these authorities (names or aliases).")
-    topic: str | None = Field(None, description="Only clauses with an obligation on this topic.")
+    topic: str | None = Field(None, description="Only clauses on this topic (canonical name or synonym).")
+    cohort: str | None = Field(None, description="Only clauses for this cohort (e.g. 'children in care', 'LAC').")
     mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
 
 
 @router.post("/search")
 def post_search(body: SearchRequest, request: Request) -> dict:
-    """Ranked clauses for a query, each with its citation fields and score."""
-    from index.records import SearchFilters
-
-    state = service_state(request)
-    query = body.query.strip()
-    if not query or len(query) > 1000:
-        raise BadRequestError("The query must be 1 to 1000 characters long.")
-    filters = SearchFilters(authorities=resolve_authorities(state, body.authorities))
-    if body.topic:
-        filters.topic = resolve_topic(state, body.topic)
-    hits = state.search(query, k=body.k, filters=filters, mode=body.mode)
-    return {
-        "query": query,
-        "results": [
-            citation_dict(h.clause)
-            | {
-                "score": h.score,
-                "bm25_rank": h.bm25_rank,
-                "dense_rank": h.dense_rank,
-                "cohort_context": h.clause.cohort_context,
-                "role_context": h.clause.role_context,
-            }
-            for h in hits
-        ],
-    }
+    """Ranked clauses for a query, each with its citation fields (label included) and score."""
+    return query.search(service_state(request), body.query, k=body.k, authorities=body.authorities,
+                        topic=body.topic, cohort=body.cohort, mode=body.mode).to_dict()

@@ -26,8 +26,11 @@ def test_search_prints_ranked_cited_clauses(env) -> None:
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if line[:3].strip().rstrip(".").isdigit()]
     assert len(lines) == 3 and all("Sandwell" in line and "bm25 #" in line for line in lines)
+    # --json prints what POST /api/search returns for the same query.
     data = json.loads(CliRunner().invoke(cli, ["search", "ICPC", "-k", "2", "--json", "--mode", "bm25"]).output)
-    assert [d["rank"] for d in data] == [1, 2] and all(d["clause_id"] and d["document_id"] for d in data)
+    results = data["results"]
+    assert data["query"] == "ICPC" and [d["rank"] for d in results] == [1, 2]
+    assert all(d["clause_id"] and d["document"] and d["label"].startswith(d["authority"]) for d in results)
 
 
 def test_search_refuses_an_unknown_authority(env) -> None:

@@ -13,7 +13,7 @@ from index.evaluate import evaluate_retrieval, fold, is_hit, load_targets
 from index.lexical import sync_lexical
 from index.records import SearchFilters
 from index.search import Retriever
-from ingest.errors import BadRequestError, UnknownAuthorityError
+from ingest.errors import BadRequestError, UnknownAuthorityError, UnknownCohortError, UnknownTopicError
 from ingest.records import DocumentMeta
 from ingest.store import connect, transaction
 
@@ -60,11 +60,17 @@ def test_authority_filter_excludes_other_authorities(retriever: Retriever, mode:
     assert {h.clause.authority for h in hits} == {authority}
 
 
-def test_authority_aliases_and_unknown_names(retriever: Retriever) -> None:
-    hits = retriever.search("visits", k=5, filters=SearchFilters(authorities=["wilts"]))
+def test_filters_take_canonical_names_only(retriever: Retriever) -> None:
+    # The index does not resolve: aliases and misspellings are the service resolver's job.
+    hits = retriever.search("visits", k=5, filters=SearchFilters(authorities=["Wiltshire"]))
     assert hits and {h.clause.authority for h in hits} == {"Wiltshire"}
-    with pytest.raises(UnknownAuthorityError, match="Known authorities"):
-        retriever.search("visits", filters=SearchFilters(authorities=["Atlantis"]))
+    for name in ("wilts", "wiltshire", "Atlantis"):
+        with pytest.raises(UnknownAuthorityError, match="canonical authority names.*Known authorities"):
+            retriever.search("visits", filters=SearchFilters(authorities=[name]))
+    with pytest.raises(UnknownTopicError, match="canonical topic names"):
+        retriever.search("visits", filters=SearchFilters(topic="CGM"))
+    with pytest.raises(UnknownCohortError, match="canonical cohort names"):
+        retriever.search("visits", filters=SearchFilters(cohort="LAC"))
     with pytest.raises(BadRequestError):
         retriever.search("   ")
 
@@ -84,7 +90,7 @@ def test_document_topic_and_cohort_filters(retriever: Retriever, corpus_store) -
         named = {name for name, _ in tax.match_topics(h.clause.plain_text)}
         assert "core group meeting" in obligation_topics | named
 
-    hits = retriever.search("visits", k=10, filters=SearchFilters(cohort="LAC"))
+    hits = retriever.search("visits", k=10, filters=SearchFilters(cohort="children in care"))
     assert hits
     for h in hits:
         cohorts = {r[0] for r in conn.execute(

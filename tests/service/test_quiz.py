@@ -184,4 +184,4 @@ def test_cli_quiz(corpus_env, tmp_path):
     assert result.exit_code == 0, result.output
     assert len(json.loads(out.read_text())["items"]) == 5
     bad = CliRunner().invoke(cli, ["quiz", "--authority", "Narnia"], env=corpus_env)
-    assert bad.exit_code == 1 and "Unknown authority 'Narnia'" in bad.output
+    assert bad.exit_code == 1 and "authority 'Narnia'" in bad.output and "Wokingham" in bad.output

@@ -329,15 +329,17 @@ def _same_value(a: float | None, b: float | None) -> bool:
 
 def _warm_up() -> None:
     """Load the taxonomy, grammar and spaCy once so the speed figure measures extraction only."""
+    from extractors.frame import parse
     from extractors.obligations import split_sentences
     from extractors.timescale import find_timescales
 
     load_taxonomy()
+    parse("The parser is loaded once, before the clock starts.")
     split_sentences("A warm-up sentence. Another one.")
     find_timescales("within 10 working days")
 
 
-def evaluate_extraction(conn: sqlite3.Connection, gold_path: Path) -> ExtractionReport:
+def evaluate_extraction(conn: sqlite3.Connection, gold_path: Path, encode=None) -> ExtractionReport:
     """Score the current obligations in the store against ``gold_path``.
 
     Extraction is re-run on the stored clauses (timed, for the speed figure) so the score
@@ -363,7 +365,7 @@ def evaluate_extraction(conn: sqlite3.Connection, gold_path: Path) -> Extraction
     n = 0
     t0 = time.perf_counter()
     for doc_id, clauses in clauses_by_doc.items():
-        predictions[doc_id] = extract_obligations(clauses, texts.get(doc_id, ""))
+        predictions[doc_id] = extract_obligations(clauses, texts.get(doc_id, ""), encode=encode)
         n += len(clauses)
     seconds = time.perf_counter() - t0
     report = score(gold, predictions, texts)
@@ -371,7 +373,7 @@ def evaluate_extraction(conn: sqlite3.Connection, gold_path: Path) -> Extraction
     return report
 
 
-def evaluate_extraction_corpus(corpus_dir: Path, gold_path: Path) -> ExtractionReport:
+def evaluate_extraction_corpus(corpus_dir: Path, gold_path: Path, encode=None) -> ExtractionReport:
     """Parse the documents of ``corpus_dir`` (manifest.yaml) and score extraction on them."""
     from extractors.obligations import extract_obligations
     from ingest.manifest import load_manifest
@@ -391,7 +393,7 @@ def evaluate_extraction_corpus(corpus_dir: Path, gold_path: Path) -> ExtractionR
             continue
         texts[parsed.document_id] = parsed.source.text
         t0 = time.perf_counter()
-        predictions[parsed.document_id] = extract_obligations(parsed.clauses, parsed.source.text)
+        predictions[parsed.document_id] = extract_obligations(parsed.clauses, parsed.source.text, encode=encode)
         seconds += time.perf_counter() - t0
         n += len(parsed.clauses)
     report = score(gold, predictions, texts)

@@ -12,12 +12,30 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import replace
+from functools import lru_cache
 
+from extractors.duty import (
+    DutyWords,
+    document_of_event,
+    duty_words,
+    expand_object,
+    not_a_duty,
+    qualifiers,
+    resolve_hedges,
+    topic_from_action,
+)
+from extractors.frame import Frame, FrameWords, frame_words, prime, read_frame, read_main_frame, tidy_label
 from extractors.records import Citation, Obligation, Timescale
+from extractors.similarity import (
+    ANCHOR_SIMILARITY_THRESHOLD,
+    TOPIC_SIMILARITY_THRESHOLD,
+    Encode,
+    rank,
+)
 from extractors.taxonomy import Taxonomy, TermMatch, load_taxonomy
 from ingest.records import Clause
 from ingest.sentences import Sentence as _Sentence
-from ingest.sentences import split_sentences
+from ingest.sentences import sentence_id, split_sentences
 
 _SEGMENT_BREAK = re.compile(r";|,\s*(?:and|but|or|with|then|thereafter)\b|\s(?:and )?thereafter\b|\bwith an?\b|\bwith the\b"
                             r"|,\s*(?:and\s+)?(?:the\s+)?(?:second|third|subsequent|further)\b", re.I)
@@ -55,6 +73,7 @@ class _Language:
                                (generic.items() if isinstance(generic, dict) else []) if words]
         self.weak_cohort_terms = {w.lower() for w in tax.words("weak_cohort_terms")}
         self.end_markers = _phrase_re(tax.words("end_markers"))
+        self.completion_verbs = {w.lower() for w in tax.words("completion_verbs")}
         occurrence = tax.language.get("occurrence", {})
         self.occurrence = {k: _phrase_re(v) for k, v in (occurrence if isinstance(occurrence, dict) else {}).items()}
 
@@ -70,9 +89,21 @@ def _language(tax: Taxonomy) -> _Language:
 
 
 def _find_timescales(text: str) -> list[Timescale]:
+    """The grammar's timescales of ``text`` (fresh copies: callers may change them)."""
+    return [replace(t) for t in _timescales_cached(text)]
+
+
+@lru_cache(maxsize=8192)
+def _timescales_cached(text: str) -> tuple[Timescale, ...]:
     from extractors.timescale import find_timescales  # the grammar (owned by the timescale module)
 
-    return find_timescales(text)
+    return tuple(find_timescales(text))
+
+
+@lru_cache(maxsize=8192)
+def _sentences(text: str) -> tuple[_Sentence, ...]:
+    """The one shared splitter's sentences of a clause (cached: each clause is split twice per run)."""
+    return tuple(split_sentences(text))
 
 
 # --- the parts of an obligation ---------------------------------------------------------
@@ -537,9 +568,9 @@ def _canonical_anchor(tax: Taxonomy, ts: Timescale, sentence: str, topic: str | 
                                              raw.replace("*", "").strip(), re.I):
         # "within 10 days of the meeting": which meeting is named earlier in the sentence.
         named_before = tax.find("anchors", sentence[:ts.start])
-        for m in named_before:
-            if m.canonical not in generic or m.canonical != canonical:
-                canonical = m.canonical
+        if named_before:
+            # The most specific event named ("Review Child Protection Conference" over "Conference").
+            canonical = max(named_before, key=lambda m: (m.end - m.start, m.start)).canonical
         if not named_before:
             # "A copy of the CIN minutes ... within 10 days of the meeting": the meeting of the
             # topic named ("child in need review record" -> child in need meeting).
@@ -617,6 +648,12 @@ def _item_label(tax: Taxonomy, sentence: str, lang: _Language) -> tuple[int, int
     return m.start("label"), m.end("label")
 
 
+def _item_label_text(tax: Taxonomy, sentence: str, lang: _Language) -> str | None:
+    """The label of a labelled item ("Stable Children in Need: ..."), if the sentence opens with one."""
+    span = _item_label(tax, sentence, lang)
+    return sentence[span[0]:span[1]] if span else None
+
+
 def _narrative_only_in_condition(sentence: str, lang: _Language) -> bool:
     """Whether every narrative word sits inside a condition ("if the placement has been agreed")."""
     if lang.narrative is None or lang.condition is None:
@@ -646,31 +683,121 @@ def _list_leads(tax: Taxonomy, sentences: list[_Sentence], lang: _Language) -> d
     return leads
 
 
+# The cohort of a duty nothing narrows (a taxonomy cohort name).
+ALL_CHILDREN = "all children"
+# Evidence for a rule-chosen topic that lies in the sentence itself (not only in its headings):
+# it may stand when the duty's action names no topic and similarity finds none.
+_SENTENCE_EVIDENCE = {"verb-cue", "object", "object-cue", "segment", "segment-cue", "cue", "sentence", "after",
+                      "leading", "pronoun"}
+
+
+def _frame_words(tax: Taxonomy) -> tuple[FrameWords, DutyWords]:
+    key = id(tax)
+    if key not in _FRAME_WORDS:
+        _FRAME_WORDS[key] = (frame_words(tax), duty_words(tax))
+    return _FRAME_WORDS[key]
+
+
+_FRAME_WORDS: dict[int, tuple[FrameWords, DutyWords]] = {}
+
+
+def _rule_anchor(tax: Taxonomy, ts: Timescale, frame: Frame, sentence: str, topic: str | None,
+                 lang: _Language) -> tuple[str | None, str | None, str | None]:
+    """(canonical anchor, anchor as written, relation): the grammar's phrase, else the parse's
+    (which keeps a pronoun-led event and resolves the pronoun to the duty's object)."""
+    written = frame.anchor_text or ts.anchor
+    relation = ts.anchor_relation or frame.anchor_relation
+    if ts.anchor and frame.anchor_text and not frame.anchor_text.lower().startswith(ts.anchor.lower()[:8]):
+        written = ts.anchor  # the parse read a different phrase: keep the grammar's
+    source = ts.anchor if ts.anchor and not frame.anchor_resolved else (frame.anchor_resolved or written)
+    canonical = _canonical_anchor(tax, replace(ts, anchor=source), sentence, topic, lang)
+    if canonical is None and written is None and ts.kind == "deadline" and topic and frame.verb in lang.completion_verbs:
+        # "The assessment will be completed within 40 working days": a completion runs from the start.
+        canonical = _start_of(tax, topic)
+    if written is None and canonical is not None:
+        relation = relation or "after"
+    if written is not None:
+        written = " ".join(written.replace("*", "").split())
+    return canonical, written, relation if (canonical or written) else None
+
+
+_CIRCUMSTANCE = re.compile(r"^\W*(?:following|after|on|upon)\s+(?P<c>[^,;]{3,80}),", re.I)
+
+
+def _leading_circumstance(sentence: str, ts: Timescale) -> str | None:
+    """A leading "Following a placement move, ..." sets when the duty applies (unless it is the anchor)."""
+    m = _CIRCUMSTANCE.match(sentence)
+    if not m or m.end() > ts.start or (ts.anchor and ts.anchor.lower() in m.group("c").lower()):
+        return None
+    return " ".join(m.group(0).rstrip(",").replace("*", "").split())
+
+
+def _narrowing_words(tax: Taxonomy, frame: Frame, topic: str | None, cohort: str | None,
+                     fwords: FrameWords) -> list[str]:
+    """Words on the object's head that name a sub-kind ("unannounced", "group"): not the words of
+    the topic's or cohort's name (nor abbreviations of them: "CIN"), not ordinals (the phase), not numbers."""
+    own: set[str] = set()
+    if topic:
+        own |= set(re.findall(r"[a-z0-9]+", topic.lower()))
+    if cohort and cohort in tax.cohorts:
+        c = tax.cohorts[cohort]
+        for term in (c.name, *c.synonyms):
+            own |= set(re.findall(r"[a-z0-9]+", term.lower()))
+    abbreviations = {a.lower(): a for a in tax.abbreviations}
+    out = set()
+    for m in frame.object_modifiers:
+        for w in re.findall(r"[a-z]+", m.lower()):
+            if w in own or w in fwords.ordinals or len(w) <= 2:
+                continue
+            abbr = abbreviations.get(w)
+            if abbr and any(set(re.findall(r"[a-z]+", e.lower())) <= own for e in tax.abbreviations[abbr].expansions):
+                continue
+            out.add(w)
+    return sorted(out)
+
+
+def _start_of(tax: Taxonomy, topic: str) -> str | None:
+    """The taxonomy's "start of X" anchor whose X is what ``topic`` is about, if there is one."""
+    words = set(re.findall(r"[a-z0-9]+", topic.lower()))
+    best: tuple[int, str] | None = None
+    for name in tax.anchors:
+        if name.startswith("start of "):
+            x = set(re.findall(r"[a-z0-9]+", name[len("start of "):].lower()))
+            if x and x <= words and (best is None or len(x) > best[0]):
+                best = (len(x), name)
+    return best[1] if best else None
+
+
 def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                    keep_rejected: bool = False, first_person_section: bool = False) -> list[Obligation]:
     """Obligations of one clause (``keep_rejected`` also returns non-duties, marked in ``extra``).
 
     ``first_person_section``: the clause sits in a section written as "I will ..." statements,
-    so a duty that names no one is the addressed practitioner's too.
+    so a duty that names no one is the addressed practitioner's too. Topics the duty's words do
+    not name are settled by ``extract_obligations`` (similarity, when it has a model).
     """
     tax = tax or load_taxonomy()
     lang = _language(tax)
+    fwords, dwords = _frame_words(tax)
     context = " ".join([*clause.heading_path, clause.cohort_context or "", clause.role_context or ""])
     # The nearest heading and the table row: what a generic word ("the assessment") refers to.
     near = " ".join([*clause.heading_path[-1:], clause.cohort_context or ""])
     parts = [*clause.heading_path, clause.cohort_context or ""]
     out: list[Obligation] = []
     previous_topic: str | None = None
-    sentences = split_sentences(clause.text)
+    sentences = list(_sentences(clause.text))
     leads = _list_leads(tax, sentences, lang)
     for index, sent in enumerate(sentences):
         found = _find_timescales(sent.text)
+        if not found:
+            continue
+        kept, hedges = resolve_hedges(sent.text, found, dwords)
         lead = leads.get(index)
         # A labelled list item under a lead sentence: the lead's duty, the item's cohort.
         s_context, s_parts = (context, parts) if lead is None else (
             f"{context} {lead}", [*clause.heading_path, lead, clause.cohort_context or ""])
         seen: set[tuple] = set()
-        for ts in found:
+        for ts in kept:
             # A restatement in the same sentence ("every term, three in each academic year").
             figure = (ts.kind, ts.value, ts.unit, ts.anchor)
             if figure in seen:
@@ -679,38 +806,97 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             duty, why = _is_duty(sent.text, ts, clause, lang)
             if not duty and lead is not None and (why == "no-duty-verb" or _narrative_only_in_condition(sent.text, lang)):
                 duty, why = True, "list-item"
+            frame = read_frame(sent.text, ts, found, fwords)
+            if duty:
+                reason = not_a_duty(sent.text, ts, frame, dwords)
+                if reason:
+                    duty, why = False, reason
             if not duty and not keep_rejected:
                 continue
+            if frame.action is None and lead is not None:
+                frame_lead = read_main_frame(lead.split("  ")[0], fwords)
+                frame.action, frame.label, frame.object_text = frame_lead.action, frame_lead.label, frame_lead.object_text
+                frame.verb = frame_lead.verb
             cohort, cohort_how = _cohort(tax, sent.text, clause, lang, ts, found)
-            topic, topic_how = _choose_topic(tax, sent.text, ts, s_context, found, lang, cohort, near, s_parts)
-            if topic_how in ("context-cue", "context", "none") and previous_topic and _PRONOUN_SUBJECT.match(sent.text):
+            rule_topic, rule_how = _choose_topic(tax, sent.text, ts, s_context, found, lang, cohort, near, s_parts)
+            if rule_how in ("context-cue", "context", "none") and previous_topic and _PRONOUN_SUBJECT.match(sent.text):
                 # "It must be prepared within 10 working days": "it" is the previous sentence's subject.
-                topic, topic_how = previous_topic, "pronoun"
+                rule_topic, rule_how = previous_topic, "pronoun"
+            obj = expand_object(tax, sent.text, frame)
+            topic, topic_how = topic_from_action(tax, frame, obj, expand_object(tax, sent.text, frame, head=True),
+                                                 cohort, lang.generic_topics,
+                                                 lambda m, s=sent.text: _specialise(tax, m, s, near, lang))
+            embed_query = None
+            core_query = tidy_label(" ".join(filter(None, [
+                frame.actor_text if frame.actor_text and not tax.canonical_role(frame.actor_text) else "",
+                frame.verb_surface or frame.verb, obj])))
+            if topic is None:
+                topic, topic_how = rule_topic, rule_how
+                if frame.object_text and rule_how not in _SENTENCE_EVIDENCE:
+                    # Neither the duty's words nor the sentence name a topic (a heading may):
+                    # similarity to the topics' definitions decides (extract_obligations).
+                    # The clause's core: who or what (when not a role), the verb and its object.
+                    embed_query = core_query
             if topic and ts.kind == "frequency":
-                freq_topic = tax.topics[topic].frequency_topic
-                topic = freq_topic or topic
+                topic = tax.topics[topic].frequency_topic or topic
             actor, actor_how = _actor(tax, sent.text, clause, lang, topic, first_person_section)
+            if frame.actor_text and not frame.actor_is_first_person:
+                role = tax.canonical_role(frame.actor_text)
+                if role:
+                    actor, actor_how = role, "parse"
             if cohort is None and topic and tax.topics[topic].cohort:
                 # Whom the duty is about follows from what it is (a PEP is for a child in care).
                 cohort, cohort_how = tax.topics[topic].cohort, "topic"
-            anchor = _canonical_anchor(tax, ts, sent.text, topic, lang)
+            if cohort is None and ALL_CHILDREN in tax.cohorts:
+                # Nothing narrows it (sentence, table row, headings, topic): the duty is every child's.
+                cohort, cohort_how = ALL_CHILDREN, "default"
+            anchor, anchor_text, relation = _rule_anchor(tax, ts, frame, sent.text, topic, lang)
+            # A verbless row names its document before the figure ("Core Group Meeting | Record of ...").
+            # ... unless the object's own name already says what it is ("a health plan ... of placement").
+            names_itself = bool(frame.object_lemma) and any(
+                frame.object_lemma[:4] in m.term.lower() for m in tax.find("topics", obj or "") if m.canonical == topic)
+            document = None if names_itself else document_of_event(
+                tax, topic, obj if frame.action else sent.text[:ts.start], anchor)
+            if document:
+                # "the report ... before the review" is the review's report, not the review.
+                topic, topic_how, embed_query = document, "document-of-event", None
             offset = sent.start + ts.start
             start, end, verified = _doc_span(clause, doc_text, offset, ts.phrase)
-            timescale = replace(ts, anchor=anchor, start=offset, end=offset + len(ts.phrase))
+            timescale = replace(ts, anchor=anchor, anchor_text=anchor_text, anchor_relation=relation,
+                                hedge=hedges.get(id(ts)), start=offset, end=offset + len(ts.phrase))
             citation = Citation(
                 clause_id=clause.id, document_id=clause.document_id, authority=clause.authority,
                 section=clause.section, clause_ref=clause.clause_ref, page=clause.page,
                 start=start, end=end, quote=sent.text,
             )
+            occurrence = _occurrence(sent.text, ts, lang)
+            conditions = frame.conditions or _conditions(sent.text, ts, lang) or _leading_circumstance(sent.text, ts)
+            quals = qualifiers(tax, cohort, sent.text, frame, clause.cohort_context, clause.heading_path[1:], dwords,
+                               _item_label_text(tax, sent.text, lang), [anchor_text or "", conditions or ""])
+            if cohort in (None, ALL_CHILDREN) and quals and quals[0] in tax.cohorts:
+                # Nothing chose a cohort, but the sentence or a lower heading names one: it is whom.
+                cohort, cohort_how, quals = quals[0], "qualifier", quals[1:]
             out.append(Obligation(
                 id=_obligation_id(clause.id, offset, ts), authority=clause.authority,
                 document_id=clause.document_id, clause_id=clause.id, topic=topic, actor=actor,
-                action=_action(sent.text, ts, lang), cohort=cohort,
+                action=frame.action or _action(sent.text, ts, lang), cohort=cohort,
                 modality=_modality(sent.text, ts.start, lang) or (_modality(lead, 0, lang) if lead else None),
-                conditions=_conditions(sent.text, ts, lang),
+                conditions=conditions,
                 timescale=timescale, citation=citation,
-                extra={"anchor_phrase": ts.anchor, "occurrence": _occurrence(sent.text, ts, lang), "span_verified": verified, "duty": why,
+                label=tidy_label(frame.label),
+                phase=frame.phase or occurrence,
+                qualifiers=quals,
+                sentence_id=sentence_id(clause.id, index),
+                extra={"anchor_phrase": ts.anchor, "occurrence": occurrence, "span_verified": verified, "duty": why,
                        "topic_from": topic_how, "actor_from": actor_how, "cohort_from": cohort_how,
+                       "rule_topic": rule_topic, "embed_query": embed_query, "core_query": core_query,
+                       "party": (tax.canonical_role(frame.party) or frame.party.lower()) if frame.party else None,
+                       "object_lemma": frame.object_lemma,
+                       "verb": frame.verb,
+                       "object_modifiers": _narrowing_words(tax, frame, topic, cohort, fwords),
+                       # The object is named by a synonym of the topic ("CIN meeting", "CIN review"):
+                       # two such objects are the same thing even with different head nouns.
+                       "object_names_topic": topic_how in ("action-object", "action-document"),
                        "sentence_start": clause.start + sent.start if verified else None},
             ))
         if out and out[-1].topic:
@@ -718,14 +904,47 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
     return out
 
 
-def extract_obligations(clauses: list[Clause], doc_text: str) -> list[Obligation]:
-    """Every obligation stated in ``clauses`` of one document (``doc_text`` = its stored text)."""
+def _by_similarity(obligations: list[Obligation], tax: Taxonomy, encode: Encode) -> None:
+    """Settle topics the duty's words did not name, and anchors the taxonomy does not list, by meaning."""
+    pending = [o for o in obligations if o.extra.get("embed_query")]
+    ranked = rank("topics", [o.extra["embed_query"] for o in pending], tax, encode)
+    for o, best in zip(pending, ranked, strict=True):
+        name, score = best[0]
+        o.extra["topic_similarity"] = round(score, 3)
+        if score >= TOPIC_SIMILARITY_THRESHOLD:
+            o.topic, o.extra["topic_from"] = name, "similarity"
+        if o.topic and o.timescale.kind == "frequency":
+            o.topic = tax.topics[o.topic].frequency_topic or o.topic
+    loose = [o for o in obligations if o.timescale.anchor and o.timescale.anchor not in tax.anchors]
+    ranked = rank("anchors", [o.timescale.anchor for o in loose], tax, encode)
+    for o, best in zip(loose, ranked, strict=True):
+        name, score = best[0]
+        if score >= ANCHOR_SIMILARITY_THRESHOLD:
+            o.extra["anchor_similarity"] = round(score, 3)
+            o.timescale.anchor = name
+
+
+def extract_obligations(clauses: list[Clause], doc_text: str, encode: Encode | None = None) -> list[Obligation]:
+    """Every obligation stated in ``clauses`` of one document (``doc_text`` = its stored text).
+
+    ``encode(texts) -> np.ndarray`` (the embedding model's, rows L2-normalised) settles, by
+    similarity to the taxonomy's definitions, the topics that the duty's words do not name and
+    the anchors the taxonomy does not list. Without it those topics stay as the sentence names
+    them (or None) and the anchors as written.
+    """
     tax = load_taxonomy()
     lang = _language(tax)
     # Sections written as "I will ..." statements address one practitioner throughout.
     first_person = {tuple(c.heading_path) for c in clauses
                     if c.heading_path and lang.first_person and lang.first_person.search(c.text)}
+    # Parse every sentence that states a timescale in batches first (then the per-timescale reads hit the cache).
+    prime([s.text for c in clauses for s in _sentences(c.text) if _timescales_cached(s.text)])
     out: list[Obligation] = []
     for clause in clauses:
         out.extend(extract_clause(clause, doc_text, tax, first_person_section=tuple(clause.heading_path) in first_person))
+    if encode is not None:
+        _by_similarity(out, tax, encode)
+    for o in out:
+        if o.label is None and o.topic:
+            o.label = o.topic  # a verbless table cell: what it is about is the best short name
     return out

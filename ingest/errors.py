@@ -76,6 +76,20 @@ class ManifestError(StandardsError):
     code = "manifest_error"
 
 
+class SettingError(StandardsError):
+    """A STANDARDS_* environment variable holds a value the setting does not accept."""
+
+    code = "bad_setting"
+    http_status = 500
+
+
+class QuestionLogOffError(StandardsError):
+    """Feedback was sent while the question log is off (STANDARDS_QUESTION_LOG)."""
+
+    code = "question_log_off"
+    http_status = 409
+
+
 # --- lookups ----------------------------------------------------------------------------
 class NotFoundError(StandardsError):
     code = "not_found"

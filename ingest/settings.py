@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.errors import SettingError
+
 DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 
 
@@ -46,6 +48,19 @@ SETTINGS: list[Setting] = [
     Setting("PORT", "8000", "Port `standards serve` listens on."),
     Setting("FAISS_THREADS", "1", "Threads FAISS may use per query (1 serves single queries fastest on 2 cores)."),
     Setting("CORPUS_DIR", "./corpus", "Folder with manifest.yaml and the shipped documents."),
+    Setting(
+        "QUESTION_LOG",
+        "off",
+        "on: record questions the standards did not answer, and answers marked not helpful (redacted "
+        "text, authority, hour; nothing about who asked) for `standards gaps`. Off by default: "
+        "questions can contain a child's details.",
+    ),
+    Setting(
+        "QUESTION_LOG_DAYS",
+        "90",
+        "Days a question-log record is kept; older ones are deleted on every write and by "
+        "`standards question-log purge`.",
+    ),
 ]
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -70,6 +85,8 @@ class Settings:
     port: int
     faiss_threads: int
     corpus_dir: Path
+    question_log: bool = False
+    question_log_days: int = 90
 
     @property
     def db_path(self) -> Path:
@@ -92,4 +109,26 @@ def load_settings() -> Settings:
         port=int(get("PORT")),
         faiss_threads=int(get("FAISS_THREADS")),
         corpus_dir=Path(get("CORPUS_DIR")),
+        question_log=_switch("QUESTION_LOG"),
+        question_log_days=_positive_int("QUESTION_LOG_DAYS"),
     )
+
+
+_ON = frozenset({"1", "on", "true", "yes"})
+_OFF = frozenset({"", "0", "off", "false", "no"})
+
+
+def _switch(name: str) -> bool:
+    """An on/off setting; anything else is a SettingError naming the accepted values."""
+    value = get(name).strip().lower()
+    if value in _ON | _OFF:
+        return value in _ON
+    raise SettingError(f"STANDARDS_{name}={get(name)!r} is not on or off. Use one of: on, off (or 1/0, true/false).")
+
+
+def _positive_int(name: str) -> int:
+    """A whole number of at least 1; anything else is a SettingError."""
+    value = get(name).strip()
+    if not value.isdigit() or int(value) < 1:
+        raise SettingError(f"STANDARDS_{name}={get(name)!r} must be a whole number of at least 1.")
+    return int(value)

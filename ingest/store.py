@@ -154,6 +154,37 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX sentences_current ON sentences(is_current, authority);
         """,
     ),
+    (
+        # Questions the standards did not answer (service/question_log.py; only written when
+        # STANDARDS_QUESTION_LOG is on). Redacted text, authority (NULL: none named), the topic the
+        # taxonomy read in it when stored (NULL: read again when reported), the hour.
+        "008_question_log",
+        """
+        CREATE TABLE question_log (
+            id INTEGER PRIMARY KEY,
+            question TEXT NOT NULL,
+            authority TEXT,
+            topic TEXT,
+            asked_at TEXT NOT NULL
+        );
+        CREATE INDEX question_log_asked ON question_log(asked_at);
+        """,
+    ),
+    (
+        # Answers a user marked not helpful (POST /api/feedback), same fields as question_log.
+        "009_feedback",
+        """
+        CREATE TABLE feedback (
+            id INTEGER PRIMARY KEY,
+            verdict TEXT NOT NULL,
+            question TEXT NOT NULL,
+            authority TEXT,
+            topic TEXT,
+            asked_at TEXT NOT NULL
+        );
+        CREATE INDEX feedback_asked ON feedback(asked_at);
+        """,
+    ),
 ]
 
 

@@ -54,6 +54,27 @@ def _merge_implicit_cohorts(groups: dict[RowKey, list[Obligation]]) -> dict[RowK
     return merged
 
 
+def _merge_implicit_phases(groups: dict[RowKey, list[Obligation]]) -> dict[RowKey, list[Obligation]]:
+    """Rows whose duty names no phase join the one row of the same duty that does, if there is one.
+
+    "Core groups every six weeks" (no phase) is the same duty as another authority's
+    "thereafter ... every 6 weeks"; with two phased rows ("first year", "after the first year")
+    the unphased one cannot be placed and keeps its own row.
+    """
+    phased: dict[tuple, list[RowKey]] = defaultdict(list)
+    for key in groups:
+        if key[1] is not None:
+            phased[(key[0], key[2], key[3], key[4])].append(key)
+    merged: dict[RowKey, list[Obligation]] = defaultdict(list)
+    for key, obs in groups.items():
+        targets = phased.get((key[0], key[2], key[3], key[4]), [])
+        if key[1] is None and len(targets) == 1:
+            merged[targets[0]].extend(obs)
+        else:
+            merged[key].extend(obs)
+    return merged
+
+
 def _days(ob: Obligation) -> float | None:
     approx = ob.timescale.approx_days
     return float(max(approx)) if approx else None
@@ -98,7 +119,7 @@ def compare(source: ServiceState, topic: str, cohort: str | None = None,
     groups: dict[RowKey, list[Obligation]] = defaultdict(list)
     for ob in obligations:
         groups[_row_key(ob)].append(ob)
-    groups = _merge_implicit_cohorts(groups)
+    groups = _merge_implicit_phases(_merge_implicit_cohorts(groups))
 
     rows = []
     ordered = sorted(groups.items(), key=lambda kv: (-len({o.authority for o in kv[1]}), kv[0][0],

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.errors import BadRequestError
+from service.changes import pack_csv_rows, pack_notes
 from service.induction import InductionPack, PackItem
 from service.quiz import LETTERS, Quiz
 
@@ -32,6 +33,7 @@ CSV_COLUMNS = [
     "role",
     "stage",
     "topic",
+    "duty",
     "requirement",
     "timescale",
     "anchor",
@@ -117,8 +119,9 @@ def item_details(item: PackItem, cross_authority: bool) -> str:
 
 
 def item_source(item: PackItem) -> str:
-    """The source line of an item, as every format prints it."""
-    return f"Source: {item.source}"
+    """The source line of an item, as every format prints it: the citation label (section and
+    standard number), then the document."""
+    return f"Source: {item.citation} — {item.document_title}"
 
 
 def _intro(pack: InductionPack) -> list[str]:
@@ -131,7 +134,7 @@ def _intro(pack: InductionPack) -> list[str]:
         + "; ".join(title for _, title in pack.documents)
         + ". Each item quotes its requirement and gives its source; check the source before relying on it.",
     ]
-    return lines
+    return lines + pack_notes(pack.sources)  # the versions built from, what changed since (service.changes)
 
 
 def _topic_groups(items: list[PackItem]) -> list[tuple[str, list[PackItem]]]:
@@ -185,7 +188,7 @@ def induction_docx(pack: InductionPack) -> bytes:
             for item in items:
                 para = doc.add_paragraph(style="List Bullet")
                 para.add_run(item.timescale[:1].upper() + item.timescale[1:]).bold = True
-                para.add_run(f" — {item.requirement}")
+                para.add_run(f" — {item.duty}: {item.requirement}")
                 doc.add_paragraph(item_details(item, pack.cross_authority))
                 source = doc.add_paragraph()
                 source.add_run(item_source(item)).italic = True
@@ -225,7 +228,7 @@ def induction_markdown(pack: InductionPack) -> str:
             out += [f"### {topic[:1].upper() + topic[1:]}", ""]
             for item in items:
                 words = item.timescale[:1].upper() + item.timescale[1:]
-                out.append(f"- **{_md(words)}** — {_md(item.requirement)}  ")
+                out.append(f"- **{_md(words)}** — {_md(item.duty)}: {_md(item.requirement)}  ")
                 out.append(f"  {_md(item_details(item, pack.cross_authority))}  ")
                 out.append(f"  *{_md(item_source(item))}*")
             out.append("")
@@ -254,6 +257,7 @@ def induction_csv(pack: InductionPack) -> str:
                 "role": pack.role,
                 "stage": item.stage,
                 "topic": item.topic or "",
+                "duty": item.duty,
                 "requirement": item.requirement,
                 "timescale": item.timescale,
                 "anchor": item.anchor or "",
@@ -263,9 +267,11 @@ def induction_csv(pack: InductionPack) -> str:
                 "section": item.section,
                 "clause": item.clause_ref or "",
                 "page": "" if item.page is None else item.page,
-                "source": item.source,
+                "source": item_source(item).removeprefix("Source: "),
             }
         )
+    for row in pack_csv_rows(pack.sources):  # built_from / changed_since rows (service.changes)
+        writer.writerow({"role": pack.role, **row})
     for conflict in pack.conflicts:
         writer.writerow(
             {

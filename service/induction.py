@@ -25,6 +25,7 @@ import yaml
 from extractors.records import Citation, Conflict, Obligation
 from ingest.errors import UnknownAuthorityError, UnknownRoleError
 from ingest.records import Clause
+from service.records import citation_label
 from service.resolver import Resolver
 
 # A first-person commitment ("I will ensure ...", "I'll ..."): the practitioner reading it owns it.
@@ -61,6 +62,21 @@ class PackItem:
     clause_id: str
     clause_ordinal: int
     quote: str
+    # What must be done, verb first in the document's words ("sign off core group minutes").
+    label: str | None = None
+    qualifiers: list[str] = field(default_factory=list)
+    phase: str | None = None
+    conditions: str | None = None
+
+    @property
+    def citation(self) -> str:
+        """The shared citation label: "Wokingham › ... › Core Group Meetings, standard 12"."""
+        return citation_label(self.authority, self.section, self.clause_ref, self.page)
+
+    @property
+    def duty(self) -> str:
+        """How a trainee reads the duty: its action label, else its topic, else its sentence."""
+        return self.label or self.topic or _short(self.requirement, 60)
 
     @property
     def source(self) -> str:
@@ -112,6 +128,8 @@ class InductionPack:
     glance: list[GlanceRow]
     conflicts: list[PackConflict]
     documents: list[tuple[str, str]]  # (document id, title) cited by the pack
+    # The document versions the pack was built from, each with what changed since (service.changes).
+    sources: list = field(default_factory=list)
 
     @property
     def cross_authority(self) -> bool:
@@ -138,6 +156,7 @@ def build_induction_pack(
     cohort: str | None = None,
     topic: str | None = None,
     resolver: Resolver | None = None,
+    as_of: str | None = None,
 ) -> InductionPack:
     """Build the pack of obligations ``role`` owns in ``authority``.
 
@@ -145,9 +164,11 @@ def build_induction_pack(
     UnknownAuthorityError, UnknownRoleError (role unknown to the taxonomy, or owning no
     obligation there: the message lists the roles that do), UnknownTopicError and
     UnknownCohortError. Callers that show notes resolve first (``service.query``).
+    ``as_of`` builds it from an older version (``service.changes.pack_basis``: a version label,
+    #ordinal or date); the pack then lists what has changed since.
     """
     names = resolver or store_resolver(conn)
-    return _build(conn, [names.authority(authority).name], role, cohort, topic, names)
+    return _build(conn, [names.authority(authority).name], role, cohort, topic, names, as_of)
 
 
 def build_cross_authority_pack(
@@ -157,6 +178,7 @@ def build_cross_authority_pack(
     cohort: str | None = None,
     authorities: Iterable[str] | None = None,
     resolver: Resolver | None = None,
+    as_of: str | None = None,
 ) -> InductionPack:
     """What each authority expects of ``role`` (optionally on one topic), side by side."""
     known = _store_authorities(conn)
@@ -164,7 +186,7 @@ def build_cross_authority_pack(
         raise UnknownAuthorityError("No documents are ingested yet. Run `standards ingest corpus/` first.")
     names = resolver or store_resolver(conn)
     chosen = [names.authority(a).name for a in authorities] if authorities else known
-    return _build(conn, chosen, role, cohort, topic, names)
+    return _build(conn, chosen, role, cohort, topic, names, as_of)
 
 
 def known_roles() -> list[str]:
@@ -260,10 +282,10 @@ def format_source(document_title: str, section: str, clause_ref: str | None, pag
 
 
 def short_reference(authority: str, clause_ref: str | None, page: int | None, section: str) -> str:
-    """A compact reference for tables: "Sandwell D.2.3, p. 12" or the last heading when unnumbered."""
-    where = clause_ref or (section.split(" › ")[-1] if section else "")
-    ref = f"{authority} {where}".strip()
-    return f"{ref}, p. {page}" if page is not None else ref
+    """A table's reference: the section and the standard's number ("Wokingham › Core Group
+    Meetings, standard 12"), never a bare number that cannot be found in the document."""
+    last = section.split(" › ")[-1] if section else ""
+    return citation_label(authority, last, clause_ref, page)
 
 
 def requirement_sentence(clause_text: str, start: int, end: int) -> str:
@@ -286,8 +308,10 @@ def _build(
     cohort: str | None,
     topic: str | None,
     names: Resolver,
+    as_of: str | None = None,
 ) -> InductionPack:
     from extractors.store import load_obligations
+    from service.changes import pack_basis, pack_sources
 
     canonical_role = names.role(role)
     canonical_topic = names.topic(topic) if topic else None
@@ -297,8 +321,14 @@ def _build(
 
     owned: list[Obligation] = []
     by_authority: dict[str, list[Obligation]] = {}
+    version_ids: dict[str, int] = {}
     for authority in authorities:
-        all_obs = load_obligations(conn, authority=authority)
+        if as_of:  # an older version's duties and clauses (service.changes)
+            basis = pack_basis(conn, authority, as_of)
+            all_obs, version_ids = basis.obligations, version_ids | basis.version_ids
+            clauses.update(basis.clauses)
+        else:
+            all_obs = load_obligations(conn, authority=authority)
         by_authority[authority] = all_obs
         for ob in all_obs:
             if canonical_role not in roles_of_obligation(ob, clauses.get(ob.clause_id)):
@@ -343,6 +373,11 @@ def _build(
         glance=_glance(items),
         conflicts=conflicts,
         documents=[(d, titles.get(d, d)) for d in cited],
+        sources=pack_sources(
+            conn, cited, version_ids,
+            keep=lambda ob, clause: canonical_role in roles_of_obligation(ob, clause)
+            and (not canonical_topic or ob.topic == canonical_topic),
+        ),
     )
 
 
@@ -372,6 +407,10 @@ def _item(ob: Obligation, clause: Clause | None, titles: dict[str, str]) -> Pack
         clause_id=ob.clause_id,
         clause_ordinal=clause.ordinal if clause else 0,
         quote=_plain(c.quote),
+        label=ob.label,
+        qualifiers=list(ob.qualifiers or []),
+        phase=ob.phase,
+        conditions=ob.conditions,
     )
 
 
@@ -390,18 +429,25 @@ def _dedupe(obligations: list[Obligation]) -> list[Obligation]:
 
 
 def _glance(items: list[PackItem]) -> list[GlanceRow]:
-    """One row per (authority, topic, cohort), its distinct figures joined, in pack order.
+    """One row per duty (authority, action, cohort with qualifiers, phase, condition), its
+    distinct figures joined, in pack order.
 
-    Grouping by duty rather than by clause keeps the table to about a page for a whole role.
+    A row is one duty, so a row's figures are that duty's: the core group meeting and the
+    sign-off of its minutes are two rows, and the first year and later years are two rows.
     """
     rows: dict[tuple, GlanceRow] = {}
     for it in items:
-        topic = it.topic or _short(it.requirement, 60)
-        key = (it.authority, topic, it.cohort)
+        topic = it.duty
+        cohort = it.cohort + (f" ({', '.join(it.qualifiers)})" if it.qualifiers else "") if it.cohort else None
+        if it.phase:
+            topic += f" ({it.phase})"
+        if it.conditions:
+            topic += f", {it.conditions}"
+        key = (it.authority, topic, cohort)
         ref = short_reference(it.authority, it.clause_ref, it.page, it.section)
         row = rows.get(key)
         if row is None:
-            rows[key] = GlanceRow(it.authority, it.stage, topic, it.cohort, it.timescale, ref)
+            rows[key] = GlanceRow(it.authority, it.stage, topic, cohort, it.timescale, ref)
             continue
         if it.timescale not in row.timescale.split(GLANCE_JOIN):
             row.timescale += GLANCE_JOIN + it.timescale
@@ -415,29 +461,21 @@ def _conflicts(
     owned: list[Obligation],
     titles: dict[str, str],
 ) -> list[PackConflict]:
-    """Conflicts inside each authority's standards that touch a duty the role owns."""
-    from extractors.conflicts import find_conflicts
+    """Conflicts inside each authority's standards about a duty the role owns (the same duty:
+    extractors.conflicts decides; a conflict about a neighbouring duty of the topic is not shown)."""
+    from extractors.conflicts import duty_key, find_conflicts
 
-    owned_ids = {ob.id for ob in owned}
-    owned_topics = {(ob.authority, ob.topic) for ob in owned if ob.topic}
+    owned_duties = {duty_key(ob) for ob in owned}
     out: list[PackConflict] = []
-    for authority, obs in by_authority.items():
+    for _authority, obs in by_authority.items():
         found: list[Conflict] = find_conflicts(obs)
         for conflict in found:
-            touches = any(o.id in owned_ids for o in conflict.obligations) or (
-                (authority, conflict.topic) in owned_topics
-            )
-            if not touches:
+            if not any(duty_key(o) in owned_duties for o in conflict.obligations):
                 continue
             figures = [
                 (
                     o.timescale.describe(),
-                    format_source(
-                        titles.get(o.document_id, o.document_id),
-                        o.citation.section,
-                        o.citation.clause_ref,
-                        o.citation.page,
-                    ),
+                    citation_label(o.authority, o.citation.section, o.citation.clause_ref, o.citation.page),
                 )
                 for o in conflict.obligations
             ]

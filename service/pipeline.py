@@ -80,18 +80,21 @@ def add_document(
     settings: Settings,
     embedder: Embedder | None = None,
     sync_index: bool = True,
+    encode: Callable[[list[str]], object] | None = None,
 ) -> store.SaveResult:
     """Ingest one file as a new document or a new version of its document (see module docstring).
 
     ``sync_index=False`` leaves the FAISS step to the caller (``ingest_paths`` does it once for
-    a whole folder); ``embedder`` reuses a loaded model (the server passes its warm one).
+    a whole folder); ``embedder`` reuses a loaded model (the server passes its warm one);
+    ``encode`` is the model's encoder for extraction (default: ``embedder.encode``).
     """
     path = Path(path)
     unchanged = _unchanged(conn, path, meta, settings)
     if unchanged is not None:
         return unchanged
     parsed = parse_file(path, meta, settings)
-    obligations = extract_obligations(parsed.clauses, parsed.source.text)
+    encode = encode or (embedder.encode if embedder is not None else None)
+    obligations = extract_obligations(parsed.clauses, parsed.source.text, encode=encode)
     with store.transaction(conn):
         result = store.save_parsed(conn, parsed)
         if result.status in ("added", "replaced"):
@@ -114,7 +117,8 @@ def extractor_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def refresh_obligations(conn: sqlite3.Connection, force: bool = False) -> int:
+def refresh_obligations(conn: sqlite3.Connection, force: bool = False,
+                        encode: Callable[[list[str]], object] | None = None) -> int:
     """Re-extract the obligations of every current document if the extraction rules changed.
 
     Returns the number of documents re-extracted (0 when the stored obligations are up to date).
@@ -128,7 +132,8 @@ def refresh_obligations(conn: sqlite3.Connection, force: bool = False) -> int:
     ).fetchall()
     with store.transaction(conn):
         for version_id, text in versions:
-            save_obligations(conn, version_id, extract_obligations(store.version_clauses(conn, version_id), text))
+            save_obligations(conn, version_id,
+                             extract_obligations(store.version_clauses(conn, version_id), text, encode=encode))
         if versions:
             store.bump_generation(conn)  # cached per-generation lookups (topic boosts) must see the new obligations
         conn.execute(
@@ -266,15 +271,33 @@ def plan_paths(
     return planned
 
 
+class LazyEmbedder:
+    """The embedding model, loaded on first use and then kept: one load per ingest run, and none
+    when every file is unchanged (extraction and the FAISS sync share it)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.embedder: Embedder | None = None
+
+    def encode(self, texts: list[str]):
+        """``Embedder.encode``, loading the model the first time."""
+        if self.embedder is None:
+            from index.embedder import load_embedder
+
+            self.embedder = load_embedder(self.settings)
+        return self.embedder.encode(texts)
+
+
 def ingest_one(
-    conn: sqlite3.Connection, item: PlannedFile, settings: Settings, sync_index: bool = True
+    conn: sqlite3.Connection, item: PlannedFile, settings: Settings, sync_index: bool = True,
+    encode: Callable[[list[str]], object] | None = None,
 ) -> IngestOutcome:
     """Ingest one planned file; any ``StandardsError`` becomes a failed outcome (store unchanged)."""
     if item.error is not None or item.meta is None:
         error = item.error or IngestError(f"{item.path}: no metadata.")
         return IngestOutcome(item.path, "failed", error=error.message, error_code=error.code)
     try:
-        result = add_document(conn, item.path, item.meta, settings, sync_index=sync_index)
+        result = add_document(conn, item.path, item.meta, settings, sync_index=sync_index, encode=encode)
     except StandardsError as exc:
         return IngestOutcome(item.path, "failed", document_id=document_slug(item.path), title=item.meta.title,
                              authority=item.meta.authority, error=exc.message, error_code=exc.code)
@@ -306,14 +329,15 @@ def ingest_planned(
     obligations are re-extracted if the extraction rules changed since they were stored.
     """
     outcomes: list[IngestOutcome] = []
+    model = LazyEmbedder(settings)
     for item in planned:
-        outcome = ingest_one(conn, item, settings, sync_index=False)
+        outcome = ingest_one(conn, item, settings, sync_index=False, encode=model.encode)
         outcomes.append(outcome)
         if progress is not None:
             progress(outcome)
-    refresh_obligations(conn)
+    refresh_obligations(conn, encode=model.encode)
     if not _dense_is_current(conn, settings):
-        sync_dense(conn, settings)
+        sync_dense(conn, settings, model.embedder)
     return outcomes
 
 

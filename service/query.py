@@ -78,6 +78,17 @@ def resolve_authority(source: ServiceState, name: str | None, notes: list[str]) 
     return found.name
 
 
+def stored_authority(conn, settings: Settings, name: str, notes: list[str]) -> str:
+    """The canonical authority for ``name`` in an open store, without loading the retriever
+    (commands that only read versions and question logs); a guessed name adds its note."""
+    from service.resolver import Resolver
+
+    found = Resolver.from_store(conn, settings.corpus_dir).authority(name)
+    if found.note:
+        notes.append(found.note)
+    return found.name
+
+
 def resolve_authorities(source: ServiceState, names: list[str] | None, notes: list[str]) -> list[str]:
     """Canonical authorities for ``names`` (blank ones skipped, duplicates dropped), notes added."""
     out = []
@@ -151,14 +162,16 @@ def obligations(source: ServiceState, authority: str | None = None, topic: str |
     return ObligationList(views, filters, notes, texts)
 
 
-def conflicts(source: ServiceState, authority: str | None = None, topic: str | None = None) -> ConflictList:
-    """Places where one authority's standards give different timescales for the same duty."""
+def conflicts(source: ServiceState, authority: str | None = None, topic: str | None = None,
+              include_equivalent: bool = False) -> ConflictList:
+    """Places where one authority's standards give different timescales for the same duty
+    (``include_equivalent``: also the same duty's time worded differently, kind "equivalent")."""
     from extractors.conflicts import find_conflicts
 
     notes: list[str] = []
     views, filters = _filtered(source, authority, topic, None, None, notes)
     by_id = {v.obligation.id: v for v in views}
-    found = find_conflicts([v.obligation for v in views])
+    found = find_conflicts([v.obligation for v in views], include_equivalent=include_equivalent)
     out = [ConflictView(c, [by_id.get(o.id) or obligation_view(source, o) for o in c.obligations]) for c in found]
     return ConflictList(out, {"authority": filters["authority"], "topic": filters["topic"]}, notes)
 
@@ -370,16 +383,18 @@ def induction_request(source: ServiceState, role: str, authority: str | None, co
     )
 
 
-def induction_pack(source: ServiceState, request: ExportRequest):  # -> service.induction.InductionPack
-    """The pack for a resolved request (``induction_request``)."""
+def induction_pack(source: ServiceState, request: ExportRequest, as_of: str | None = None):  # -> InductionPack
+    """The pack for a resolved request (``induction_request``); ``as_of`` builds it from an older
+    version (label, #ordinal or date) and lists what has changed since."""
     from service.induction import build_cross_authority_pack, build_induction_pack
 
     with source.lock:
         if request.cross_authority:
             return build_cross_authority_pack(source.conn, request.role or "", topic=request.topic,
-                                              cohort=request.cohort, resolver=source.resolver)
+                                              cohort=request.cohort, resolver=source.resolver, as_of=as_of)
         return build_induction_pack(source.conn, request.authorities[0], request.role or "",
-                                    cohort=request.cohort, topic=request.topic, resolver=source.resolver)
+                                    cohort=request.cohort, topic=request.topic, resolver=source.resolver,
+                                    as_of=as_of)
 
 
 def quiz_request(source: ServiceState, authority: str, role: str | None = None) -> ExportRequest:

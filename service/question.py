@@ -323,6 +323,21 @@ class _Reading:
     has_subject: bool
 
 
+def _normalise(text: str) -> str:
+    # "under 1s", "over 16s": an age band written as a plural reads as the band.
+    text = re.sub(r"\b(under|over|aged)\s+(\d+)s\b", r"\1 \2", text, flags=re.I)
+    # Plural abbreviations ("CGMs", "PEPs") read as the abbreviation itself.
+    return re.sub(r"\b([A-Z][A-Za-z]*[A-Z])['’]?s\b", r"\1", text)
+
+
+def question_topics(taxonomy: Any, text: str) -> dict[str, float]:
+    """The taxonomy topics of a question as ``understand`` reads them, best first.
+
+    For readers of a question alone (the question log's gaps report), without a conversation.
+    """
+    return scored_topics(taxonomy, _normalise(" ".join(text.split())))
+
+
 def _read(text: str, resolver: Any, taxonomy: Any) -> _Reading:
     vocab = vocabulary(taxonomy)
     places = resolver.places_in_text(text, vocab)
@@ -344,11 +359,7 @@ def _read(text: str, resolver: Any, taxonomy: Any) -> _Reading:
         before = _PLACE_LEAD.search(stripped[:place.start])
         start = before.start() if before else place.start
         stripped = stripped[:start] + " " + stripped[place.end:]
-    stripped = " ".join(stripped.split())
-    # "under 1s", "over 16s": an age band written as a plural reads as the band.
-    stripped = re.sub(r"\b(under|over|aged)\s+(\d+)s\b", r"\1 \2", stripped, flags=re.I)
-    # Plural abbreviations ("CGMs", "PEPs") read as the abbreviation itself.
-    stripped = re.sub(r"\b([A-Z][A-Za-z]*[A-Z])['’]?s\b", r"\1", stripped)
+    stripped = _normalise(" ".join(stripped.split()))
     topics = scored_topics(taxonomy, stripped)
     cohort_matches = taxonomy.find("cohorts", stripped)
     cohort_match = max(cohort_matches, key=lambda m: (m.end - m.start, -m.start)) if cohort_matches else None

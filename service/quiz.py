@@ -28,7 +28,6 @@ from ingest.records import Clause
 from service.induction import (
     _clauses,
     _document_titles,
-    format_source,
     journey_stages,
     requirement_sentence,
     roles_of_obligation,
@@ -36,6 +35,7 @@ from service.induction import (
     stage_of_topic,
     store_resolver,
 )
+from service.records import citation_label
 from service.resolver import Resolver
 
 FIGURES_PATH = Path(__file__).parent / "data" / "quiz_figures.yaml"
@@ -266,7 +266,7 @@ def question_text(ob: Obligation) -> str:
         if anchor and _words(anchor) - _words(gap):
             relation = "before" if fig and fig.before else "from"
             hint = f" (The gap runs {relation} {_with_article(anchor)}.)"
-        about = f" ({ob.topic})" if ob.topic else ""
+        about = f" ({ob.label or ob.topic})" if ob.label or ob.topic else ""
         return f"In {ob.authority}{about}, what goes in the gap? “{gap}”{hint}"
     duty = _with_article(ob.topic or "duty")
     cohort = ""
@@ -328,7 +328,7 @@ def _item(
         authority=ob.authority,
         obligation_id=ob.id,
         clause_id=ob.clause_id,
-        citation=format_source(titles.get(ob.document_id, ob.document_id), c.section, c.clause_ref, c.page),
+        citation=citation_label(ob.authority, c.section, c.clause_ref, c.page),
         clause_ref=c.clause_ref,
         page=c.page,
         quote=requirement_sentence(text, ob.timescale.start, ob.timescale.end) or c.quote,

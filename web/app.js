@@ -518,10 +518,10 @@
   // ---------------------------------------------------------------------------------------
   // Views and routing
   // ---------------------------------------------------------------------------------------
-  // Views in their own files (web/<view>.js) register themselves in window.StandardsViews and
-  // get these shared helpers when first shown.
+  // Views in their own files (web/<view>.js) register themselves in window.StandardsViews
+  // ({init, route?}) and get these shared helpers when first shown.
   window.StandardsApp = Object.freeze({
-    el, clear, api, qs, errorNode, citationChip,
+    el, clear, api, qs, errorNode, citationChip, $, listOf, downloadBlob, slug, uid, state, loadDocuments,
     async authorities() {
       if (!state.authorities.length) await loadDocuments();
       return state.authorities.slice();
@@ -530,6 +530,7 @@
 
   const tabs = Array.from(document.querySelectorAll('[role="tab"]'));
   const VIEWS = tabs.map((tab) => tab.dataset.view);
+  const extraView = (name) => (window.StandardsViews || {})[name] || null;
   const loaded = {};
 
   function showView(name) {
@@ -545,7 +546,7 @@
       if (name === "compare") initCompare();
       if (name === "documents") renderDocumentList();
       if (name === "trainers") initTrainers();
-      const view = (window.StandardsViews || {})[name];
+      const view = extraView(name);
       if (view && typeof view.init === "function") view.init(window.StandardsApp);
     }
   }
@@ -556,6 +557,12 @@
       const [, docId, clauseId] = hash.split("/");
       showView("documents");
       openDocument(docId, clauseId);
+      return;
+    }
+    const [head, ...rest] = hash.split("/");
+    if (rest.length && extraView(head) && extraView(head).route) {
+      showView(head);
+      extraView(head).route(rest);
       return;
     }
     const name = VIEWS.includes(hash) ? hash : "ask";
@@ -788,6 +795,8 @@
     for (const d of (turn && turn.deadlines) || []) {
       card.appendChild(d.error ? el("p", { class: "notice notice-error", text: `${d.authority}: ${d.error}` }) : renderDeadline(d.result, d.authority));
     }
+    // Extra controls other views add to an answer (the "Not helpful" button of web/changes.js).
+    if (window.StandardsHooks && window.StandardsHooks.answer) window.StandardsHooks.answer(card, r, turn);
     conflicts.forEach((c) => card.appendChild(renderConflict(c)));
     // The whole answer as plain text, for copying into a case note.
     const details = el("details", { class: "answer-plain" }, el("summary", { text: "Answer as text" }),
@@ -1268,7 +1277,8 @@
       if (state.adminToken) actions.appendChild(removeButton(d));
       tbody.appendChild(el("tr", {},
         el("td", {}, el("a", { href: `#doc/${encodeURIComponent(d.id)}`, class: "doc-link", text: d.title || d.id }),
-          el("span", { class: "doc-source", text: `${d.source_name || d.id} · ${(d.source_format || "").toUpperCase()}` })),
+          el("span", { class: "doc-source", text: `${d.source_name || d.id} · ${(d.source_format || "").toUpperCase()}` }),
+          el("a", { href: `#changes/doc/${encodeURIComponent(d.id)}`, class: "history-link", text: "History" })),
         el("td", { text: d.authority }),
         el("td", { text: [d.version, d.date].filter(Boolean).join(" · ") || "—" }),
         el("td", { class: "num", text: d.clause_count ?? "—" }),

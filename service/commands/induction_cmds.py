@@ -45,6 +45,8 @@ def register(cli: click.Group) -> None:
         "--format", "fmt", type=click.Choice(INDUCTION_FORMATS), default="docx", show_default=True
     )
     @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
+    @click.option("--as-of", help="Build from an older version (label, #ordinal or YYYY-MM-DD; see `standards "
+                                  "versions`); the pack then lists what has changed since.")
     def induction_command(
         authority: str | None,
         all_authorities: bool,
@@ -53,6 +55,7 @@ def register(cli: click.Group) -> None:
         topic: str | None,
         fmt: str,
         output: Path | None,
+        as_of: str | None,
     ) -> None:
         """Build an induction pack: the timescales a ROLE owns, grouped by stage, with sources."""
         from service import query
@@ -63,7 +66,7 @@ def register(cli: click.Group) -> None:
             source = query.open_source()
             wanted = query.induction_request(source, role, authority, cohort=cohort, topic=topic,
                                              all_authorities=all_authorities)
-            rendered = render_induction(query.induction_pack(source, wanted), fmt)
+            rendered = render_induction(query.induction_pack(source, wanted, as_of=as_of), fmt)
         except StandardsError as exc:
             raise click.ClickException(exc.message) from exc
         _notes(wanted.notes)

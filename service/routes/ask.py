@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.answer import ask, check_history, check_question
 from service.query import resolve_authorities
+from service.question_log import log_abstention
 from service.routes import service_state
 
 router = APIRouter(prefix="/api", tags=["ask"])
@@ -37,4 +38,6 @@ def post_ask(body: AskRequest, request: Request) -> dict:
     history = check_history(body.history)
     notes: list[str] = []  # a requested authority read as the closest held one: said so
     authorities = resolve_authorities(state, body.authorities, notes)
-    return ask(state, text, authorities=authorities or None, history=history, notes=notes).to_dict()
+    result = ask(state, text, authorities=authorities or None, history=history, notes=notes).to_dict()
+    log_abstention(state, text, authorities, result)  # question log (issue 16): no-op unless switched on
+    return result

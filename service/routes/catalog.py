@@ -37,9 +37,11 @@ def get_conflicts(
     request: Request,
     authority: Annotated[str | None, Query(description="Authority (name or alias).")] = None,
     topic: Annotated[str | None, Query(description="Topic (canonical name or synonym).")] = None,
+    equivalent: Annotated[bool, Query(description="Also list the same duty's time worded differently.")] = False,
 ) -> dict:
-    """Places where one authority's standards give different timescales for the same duty."""
-    return query.conflicts(service_state(request), authority, topic).to_dict()
+    """Places where one authority's standards give different timescales for the same duty
+    (each with why the two are one duty; ``equivalent=true`` adds consistent rewordings)."""
+    return query.conflicts(service_state(request), authority, topic, include_equivalent=equivalent).to_dict()
 
 
 @router.get("/documents")

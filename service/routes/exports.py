@@ -41,11 +41,13 @@ def export_induction(
     cohort: str | None = Query(None, description="Only duties for this cohort (plus those for all children)."),
     topic: str | None = Query(None, description="Only this topic, e.g. 'child protection visit'."),
     format: str = Query("docx", description="docx, md or csv."),
+    as_of: str | None = Query(None, max_length=100, description="Build from an older version (label, #ordinal or "
+                              "YYYY-MM-DD); the pack then lists what has changed since."),
 ) -> Response:
     """Induction pack for a role: its timescales grouped by stage, an at-a-glance table, sources."""
     state = service_state(request)
     wanted = query.induction_request(state, role, authority, cohort=cohort, topic=topic)
-    return _download(render_induction(query.induction_pack(state, wanted), format), wanted.notes)
+    return _download(render_induction(query.induction_pack(state, wanted, as_of=as_of), format), wanted.notes)
 
 
 @router.get("/quiz")

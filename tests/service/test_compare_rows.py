@@ -74,13 +74,16 @@ def test_rows_are_labelled_by_the_duty_and_split_by_phase_and_qualifiers(framed)
     if len(chosen) > 2:
         assert "convene the first core group" in labels
 
-    qualified = [row for row in result.rows if row.qualifiers]
-    assert [r.qualifiers for r in qualified] == [["complex cases"]]
+    # The extractor gives other duties real qualifiers too; the framed one has its own row.
+    qualified = [row for row in result.rows if row.qualifiers == ["complex cases"]]
+    assert len(qualified) == 1
     assert qualified[0].label == "sign off the core group minutes"
     assert [c.obligation.obligation.id for c in qualified[0].cells[minutes.authority]] == [minutes.id]
 
-    # Duties without a frame fall back to the topic, and no obligation is lost or shown twice.
-    assert all(r.label == TOPIC for r in result.rows if r.phase is None and not r.qualifiers)
+    # Duties without a label fall back to the topic, and no obligation is lost or shown twice.
+    for r in result.rows:
+        if all(c.obligation.obligation.label is None for cells in r.cells.values() for c in cells):
+            assert r.label == TOPIC
     shown = [c.obligation.obligation.id for r in result.rows for cells in r.cells.values() for c in cells]
     assert sorted(shown) == sorted(ob.id for ob in source.obligations(topic=TOPIC))
 

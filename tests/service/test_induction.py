@@ -99,7 +99,9 @@ def test_docx_every_item_has_a_citation(corpus_conn, pack, pack_docx):
     for (bold, source), item in zip(items, pack.items, strict=True):
         assert _norm(bold) == item.timescale
         assert source.startswith("Source: ") and item.document_title in source
-        assert item.clause_ref and f"clause {item.clause_ref}" in source, "Sandwell numbers every statement"
+        # The shared citation label: the section with the standard's number (never a bare "Sandwell 5").
+        assert item.clause_ref and f"standard {item.clause_ref}" in source, "Sandwell numbers every statement"
+        assert item.citation in source and item.citation.startswith(f"{item.authority} › ")
         clause = get_clause(corpus_conn, item.clause_id)
         assert clause is not None and clause.clause_ref == item.clause_ref
         assert clause.section == item.section and item.section in source

@@ -9,20 +9,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+from web_helpers import ADMIN_TOKEN, ROOT, ingest, run_app
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
-ADMIN_TOKEN = "browser-test-admin-token"
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -32,20 +26,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-STARTUP_SECONDS = 300  # first start loads the embedding model on a 2-core machine
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _standards_cli() -> list[str]:
-    exe = Path(sys.executable).parent / "standards"
-    if exe.exists():
-        return [str(exe)]
-    return [sys.executable, "-c", "from service.cli import main; main()"]
 
 
 @pytest.fixture(scope="session")
@@ -54,47 +34,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not CHROMIUM.exists():
         pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium (apt-get install chromium; test.sh does it)")
     data = tmp_path_factory.mktemp("web-data")
-    log_path = data / "server.log"
     env = os.environ | {
         "STANDARDS_DATA_DIR": str(data),
         "STANDARDS_CORPUS_DIR": str(ROOT / "corpus"),
         "STANDARDS_ADMIN_TOKEN": ADMIN_TOKEN,
         "HF_HUB_OFFLINE": "1",
     }
-    ingest = subprocess.run(
-        _standards_cli() + ["ingest", str(ROOT / "corpus")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
-    )
-    assert ingest.returncode == 0, f"ingest failed:\n{ingest.stdout}\n{ingest.stderr}"
-    port = _free_port()
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the app exited with {proc.returncode}:\n{log_path.read_text()[-4000:]}")
-            try:
-                if httpx.get(base + "/api/documents", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the app did not answer within {STARTUP_SECONDS}s:\n{log_path.read_text()[-4000:]}")
-            time.sleep(0.5)
+    ingest([ROOT / "corpus"], env)
+    with run_app(env, data / "server.log") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="session")

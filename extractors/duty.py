@@ -1,0 +1,310 @@
+"""Decisions on a duty frame: is it a duty, which figure binds, what topic, which qualifiers.
+
+``extractors.obligations`` finds each timescale and reads its frame (``extractors.frame``);
+these functions turn the frame into the obligation's fields:
+
+- ``not_a_duty``: performance targets, the document's own review date, statute quoted as
+  background (the grammar of the sentence, with the word lists in the taxonomy's ``language``);
+- ``resolve_hedges``: of two figures for one duty, the binding one ("ideally weekly, but at
+  least every two weeks" -> every 2 weeks, hedge "ideally weekly"; "immediately or within 24
+  hours" -> 24 hours, hedge "immediately");
+- ``topic_from_action``: the topic named by what must be done (verb + object), not by the
+  anchor event or a stray keyword;
+- ``qualifiers``: what narrows the cohort, in the document's words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from extractors.frame import Frame, parse, to_parse
+from extractors.records import Timescale
+from extractors.taxonomy import Taxonomy, TermMatch
+
+# How far before a figure a hedge word may stand ("ideally within 5 days"), in characters.
+HEDGE_WINDOW = 25
+# The longest stretch between two figures that can still join them as alternatives of one duty
+# ("immediately or within 24 hours", "ideally weekly, but at least every two weeks"), in characters.
+ALTERNATIVE_GAP = 30
+# How far from a figure a percentage may stand and still make it a target ("80% within 1 month"), in characters.
+TARGET_WINDOW = 60
+
+
+@dataclass(frozen=True)
+class DutyWords:
+    """Word lists for the decisions here (taxonomy ``language``)."""
+
+    hedges: tuple[str, ...]
+    targets: tuple[str, ...]
+    document_nouns: frozenset[str]
+    document_determiners: frozenset[str]
+    legislation: tuple[str, ...]
+    reporting_verbs: frozenset[str]
+    qualifier_words: tuple[str, ...]
+    function_words: frozenset[str]
+
+
+def duty_words(tax: Taxonomy) -> DutyWords:
+    """The decision word lists from the taxonomy's ``language`` section."""
+    def get(key: str) -> list[str]:
+        value = tax.language.get(key) or []
+        return [w.lower() for w in value] if isinstance(value, list) else []
+
+    return DutyWords(hedges=tuple(get("hedge_words")), targets=tuple(get("target_markers")),
+                     document_nouns=frozenset(get("document_nouns")),
+                     document_determiners=frozenset(get("document_determiners")),
+                     legislation=tuple(get("legislation_words")), reporting_verbs=frozenset(get("reporting_verbs")),
+                     qualifier_words=tuple(get("qualifier_words")), function_words=frozenset(get("function_words")))
+
+
+def _has_phrase(text: str, phrases: tuple[str, ...]) -> re.Match[str] | None:
+    if not phrases:
+        return None
+    body = "|".join(r"\s+".join(map(re.escape, p.split())) for p in sorted(phrases, key=len, reverse=True))
+    return re.search(r"(?<![\w])(?:" + body + r")(?![\w])" if body[-1:].isalnum() else body, text, re.I)
+
+
+def not_a_duty(sentence: str, ts: Timescale, frame: Frame, words: DutyWords) -> str | None:
+    """Why ``ts`` states no duty ("target", "document review", "statute context"), or None."""
+    window = sentence[max(0, ts.start - TARGET_WINDOW):ts.end + TARGET_WINDOW]
+    if any(t in window.lower() for t in words.targets if not t[0].isalnum()) or \
+            _has_phrase(window, tuple(t for t in words.targets if t[0].isalnum())):
+        return "target"
+    for named in (frame.object_text, frame.actor_text):  # "this document will be reviewed / is subject to"
+        first = (named or "").lower().split()
+        if len(first) >= 2 and first[0] in words.document_determiners and first[1] in words.document_nouns:
+            return "document review"
+    doc = parse(sentence)
+    span = doc.char_span(to_parse(doc, ts.start), to_parse(doc, ts.end), alignment_mode="expand")
+    if span is not None:
+        # "the 6 weekly minimum national standard": the figure names a national rule, quoted.
+        for t in span:
+            named = t.head
+            if named.pos_ == "ADP" and named.i not in range(span.start, span.end):
+                named = named.head  # "the statutory requirement of once every six weeks"
+            if named.i not in range(span.start, span.end) and named.pos_ in ("NOUN", "PROPN") \
+                    and _has_phrase(" ".join(x.text for x in named.subtree), words.legislation):
+                return "statute context"
+        tok = span.root
+        for _ in range(8):
+            if tok.head is tok:
+                break
+            tok = tok.head
+            if tok.lemma_.lower() in words.reporting_verbs or tok.lower_ in words.reporting_verbs:
+                # What stands before it ("The Regulations state that ..."; the parser may read
+                # "state" as a noun with "Regulations" as its compound).
+                before = " ".join(t.text for c in tok.lefts for t in c.subtree)
+                if _has_phrase(before, words.legislation):
+                    return "statute context"
+    return None
+
+
+def resolve_hedges(sentence: str, found: list[Timescale], words: DutyWords) -> tuple[list[Timescale], dict[int, str]]:
+    """Drop the non-binding figure of a hedge; returns (kept, hedge phrase by id of the kept one).
+
+    Two figures of one sentence joined closely ("A, but B", "A or B") are one duty's alternatives
+    when one of them is hedged ("ideally", "where possible") or one is "immediately" and the other
+    a deadline: the firm (or the outer) figure binds and the other is kept as its hedge.
+    """
+    dropped: set[int] = set()
+    hedges: dict[int, str] = {}
+    for a, b in zip(found, found[1:], strict=False):
+        if id(a) in dropped:
+            continue
+        gap = sentence[a.end:b.start]
+        if len(gap) > ALTERNATIVE_GAP or not re.search(r"\b(?:or|but)\b|[,(]", gap, re.I):
+            continue
+        if re.search(r"\b(?:then|thereafter|and|if|unless|for|where)\b", gap, re.I):
+            continue  # a sequence or a condition: two duties, not one hedged
+        a_hedged = _has_phrase(sentence[max(0, a.start - HEDGE_WINDOW):a.start], words.hedges) is not None
+        b_hedged = _has_phrase(gap, words.hedges) is not None
+        if a_hedged and not b_hedged:
+            loose, firm = a, b
+        elif b_hedged and not a_hedged:
+            loose, firm = b, a
+        elif a.kind == "immediate" and b.kind == "deadline" and re.search(r"\bor\b", gap):
+            loose, firm = a, b
+        elif b.kind == "immediate" and a.kind == "deadline" and re.search(r"\bor\b", gap):
+            loose, firm = b, a
+        else:
+            continue
+        start = loose.start
+        lead_in = max(0, loose.start - HEDGE_WINDOW) if loose is a else a.end
+        hedge = _has_phrase(sentence[lead_in:loose.start], words.hedges)
+        if hedge is not None:
+            start = lead_in + hedge.start()
+        dropped.add(id(loose))
+        hedges[id(firm)] = " ".join(sentence[start:loose.end].replace("*", "").split())
+    return [t for t in found if id(t) not in dropped], hedges
+
+
+def expand_object(tax: Taxonomy, sentence: str, frame: Frame, head: bool = False) -> str | None:
+    """The duty's object (or its head phrase) widened to the taxonomy terms it cuts through.
+
+    The parser splits multi-word names ("a child in need planning meeting" -> "a child" + "in
+    need planning meeting"); a topic or cohort term overlapping the object belongs to it.
+    """
+    span, text = (frame.object_head_span, frame.object_head) if head else (frame.object_span, frame.object_text)
+    if span is None or not text:
+        return text
+    start, end = span
+    for category in ("topics", "cohorts"):
+        for m in tax.find(category, sentence):
+            if m.start < end and start < m.end:
+                start, end = min(start, m.start), max(end, m.end)
+    return " ".join(sentence[start:end].replace("*", "").split())
+
+
+def topic_from_action(tax: Taxonomy, frame: Frame, obj: str | None, head: str | None, cohort: str | None,
+                      generic: list[tuple[re.Pattern[str] | None, str]],
+                      specialise: Callable[[TermMatch], str] | None = None) -> tuple[str | None, str]:
+    """The topic named by the duty's own words: its object (and verb), never its anchor.
+
+    A topic named in the object decides, unless a topic whose action words are the verb names the
+    object's topic ("record" + "conference" -> "child protection conference record"). With no
+    topic named, a topic whose cue words are the verb and the object or cohort decides ("see" +
+    "children in care" -> "child in care visit").
+    """
+    if not frame.action or not frame.verb:
+        return None, "none"
+    obj = obj or ""
+    # The verb as written and as its lemma: cue lists name either form ("recorded", "record").
+    verb_words = " ".join(dict.fromkeys([frame.verb_surface or "", frame.verb]))
+    # What the head of the object names first ("the decision of Conference, and the plan with
+    # details of the Core Group" is about the conference decision), then the whole object.
+    named = list(tax.find("topics", head or "")) or list(tax.find("topics", obj))
+    if not named:  # a generic word the taxonomy reads as a topic only here ("the assessment")
+        for pattern, topic in generic:
+            if pattern is not None and topic in tax.topics:
+                named.extend(TermMatch(topic, m.group(0), m.start(), m.end(), 0.5) for m in pattern.finditer(obj))
+    text = f"{verb_words} {obj}"
+    with_cohort = f"{text} {cohort or ''}"
+    cues = [c for c in tax.cue_topics(with_cohort) if tax.cue_action_at(c, text, 0, len(text)) is not None]
+    if named:
+        best = max(named, key=lambda m: (m.end - m.start, m.weight))
+        # A generic word ("this assessment") takes the kind its sentence or heading names.
+        canonical = specialise(best) if specialise is not None else best.canonical
+        document = _document_of_named(tax, canonical, best.term, frame.object_lemma, head or obj)
+        if document:
+            return document, "action-document"
+        cue = next((c for c in cues if c != canonical and tax.cue_mentions(c, canonical)
+                    and tax.cue_action_at(c, verb_words, 0, len(verb_words)) is not None), None)
+        if cue:
+            return cue, "action-cue"
+        return canonical, "action-object"
+    if cues:
+        # The cue whose action word is the verb first ("recorded" + "visits" is recording, not
+        # visiting), then the one whose object words cover most.
+        own = sorted(cues, key=lambda c: (tax.cue_action_at(c, verb_words, 0, len(verb_words)) is None,
+                                          -tax.cue_objects_in(c, with_cohort)))
+        return own[0], "action-cue"
+    return None, "none"
+
+
+def _document_of_named(tax: Taxonomy, named: str, term: str, head_lemma: str | None, head: str) -> str | None:
+    """"the minutes of the core group": the head noun is outside the named term, and another
+    topic has a synonym made of both ("core group minutes" -> "core group record")."""
+    if not head_lemma:
+        return None
+    term_words = set(re.findall(r"[a-z]+", term.lower()))
+    head_words = [w for w in re.findall(r"[a-z]+", head.lower()) if w.startswith(head_lemma[:4])]
+    if not head_words or head_words[0] in term_words:
+        return None
+    word = head_words[0]
+    for t in tax.topics.values():
+        if t.name == named:
+            continue
+        for synonym in (t.name, *t.synonyms):
+            words = set(re.findall(r"[a-z]+", synonym.lower()))
+            if word in words and term_words <= words:
+                return t.name
+    return None
+
+
+def qualifiers(tax: Taxonomy, cohort: str | None, sentence: str, frame: Frame, row: str | None,
+               headings: list[str], words: DutyWords, item_label: str | None = None,
+               skip: list[str] | None = None) -> list[str]:
+    """What narrows the cohort: other cohorts the sentence names (by canonical name, once), ages and
+    ratings in the document's words, a list item's adjective label ("Stable Children in Need"),
+    and the cohort a table row or a lower heading names ("Children with Disabilities" sections).
+
+    Words in ``skip`` (the anchor and condition phrases) name when, not whom. A heading naming
+    several cohorts ("Child in Care and Care Leavers") narrows nothing.
+    """
+    out: list[str] = []
+    seen: set[str] = {(cohort or "").lower(), "all children"}
+
+    def add(text: str) -> None:
+        text = " ".join(text.replace("*", "").split()).strip(" ,;:-")
+        if text and text.lower() not in seen:
+            seen.add(text.lower())
+            out.append(text)
+
+    blocked = " ".join(skip or []).lower()
+    for m in tax.find("cohorts", sentence):
+        if m.term.lower() not in blocked:
+            add(m.canonical)
+    for mod in frame.modifiers:
+        if _names_when(tax, mod):
+            continue
+        if re.match(r"^(?:under|over|aged|below|above)\s+\w+", mod, re.I) or _has_phrase(mod, words.qualifier_words):
+            add(mod)
+            continue
+        terms = [m for m in tax.find("cohorts", mod) if m.term.lower() not in blocked]
+        rest = mod
+        for m in terms:
+            rest = rest.replace(m.term, " ")
+        # "in more than one placement": a cohort word with words that narrow it (not "with a Child in Care").
+        if terms and set(re.findall(r"[a-z]+", rest.lower())) - words.function_words:
+            add(mod)
+    found = _has_phrase(sentence, words.qualifier_words)
+    if found is not None:
+        add(found.group(0))
+    if item_label and "\t" not in sentence:
+        terms = tax.find("cohorts", item_label)
+        # An adjective before the cohort's name ("Stable Children in Need"), not a table row's label.
+        if terms and item_label.rstrip(" :").endswith(terms[-1].term) and item_label[:terms[-1].start].strip():
+            add(item_label.rstrip(" :"))
+    for context in (row, *headings):
+        names = {m.canonical for m in tax.find("cohorts", context or "")}
+        if len(names) == 1:
+            add(names.pop())
+    return out
+
+
+def _names_when(tax: Taxonomy, modifier: str) -> bool:
+    """A modifier that places the duty in time ("following the initial child protection
+    conference", "before the review"): an anchor relation word opening a phrase naming an event.
+    It says when, not whom, so it never narrows the cohort."""
+    from extractors.timescale import _grammar  # the one list of relation words
+
+    words = modifier.lower().split()
+    relations = {r for r in _grammar().relation_kind if r != "of"}  # "of" also joins whom ("children of ...")
+    opens = any(words[:len(r.split())] == r.split() for r in relations)
+    return opens and bool(tax.find("anchors", modifier))
+
+
+def document_of_event(tax: Taxonomy, topic: str | None, obj: str | None, anchor: str | None) -> str | None:
+    """The topic of a document about the anchor event: "the report ... before the review" is the
+    review's report, "the minutes ... after the conference" the conference's record.
+
+    A topic named "<event> <document>" fits when the object names its document (its last word or
+    one of its action words, e.g. "minutes") and the event's words are all in the anchor.
+    """
+    if not obj or not anchor:
+        return None
+    obj_words = set(re.findall(r"[a-z]+", obj.lower()))
+    anchor_words = set(re.findall(r"[a-z]+", anchor.lower()))
+    best: tuple[int, str] | None = None
+    for t in tax.topics.values():
+        words = t.name.split()
+        head, event = words[-1], words[:-1]
+        if not event or t.name == topic or (topic or "").split()[-1:] == [head] or head in anchor_words:
+            # (a topic whose last word is in the anchor is the event itself, not a document about it)
+            continue
+        names_document = head in obj_words or tax.cue_action_at(t.name, obj, 0, len(obj)) is not None
+        if names_document and set(event) <= anchor_words and (best is None or len(event) > best[0]):
+            best = (len(event), t.name)
+    return best[1] if best else None

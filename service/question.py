@@ -361,7 +361,11 @@ def _read(text: str, resolver: Any, taxonomy: Any) -> _Reading:
         stripped = stripped[:start] + " " + stripped[place.end:]
     stripped = _normalise(" ".join(stripped.split()))
     topics = scored_topics(taxonomy, stripped)
-    cohort_matches = taxonomy.find("cohorts", stripped)
+    spans = sorted({(m.start, m.end) for m in taxonomy.find("topics", stripped)})
+    # Words that name the question's topic are its subject, not its cohort: "core group" is a
+    # topic and, in some standards, a cohort ("children with a core group").
+    cohort_matches = [m for m in taxonomy.find("cohorts", stripped)
+                      if not any(a <= m.start and m.end <= b for a, b in spans)]
     cohort_match = max(cohort_matches, key=lambda m: (m.end - m.start, -m.start)) if cohort_matches else None
     cohort = cohort_match.canonical if cohort_match else None
     cohort_words = stripped[cohort_match.start:cohort_match.end] if cohort_match else ""
@@ -371,7 +375,6 @@ def _read(text: str, resolver: Any, taxonomy: Any) -> _Reading:
     anaphoric = _config()["anaphora"].search(stripped) is not None
     has_subject = bool(topics) or (len(own) >= MIN_OWN_SUBJECT_TERMS and not anaphoric)
     # What it is about: the phrases naming its topics (and cohort); failing those, its content words.
-    spans = sorted({(m.start, m.end) for m in taxonomy.find("topics", stripped)})
     phrases = [stripped[a:b] for a, b in spans] or ([" ".join(own)] if has_subject else [])
     topic_phrase = " ".join([*phrases, cohort_words]).strip()
     return _Reading(text, stripped, authorities, unknown, notes, topics, cohort, cohort_words, topic_phrase, asks,

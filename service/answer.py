@@ -357,6 +357,7 @@ def ask(
     citations: dict[str, CitationView] = {}
     obligations: list[dict] = []
     conflicts: list[dict] = []
+    seen_conflicts: list[set[str]] = []
     lines: list[str] = []
     missing: list[str] = []
     uncovered: list[str] = []
@@ -400,8 +401,13 @@ def ask(
                                      + " ".join(calc.steps))
                     elif calc.note:
                         lines.append(calc.note)
-            if i == 0 and ob is not None:
+            # Any shown statement's duty may be one side of a conflict (the lead need not be).
+            if ob is not None:
                 for cf in _conflicts_for(state, ob):
+                    sides = {o.id for o in cf.obligations}
+                    if sides in seen_conflicts:
+                        continue
+                    seen_conflicts.append(sides)
                     conflicts.append(conflict_dict(cf))
                     lines.append(_conflict_line(state, cf))
                     for side in cf.obligations:

@@ -223,6 +223,16 @@ def _document_of_named(tax: Taxonomy, named: str, term: str, head_lemma: str | N
     return None
 
 
+def outside_owned_names(tax: Taxonomy, sentence: str, matches: list[TermMatch]) -> list[TermMatch]:
+    """Cohort matches that are not part of the name of a duty whose topic says whom it is about
+    ("child protection conference" inside "initial child protection conference" names no plan)."""
+    owned = [(t, tax.topics[t.canonical].cohort) for t in tax.find("topics", sentence)
+             if tax.topics[t.canonical].cohort]
+    return [m for m in matches
+            if not any(t.start <= m.start and m.end <= t.end and (t.end - t.start) > (m.end - m.start)
+                       and cohort != m.canonical for t, cohort in owned)]
+
+
 def qualifiers(tax: Taxonomy, cohort: str | None, sentence: str, frame: Frame, row: str | None,
                headings: list[str], words: DutyWords, item_label: str | None = None,
                skip: list[str] | None = None) -> list[str]:
@@ -243,7 +253,7 @@ def qualifiers(tax: Taxonomy, cohort: str | None, sentence: str, frame: Frame, r
             out.append(text)
 
     blocked = " ".join(skip or []).lower()
-    for m in tax.find("cohorts", sentence):
+    for m in outside_owned_names(tax, sentence, tax.find("cohorts", sentence)):
         if m.term.lower() not in blocked:
             add(m.canonical)
     for mod in frame.modifiers:
@@ -304,7 +314,10 @@ def document_of_event(tax: Taxonomy, topic: str | None, obj: str | None, anchor:
         if not event or t.name == topic or (topic or "").split()[-1:] == [head] or head in anchor_words:
             # (a topic whose last word is in the anchor is the event itself, not a document about it)
             continue
-        names_document = head in obj_words or tax.cue_action_at(t.name, obj, 0, len(obj)) is not None
+        # Its document words: the last word of its name and of its multi-word synonyms ("core group
+        # minutes", "core group notes"), unless that word is the event itself.
+        documents = {head} | {w.split()[-1].lower() for w in t.synonyms if len(w.split()) > 1} - anchor_words
+        names_document = bool(documents & obj_words) or tax.cue_action_at(t.name, obj, 0, len(obj)) is not None
         if names_document and set(event) <= anchor_words and (best is None or len(event) > best[0]):
             best = (len(event), t.name)
     return best[1] if best else None

@@ -1,7 +1,7 @@
 """Score extracted obligations against a gold set (eval/SCHEMA.md, obligations-*.jsonl).
 
-Matching: a gold line is located in its document (``doc`` is the source file name; the
-document id is its stem) by its quote after whitespace folding. Predicted obligations of that
+Matching: a gold line is located in its document (``doc`` is the source file name; documents
+are keyed by its stem) by its quote after whitespace folding. Predicted obligations of that
 document whose timescale phrase lies in the quote are its candidates. A candidate with the
 same kind + value + unit is a true positive; if none has, the gold line is a miss and the
 nearest candidate (if any) is a wrong prediction (a false positive).
@@ -267,7 +267,7 @@ def _cohort_ok(tax: Taxonomy, gold: str | None, predicted: str | None) -> bool:
 
 
 def score(gold: list[GoldItem], predictions: dict[str, list[Obligation]], texts: dict[str, str]) -> ExtractionReport:
-    """Match ``predictions`` (by document id) to ``gold`` given each document's text."""
+    """Match ``predictions`` (keyed by source file stem) to ``gold`` given each document's text."""
     tax = load_taxonomy()
     pairs: list[Pair] = []
     missed_quotes: list[str] = []
@@ -350,16 +350,20 @@ def evaluate_extraction(conn: sqlite3.Connection, gold_path: Path, encode=None) 
 
     gold = read_gold(gold_path)
     texts: dict[str, str] = {}
+    # Gold lines name their document by file name; document ids also carry the authority
+    # ("wokingham--004_f6e1..."), so documents are keyed by their source file's stem here.
+    stem_of: dict[str, str] = {}
     for row in conn.execute(
-        "SELECT d.id, v.text FROM documents d JOIN document_versions v ON v.id = d.current_version_id"
+        "SELECT d.id, d.source_name, v.text FROM documents d JOIN document_versions v ON v.id = d.current_version_id"
     ):
-        texts[row[0]] = row[1]
+        stem_of[row[0]] = Path(row[1]).stem
+        texts[stem_of[row[0]]] = row[2]
     if not texts:
         raise NotFoundError("The store holds no documents. Run `standards ingest corpus/` first, "
                             "or pass --corpus to parse a folder directly.")
     clauses_by_doc: dict[str, list] = {}
     for c in current_clauses(conn):
-        clauses_by_doc.setdefault(c.document_id, []).append(c)
+        clauses_by_doc.setdefault(stem_of.get(c.document_id, c.document_id), []).append(c)
     predictions: dict[str, list[Obligation]] = {}
     _warm_up()
     n = 0
@@ -388,12 +392,12 @@ def evaluate_extraction_corpus(corpus_dir: Path, gold_path: Path, encode=None) -
     n, seconds = 0, 0.0
     _warm_up()
     for path, meta in load_manifest(corpus_dir):
-        parsed = parse_file(path, meta, settings)
-        if parsed.document_id not in wanted:
+        if path.stem not in wanted:  # gold names files; ids also carry the authority
             continue
-        texts[parsed.document_id] = parsed.source.text
+        parsed = parse_file(path, meta, settings)
+        texts[path.stem] = parsed.source.text
         t0 = time.perf_counter()
-        predictions[parsed.document_id] = extract_obligations(parsed.clauses, parsed.source.text, encode=encode)
+        predictions[path.stem] = extract_obligations(parsed.clauses, parsed.source.text, encode=encode)
         seconds += time.perf_counter() - t0
         n += len(parsed.clauses)
     report = score(gold, predictions, texts)

@@ -42,6 +42,8 @@ _MARKUP = re.compile(r"<[^<>]{1,200}>|\*+|\^\{[^}]{0,6}\}|\[bookmark:[^\]]*\]|\t
 MAX_PHRASE_TOKENS = 10
 # How far after a timescale a period naming its phase is looked for, in characters.
 PHASE_WINDOW = 60
+# Prepositions inside capitalised names ("Child in Need", "Child of Concern").
+NAME_JOINERS = ("in", "of")
 # Longest anchor phrase kept, in words (the timescale grammar keeps 10; a resolved pronoun adds a few).
 MAX_ANCHOR_WORDS = 12
 
@@ -163,8 +165,10 @@ class Frame:
     anchor_text: str | None = None   # the anchor phrase as written
     anchor_relation: str | None = None
     anchor_resolved: str | None = None  # the anchor with a leading pronoun replaced by what it stands for
+    anchor_head_span: tuple[int, int] | None = None  # the anchor's head noun with its modifiers ("significant event")
     phase: str | None = None
     conditions: str | None = None
+    condition_event: str | None = None  # a "when informed of X" clause naming an event, not a state
     party: str | None = None         # whom it is done for or with ("to the IRO", "with the family")
     modifiers: list[str] = field(default_factory=list)  # modifiers of the people the duty is about
 
@@ -255,7 +259,8 @@ def _phrase_tokens(head: Token, exclude: set[int], keep_preps: tuple[str, ...] =
         for child in tok.children:
             if child.dep_ in _CLAUSE_DEPS and not (child.dep_ in ("conj", "cc") and tok.pos_ in ("NOUN", "PROPN")):
                 continue
-            if child.dep_ == "prep" and child.lower_ not in keep_preps:
+            if child.dep_ == "prep" and child.lower_ not in keep_preps \
+                    and not _joins_name(tok, child) and not _is_particle(tok, child):
                 continue
             walk(child)
 
@@ -268,6 +273,37 @@ def _phrase_tokens(head: Token, exclude: set[int], keep_preps: tuple[str, ...] =
     while run and run[0].dep_ in ("cc", "punct"):
         run.pop(0)
     return run
+
+
+def _joins_name(tok: Token, prep: Token) -> bool:
+    """A capitalised run joined by "in"/"of" is one name ("Child in Need reviews")."""
+    if prep.lower_ not in NAME_JOINERS or not tok.text[:1].isupper() or tok.i == tok.sent.start:
+        return False
+    pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+    return pobj is not None and prep.i == tok.i + 1 and pobj.doc[prep.i + 1].text[:1].isupper()
+
+
+def _is_particle(tok: Token, prep: Token) -> bool:
+    """A participle with its particle used as an adjective ("the looked after child"): the
+    parser reads the particle as a preposition; it belongs to the phrase."""
+    return tok.tag_ == "VBN" and prep.i == tok.i + 1 and tok.dep_ not in _CLAUSE_DEPS
+
+
+def _name_head(obj: Token) -> Token:
+    """The head noun of a name the parser split ("Child in Need reviews": "reviews"), whether it
+    hung the joining preposition on the first word or on the verb."""
+    if obj.i + 1 >= len(obj.doc):
+        return obj
+    prep = obj.doc[obj.i + 1]
+    if prep.dep_ != "prep" or prep.head not in (obj, obj.head) or not _joins_name(obj, prep):
+        return obj
+    # The name runs on over the nouns after the preposition (the parser may hang them apart).
+    last = None
+    for tok in obj.doc[prep.i + 1:prep.i + 1 + MAX_PHRASE_TOKENS]:
+        if tok.pos_ not in ("NOUN", "PROPN"):
+            break
+        last = tok
+    return last if last is not None else obj
 
 
 def _text(tokens: list[Token]) -> str:
@@ -339,12 +375,14 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
         a_span = _span_of(doc, a_start, a_end)
         if a_span is not None:
             anchor_tokens = set(range(a_span.start, a_span.end))
+            frame.anchor_head_span = _anchor_head(a_span, anchor_tokens)
     exclude = ts_tokens | anchor_tokens
     verb = governing_verb(doc, span, words.anchor_relations)
     if verb is not None and verb.i not in anchor_tokens and is_finite_duty_verb(verb):
         _fill_action(frame, verb, exclude, words)
         frame.phase = _phase(doc, verb, span, exclude, words)
         frame.conditions = _conditions(verb, span, words)
+        frame.condition_event = _condition_event(verb, span, words)
     # A second figure of the sentence with its own ordinal ("..., and subsequent reviews every 6
     # months"): the words since the previous figure say which occurrence this one is.
     prev_end = max((t.end for t in others if t.end <= ts.start), default=0)
@@ -367,6 +405,16 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
         if first in _PRONOUNS:
             frame.anchor_resolved = f"{frame.object_text} {' '.join(frame.anchor_text.split()[1:])}".strip()
     return frame
+
+
+def _anchor_head(a_span: Span, tokens: set[int]) -> tuple[int, int] | None:
+    """Sentence offsets of the anchor's head noun with the compounds, adjectives and ordinals
+    before it ("the first CIN review" -> "first CIN review"): which event, not just its kind."""
+    head = a_span.root
+    if head.pos_ not in ("NOUN", "PROPN"):
+        return None
+    compact = [t for t in _compact(head, set()) if t.i in tokens and t.i <= head.i]
+    return _char_span(head.doc, compact) if compact else None
 
 
 def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords) -> None:
@@ -392,12 +440,18 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
     frame.verb_surface = " ".join(t.text for t in verb_tokens)
     if obj is not None and obj.pos_ in ("NOUN", "PROPN", "PRON", "NUM"):
         phrase = _phrase_tokens(obj, exclude)
+        head = _name_head(obj)
+        if head is not obj and head.i not in {t.i for t in phrase}:
+            joined = {t.i: t for t in [*phrase, *obj.doc[obj.i + 1:head.i], *_phrase_tokens(head, exclude)]}
+            phrase = sorted(joined.values(), key=lambda t: t.i)
         frame.object_text = _text(phrase)
         frame.object_span = _char_span(verb.doc, phrase) if phrase else None
         frame.action = f"{verb_text} {frame.object_text}".strip()
-        frame.label = f"{verb_text} {_text(_compact(obj, exclude))}".strip()
+        label = [t for t in phrase if t.i >= obj.i and t.i <= head.i and t.dep_ != "det"] if head is not obj \
+            else _compact(obj, exclude)
+        frame.label = f"{verb_text} {_text(label)}".strip()
         frame.modifiers = _person_modifiers(obj, exclude)
-        _set_head(frame, obj, exclude)
+        _set_head(frame, head, exclude)
     elif not frame.passive and subject is not None and subject.lower_ not in _PRONOUNS | {"i", "we", "you", "who"} \
             and not words.is_person(frame.actor_text or "") and verb.lemma_.lower() != "be":
         # "The core group will meet", "Visits take place": the subject is what happens.
@@ -412,6 +466,19 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
         frame.label = f"{_text(_compact(subject, exclude))} {verb_form}{' ' + rest if rest else ''}{tail}".strip()
         frame.modifiers = _person_modifiers(subject, exclude)
         frame.actor_text = None  # the subject is the event, not who acts
+        _set_head(frame, subject, exclude)
+    elif verb.lemma_.lower() == "be" and not frame.passive and subject is not None \
+            and subject.lower_ not in _PRONOUNS | {"i", "we", "you", "who"} and _predicate(verb, exclude):
+        # "the plan is in place", "reports must be available to the family": be + its predicate.
+        predicate = _predicate(verb, exclude)
+        phrase = _phrase_tokens(subject, exclude)
+        frame.object_text = _text(phrase)
+        frame.object_span = _char_span(verb.doc, phrase) if phrase else None
+        form = "are" if subject.tag_ in ("NNS", "NNPS") else "is"
+        frame.action = f"{frame.object_text} {form} {predicate}"
+        frame.label = f"{_text(_compact(subject, exclude))} {form} {predicate}"
+        frame.modifiers = _person_modifiers(subject, exclude)
+        frame.actor_text = None  # the subject is what must be so, not who acts
         _set_head(frame, subject, exclude)
     else:
         # "Managers will respond to escalations": an intransitive verb takes its prepositional object.
@@ -455,6 +522,20 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
                 if words.is_person(party) or pobj.lemma_.lower() in words.person_nouns:
                     frame.party = party
                     break
+
+
+def _predicate(verb: Token, exclude: set[int]) -> str | None:
+    """What a copula says of its subject: a predicate adjective or place with its complement
+    ("available to the family", "in place"), not the timescale's own phrase."""
+    for child in verb.children:
+        if child.i < verb.i or child.i in exclude or child.dep_ not in ("acomp", "attr", "prep"):
+            continue
+        toks = [t for t in child.subtree if t.i not in exclude and not any(
+            a.dep_ in ("ccomp", "advcl", "relcl") and a.i != child.i for a in [t, *t.ancestors] if a.i > child.i)]
+        text = _text(toks)
+        if text and len(toks) <= MAX_PHRASE_TOKENS:
+            return text
+    return None
 
 
 def _set_head(frame: Frame, head: Token, exclude: set[int]) -> None:
@@ -542,13 +623,33 @@ def _conditions(verb: Token, span: Span, words: FrameWords) -> str | None:
     for child in verb.children:
         if child.dep_ != "advcl" or child.i in range(span.start, span.end):
             continue
-        mark = next((c for c in child.children if c.dep_ in ("mark", "advmod") and c.lower_ in words.condition_openers),
-                    None)
+        mark = next((c for c in child.children if c.lower_ in words.condition_openers and (
+            c.dep_ in ("mark", "advmod")
+            # an inverted conditional: "Should an extension be required, ..."
+            or (c.dep_ in ("aux", "auxpass") and c.i == child.left_edge.i))), None)
         if mark is None:
             continue
         toks = [t for t in child.subtree if t.i not in range(span.start, span.end)]
         text = _text(toks)
         if 2 <= len(text.split()) <= 15:
+            return text
+    return None
+
+
+def _condition_event(verb: Token, span: Span, words: FrameWords) -> str | None:
+    """The event of a "when"/"once"/"on" clause on the verb ("when informed of an allegation" ->
+    "informed of an allegation"): something happening, not a state ("when the case is complex")."""
+    for child in verb.children:
+        if child.dep_ != "advcl" or child.i in range(span.start, span.end) or child.i > span.start:
+            continue
+        mark = next((c for c in child.children if c.dep_ in ("mark", "advmod") and c.lower_ in words.event_openers),
+                    None)
+        if mark is None or child.lemma_.lower() in ("be", "have") \
+                or any(c.dep_ in ("acomp", "attr") for c in child.children):
+            continue
+        toks = [t for t in child.subtree if t.i != mark.i and t.i not in range(span.start, span.end)]
+        text = _text(toks)
+        if 2 <= len(text.split()) <= MAX_ANCHOR_WORDS:
             return text
     return None
 
@@ -568,6 +669,7 @@ class FrameWords:
     party_preps: frozenset[str]
     receive_verbs: frozenset[str]
     person_nouns: frozenset[str]
+    event_openers: frozenset[str] = frozenset()
     roles: object = None  # the taxonomy (its role names tell a person from an event)
 
     def is_person(self, text: str) -> bool:
@@ -625,7 +727,7 @@ def frame_words(tax) -> FrameWords:
                       anchor_relations=relations, anchor_stops=words("anchor_clause_stops"),
                       idioms=words("intransitive_idioms"), object_preps=words("object_prepositions"),
                       party_preps=words("party_prepositions"), receive_verbs=words("receive_verbs"),
-                      person_nouns=words("person_nouns"), roles=tax)
+                      person_nouns=words("person_nouns"), event_openers=words("event_openers"), roles=tax)
 
 
 def read_main_frame(sentence: str, words: FrameWords) -> Frame:

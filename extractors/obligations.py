@@ -20,6 +20,7 @@ from extractors.duty import (
     duty_words,
     expand_object,
     not_a_duty,
+    outside_owned_names,
     qualifiers,
     resolve_hedges,
     topic_from_action,
@@ -74,6 +75,7 @@ class _Language:
         self.weak_cohort_terms = {w.lower() for w in tax.words("weak_cohort_terms")}
         self.end_markers = _phrase_re(tax.words("end_markers"))
         self.completion_verbs = {w.lower() for w in tax.words("completion_verbs")}
+        self.generic_anchors = {w.lower() for w in tax.words("generic_anchors")}
         occurrence = tax.language.get("occurrence", {})
         self.occurrence = {k: _phrase_re(v) for k, v in (occurrence if isinstance(occurrence, dict) else {}).items()}
 
@@ -418,6 +420,9 @@ def _cohort(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language | None
         in_sentence = [m for m in in_sentence
                        if not any(t is not ts and t.end <= m.start and _FOR_COHORT.match(sentence[t.end:m.start])
                                   for t in others)]
+    # A cohort word inside the name of a duty whose topic says whom it is about ("child protection
+    # conference" inside "initial child protection conference": no plan exists yet) is that topic's.
+    in_sentence = outside_owned_names(tax, sentence, in_sentence)
     row = tax.canonical_cohort(clause.cohort_context)
     if in_sentence:
         strong = [m for m in in_sentence if re.sub(r"\s+", " ", m.term.lower()) not in weak]
@@ -556,18 +561,19 @@ def _implicit_anchor(tax: Taxonomy, sentence: str, ts: Timescale, lang: _Languag
 
 
 def _canonical_anchor(tax: Taxonomy, ts: Timescale, sentence: str, topic: str | None,
-                      lang: _Language | None = None) -> str | None:
-    """The anchor event in canonical words; a generic one ("the meeting") takes the sentence's own."""
+                      lang: _Language | None = None, headings: list[str] | None = None) -> str | None:
+    """The anchor event in canonical words; a generic one ("the meeting") takes the one the
+    sentence names, failing that the nearest heading's, and otherwise stays as stated."""
     raw = ts.anchor
     if not raw:
         # Only a deadline runs from an event; a frequency ("recorded every 8 weeks") does not.
         return _implicit_anchor(tax, sentence, ts, lang) if lang is not None and ts.kind == "deadline" else None
     canonical = _event_anchor(tax, raw) or tax.canonical_anchor(raw)
-    generic = {"meeting", "event", "decision", "looked after review", "initial child protection conference"}
+    generic = lang.generic_anchors if lang is not None else set()
     if canonical in generic and re.fullmatch(r"(?:the\s+)?(?:child protection\s+|CP\s+)?(?:meeting|conference|review|event)s?",
                                              raw.replace("*", "").strip(), re.I):
         # "within 10 days of the meeting": which meeting is named earlier in the sentence.
-        named_before = tax.find("anchors", sentence[:ts.start])
+        named_before = [m for m in tax.find("anchors", sentence[:ts.start]) if m.canonical not in generic]
         if named_before:
             # The most specific event named ("Review Child Protection Conference" over "Conference").
             canonical = max(named_before, key=lambda m: (m.end - m.start, m.start)).canonical
@@ -578,7 +584,43 @@ def _canonical_anchor(tax: Taxonomy, ts: Timescale, sentence: str, topic: str | 
                 named = [a.canonical for a in tax.find("anchors", t.canonical) if a.canonical not in generic]
                 if named:
                     canonical = named[0]
+                    break
+            else:
+                # The nearest heading that names one event of that kind ("Core Group Meetings").
+                kind = (canonical or "").split()[-1]
+                for heading in reversed(headings or []):
+                    named = {m.canonical for m in tax.find("anchors", heading)
+                             if m.canonical not in generic and m.canonical.split()[-1] == kind}
+                    if len(named) == 1:
+                        canonical = named.pop()
+                        break
     return canonical or re.sub(r"\s+", " ", raw.replace("*", "")).strip()
+
+
+def _specific_anchor(tax: Taxonomy, canonical: str | None, sentence: str, frame: Frame) -> tuple[str | None, bool]:
+    """The canonical anchor with the words before its head that say which event ("a significant
+    event", "the first CIN review"): a term matching only the bare head noun ("event") gives the
+    phrase as written; a longer term keeps its canonical name with the lost words before it.
+    Returns (anchor, whether the parse's phrase narrowed it)."""
+    if canonical is None or frame.anchor_head_span is None:
+        return canonical, False
+    start, end = frame.anchor_head_span
+    # The parser splits multi-word names ("Child in Need review"): a term it cuts through belongs to it.
+    for category in ("anchors", "topics", "cohorts"):
+        for m in tax.find(category, sentence):
+            if m.start < end and start < m.end and m.start >= start - 40:
+                start, end = min(start, m.start), max(end, m.end)
+    phrase = " ".join(sentence[start:end].replace("*", "").split())
+    matches = tax.find("anchors", phrase)
+    if not matches:
+        return canonical, False
+    best = max(matches, key=lambda m: (m.end - m.start, -m.start))
+    lost = phrase[:best.start].split()
+    if best.canonical != canonical or not lost or phrase[best.end:].strip():
+        return canonical, False  # chosen from elsewhere in the sentence, nothing lost, or a head after it
+    if len(best.term.split()) == 1:
+        return tidy_label(phrase), True
+    return tidy_label(f"{' '.join(lost)} {canonical}"), True
 
 
 def _is_duty(sentence: str, ts: Timescale, clause: Clause, lang: _Language) -> tuple[bool, str]:
@@ -702,7 +744,7 @@ _FRAME_WORDS: dict[int, tuple[FrameWords, DutyWords]] = {}
 
 
 def _rule_anchor(tax: Taxonomy, ts: Timescale, frame: Frame, sentence: str, topic: str | None,
-                 lang: _Language) -> tuple[str | None, str | None, str | None]:
+                 lang: _Language, headings: list[str] | None = None) -> tuple[str | None, str | None, str | None, bool]:
     """(canonical anchor, anchor as written, relation): the grammar's phrase, else the parse's
     (which keeps a pronoun-led event and resolves the pronoun to the duty's object)."""
     written = frame.anchor_text or ts.anchor
@@ -710,7 +752,10 @@ def _rule_anchor(tax: Taxonomy, ts: Timescale, frame: Frame, sentence: str, topi
     if ts.anchor and frame.anchor_text and not frame.anchor_text.lower().startswith(ts.anchor.lower()[:8]):
         written = ts.anchor  # the parse read a different phrase: keep the grammar's
     source = ts.anchor if ts.anchor and not frame.anchor_resolved else (frame.anchor_resolved or written)
-    canonical = _canonical_anchor(tax, replace(ts, anchor=source), sentence, topic, lang)
+    canonical = _canonical_anchor(tax, replace(ts, anchor=source), sentence, topic, lang, headings)
+    specific = False
+    if written is not None and (frame.anchor_text or "").lower() == written.lower():
+        canonical, specific = _specific_anchor(tax, canonical, sentence, frame)
     if canonical is None and written is None and ts.kind == "deadline" and topic and frame.verb in lang.completion_verbs:
         # "The assessment will be completed within 40 working days": a completion runs from the start.
         canonical = _start_of(tax, topic)
@@ -718,7 +763,7 @@ def _rule_anchor(tax: Taxonomy, ts: Timescale, frame: Frame, sentence: str, topi
         relation = relation or "after"
     if written is not None:
         written = " ".join(written.replace("*", "").split())
-    return canonical, written, relation if (canonical or written) else None
+    return canonical, written, relation if (canonical or written) else None, specific
 
 
 _CIRCUMSTANCE = re.compile(r"^\W*(?:following|after|on|upon)\s+(?P<c>[^,;]{3,80}),", re.I)
@@ -823,6 +868,10 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 # "It must be prepared within 10 working days": "it" is the previous sentence's subject.
                 rule_topic, rule_how = previous_topic, "pronoun"
             obj = expand_object(tax, sent.text, frame)
+            if obj and frame.action and frame.object_text and frame.object_text in frame.action \
+                    and len(obj) > len(frame.object_text) and frame.object_text in obj:
+                # The parser cut a name the taxonomy knows ("the section 47 enquiry"): the action keeps it whole.
+                frame.action = frame.action.replace(frame.object_text, obj, 1)
             topic, topic_how = topic_from_action(tax, frame, obj, expand_object(tax, sent.text, frame, head=True),
                                                  cohort, lang.generic_topics,
                                                  lambda m, s=sent.text: _specialise(tax, m, s, near, lang))
@@ -850,13 +899,23 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             if cohort is None and ALL_CHILDREN in tax.cohorts:
                 # Nothing narrows it (sentence, table row, headings, topic): the duty is every child's.
                 cohort, cohort_how = ALL_CHILDREN, "default"
-            anchor, anchor_text, relation = _rule_anchor(tax, ts, frame, sent.text, topic, lang)
+            anchor, anchor_text, relation, anchor_specific = _rule_anchor(
+                tax, ts, frame, sent.text, topic, lang, [*clause.heading_path, clause.cohort_context or ""])
+            from_condition = anchor is None and anchor_text is None and ts.kind == "deadline" \
+                and frame.condition_event is not None
+            if from_condition:
+                # "When informed of an allegation, ... within 1 working day": the time runs from that event.
+                anchor_text, relation = frame.condition_event, "after"
+                anchor = tax.canonical_anchor(anchor_text) or anchor_text
             # A verbless row names its document before the figure ("Core Group Meeting | Record of ...").
             # ... unless the object's own name already says what it is ("a health plan ... of placement").
             names_itself = bool(frame.object_lemma) and any(
                 frame.object_lemma[:4] in m.term.lower() for m in tax.find("topics", obj or "") if m.canonical == topic)
-            document = None if names_itself else document_of_event(
-                tax, topic, obj if frame.action else sent.text[:ts.start], anchor)
+            named_obj = obj if frame.action else sent.text[:ts.start]
+            # ... and a document of the event the topic names ("meeting notes" under a core group
+            # heading is the core group record, "the report" about a review is the review's report).
+            document = None if names_itself else (document_of_event(tax, topic, named_obj, anchor)
+                                                  or document_of_event(tax, topic, named_obj, topic))
             if document:
                 # "the report ... before the review" is the review's report, not the review.
                 topic, topic_how, embed_query = document, "document-of-event", None
@@ -871,6 +930,13 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             )
             occurrence = _occurrence(sent.text, ts, lang)
             conditions = frame.conditions or _conditions(sent.text, ts, lang) or _leading_circumstance(sent.text, ts)
+            if from_condition and conditions and frame.condition_event in conditions:
+                conditions = None  # that clause is the anchor event, not a circumstance
+            if conditions:
+                at = sent.text.find(conditions)
+                if at > ts.end and any(ts.end <= o.start and o.end <= at for o in found if o is not ts):
+                    # "within 2 days, or within 1 day if ...": the condition belongs to the later figure.
+                    conditions = None
             quals = qualifiers(tax, cohort, sent.text, frame, clause.cohort_context, clause.heading_path[1:], dwords,
                                _item_label_text(tax, sent.text, lang), [anchor_text or "", conditions or ""])
             if cohort in (None, ALL_CHILDREN) and quals and quals[0] in tax.cohorts:
@@ -892,6 +958,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                        "rule_topic": rule_topic, "embed_query": embed_query, "core_query": core_query,
                        "party": (tax.canonical_role(frame.party) or frame.party.lower()) if frame.party else None,
                        "object_lemma": frame.object_lemma,
+                       "anchor_specific": anchor_specific,
                        "verb": frame.verb,
                        "object_modifiers": _narrowing_words(tax, frame, topic, cohort, fwords),
                        # The object is named by a synonym of the topic ("CIN meeting", "CIN review"):
@@ -915,7 +982,9 @@ def _by_similarity(obligations: list[Obligation], tax: Taxonomy, encode: Encode)
             o.topic, o.extra["topic_from"] = name, "similarity"
         if o.topic and o.timescale.kind == "frequency":
             o.topic = tax.topics[o.topic].frequency_topic or o.topic
-    loose = [o for o in obligations if o.timescale.anchor and o.timescale.anchor not in tax.anchors]
+    # (an anchor the parse narrowed, "significant event", is not collapsed back to its bare kind)
+    loose = [o for o in obligations if o.timescale.anchor and o.timescale.anchor not in tax.anchors
+             and not o.extra.get("anchor_specific")]
     ranked = rank("anchors", [o.timescale.anchor for o in loose], tax, encode)
     for o, best in zip(loose, ranked, strict=True):
         name, score = best[0]

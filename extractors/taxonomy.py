@@ -106,6 +106,97 @@ def _overlapping(pattern: re.Pattern[str], text: str):
                 yield inner
 
 
+_WORD_RUN = re.compile(r"\w+")
+
+
+class _FirstWordIndex:
+    """The same matches as one big alternation of terms, found faster (identical results).
+
+    Every term pattern starts with a word character behind a non-word lookbehind, so a match
+    can only begin where a run of word characters begins, and only a term whose first run is that run
+    (or, for a one-word term with the optional plural, that run without its "s"/"es") can
+    match there. So instead of trying every alternative at every character, each word start
+    tries only the terms keyed by its word, in the alternation's own order: at one position a
+    regex alternation returns the first alternative that matches, and the terms left out
+    cannot match there. Words with non-ASCII letters (where IGNORECASE folding, e.g. the long s
+    matching "s", differs from ``str.lower``) are tried against the full pattern.
+    Measured on the development questions: topic terms 1.4 -> 0.12 ms per question.
+    """
+
+    def __init__(self, pattern: re.Pattern[str], terms: list[str], flags: int, plural: bool):
+        self.pattern = pattern
+        self._fold = (lambda w: w.lower()) if flags & re.IGNORECASE else (lambda w: w)
+        by_word: dict[str, list[int]] = {}
+        for i, term in enumerate(terms):
+            words = _words(term)
+            first = _WORD_RUN.match(words[0])
+            keys = [self._fold(first.group(0))]
+            if plural and len(words) == 1 and first.end() == len(words[0]) and re.search(r"[A-Za-z]$", term):
+                keys += [keys[0] + "s", keys[0] + "es"]
+            for key in keys:
+                bucket = by_word.setdefault(key, [])
+                if i not in bucket:
+                    bucket.append(i)
+        # One small alternation per first word, compiled once (~600 for the shipped taxonomy, 0.15 s).
+        compiled: dict[tuple[int, ...], re.Pattern[str]] = {}
+        self._by_word: dict[str, re.Pattern[str]] = {}
+        for key, bucket in by_word.items():
+            ids = tuple(bucket)
+            if ids not in compiled:
+                compiled[ids] = re.compile("|".join(f"(?:{_term_pattern(terms[i], plural)})" for i in ids), flags)
+            self._by_word[key] = compiled[ids]
+
+    @staticmethod
+    def usable(terms: list[str]) -> bool:
+        """Whether every term is ASCII and starts with a word character (what the index assumes)."""
+        for term in terms:
+            words = _words(term)
+            if not term.isascii() or not words or _WORD_RUN.match(words[0]) is None:
+                return False
+        return True
+
+    def match(self, text: str, pos: int) -> re.Match[str] | None:
+        """``pattern.match(text, pos)``: the first term (in alternation order) matching at ``pos``."""
+        run = _WORD_RUN.match(text, pos)
+        if run is None:
+            return None  # every term starts with a word character
+        word = run.group(0)
+        if not word.isascii():
+            return self.pattern.match(text, pos)
+        sub = self._by_word.get(self._fold(word))
+        return sub.match(text, pos) if sub is not None else None
+
+    def overlapping(self, text: str):
+        """What ``_overlapping(self.pattern, text)`` yields, in the same order."""
+        resume = 0
+        for run in _WORD_RUN.finditer(text):
+            if run.start() < resume:  # runs are maximal, so each starts at a word start
+                continue
+            m = self.match(text, run.start())
+            if m is None:
+                continue
+            yield m
+            # finditer resumes at the end of a match (matches are never empty).
+            resume = m.end()
+            for w in _WORD_START.finditer(text, m.start() + 1, m.end()):
+                inner = self.match(text, w.start())
+                if inner is not None and inner.end() > m.end():
+                    yield inner
+
+
+def _first_words(terms: tuple[str, ...] | list[str]) -> frozenset[str] | None:
+    """Lower-cased first word-character run of each term (no plural forms), or None when a term
+    is not ASCII or does not start with a word character."""
+    if not _FirstWordIndex.usable(list(terms)):
+        return None
+    return frozenset(_WORD_RUN.match(_words(t)[0]).group(0).lower() for t in terms)
+
+
+def _words(term: str) -> list[str]:
+    """The words of a term as ``_term_pattern`` splits them."""
+    return [w for w in re.split(r"[\s\-]+", term.strip()) if w]
+
+
 class _Matcher:
     """Leftmost-longest whole-word matcher over (term -> canonical) pairs of one category."""
 
@@ -125,6 +216,20 @@ class _Matcher:
         self._cache: dict[str, tuple[TermMatch, ...]] = {}
         self._ci = self._compile(ci, re.IGNORECASE, plural=True)
         self._cs = self._compile(cs, 0, plural=False)
+        self._ci_index = self._index(self._ci, ci, re.IGNORECASE, plural=True)
+        self._cs_index = self._index(self._cs, cs, 0, plural=False)
+
+    @staticmethod
+    def _ordered(terms: list[str]) -> list[str]:
+        # Longest first so that the alternation prefers "core group minutes" to "core group".
+        return sorted(set(terms), key=lambda t: (-len(t), t))
+
+    @classmethod
+    def _index(cls, pattern: re.Pattern[str] | None, terms: list[str], flags: int,
+               plural: bool) -> _FirstWordIndex | None:
+        if pattern is None or not _FirstWordIndex.usable(terms):
+            return None
+        return _FirstWordIndex(pattern, cls._ordered(terms), flags, plural)
 
     @staticmethod
     def _key(term: str) -> str:
@@ -134,8 +239,7 @@ class _Matcher:
     def _compile(terms: list[str], flags: int, plural: bool) -> re.Pattern[str] | None:
         if not terms:
             return None
-        # Longest first so that the alternation prefers "core group minutes" to "core group".
-        ordered = sorted(set(terms), key=lambda t: (-len(t), t))
+        ordered = _Matcher._ordered(terms)
         return re.compile("|".join(f"(?:{_term_pattern(t, plural)})" for t in ordered), flags)
 
     def _resolve(self, found: str, case_sensitive: bool) -> tuple[str, float] | None:
@@ -163,10 +267,10 @@ class _Matcher:
     def _find(self, text: str) -> list[TermMatch]:
         norm = _norm(text)
         found: list[TermMatch] = []
-        for pattern, cs in ((self._ci, False), (self._cs, True)):
+        for pattern, index, cs in ((self._ci, self._ci_index, False), (self._cs, self._cs_index, True)):
             if pattern is None:
                 continue
-            for m in _overlapping(pattern, norm):
+            for m in (index.overlapping(norm) if index is not None else _overlapping(pattern, norm)):
                 hit = self._resolve(m.group(0), cs)
                 if hit is None:
                     continue
@@ -197,6 +301,8 @@ class Taxonomy:
     language: dict[str, dict[str, list[str]] | list[str]] = field(default_factory=dict)
     _matchers: dict[str, _Matcher] = field(default_factory=dict, repr=False)
     _cues: list[tuple[str, list[re.Pattern[str]]]] = field(default_factory=list, repr=False)
+    # Per cue group, the (lower-cased) first words its terms can start with; None: not ASCII.
+    _cue_words: list[list[frozenset[str] | None]] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         self._matchers["topics"] = _Matcher(_terms(self.topics.values(), name_weight=1.2))
@@ -218,6 +324,7 @@ class Taxonomy:
                     for group in group_set
                 ]
                 self._cues.append((topic.name, patterns))
+                self._cue_words.append([_first_words(group) for group in group_set])
 
     # --- lookups --------------------------------------------------------------------------
     def topic(self, name: str) -> Topic:
@@ -259,9 +366,16 @@ class Taxonomy:
     def cue_topics(self, text: str) -> list[str]:
         """Topics whose cue groups all occur in ``text`` (e.g. "seen" + "children in care")."""
         norm = _norm(text)
+        # A group can only match where one of its first words stands as a whole word: skip the
+        # regex search when none does (exact for ASCII text, see _FirstWordIndex).
+        words = {w.lower() for w in _WORD_RUN.findall(norm)} if norm.isascii() else None
         out: list[str] = []
-        for name, patterns in self._cues:
-            if name not in out and all(p.search(norm) for p in patterns):
+        for (name, patterns), firsts in zip(self._cues, self._cue_words, strict=True):
+            if name in out:
+                continue
+            if words is not None and any(f is not None and f.isdisjoint(words) for f in firsts):
+                continue
+            if all(p.search(norm) for p in patterns):
                 out.append(name)
         return out
 

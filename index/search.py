@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -241,7 +241,24 @@ class Retriever:
         self._names: tuple[int, dict[str, list[str]]] | None = None
         self._term_stats = TermStats()
         self._allowed_cache: dict[tuple, frozenset[str]] = {}
-        self._pool: ThreadPoolExecutor | None = None
+        # The store generation read once at the start of a search and used throughout it
+        # (one SQLite query instead of one per cache lookup; one consistent view per search).
+        self._pinned_generation: int | None = None
+
+    def _generation(self) -> int:
+        return self._pinned_generation if self._pinned_generation is not None else generation(self.conn)
+
+    @contextmanager
+    def _pinned(self) -> Iterator[int]:
+        """Read the store generation once for everything inside (nested uses share it)."""
+        if self._pinned_generation is not None:
+            yield self._pinned_generation
+            return
+        self._pinned_generation = generation(self.conn)
+        try:
+            yield self._pinned_generation
+        finally:
+            self._pinned_generation = None
 
     # --- resources ------------------------------------------------------------------------
     @property
@@ -255,14 +272,14 @@ class Retriever:
         """The FAISS index for the store's current generation (reloaded when it moves on)."""
         from index.dense import load_dense
 
-        gen = generation(self.conn)
+        gen = self._generation()
         if self._dense is None or self._dense.generation != gen or self._dense.model_id != self.embedder.model_id:
             self._dense = load_dense(self.conn, self.settings, self.embedder)
         return self._dense
 
     def query_builder(self) -> QueryBuilder:
         """Query expansion; authority names are dropped from lexical terms (they are filters)."""
-        gen = generation(self.conn)
+        gen = self._generation()
         if self._builder is None or self._builder_generation != gen:
             names = list(self.authority_names())
             for aliases in self.authority_names().values():
@@ -273,7 +290,7 @@ class Retriever:
 
     def authority_names(self) -> dict[str, list[str]]:
         """Authorities with current clauses -> their aliases (from the corpus manifest, if any)."""
-        gen = generation(self.conn)
+        gen = self._generation()
         if self._names is not None and self._names[0] == gen:
             return self._names[1]
         known = [r[0] for r in self.conn.execute("SELECT DISTINCT authority FROM clauses WHERE is_current = 1")]
@@ -311,7 +328,7 @@ class Retriever:
         if not (filters.authorities or filters.document_ids or filters.topic or filters.cohort):
             return None
         key = (
-            generation(self.conn), tuple(sorted(filters.authorities)), tuple(sorted(filters.document_ids)),
+            self._generation(), tuple(sorted(filters.authorities)), tuple(sorted(filters.document_ids)),
             filters.topic, filters.cohort,
         )
         cached = self._allowed_cache.get(key)
@@ -363,7 +380,7 @@ class Retriever:
 
     def _topic_clauses(self, topic: str) -> set[str]:
         """Clauses with a current obligation on ``topic``, or whose text names the topic."""
-        gen = generation(self.conn)
+        gen = self._generation()
         key = (gen, "topic:" + topic)
         if key not in self._topic_cache:
             self._forget_old_generations(gen)
@@ -382,7 +399,7 @@ class Retriever:
 
     def _cohort_clauses(self, cohort: str) -> set[str]:
         """Clauses with a current obligation for ``cohort``, or under a table row naming it."""
-        gen = generation(self.conn)
+        gen = self._generation()
         key = (gen, "cohort:" + cohort)
         if key not in self._topic_cache:
             self._forget_old_generations(gen)
@@ -403,7 +420,7 @@ class Retriever:
 
     def _obligation_labels(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
         """clause id -> topics, and -> cohorts, of its current obligations (cached per generation)."""
-        gen = generation(self.conn)
+        gen = self._generation()
         if self._obligation_topics is None or self._obligation_topics[0] != gen:
             topics: dict[str, set[str]] = {}
             cohorts: dict[str, set[str]] = {}
@@ -444,6 +461,20 @@ class Retriever:
 
         ``prepared`` (from ``prepare(query)``) reuses a plan and query vector already computed.
         """
+        with self._pinned():
+            return self._search(query, k, filters, mode, prepared)
+
+    def _unfiltered_if_everything(self, filters: SearchFilters) -> SearchFilters:
+        """No filter at all when the authorities named are every authority held (a question
+        naming none is asked of all): same clauses, but FAISS needs no id selector and FTS5 no
+        ``authority IN (...)`` test on every match."""
+        if filters.document_ids or filters.topic or filters.cohort or not filters.authorities:
+            return filters
+        return SearchFilters() if set(filters.authorities) >= set(self.authority_names()) else filters
+
+    def _search(
+        self, query: str, k: int, filters: SearchFilters | None, mode: Mode, prepared: PreparedQuery | None
+    ) -> list[Hit]:
         if mode not in MODES:
             raise BadRequestError(f"Unknown search mode {mode!r}; use one of {', '.join(MODES)}.")
         if not query or not query.strip():
@@ -453,6 +484,7 @@ class Retriever:
         filters = filters or SearchFilters()
         if filters.authorities:
             self.check_authorities(filters.authorities)
+            filters = self._unfiltered_if_everything(filters)
         allowed = self._allowed_ids(filters)
         if allowed is not None and not allowed:
             return []
@@ -461,17 +493,11 @@ class Retriever:
 
         bm25: list[tuple[str, float]] = []
         dense: list[tuple[str, float]] = []
-        pending: Future | None = None
-        if mode in ("hybrid", "dense") and prepared is not None:
-            index = self.dense_index()
-            dense = index.search(prepared.vector, depth if mode == "hybrid" else k, allowed_ids=allowed)
-        elif mode in ("hybrid", "dense"):
-            index = self.dense_index()
-            # The model runs in a worker thread (torch releases the GIL) while SQLite ranks
-            # BM25 here; the encoder touches no connection, so sharing is safe.
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode")
-            pending = self._pool.submit(self.embedder.encode_query, plan.dense_text)
+        if mode in ("hybrid", "dense"):
+            # In this thread, before BM25: on 2 shared cores a worker thread for the model saved
+            # less than its hand-off cost (waking it and waiting for it, each a scheduler slot).
+            vector = prepared.vector if prepared is not None else self.embedder.encode_query(plan.dense_text)
+            dense = self.dense_index().search(vector, depth if mode == "hybrid" else k, allowed_ids=allowed)
         if mode in ("hybrid", "bm25"):
             bm25 = bm25_search(
                 self.conn,
@@ -479,12 +505,12 @@ class Retriever:
                 k=depth if mode == "hybrid" else k,
                 authorities=filters.authorities,
                 document_ids=filters.document_ids,
-                allowed_ids=allowed,
+                # Authority and document filters are SQL conditions there; only topic and cohort
+                # filters need the id set (which also lifts the LIMIT and sorts every match).
+                allowed_ids=allowed if (filters.topic or filters.cohort) else None,
                 stats=self._term_stats,
-                stats_key=generation(self.conn),
+                stats_key=self._generation(),
             )
-        if pending is not None:
-            dense = index.search(pending.result(), depth if mode == "hybrid" else k, allowed_ids=allowed)
 
         bm25_rank = {cid: i + 1 for i, (cid, _) in enumerate(bm25)}
         dense_rank = {cid: i + 1 for i, (cid, _) in enumerate(dense)}

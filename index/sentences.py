@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.embedder import Embedder, cached_vectors, ensure_vectors
+from index.embedder import EMBED_BATCH, Embedder, cached_vectors, ensure_vectors
 from ingest.sentences import embedding_key, list_leads, sentence_embedding_text, split_sentences
 
 
@@ -63,10 +63,15 @@ def _missing_texts(conn: sqlite3.Connection, model_id: str) -> dict[str, str]:
     return out
 
 
-def ensure_sentence_vectors(conn: sqlite3.Connection, embedder: Embedder) -> int:
-    """Embed every current sentence the store has no vector for (this model); return how many."""
+def ensure_sentence_vectors(
+    conn: sqlite3.Connection, embedder: Embedder, batch: int = EMBED_BATCH
+) -> int:
+    """Embed every current sentence the store has no vector for (this model); return how many.
+
+    ``batch`` is as in ``index.embedder.ensure_vectors``: each batch commits on its own.
+    """
     missing = _missing_texts(conn, embedder.model_id)
-    return ensure_vectors(conn, embedder, missing) if missing else 0
+    return ensure_vectors(conn, embedder, missing, batch=batch) if missing else 0
 
 
 def sentences_of(conn: sqlite3.Connection, clause_ids: Iterable[str]) -> dict[str, list[SentenceRow]]:

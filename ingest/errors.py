@@ -146,6 +146,85 @@ class TaxonomyError(StandardsError):
     http_status = 500
 
 
+# --- reliability: authentication, limits, background jobs (issue 12) -----------------------
+class MissingCredentialsError(AuthError):
+    """No (or no Bearer) credentials were sent: 401 with a ``WWW-Authenticate`` challenge."""
+
+    code = "unauthorized"
+    http_status = 401
+    headers = {"WWW-Authenticate": 'Bearer realm="standards-admin"'}
+
+
+class TooManyAttemptsError(StandardsError):
+    """Too many failed admin-token attempts from one client (429 with ``Retry-After``)."""
+
+    code = "too_many_requests"
+    http_status = 429
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.headers = {"Retry-After": str(max(1, int(retry_after)))}
+
+
+class RequestTooLargeError(StandardsError):
+    """A request body over its limit, refused from its headers or while it streams in."""
+
+    code = "too_large"
+    http_status = 413
+
+
+class RequestTimeoutError(StandardsError):
+    """A request body stalled for longer than STANDARDS_BODY_TIMEOUT."""
+
+    code = "request_timeout"
+    http_status = 408
+
+
+class InvalidTextError(BadRequestError):
+    """Request text that is not valid Unicode (an unpaired surrogate such as \\ud800)."""
+
+    code = "invalid_text"
+
+
+class InvalidAuthorityError(BadRequestError):
+    """An authority name that cannot be stored: empty, control characters, too long or a reserved word."""
+
+    code = "invalid_authority"
+
+
+class AuthorityConflictError(IngestError):
+    """A file would replace a document that belongs to another authority."""
+
+    code = "authority_conflict"
+    http_status = 409
+
+
+class QueueFullError(StandardsError):
+    """The background worker already has STANDARDS_UPLOAD_QUEUE jobs waiting."""
+
+    code = "queue_full"
+    http_status = 429
+
+    def __init__(self, message: str, retry_after: int = 30):
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+class UnknownJobError(NotFoundError):
+    code = "unknown_job"
+
+
+class IndexNotReadyError(StandardsError):
+    """The dense (meaning-based) index is still being built; keyword search works meanwhile."""
+
+    code = "index_not_ready"
+    http_status = 503
+
+    def __init__(self, message: str, retry_after: int = 10):
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 # --- statutory baseline -----------------------------------------------------------------
 class NationalDataError(StandardsError):
     """The national baseline file (service/data/national.yaml) is missing or breaks its schema."""

@@ -48,6 +48,24 @@ SETTINGS: list[Setting] = [
     Setting("PORT", "8000", "Port `standards serve` listens on."),
     Setting("FAISS_THREADS", "1", "Threads FAISS may use per query (1 serves single queries fastest on 2 cores)."),
     Setting("CORPUS_DIR", "./corpus", "Folder with manifest.yaml and the shipped documents."),
+    # --- limits and timeouts of the HTTP service (issue 12) ---
+    Setting("MAX_JSON_KB", "64", "Largest JSON request body accepted, in kilobytes (a question with its history "
+            "is a few KB); larger bodies get a 413 before they are read."),
+    Setting("MAX_DOCX_PART_MB", "32", "Largest size one part of a .docx (e.g. word/document.xml) may inflate to, "
+            "in megabytes; a larger part is refused without being decompressed."),
+    Setting("UPLOAD_QUEUE", "8", "Uploads and removals that may wait for the background worker at once; more get "
+            "a 429 until one finishes."),
+    Setting("HEADER_TIMEOUT", "10", "Seconds a connection may take to send a request's headers (or stay idle "
+            "before its first request) before it is closed."),
+    Setting("BODY_TIMEOUT", "30", "Seconds a request body may stall (no bytes arriving) before the request "
+            "is answered 408 and closed."),
+    Setting("KEEPALIVE_TIMEOUT", "5", "Seconds an idle keep-alive connection is held open between requests."),
+    Setting("MAX_CONNECTIONS", "256", "Connections and requests the server handles at once; beyond it new "
+            "requests get a 503."),
+    Setting("LOGIN_ATTEMPTS", "5", "Failed admin-token attempts allowed per client address per minute; more "
+            "get a 429 with Retry-After."),
+    Setting("EMBED_BATCH", "256", "Clause vectors embedded and committed per batch, so a crash mid-embedding "
+            "keeps the batches already done."),
     Setting(
         "QUESTION_LOG",
         "off",
@@ -85,6 +103,15 @@ class Settings:
     port: int
     faiss_threads: int
     corpus_dir: Path
+    max_json_bytes: int = 64 * 1024
+    max_docx_part_bytes: int = 32 * 1024 * 1024
+    upload_queue: int = 8
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    keepalive_timeout: float = 5.0
+    max_connections: int = 256
+    login_attempts: int = 5
+    embed_batch: int = 256
     question_log: bool = False
     question_log_days: int = 90
 
@@ -109,6 +136,15 @@ def load_settings() -> Settings:
         port=int(get("PORT")),
         faiss_threads=int(get("FAISS_THREADS")),
         corpus_dir=Path(get("CORPUS_DIR")),
+        max_json_bytes=int(float(get("MAX_JSON_KB")) * 1024),
+        max_docx_part_bytes=int(float(get("MAX_DOCX_PART_MB")) * 1024 * 1024),
+        upload_queue=max(1, int(get("UPLOAD_QUEUE"))),
+        header_timeout=float(get("HEADER_TIMEOUT")),
+        body_timeout=float(get("BODY_TIMEOUT")),
+        keepalive_timeout=float(get("KEEPALIVE_TIMEOUT")),
+        max_connections=max(1, int(get("MAX_CONNECTIONS"))),
+        login_attempts=max(1, int(get("LOGIN_ATTEMPTS"))),
+        embed_batch=max(1, int(get("EMBED_BATCH"))),
         question_log=_switch("QUESTION_LOG"),
         question_log_days=_positive_int("QUESTION_LOG_DAYS"),
     )

@@ -13,13 +13,56 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.errors import DuplicateDocumentError, NotFoundError
 from ingest.records import Clause, DocumentInfo, ParsedDocument
+
+
+def _rekey_documents(conn: sqlite3.Connection) -> None:
+    """Migration 006: document ids become ``{authority slug}--{file stem slug}``.
+
+    Ids used to be the file stem alone, so a file named like another authority's document
+    replaced it, and every non-ASCII name became ``document``. Every table with a
+    ``document_id`` column follows (whichever migrations created them), and the obligations'
+    stored JSON too. Clause ids do not change (they come from the file's content hash).
+    """
+    from ingest.parse import document_id
+
+    rows = conn.execute("SELECT id, authority, source_name FROM documents ORDER BY created_at, id").fetchall()
+    if not rows:
+        return
+    taken = {r["id"] for r in rows}
+    renames: list[tuple[str, str]] = []
+    for row in rows:
+        new = document_id(row["authority"], row["source_name"])
+        if new == row["id"] or new in taken:
+            continue  # already keyed (or, improbably, the new id is taken: keep the old one)
+        taken.add(new)
+        renames.append((row["id"], new))
+    if not renames:
+        return
+    # Children are updated after their parent row; the check runs at commit.
+    conn.execute("PRAGMA defer_foreign_keys = ON")
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    with_column = [
+        t for t in tables
+        if t != "documents" and any(c[1] == "document_id" for c in conn.execute(f'PRAGMA table_info("{t}")'))
+    ]
+    for old, new in renames:
+        conn.execute("UPDATE documents SET id = ? WHERE id = ?", (new, old))
+        for table in with_column:
+            conn.execute(f'UPDATE "{table}" SET document_id = ? WHERE document_id = ?', (new, old))
+        conn.execute(
+            "UPDATE obligations SET data = json_replace(data, '$.document_id', ?, '$.citation.document_id', ?)"
+            " WHERE document_id = ?",
+            (new, new, new),
+        )
+    conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -155,6 +198,37 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        # Document ids keyed by authority and a stable slug (a Python step: _rekey_documents).
+        "006_document_keys",
+        "",
+    ),
+    (
+        # Uploads and removals run as background jobs; the record survives a restart, so a
+        # client whose server died mid-job learns what happened (service/jobs.py).
+        "007_jobs",
+        """
+        CREATE TABLE jobs (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL,
+            stage TEXT,
+            progress REAL NOT NULL DEFAULT 0,
+            document_id TEXT,
+            authority TEXT,
+            source_name TEXT,
+            content_hash TEXT,
+            committed INTEGER NOT NULL DEFAULT 0,
+            result TEXT,
+            error_code TEXT,
+            error_message TEXT,
+            error_status INTEGER,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+        );
+        CREATE INDEX jobs_status ON jobs(status);
+        """,
+    ),
+    (
         # Questions the standards did not answer (service/question_log.py; only written when
         # STANDARDS_QUESTION_LOG is on). Redacted text, authority (NULL: none named), the topic the
         # taxonomy read in it when stored (NULL: read again when reported), the hour.
@@ -203,7 +277,10 @@ def _backfill_sentences(conn: sqlite3.Connection) -> None:
 
 
 # Python steps run right after a migration's SQL, in the same transaction (data it must fill).
-MIGRATION_STEPS = {"005_sentences": _backfill_sentences}
+MIGRATION_STEPS: dict[str, Callable[[sqlite3.Connection], None]] = {
+    "005_sentences": _backfill_sentences,
+    "006_document_keys": _rekey_documents,
+}
 
 
 def connect(db_path: Path) -> sqlite3.Connection:

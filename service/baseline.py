@@ -1101,3 +1101,258 @@ def baseline_for(state: Any, authority: str, include_unverified: bool = False) -
     state.refresh()
     return baseline_report(authority, state.obligations(authority), state.clause,
                            include_unverified=include_unverified)
+
+
+# --------------------------------------------------------------------------------------------
+# The national column of Compare
+# --------------------------------------------------------------------------------------------
+@dataclass
+class RowDuty:
+    """A Compare row's duty as ``service.compare`` keys it, with the topic it compares."""
+
+    topic: str
+    kind: str  # "deadline" or "frequency"
+    phase: str | None
+    cohort: str | None
+    qualifiers: tuple[str, ...]
+    anchor: str | None  # the event a deadline runs from, as the extractor read it
+    relation: str | None  # "before" for "5 days before the conference", else None/"after"
+
+
+@dataclass
+class NationalColumn:
+    """What the national column shows for one Compare row.
+
+    ``entry`` is the one national duty the row's duty is (None when there is none or several);
+    ``verdicts``/``explanations`` are per authority. ``candidates`` lists the national duties
+    the row could be when it does not say which (its phase, say); ``hidden`` is the matching
+    entry left out because it is not verified and the caller did not ask for such figures.
+    """
+
+    entry: NationalEntry | None = None
+    verdicts: dict[str, str] = field(default_factory=dict)
+    explanations: dict[str, str] = field(default_factory=dict)
+    candidates: list[NationalEntry] = field(default_factory=list)
+    hidden: NationalEntry | None = None
+
+    def cell(self) -> Any:
+        """The row's ``service.records.NationalCell`` (None when no national duty is shown)."""
+        from service.records import NationalCell
+
+        e = self.entry
+        if e is None or e.timescale is None:
+            return None
+        days = approx_days(e.timescale.value, e.timescale.unit)
+        return NationalCell(description=e.description or "", source=e.label, quote=e.wording,
+                            approx_days=(float(days[0]), float(days[1])) if days else None,
+                            entry_id=e.id, duty=e.duty, instrument=e.source.instrument, url=e.source.url or None,
+                            verified=e.verified)
+
+
+def _row_is_interval(duty: RowDuty) -> bool:
+    """A deadline from the previous occurrence of the duty's own event is an interval."""
+    return duty.kind == "deadline" and duty.relation != "before" and _anchor(duty.anchor) == duty.topic
+
+
+def row_candidates(duty: RowDuty, baseline: NationalBaseline | None = None) -> list[NationalEntry]:
+    """The national duties (with a figure; verified or not) a Compare row's duty can be.
+
+    Matched on the duty, never the topic alone: the same topic and kind; a cohort the national
+    duty covers (or none stated); for a deadline, the same event in the same relation; the
+    row's phase when it states one (an unstated phase leaves every phase a candidate). A
+    national duty for a narrower group counts only when the row's qualifiers or cohort name
+    that group, and then the general duty does not.
+    """
+    baseline = baseline or load_national()
+    phase = baseline.canonical_phase(duty.phase) if duty.phase else None
+    group = " ".join([*duty.qualifiers, duty.cohort or ""])
+    general: list[NationalEntry] = []
+    narrower: list[NationalEntry] = []
+    for e in baseline.entries:
+        ts = e.timescale
+        if e.topic != duty.topic or ts is None:
+            continue
+        if ts.kind == "frequency":
+            if duty.kind != "frequency" and not _row_is_interval(duty):
+                continue
+        elif duty.kind != "deadline" or _row_is_interval(duty):
+            continue
+        if duty.cohort and duty.cohort not in e.cohorts and e.cohort != ALL_CHILDREN:
+            continue
+        runs_from_other = duty.relation == "before" or _anchor(duty.anchor) != ts.anchor
+        if ts.kind != "frequency" and ts.anchor is not None and runs_from_other:
+            continue
+        if duty.phase and e.phase and e.phase != phase:
+            continue  # a phase the baseline does not know (phase None) matches only unphased duties
+        if e.match_terms:
+            if _names_any(group, e.match_terms):
+                narrower.append(e)
+        else:
+            general.append(e)
+    return narrower or general
+
+
+def national_column(duty: RowDuty, cells: dict[str, list[tuple[Obligation, Clause | None]]],
+                    include_unverified: bool = False, baseline: NationalBaseline | None = None) -> NationalColumn:
+    """The national figure for a Compare row and each authority's verdict against it.
+
+    ``cells`` maps every authority in the comparison to its obligations in the row (empty:
+    silent, so the national figure applies). An authority's verdict is its loosest figure's
+    (what it guarantees); each figure is compared by ``verdict`` as in the baseline report.
+    """
+    baseline = baseline or load_national()
+    candidates = row_candidates(duty, baseline)
+    if len(candidates) != 1:
+        shown = [e for e in candidates if e.verified or include_unverified]
+        return NationalColumn(candidates=shown)
+    entry = candidates[0]
+    if not entry.verified and not include_unverified:
+        return NationalColumn(hidden=entry)
+    column = NationalColumn(entry=entry)
+    national = f"{entry.description} ({entry.label})"
+    for authority, items in cells.items():
+        if not items:
+            column.verdicts[authority] = "silent"
+            column.explanations[authority] = (f"{authority}'s standards set no figure for this duty; "
+                                              f"nationally it is {national}, which applies.")
+            continue
+        verdicts = [verdict(ob, entry, clause, baseline) for ob, clause in items]
+        compared = [v for v in verdicts if v.verdict != "not_comparable"]
+        if compared:
+            worst = max(compared, key=lambda v: _ORDER[v.verdict])
+            column.verdicts[authority] = worst.verdict
+            column.explanations[authority] = " ".join([worst.explanation, *worst.notes])
+        else:
+            column.verdicts[authority] = "not_comparable"
+            column.explanations[authority] = verdicts[0].explanation
+    return column
+
+
+def describe_candidates(entries: list[NationalEntry]) -> str:
+    """National duties a row could be, each with its scope, figure and label (for a note)."""
+    return "; ".join(f"{_scope(e)}: {e.description} ({e.label})" for e in entries)
+
+
+# --------------------------------------------------------------------------------------------
+# Ask: the national figure when an authority's standards are silent
+# --------------------------------------------------------------------------------------------
+FallbackStatus = Literal["silent", "looser", "answered_locally", "no_national_figure", "no_national_duty"]
+# What a question asks (service.question's ``asks``) -> the kinds of national figure that answer it.
+ASKS_KINDS = {"how_often": ("frequency",), "when": ("deadline", "immediate"), "how_long": ("deadline", "immediate")}
+# Wording longer than this is cited by its provision only (a whole regulation paragraph is too long to quote).
+QUOTE_LIMIT = 300
+
+
+@dataclass
+class NationalFallback:
+    """What the national baseline adds to an answer for one authority and one asked-about duty.
+
+    ``status``: "silent" (the authority's standards set no figure for the duty; ``national``
+    applies), "looser" (its figure is looser than national: ``local`` holds both, cited),
+    "answered_locally" (its standards give a figure: nothing to add), "no_national_figure"
+    (national law sets none either), "no_national_duty" (the baseline has nothing on it).
+    ``text`` is the sentence to add to the answer (None when there is nothing to add); it always
+    names the national figure as national, never as the authority's.
+    """
+
+    authority: str
+    topic: str
+    status: FallbackStatus
+    national: list[NationalEntry] = field(default_factory=list)
+    local: list[Verdict] = field(default_factory=list)
+    unverified: list[NationalEntry] = field(default_factory=list)
+    text: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"authority": self.authority, "topic": self.topic, "status": self.status,
+                "national": [e.to_dict() for e in self.national], "local": [v.to_dict() for v in self.local],
+                "unverified": [e.id for e in self.unverified], "text": self.text}
+
+
+def _cited(entries: list[NationalEntry]) -> str:
+    """The national figures with their labels, then the wording they rest on (each once)."""
+    figures = "; ".join(f"{e.description}{f' ({e.phase} phase)' if e.phase else ''} ({e.label})" for e in entries)
+    wordings = list(dict.fromkeys(e.wording for e in entries if e.wording and len(e.wording) <= QUOTE_LIMIT))
+    return figures + (". In its words: " + " ".join(f"“{w}”" for w in wordings) if wordings else "")
+
+
+def national_fallback(authority: str, topic: str, obligations: list[Obligation],
+                      clause_of: Callable[[str], Clause | None], asks: str | None = None,
+                      cohort: str | None = None, phase: str | None = None, include_unverified: bool = False,
+                      baseline: NationalBaseline | None = None) -> NationalFallback:
+    """The national figure for the duty a question asks about, when ``authority``'s standards set none.
+
+    ``topic`` is the question's resolved canonical topic; ``asks`` what it asks (``how_often``,
+    ``when``, ``how_long``; else any kind), ``cohort`` and ``phase`` narrow the duty when the
+    question names them. ``obligations`` are the authority's own (its standards are silent on a
+    national duty only when none of them is that duty, by the baseline report's matching).
+    National duties for a narrower group than the question names are left out.
+    """
+    baseline = baseline or load_national()
+    kinds = ASKS_KINDS.get(asks or "")
+    wanted_phase = baseline.canonical_phase(phase) if phase else None
+    duties: list[NationalEntry] = []
+    no_figure: list[NationalEntry] = []
+    for e in baseline.entries:
+        if e.topic != topic or e.match_terms:
+            continue
+        if cohort and cohort not in e.cohorts and e.cohort != ALL_CHILDREN:
+            continue
+        if e.no_national_figure:
+            no_figure.append(e)
+            continue
+        if kinds and e.timescale is not None and e.timescale.kind not in kinds:
+            continue
+        if wanted_phase and e.phase and e.phase != wanted_phase:
+            continue
+        duties.append(e)
+    mine = [ob for ob in obligations if ob.authority == authority and ob.topic == topic]
+    if kinds:
+        mine = [ob for ob in mine if ob.timescale.kind in kinds
+                or (ob.timescale.kind == "deadline" and "frequency" in kinds and _as_interval(ob)[1])]
+    if not duties:
+        if no_figure and not mine:
+            e = no_figure[0]
+            return NationalFallback(authority, topic, "no_national_figure", national=no_figure,
+                                    text=f"{authority}'s standards set no timescale for the {topic}; national law "
+                                         f"sets none either ({e.note or 'the figure is local'})")
+        return NationalFallback(authority, topic, "answered_locally" if mine else "no_national_duty")
+    compared: list[Verdict] = []
+    touched: set[str] = set()
+    for ob in mine:
+        matched, near = assess_obligation(ob, duties, clause_of(ob.clause_id), baseline)
+        compared.extend(matched)
+        touched.update(v.entry_id for v in (*matched, *near))
+    compared = _dedupe(compared)
+    looser = [v for v in compared if v.verdict == "looser"]
+    if looser:
+        by_local: dict[tuple[str, str], list[Verdict]] = {}
+        for v in looser:
+            by_local.setdefault((v.local_figure, v.local.label), []).append(v)
+        parts = [f"{authority}'s figure, {figure} [{label}], is looser than the national figure: "
+                 + "; ".join(dict.fromkeys(f"{v.national_figure} ({v.national_label})" for v in vs))
+                 for (figure, label), vs in by_local.items()]
+        return NationalFallback(authority, topic, "looser", national=[baseline.get(v.entry_id) for v in looser],
+                                local=looser, text="Note: " + "; ".join(parts) + ".")
+    if mine or touched:
+        return NationalFallback(authority, topic, "answered_locally", local=compared)
+    verified = [e for e in duties if e.verified or include_unverified]
+    unverified = [e for e in duties if e not in verified]
+    head = f"{authority}'s standards set no timescale for the {topic}"
+    if verified:
+        text = f"{head}; nationally: {_cited(verified)}"
+        if unverified:
+            text += " Other commonly stated national figures on it are not verified against their source and are not given."
+    else:
+        text = (f"{head}. A national figure is commonly stated for it, but it was not verified against its source, "
+                "so it is not given here.")
+    return NationalFallback(authority, topic, "silent", national=verified, unverified=unverified, text=text)
+
+
+def national_fallback_for(state: Any, authority: str, topic: str, asks: str | None = None,
+                          cohort: str | None = None, phase: str | None = None,
+                          include_unverified: bool = False) -> NationalFallback:
+    """``national_fallback`` from the running service's store (``authority`` and ``topic`` canonical)."""
+    return national_fallback(authority, topic, state.obligations(authority, topic), state.clause, asks=asks,
+                             cohort=cohort, phase=phase, include_unverified=include_unverified)

@@ -17,6 +17,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from extractors.records import Obligation
+from service.baseline import (
+    NationalBaseline,
+    RowDuty,
+    describe_candidates,
+    load_national,
+    national_column,
+)
 from service.query import obligation_view, resolve_authorities
 from service.records import CitationView, Comparison, ComparisonCell, ComparisonRow
 from service.state import ServiceState
@@ -102,8 +109,12 @@ def _cohort_matches(ob: Obligation, cohort: str) -> bool:
 
 
 def compare(source: ServiceState, topic: str, cohort: str | None = None,
-            authorities: list[str] | None = None) -> Comparison:
+            authorities: list[str] | None = None, include_unverified: bool = False) -> Comparison:
     """One topic across authorities (all held, or ``authorities``), optionally for one cohort.
+
+    Each row whose duty is a national duty gets the national figure, labelled national, and
+    each authority's verdict against it (``service.baseline.national_column``); national
+    figures not verified against their source are shown, flagged, only with ``include_unverified``.
 
     Every name goes through the resolver: a misspelt authority is compared under the closest
     held one with a note; an unknown topic, cohort or authority is the specific error listing
@@ -124,6 +135,7 @@ def compare(source: ServiceState, topic: str, cohort: str | None = None,
     rows = []
     ordered = sorted(groups.items(), key=lambda kv: (-len({o.authority for o in kv[1]}), kv[0][0],
                                                      str(kv[0][1]), str(kv[0][2]), kv[0][3], str(kv[0][4])))
+    baseline = load_national()
     for (kind, phase, row_cohort, qualifiers, anchor), obs in ordered:
         cells: dict[str, list[ComparisonCell]] = {a: [] for a in scope}
         for ob in sorted(obs, key=lambda o: (o.authority, _days(o) or 0)):
@@ -144,7 +156,7 @@ def compare(source: ServiceState, topic: str, cohort: str | None = None,
             low, high = min(guarantee.values()), max(guarantee.values())
             strictest = sorted(a for a, d in guarantee.items() if d == low)
             most_lenient = sorted(a for a, d in guarantee.items() if d == high)
-        rows.append(ComparisonRow(
+        row = ComparisonRow(
             key="|".join([kind, phase or "", row_cohort or "", "+".join(qualifiers), anchor or ""]),
             label=_row_label(obs, canonical),
             kind=kind,
@@ -156,11 +168,75 @@ def compare(source: ServiceState, topic: str, cohort: str | None = None,
             guarantee_days=guarantee,
             strictest=strictest,
             most_lenient=most_lenient,
-        ))
-    # The national column goes here: for each row, service/baseline.py's national_for(topic,
-    # row.cohort, row.phase) gives the statutory entry for ``row.national`` (a NationalCell,
-    # labelled national) and each authority's verdict from its ``guarantee_days`` ("silent"
-    # when its cells are empty) for ``row.verdicts``. Rows without a national figure keep None.
+        )
+        _national(row, canonical, obs, cells, source, baseline, include_unverified, notes)
+        rows.append(row)
+    _not_silent_elsewhere(rows)
+    notes.extend(_no_national_figure(canonical, baseline))
     covered = {ob.authority for ob in obligations}
     return Comparison(topic=canonical, cohort=wanted, authorities=scope, rows=rows,
                       gaps=[a for a in scope if a not in covered], notes=notes)
+
+
+def _national(row: ComparisonRow, topic: str, obs: list[Obligation], cells: dict[str, list[ComparisonCell]],
+              source: ServiceState, baseline: NationalBaseline, include_unverified: bool, notes: list[str]) -> None:
+    """Fill the row's national column when its duty is one national duty; say why not when the
+    national figure depends on what the row does not state, or is not verified."""
+    relation = "before" if any(o.timescale.anchor_relation == "before" for o in obs) else None
+    anchor = next((o.timescale.anchor for o in obs if o.timescale.anchor), None) if row.kind == "deadline" else None
+    duty = RowDuty(topic=topic, kind=row.kind, phase=row.phase, cohort=row.cohort,
+                   qualifiers=tuple(row.qualifiers), anchor=anchor, relation=relation)
+    by_authority = {a: [(c.obligation.obligation, source.clause(c.obligation.obligation.clause_id)) for c in items]
+                    for a, items in cells.items()}
+    column = national_column(duty, by_authority, include_unverified=include_unverified, baseline=baseline)
+    where = f"'{row.label}' ({_row_scope(row)})"
+    if column.entry is not None:
+        row.national = column.cell()
+        row.verdicts = dict(column.verdicts)  # type: ignore[arg-type]
+        row.national_explanations = dict(column.explanations)
+    elif column.hidden is not None:
+        e = column.hidden
+        notes.append(f"{where}: the commonly stated national figure, {e.description} ({e.label}), is not "
+                     "verified against its source, so it is not shown (--include-unverified, or include_unverified=true "
+                     "in the API, shows it flagged).")
+    elif len(column.candidates) > 1:
+        notes.append(f"{where}: the national figure depends on what the row does not state; nationally: "
+                     f"{describe_candidates(column.candidates)}.")
+
+
+def _row_scope(row: ComparisonRow) -> str:
+    parts = ["how often" if row.kind == "frequency" else "deadline"]
+    if row.phase:
+        parts.append(f"phase {row.phase}")
+    parts.append(row.cohort or "cohort not stated")
+    parts.extend(row.qualifiers)
+    if row.anchor:
+        parts.append(f"from {row.anchor}")
+    return ", ".join(parts)
+
+
+def _no_national_figure(topic: str, baseline: NationalBaseline) -> list[str]:
+    """Say where national law sets no figure for a duty on the topic (no floor is invented)."""
+    return [f"National law sets no figure for {e.duty} ({e.cohort}): {e.note or 'the figure is local'}"
+            for e in baseline.entries if e.topic == topic and e.no_national_figure]
+
+
+def _not_silent_elsewhere(rows: list[ComparisonRow]) -> None:
+    """An authority is not silent on a national duty when another row of the same national duty
+    holds its figure (rows split by qualifiers: "first placement", "children with disabilities");
+    it gets no verdict in the row where it has no cell, and a pointer to the row that has one."""
+    placed: dict[str, dict[str, ComparisonRow]] = defaultdict(dict)
+    for row in rows:
+        if row.national is not None and row.national.entry_id:
+            for authority, name in row.verdicts.items():
+                if name != "silent":
+                    placed[row.national.entry_id].setdefault(authority, row)
+    for row in rows:
+        if row.national is None or not row.national.entry_id:
+            continue
+        for authority, other in placed[row.national.entry_id].items():
+            if row.verdicts.get(authority) == "silent":
+                del row.verdicts[authority]
+                row.national_explanations[authority] = (
+                    f"{authority} has no standard in this row; its figure for the same national duty is in the row "
+                    f"'{other.label}' ({_row_scope(other)}), compared there.")

@@ -267,6 +267,21 @@ def _label_facts(state: ServiceState, label: str | None, kind: str) -> Any:
     return cache[label]
 
 
+def warm(state: ServiceState) -> None:
+    """Derive the facts of every current sentence and obligation anchor now (a snapshot being
+    built), so the first questions after an upload do not pay for them."""
+    with state.lock:
+        rows = [SentenceRow(*r) for r in state.conn.execute(
+            'SELECT id, clause_id, authority, ordinal, start, "end", text, content_hash FROM sentences '
+            "WHERE is_current = 1"
+        )]
+    for row in rows:
+        sentence_facts(state, row)
+    for ob in state.obligations():
+        if ob.timescale.anchor:
+            _anchor_topics(state, ob.timescale.anchor)
+
+
 def _anchor_topics(state: ServiceState, anchor: str) -> dict[str, float]:
     cache = state.generation_cache("anchor_topics")
     found = cache.get(anchor)

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 from ingest.errors import BadRequestError
 from service.changes import pack_csv_rows, pack_notes
-from service.induction import InductionPack, PackItem
+from service.induction import GLANCE_JOIN, InductionPack, PackItem
 from service.quiz import LETTERS, Quiz
+from service.records import NATIONAL_LABEL
 
 INDUCTION_FORMATS = ("docx", "md", "csv")
 QUIZ_FORMATS = ("docx", "md", "json")
@@ -44,8 +45,13 @@ CSV_COLUMNS = [
     "clause",
     "page",
     "source",
+    # The national figure for the same duty (labelled national, never the authority's own).
+    "national_figure",
+    "national_source",
+    "national_url",
+    "local_against_national",
 ]
-GLANCE_HEADER = ["Stage", "Duty", "Cohort", "Timescale", "Source"]
+GLANCE_HEADER = ["Stage", "Duty", "Cohort", "Timescale", "Source", NATIONAL_LABEL]
 NO_CONFLICTS = "No conflicting figures were found for these duties in the standards."
 
 
@@ -95,7 +101,7 @@ def glance_rows(pack: InductionPack) -> list[list[str]]:
     """Cells of the at-a-glance table, one list per row, in ``glance_header`` order."""
     rows = []
     for row in pack.glance:
-        cells = [stage_title(row.stage), row.topic, row.cohort or "—", row.timescale, row.reference]
+        cells = [stage_title(row.stage), row.topic, row.cohort or "—", row.timescale, row.reference, row.national or "—"]
         rows.append(([row.authority] if pack.cross_authority else []) + cells)
     return rows
 
@@ -124,6 +130,12 @@ def item_source(item: PackItem) -> str:
     return f"Source: {item.citation} — {item.document_title}"
 
 
+def item_national(item: PackItem) -> list[str]:
+    """The lines under an item giving the national figure for the same duty, each labelled
+    "National (statutory guidance)" with its source and how the local figure compares."""
+    return [n.line for n in item.national]
+
+
 def _intro(pack: InductionPack) -> list[str]:
     where = ", ".join(pack.authorities)
     lines = [
@@ -133,6 +145,8 @@ def _intro(pack: InductionPack) -> list[str]:
         f"{len(pack.items)} timed duties from "
         + "; ".join(title for _, title in pack.documents)
         + ". Each item quotes its requirement and gives its source; check the source before relying on it.",
+        f"Where national law or statutory guidance sets a figure for the same duty, it is shown beside the local one "
+        f"as '{NATIONAL_LABEL}' with its source; only national figures verified against their source are shown.",
     ]
     return lines + pack_notes(pack.sources)  # the versions built from, what changed since (service.changes)
 
@@ -192,6 +206,8 @@ def induction_docx(pack: InductionPack) -> bytes:
                 doc.add_paragraph(item_details(item, pack.cross_authority))
                 source = doc.add_paragraph()
                 source.add_run(item_source(item)).italic = True
+                for line in item_national(item):
+                    doc.add_paragraph(line)
 
     doc.add_heading("Conflicts in the standards", level=1)
     if not pack.conflicts:
@@ -231,6 +247,7 @@ def induction_markdown(pack: InductionPack) -> str:
                 out.append(f"- **{_md(words)}** — {_md(item.duty)}: {_md(item.requirement)}  ")
                 out.append(f"  {_md(item_details(item, pack.cross_authority))}  ")
                 out.append(f"  *{_md(item_source(item))}*")
+                out += [f"  - {_md(line)}" for line in item_national(item)]  # a sub-bullet: its own line
             out.append("")
     out += ["## Conflicts in the standards", ""]
     if not pack.conflicts:
@@ -268,6 +285,10 @@ def induction_csv(pack: InductionPack) -> str:
                 "clause": item.clause_ref or "",
                 "page": "" if item.page is None else item.page,
                 "source": item_source(item).removeprefix("Source: "),
+                "national_figure": GLANCE_JOIN.join(n.description for n in item.national),
+                "national_source": GLANCE_JOIN.join(n.source for n in item.national),
+                "national_url": GLANCE_JOIN.join(n.url for n in item.national),
+                "local_against_national": GLANCE_JOIN.join(n.verdict for n in item.national),
             }
         )
     for row in pack_csv_rows(pack.sources):  # built_from / changed_since rows (service.changes)

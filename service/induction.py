@@ -40,6 +40,33 @@ DATA_PATH = Path(__file__).parent / "data" / "induction.yaml"
 
 
 @dataclass
+class PackNational:
+    """The national figure for an item's duty, beside the local one: always labelled national.
+
+    From ``service.baseline.assess_obligation`` (the same matching as the baseline report);
+    only figures verified against their source are shown.
+    """
+
+    entry_id: str
+    description: str  # "at least every 6 weeks"
+    source: str  # "national: Care Planning Regulations 2010, reg 28(2)(b)"
+    url: str
+    verdict: str  # how the local figure stands: stricter / same / looser (than national)
+    conversion: str | None = None  # how the units were compared, when they differ
+
+    @property
+    def line(self) -> str:
+        """How every format prints it: "National (statutory guidance): ... [source]; local figure ...".
+        """
+        from service.records import NATIONAL_LABEL
+
+        words = {"stricter": "stricter than national", "same": "same as national",
+                 "looser": "LOOSER than national"}.get(self.verdict, self.verdict)
+        text = f"{NATIONAL_LABEL}: {self.description} [{self.source}]; the local figure is {words}"
+        return text + (f" (approximately: {self.conversion})" if self.conversion else "") + "."
+
+
+@dataclass
 class PackItem:
     """One obligation as a trainee reads it."""
 
@@ -67,6 +94,8 @@ class PackItem:
     qualifiers: list[str] = field(default_factory=list)
     phase: str | None = None
     conditions: str | None = None
+    # The national figure(s) for the same duty, where there is one (never the authority's own).
+    national: list[PackNational] = field(default_factory=list)
 
     @property
     def citation(self) -> str:
@@ -102,6 +131,7 @@ class GlanceRow:
     cohort: str | None
     timescale: str
     reference: str  # short: "Sandwell D.2.3, p. 12"
+    national: str = ""  # the national figure(s) for the duty with their source, labelled national
 
 
 @dataclass
@@ -346,6 +376,7 @@ def _build(
     topic_order = {name: i for i, name in enumerate(_taxonomy().topics)}
     authority_order = {a: i for i, a in enumerate(authorities)}
     items = [_item(ob, clauses.get(ob.clause_id), titles) for ob in _dedupe(owned)]
+    _add_national(items, {ob.id: ob for ob in owned}, clauses)
     items.sort(
         key=lambda it: (
             stage_order.get(it.stage, len(stage_order)),
@@ -414,6 +445,24 @@ def _item(ob: Obligation, clause: Clause | None, titles: dict[str, str]) -> Pack
     )
 
 
+def _add_national(items: list[PackItem], obligations: dict[str, Obligation], clauses: dict[str, Clause]) -> None:
+    """Give each item the verified national figure for the same duty, if there is one."""
+    from service.baseline import assess_obligation, load_national
+
+    baseline = load_national()
+    verified = [e for e in baseline.entries if e.verified and e.timescale is not None]
+    for item in items:
+        ob = obligations[item.obligation_id]
+        compared, _ = assess_obligation(ob, verified, clauses.get(ob.clause_id), baseline)
+        for v in compared:
+            if any(n.entry_id == v.entry_id for n in item.national):
+                continue
+            conversion = v.comparison.conversion if v.comparison and v.comparison.approximate else None
+            item.national.append(PackNational(entry_id=v.entry_id, description=v.national_figure,
+                                              source=v.national_label, url=v.national_url, verdict=v.verdict,
+                                              conversion=conversion))
+
+
 def _dedupe(obligations: list[Obligation]) -> list[Obligation]:
     """One obligation per figure of a clause: the same figure read twice ("5 days before" and
     "at least 5 days before") is shown once, in its longest wording."""
@@ -447,8 +496,11 @@ def _glance(items: list[PackItem]) -> list[GlanceRow]:
         ref = short_reference(it.authority, it.clause_ref, it.page, it.section)
         row = rows.get(key)
         if row is None:
-            rows[key] = GlanceRow(it.authority, it.stage, topic, cohort, it.timescale, ref)
-            continue
+            row = rows[key] = GlanceRow(it.authority, it.stage, topic, cohort, it.timescale, ref)
+        for n in it.national:
+            shown = f"{n.description} ({n.source})"
+            if shown not in row.national.split(GLANCE_JOIN):
+                row.national = f"{row.national}{GLANCE_JOIN}{shown}" if row.national else shown
         if it.timescale not in row.timescale.split(GLANCE_JOIN):
             row.timescale += GLANCE_JOIN + it.timescale
         if ref not in row.reference.split(GLANCE_JOIN):

@@ -27,6 +27,8 @@ file's outcome. A failing file leaves the store exactly as it was.
 from __future__ import annotations
 
 import hashlib
+import logging
+import shutil
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -34,16 +36,32 @@ from pathlib import Path
 
 from extractors.obligations import extract_obligations
 from extractors.store import save_obligations
-from index.dense import read_sidecar, sync_dense
+from index.dense import prune_vectors, read_sidecar, sync_dense, texts_of_document
 from index.embedder import Embedder
 from index.lexical import sync_lexical
 from ingest import store
-from ingest.errors import BadRequestError, FileMissingError, IngestError, ManifestError, StandardsError
+from ingest.errors import (
+    AuthorityConflictError,
+    BadRequestError,
+    FileMissingError,
+    IngestError,
+    ManifestError,
+    StandardsError,
+)
 from ingest.loaders import SUPPORTED_EXTENSIONS, supported_list
 from ingest.manifest import load_manifest, manifest_path
-from ingest.parse import content_hash, document_slug, parse_file
+from ingest.parse import check_authority_name, content_hash, document_id, parse_file
 from ingest.records import DocumentMeta
 from ingest.settings import Settings
+
+log = logging.getLogger("standards.pipeline")
+
+# Stages of one document, with the share of the work done when each starts, as background jobs
+# report it. From the fixture PDF (703 clauses) on a busy 2-core machine: parsing and extraction
+# about 5 s of CPU each, embedding and indexing its clauses about as long again; a rough guide
+# for a progress bar, not a promise.
+STAGES = {"parsing": 0.05, "extracting": 0.35, "saving": 0.6, "embedding": 0.7, "indexing": 0.9}
+Progress = Callable[[str, float], None]
 
 
 @dataclass
@@ -80,31 +98,103 @@ def add_document(
     settings: Settings,
     embedder: Embedder | None = None,
     sync_index: bool = True,
+    source_name: str | None = None,
+    progress: Progress | None = None,
+    on_commit: Callable[[sqlite3.Connection, store.SaveResult], None] | None = None,
     encode: Callable[[list[str]], object] | None = None,
 ) -> store.SaveResult:
     """Ingest one file as a new document or a new version of its document (see module docstring).
 
-    ``sync_index=False`` leaves the FAISS step to the caller (``ingest_paths`` does it once for
-    a whole folder); ``embedder`` reuses a loaded model (the server passes its warm one);
-    ``encode`` is the model's encoder for extraction (default: ``embedder.encode``).
+    The document is the authority's document of that file name (``ingest.parse.document_id``):
+    a file never replaces another authority's document. ``source_name`` is the name the user
+    gave the file when it is stored under another (uploads). ``sync_index=False`` leaves the
+    FAISS step to the caller (``ingest_paths`` does it once for a whole folder); ``embedder``
+    reuses a loaded model (the server passes its warm one); ``encode`` is the model's encoder for
+    extraction (default: ``embedder.encode``). ``progress(stage, fraction)`` hears
+    each stage start; ``on_commit(conn, result)`` runs inside the document's transaction, so
+    what it writes (a job's record) commits with the document or not at all.
     """
     path = Path(path)
-    unchanged = _unchanged(conn, path, meta, settings)
+    name = source_name or path.name
+    meta = _owned_meta(conn, meta, document_id(check_authority_name(meta.authority), name))
+    report = progress or (lambda stage, fraction: None)
+    unchanged = _unchanged(conn, path, name, meta, settings)
     if unchanged is not None:
+        if on_commit is not None:
+            with store.transaction(conn):
+                on_commit(conn, unchanged)
         return unchanged
-    parsed = parse_file(path, meta, settings)
+    report("parsing", STAGES["parsing"])
+    parsed = parse_file(path, meta, settings, source_name=name)
+    report("extracting", STAGES["extracting"])
     encode = encode or (embedder.encode if embedder is not None else None)
     obligations = extract_obligations(parsed.clauses, parsed.source.text, encode=encode)
+    report("saving", STAGES["saving"])
     with store.transaction(conn):
+        previous = conn.execute("SELECT source_path FROM documents WHERE id = ?", (parsed.document_id,)).fetchone()
+        _check_owner(conn, parsed.document_id, meta.authority)
         result = store.save_parsed(conn, parsed)
         if result.status in ("added", "replaced"):
             save_obligations(conn, result.version_id, obligations)
         if result.status != "unchanged":
             sync_lexical(conn)
             store.bump_generation(conn)
+        if on_commit is not None:
+            on_commit(conn, result)
+    if previous is not None and previous[0] != parsed.source_path:
+        remove_upload(previous[0], settings)  # the replaced version's uploaded file is not needed again
     if sync_index and result.status != "unchanged":
+        report("embedding", STAGES["embedding"])
         sync_dense(conn, settings, embedder)
     return result
+
+
+def _owned_meta(conn: sqlite3.Connection, meta: DocumentMeta, doc_id: str) -> DocumentMeta:
+    """``meta`` with the authority spelt as the stored document ``doc_id`` spells it, if it exists.
+
+    The id carries the authority's slug, so "wokingham" and "Wokingham" reach one document;
+    the stored spelling wins. Names that differ in more than case (and spacing) are refused
+    in ``_check_owner``.
+    """
+    row = conn.execute("SELECT authority FROM documents WHERE id = ?", (doc_id,)).fetchone()
+    tidy = " ".join(meta.authority.split())
+    if row is not None and row[0].casefold() == tidy.casefold():
+        tidy = row[0]
+    if tidy == meta.authority:
+        return meta
+    return DocumentMeta(authority=tidy, title=meta.title, version=meta.version, date=meta.date, notes=meta.notes)
+
+
+def _check_owner(conn: sqlite3.Connection, doc_id: str, authority: str) -> None:
+    """Refuse to give an existing document to another authority (a replacement keeps its owner)."""
+    row = conn.execute("SELECT authority FROM documents WHERE id = ?", (doc_id,)).fetchone()
+    if row is not None and row[0] != authority:
+        raise AuthorityConflictError(
+            f"Document '{doc_id}' belongs to {row[0]}, not {authority}: a new version may not move it to "
+            f"another authority. Give the file another name, or remove '{doc_id}' first."
+        )
+
+
+def remove_upload(source_path: str | None, settings: Settings) -> bool:
+    """Delete an uploaded file (and its folder) if it lies under the data folder's ``uploads/``.
+
+    Files ingested from elsewhere (the corpus folder, a user's path) are never touched.
+    """
+    if not source_path:
+        return False
+    uploads = (settings.data_dir / "uploads").resolve()
+    try:
+        path = Path(source_path).resolve()
+    except (OSError, RuntimeError):
+        return False
+    if uploads not in path.parents:
+        return False
+    folder = path.parent if path.parent != uploads else path
+    if folder.is_dir():
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+    return True
 
 
 def extractor_fingerprint() -> str:
@@ -145,7 +235,7 @@ def refresh_obligations(conn: sqlite3.Connection, force: bool = False,
 
 
 def _unchanged(
-    conn: sqlite3.Connection, path: Path, meta: DocumentMeta, settings: Settings
+    conn: sqlite3.Connection, path: Path, name: str, meta: DocumentMeta, settings: Settings
 ) -> store.SaveResult | None:
     """The stored result when the file's bytes and metadata match its current version, else None.
 
@@ -157,7 +247,7 @@ def _unchanged(
         digest = content_hash(path.read_bytes())
     except OSError:
         return None
-    info = store.get_document(conn, document_slug(path))
+    info = store.get_document(conn, document_id(meta.authority, name))
     if info is None or info.content_hash != digest:
         return None
     if (info.authority, info.title, info.version, info.date, info.notes) != (
@@ -168,14 +258,31 @@ def _unchanged(
 
 
 def remove_document(
-    conn: sqlite3.Connection, document_id: str, settings: Settings, embedder: Embedder | None = None
+    conn: sqlite3.Connection,
+    document_id: str,
+    settings: Settings,
+    embedder: Embedder | None = None,
+    on_commit: Callable[[sqlite3.Connection], None] | None = None,
+    sync_index: bool = True,
 ) -> None:
-    """Remove a document and its history from the store and both indexes (one transaction, then FAISS)."""
+    """Remove a document and its history from the store and both indexes (one transaction, then FAISS).
+
+    Its uploaded file (if it came over HTTP) and the vectors no current clause uses any more
+    are deleted after the commit. ``on_commit(conn)`` runs inside the transaction.
+    """
     with store.transaction(conn):
+        row = conn.execute("SELECT source_path FROM documents WHERE id = ?", (document_id,)).fetchone()
+        texts = texts_of_document(conn, document_id)
         store.remove_document(conn, document_id)
         sync_lexical(conn)
         store.bump_generation(conn)
-    sync_dense(conn, settings, embedder)
+        if on_commit is not None:
+            on_commit(conn)
+    if row is not None:
+        remove_upload(row[0], settings)
+    prune_vectors(conn, texts)
+    if sync_index:
+        sync_dense(conn, settings, embedder)
 
 
 def canonical_authority(name: str, settings: Settings) -> str:
@@ -206,7 +313,7 @@ def plan_paths(
     paths = [Path(p) for p in paths]
     if authority is not None and not authority.strip():
         raise BadRequestError("--authority must not be empty.")
-    canonical = canonical_authority(authority, settings) if authority else None
+    canonical = canonical_authority(check_authority_name(authority), settings) if authority else None
     planned: list[PlannedFile] = []
     manifests: dict[Path, dict[Path, DocumentMeta] | ManifestError] = {}
 
@@ -292,17 +399,33 @@ def ingest_one(
     conn: sqlite3.Connection, item: PlannedFile, settings: Settings, sync_index: bool = True,
     encode: Callable[[list[str]], object] | None = None,
 ) -> IngestOutcome:
-    """Ingest one planned file; any ``StandardsError`` becomes a failed outcome (store unchanged)."""
+    """Ingest one planned file; any error becomes a failed outcome (store unchanged), so a batch
+    carries on to its next file."""
     if item.error is not None or item.meta is None:
         error = item.error or IngestError(f"{item.path}: no metadata.")
         return IngestOutcome(item.path, "failed", error=error.message, error_code=error.code)
     try:
         result = add_document(conn, item.path, item.meta, settings, sync_index=sync_index, encode=encode)
     except StandardsError as exc:
-        return IngestOutcome(item.path, "failed", document_id=document_slug(item.path), title=item.meta.title,
+        return IngestOutcome(item.path, "failed", document_id=_id_or_none(item), title=item.meta.title,
                              authority=item.meta.authority, error=exc.message, error_code=exc.code)
+    except Exception as exc:  # a loader bug must not stop the files after it; logged with its traceback
+        log.exception("unexpected error ingesting %s", item.path)
+        return IngestOutcome(
+            item.path, "failed", document_id=_id_or_none(item), title=item.meta.title,
+            authority=item.meta.authority, error_code="internal_error",
+            error=f"{item.path.name} could not be read ({type(exc).__name__}); the store is unchanged. "
+            "Re-save the document (as PDF, DOCX or UTF-8 text) and try again, or report the file.",
+        )
     return IngestOutcome(item.path, result.status, result.document_id, item.meta.title, item.meta.authority,
                          result.clause_count)
+
+
+def _id_or_none(item: PlannedFile) -> str | None:
+    try:
+        return document_id(check_authority_name(item.meta.authority), item.path.name) if item.meta else None
+    except StandardsError:
+        return None
 
 
 def ingest_paths(

@@ -306,6 +306,8 @@ def search(source: ServiceState, query: str, k: int = 10, authorities: list[str]
         cohort=source.resolver.cohort(cohort) if _given(cohort) else None,
     )
     hits = source.search(text, k=k, filters=filters, mode=mode)
+    if mode == "hybrid" and (note := source.retrieval_note()):  # dense index still building: BM25 ranked these
+        notes.append(note)
     results = [SearchResult(i, h.clause, h.score, h.bm25_rank, h.dense_rank) for i, h in enumerate(hits, 1)]
     shown = {"authorities": filters.authorities, "document_ids": filters.document_ids, "topic": filters.topic,
              "cohort": filters.cohort}

@@ -199,8 +199,9 @@ def log_abstention(state: Any, question: str, authorities: list[str] | None, res
     if not state.settings.question_log or not result.get("abstained"):
         return
     try:
-        with state.lock:
-            record(state.conn, state.settings, ABSTAINED, question, _authorities(state, question, authorities),
+        # The request's snapshot is read-only: the log is written through the live store.
+        with state.writer() as conn:
+            record(conn, state.settings, ABSTAINED, question, _authorities(state, question, authorities),
                    protected_words_for(state), taxonomy=state.taxonomy)
     except sqlite3.Error:
         log.exception("could not record an abstained question in the question log")
@@ -213,8 +214,8 @@ def record_feedback(state: Any, question: str, authorities: list[str] | None) ->
             "Feedback is not recorded on this server: the question log is off. An administrator can turn "
             "it on with STANDARDS_QUESTION_LOG=on (questions are stored redacted, without who asked)."
         )
-    with state.lock:
-        return record(state.conn, state.settings, NOT_HELPFUL, question, _authorities(state, question, authorities),
+    with state.writer() as conn:
+        return record(conn, state.settings, NOT_HELPFUL, question, _authorities(state, question, authorities),
                       protected_words_for(state), taxonomy=state.taxonomy)
 
 

@@ -411,8 +411,13 @@ class BaselineList:
 
 
 # --- compare -----------------------------------------------------------------------------
-# How an authority's figure stands against the national minimum (filled by service/baseline.py).
-Verdict = Literal["stricter", "same", "looser", "silent"]
+# How an authority's figure stands against the national minimum (filled by service/baseline.py):
+# "not_comparable" when its standards in the row allow no comparison (a limit on how often
+# rather than how rarely, say), with the reason in ``ComparisonRow.national_explanations``.
+Verdict = Literal["stricter", "same", "looser", "silent", "not_comparable"]
+
+# How every view heads the national column: a national figure is never an authority's own.
+NATIONAL_LABEL = "National (statutory guidance)"
 
 
 @dataclass
@@ -452,16 +457,24 @@ class ComparisonCell:
 class NationalCell:
     """The national (statutory) figure for a row's duty: always labelled national.
 
-    Left empty by the query layer; ``service/baseline.py`` fills it (see ``ComparisonRow``).
+    Filled by ``service.baseline.national_column`` from ``service/data/national.yaml`` (see
+    ``ComparisonRow``). ``verified`` is False only when the caller asked for figures not
+    verified against their source; ``source`` then says so too.
     """
 
     description: str
-    source: str  # e.g. "Working Together to Safeguard Children 2023, chapter 4 para 123"
-    quote: str
+    source: str  # e.g. "national: Care Planning Regulations 2010, reg 28(2)(b)"
+    quote: str  # the wording the figure rests on, verbatim
     approx_days: tuple[float, float] | None = None
+    label: str = NATIONAL_LABEL
+    entry_id: str | None = None
+    duty: str | None = None
+    instrument: str | None = None
+    url: str | None = None
+    verified: bool = True
 
     def to_dict(self) -> dict:
-        """JSON form."""
+        """JSON form (``national`` is always true)."""
         data = asdict(self)
         data["approx_days"] = list(self.approx_days) if self.approx_days else None
         data["national"] = True
@@ -478,10 +491,13 @@ class ComparisonRow:
     when neither is known). ``guarantee_days`` is each authority's loosest figure in the row in
     approximate calendar days (what it guarantees; ``strictest``/``most_lenient`` compare it).
 
-    The national column: ``national`` and ``verdicts`` are slots for ``service/baseline.py``.
-    It fills ``national`` with the statutory figure for this row's duty and, for each
-    authority in the comparison, ``verdicts[authority]`` = "stricter" / "same" / "looser"
-    (its ``guarantee_days`` against ``national.approx_days``) or "silent" (no cell).
+    The national column (``service.baseline.national_column``): when the row's duty (topic,
+    kind, anchor, phase, cohort and the narrower group its qualifiers name) is one national
+    duty, ``national`` is its figure and, for each authority in the comparison,
+    ``verdicts[authority]`` is "stricter" / "same" / "looser" (its loosest figure in the row
+    against the national one, exactly where the units allow, else in calendar days with the
+    conversion shown), "not_comparable", or "silent" (no cell: the national figure applies).
+    Rows whose duty matches no national duty, or several, keep ``national`` None.
     """
 
     key: str
@@ -497,6 +513,8 @@ class ComparisonRow:
     most_lenient: list[str] | None = None
     national: NationalCell | None = None
     verdicts: dict[str, Verdict] = field(default_factory=dict)
+    # Per authority: the verdict in words, both figures with both citations and any conversion.
+    national_explanations: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """JSON form (``cells`` keyed by authority, in the comparison's order)."""
@@ -514,6 +532,7 @@ class ComparisonRow:
             "most_lenient": self.most_lenient,
             "national": self.national.to_dict() if self.national else None,
             "verdicts": dict(self.verdicts),
+            "national_explanations": dict(self.national_explanations),
         }
 
 

@@ -1033,7 +1033,8 @@
     out.appendChild(el("p", { class: "muted", text: `Comparing “${topic}”…` }));
     $("#compare-csv").disabled = true;
     try {
-      const data = await api("/api/compare" + qs({ topic, cohort }));
+      const unverified = $("#compare-unverified").checked ? "true" : "";
+      const data = await api("/api/compare" + qs({ topic, cohort, include_unverified: unverified }));
       state.lastCompare = data;
       clear(out);
       renderCompare(out, data);
@@ -1088,6 +1089,9 @@
     const table = el("table", { class: "compare-table" });
     table.appendChild(el("caption", { class: "visually-hidden", text: `Timescales for ${data.topic} by authority` }));
     const headRow = el("tr", {}, el("th", { scope: "col", text: "Duty" }));
+    // The national column: shown only when a row's duty is a national duty (never an authority's figure).
+    const withNational = rows.some((r) => r.national);
+    if (withNational) headRow.appendChild(el("th", { scope: "col", class: "national-col", text: NATIONAL_LABEL }));
     auths.forEach((a) => headRow.appendChild(el("th", { scope: "col", class: "auth-col", text: a })));
     table.appendChild(el("thead", {}, headRow));
     const tbody = el("tbody");
@@ -1097,6 +1101,7 @@
         el("span", { class: "req-kind", text: row.kind === "frequency" ? "how often" : "deadline" }),
         el("span", { class: "req-label", text: rowLabel(row) }),
         ...rowDetails(row).map((d) => el("span", { class: "req-detail", text: d }))));
+      if (withNational) tr.appendChild(nationalCompareCell(row.national));
       const strictest = asNames(row.strictest);
       const lenient = asNames(row.most_lenient);
       for (const a of auths) {
@@ -1112,6 +1117,7 @@
           if (lenient.includes(a) && !strictest.includes(a)) td.appendChild(el("span", { class: "badge badge-lenient", text: "Most lenient" }));
           for (const entry of entries) td.appendChild(compareEntry(entry, a, row));
         }
+        if (row.national) td.appendChild(verdictNote(row, a));
         tr.appendChild(td);
       }
       tbody.appendChild(tr);
@@ -1120,6 +1126,43 @@
     out.appendChild(el("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": "Comparison table" }, table));
     const charts = renderCharts(rows, auths);
     if (charts) out.appendChild(charts);
+  }
+
+  const NATIONAL_LABEL = "National (statutory guidance)";
+  const NATIONAL_VERDICTS = {
+    stricter: "Stricter than national",
+    same: "Same as national",
+    looser: "Looser than national",
+    silent: "Silent: national applies",
+    not_comparable: "Not compared with national",
+  };
+
+  /** The row's national figure, its source and the wording it rests on; flagged when unverified. */
+  function nationalCompareCell(national) {
+    if (!national) {
+      return el("td", { class: "national-cell none" }, el("span", { class: "muted", text: "No national figure shown for this duty" }));
+    }
+    return el("td", { class: "national-cell" },
+      el("span", { class: "national-tag", text: national.label || NATIONAL_LABEL }),
+      national.verified === false ? el("span", { class: "badge badge-unverified", text: "Not verified against its source" }) : null,
+      el("p", { class: "entry-figure", text: national.description || "" }),
+      el("p", { class: "national-source", text: national.source || "" }),
+      el("details", { class: "national-wording" },
+        el("summary", { text: "Wording" }),
+        el("blockquote", { class: "quote", text: national.quote || "" }),
+        national.url ? el("a", { href: national.url, target: "_blank", rel: "noopener noreferrer", text: "Where it was read" }) : null));
+  }
+
+  /** An authority's verdict against the row's national figure, with both figures in words. */
+  function verdictNote(row, authority) {
+    const verdict = (row.verdicts || {})[authority];
+    const why = (row.national_explanations || {})[authority] || "";
+    // A red flag, a figure not compared or one compared in another row says why in full; the
+    // others carry it as a tooltip (both figures and the conversion, when there is one).
+    const spelled = !["stricter", "same", "silent"].includes(verdict) || /approximately/.test(why);
+    return el("div", { class: `national-verdict verdict-${verdict || "elsewhere"}`, title: why },
+      el("span", { class: `verdict-tag verdict-${verdict || "elsewhere"}`, text: NATIONAL_VERDICTS[verdict] || "Compared in another row" }),
+      why && spelled ? el("p", { class: "hint verdict-why", text: why }) : null);
   }
 
   /** One authority's figure: the server's description, the words as written, days, and the cited clause. */
@@ -1195,11 +1238,17 @@
 
   function compareCsv(data) {
     const header = ["topic", "duty", "kind", "phase", "cohort", "qualifiers", "anchor", "authority", "timescale", "approx_days_min",
-      "approx_days_max", "strictest", "most_lenient", "source", "document", "section", "clause", "page", "quote"];
+      "approx_days_max", "strictest", "most_lenient", "source", "document", "section", "clause", "page", "quote",
+      "national_figure", "national_source", "national_verified", "national_quote", "verdict_against_national", "national_explanation"];
     const lines = [header];
     const auths = compareAuthorities(data);
+    // The national figure is its own set of columns, labelled national: never an authority's figure.
+    const national = (row, a) => row.national
+      ? [row.national.description, row.national.source, row.national.verified === false ? "no" : "yes", row.national.quote,
+        (row.verdicts || {})[a] || "", (row.national_explanations || {})[a] || ""]
+      : ["", "", "", "", "", ""];
     const none = (row, a) => [data.topic, rowLabel(row), row.kind, row.phase, row.cohort, listOf(row.qualifiers).join("; "), row.anchor, a,
-      "no standard found", "", "", "", "", "", "", "", "", "", ""];
+      "no standard found", "", "", "", "", "", "", "", "", "", "", ...national(row, a)];
     for (const row of listOf(data.rows)) {
       const strictest = asNames(row.strictest);
       const lenient = asNames(row.most_lenient);
@@ -1215,11 +1264,11 @@
           lines.push([data.topic, rowLabel(row), row.kind, row.phase, row.cohort, listOf(row.qualifiers).join("; "), row.anchor, a,
             e.description, range ? range[0] : "", range ? range[1] : "",
             strictest.includes(a) ? "yes" : "", lenient.includes(a) ? "yes" : "",
-            c.label, c.document, c.section, c.clause_ref, c.page, e.text || c.text || c.quote]);
+            c.label, c.document, c.section, c.clause_ref, c.page, e.text || c.text || c.quote, ...national(row, a)]);
         }
       }
     }
-    for (const g of asNames(data.gaps)) lines.push([data.topic, "", "", "", "", "", "", g, "no standard found", "", "", "", "", "", "", "", "", "", ""]);
+    for (const g of asNames(data.gaps)) lines.push([data.topic, "", "", "", "", "", "", g, "no standard found", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""]);
     return lines.map((l) => l.map(csvCell).join(",")).join("\r\n") + "\r\n";
   }
 
@@ -1303,7 +1352,8 @@
       confirm.addEventListener("click", async () => {
         confirm.disabled = true;
         try {
-          await api("/api/documents/" + encodeURIComponent(doc.id), { method: "DELETE", token: state.adminToken });
+          const accepted = await api("/api/documents/" + encodeURIComponent(doc.id), { method: "DELETE", token: state.adminToken });
+          await followJob(accepted && accepted.job, (job) => setStatus(status, jobProgressNode(job, `Removing “${doc.title}”`), false));
           await refreshAfterChange();
           setStatus($("#upload-status"), `Removed “${doc.title}”.`, false);
         } catch (err) {
@@ -1323,6 +1373,31 @@
     renderAuthorityFilter();
     state.topics = [];
     loaded.compare = false;
+  }
+
+  // Background jobs (uploads, removals): poll GET /api/jobs/{id} until the job has finished.
+  const JOB_POLL_MS = 1000;
+
+  async function followJob(job, onProgress) {
+    let current = job;
+    while (current && current.status !== "succeeded" && current.status !== "failed") {
+      if (onProgress) onProgress(current);
+      await new Promise((resolve) => setTimeout(resolve, JOB_POLL_MS));
+      current = await api(current.location || "/api/jobs/" + encodeURIComponent(current.id), { token: state.adminToken });
+    }
+    if (current && current.status === "failed") {
+      const error = current.error || {};
+      throw new ApiError(error.status || 0, error.code || "job_failed", error.message || "The job failed.");
+    }
+    return current;
+  }
+
+  function jobProgressNode(job, label) {
+    const pct = Math.round(100 * (Number(job.progress) || 0));
+    const stage = job.status === "queued" ? "waiting for the worker" : (job.stage || job.status);
+    return el("span", { class: "job-progress" },
+      `${label}: ${stage} (${pct}%)… `,
+      el("progress", { max: "100", value: String(pct), "aria-label": `${label}: ${pct}%` }));
   }
 
   function setStatus(node, message, isError) {
@@ -1364,13 +1439,17 @@
     const title = $("#upload-title").value.trim();
     if (title) form.append("title", title);
     $("#upload-submit").disabled = true;
-    setStatus(status, `Uploading and indexing “${file.name}”… this can take a minute for a long document.`, false);
+    setStatus(status, `Uploading “${file.name}”…`, false);
     try {
-      const result = await api("/api/documents", { method: "POST", form, token: state.adminToken });
-      const saved = (result && (result.document || result)) || {};
-      const outcome = String(saved.status || result.status || "added");
-      setStatus(status, `${outcome[0].toUpperCase() + outcome.slice(1)}: “${title || file.name}” (${result.authority || authority})` +
-        (saved.clause_count ? ` — ${saved.clause_count} clauses.` : "."), false);
+      // The server answers 202 with a background job; follow it until the document is indexed.
+      const accepted = await api("/api/documents", { method: "POST", form, token: state.adminToken });
+      const job = await followJob(accepted && accepted.job,
+        (j) => setStatus(status, jobProgressNode(j, `Indexing “${file.name}”`), false));
+      const saved = (job && job.result) || {};
+      const outcome = String(saved.status || "added");
+      setStatus(status, `${outcome[0].toUpperCase() + outcome.slice(1)}: “${title || file.name}” (${job.authority || authority})` +
+        (saved.clause_count ? ` — ${saved.clause_count} clauses.` : ".") +
+        (job.notes && job.notes.length ? " " + job.notes.join(" ") : ""), false);
       $("#upload-form").reset();
       await refreshAfterChange();
     } catch (err) {

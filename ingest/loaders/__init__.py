@@ -81,10 +81,11 @@ def human_size(n: int) -> str:
     return f"{n} bytes"
 
 
-def load_file(path: Path, max_bytes: int) -> SourceText:
+def load_file(path: Path, max_bytes: int, max_part_bytes: int | None = None) -> SourceText:
     """Read ``path`` into a ``SourceText``, refusing bad input with a specific ``IngestError``.
 
-    The size limit is checked from the file system before anything is read.
+    The size limit is checked from the file system before anything is read; ``max_part_bytes``
+    caps what one part of a .docx may inflate to (default: the docx loader's own cap).
     """
     path = Path(path)
     name = path.name
@@ -117,7 +118,7 @@ def load_file(path: Path, max_bytes: int) -> SourceText:
         if fmt == "docx" or _zip_is_docx(path):
             from ingest.loaders.docx import load_docx
 
-            return load_docx(path, max_bytes=max_bytes)
+            return load_docx(path, max_bytes=max_bytes, max_part_bytes=max_part_bytes)
         raise CorruptFileError(
             f"{name} is a zip archive, not a {fmt.upper()} document. "
             "Unpack it, or export the document itself, and ingest that."

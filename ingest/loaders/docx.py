@@ -9,7 +9,10 @@ says nothing about nesting); table rows become ``row`` blocks with their cells, 
 merged cell (horizontal or vertical) is reported once.
 
 Before python-docx opens the archive, its declared sizes are checked so a zip bomb is refused
-without being inflated.
+without being inflated: the whole archive (size and ratio) and each part on its own, because
+a modest ratio over a large part (a 34 MB file whose document.xml inflates to 314 MB) still
+costs gigabytes once lxml builds its tree. The declared sizes can be trusted as a bound:
+``zipfile`` never returns more than a member's declared size and fails its CRC otherwise.
 """
 
 from __future__ import annotations
@@ -26,13 +29,18 @@ MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
 MAX_RATIO = 200  # uncompressed / compressed, over the whole archive
 MAX_ENTRIES = 10_000
 _RATIO_FLOOR = 16 * 1024 * 1024  # ratios only matter once the inflated size is large
+# One part's inflated size: word/document.xml of a 300-page standards document with tables is
+# 5-10 MB; lxml needs about ten times a part's size in memory, so this keeps a parse well under
+# a gigabyte. STANDARDS_MAX_DOCX_PART_MB sets it for the pipeline.
+MAX_PART_BYTES = 32 * 1024 * 1024
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.IGNORECASE)
 
 
-def check_zip(path: Path, max_bytes: int | None = None) -> None:
-    """Refuse archives that are not zips, or that would inflate far beyond any real document."""
+def check_zip(path: Path, max_bytes: int | None = None, max_part_bytes: int | None = None) -> None:
+    """Refuse archives that are not zips, or that would inflate far beyond any real document
+    (in total, by ratio, or in any one part)."""
     name = Path(path).name
     try:
         with zipfile.ZipFile(path) as zf:
@@ -56,14 +64,22 @@ def check_zip(path: Path, max_bytes: int | None = None) -> None:
             f"({len(infos)} entries): this looks like a zip bomb, not a Word document. It was not "
             "opened. Re-save the document from Word and try again."
         )
+    part_limit = MAX_PART_BYTES if max_part_bytes is None else max_part_bytes
+    biggest = max(infos, key=lambda i: i.file_size, default=None)
+    if biggest is not None and biggest.file_size > part_limit:
+        raise CorruptFileError(
+            f"{name}: its part {biggest.filename} would expand to {biggest.file_size / 1048576:.0f} MB "
+            f"(the limit for one part is {part_limit / 1048576:.0f} MB, STANDARDS_MAX_DOCX_PART_MB). It was "
+            "not opened. Split the document, or re-save it from Word without embedded objects."
+        )
 
 
-def load_docx(path: Path, max_bytes: int | None = None) -> SourceText:
+def load_docx(path: Path, max_bytes: int | None = None, max_part_bytes: int | None = None) -> SourceText:
     """Read paragraphs and tables of the .docx at ``path`` in document order."""
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
-    check_zip(path, max_bytes)
+    check_zip(path, max_bytes, max_part_bytes)
     name = Path(path).name
     try:
         document = docx.Document(str(path))

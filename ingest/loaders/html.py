@@ -8,6 +8,7 @@ treats every format alike. List items keep a bullet ("• ") so they read as bul
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import re
 from html.parser import HTMLParser
@@ -23,6 +24,13 @@ _BLOCK_TAGS = {
 }  # fmt: skip
 _VOID = {"br", "img", "hr", "meta", "link", "input", "area", "base", "col", "embed", "source", "track", "wbr"}
 _HEADING = re.compile(r"^h([1-6])$")
+# Registered text codecs that encode something other than a page's characters, and UTF-16/32,
+# which a <meta> found in ASCII-compatible bytes cannot be (the HTML standard reads it as
+# UTF-8): a page that "declares" one of them is decoded by the fallbacks instead.
+_NOT_PAGE_ENCODINGS = frozenset({
+    "punycode", "idna", "raw-unicode-escape", "unicode-escape", "undefined",
+    "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be",
+})
 
 
 def decode_html(data: bytes) -> str:
@@ -31,14 +39,30 @@ def decode_html(data: bytes) -> str:
         return data[3:].decode("utf-8", errors="replace")
     declared = re.search(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", data[:4096], re.IGNORECASE)
     if declared:
-        # A charset the codec registry does not know, or one the bytes do not match, is
-        # ignored: the UTF-8 / cp1252 fallbacks below still decode the page.
-        with contextlib.suppress(LookupError, UnicodeDecodeError):
-            return data.decode(declared.group(1).decode("ascii"))
+        codec = _text_codec(declared.group(1).decode("ascii"))
+        # A charset the bytes do not match is ignored: the UTF-8 / cp1252 fallbacks below
+        # still decode the page. Codecs raise more than UnicodeDecodeError on bad input
+        # (punycode raises a bare UnicodeError, others ValueError), so all of those count.
+        if codec is not None:
+            with contextlib.suppress(UnicodeError, ValueError, TypeError, OverflowError):
+                return data.decode(codec)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return data.decode("cp1252", errors="replace")
+
+
+def _text_codec(name: str) -> str | None:
+    """The codec a declared charset names, if it is a real text encoding (not e.g. 'zlib' or
+    'punycode', which the registry knows but no web page is written in); else None."""
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return None
+    # Private flag: False for bytes-to-bytes and str-to-str codecs (base64, rot13...).
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_PAGE_ENCODINGS:
+        return None
+    return info.name
 
 
 def load_html(data: bytes | str) -> SourceText:

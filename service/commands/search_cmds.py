@@ -88,6 +88,10 @@ def register(cli: click.Group) -> None:
             click.echo(
                 f"dense: {meta['count']} vector(s), {meta['kind']}, model {meta['model']}, generation {meta['generation']}"
             )
+        from index.dense import dense_status
+
+        status = dense_status(conn, settings)
+        click.echo(f"dense status: {status.state} ({status.message})")
 
     from service.commands.eval_group import eval_group
 

@@ -8,6 +8,7 @@ JSON, the record's ``to_dict()``); they never resolve names or filter by themsel
 from __future__ import annotations
 
 import json
+import textwrap
 
 import click
 
@@ -27,12 +28,20 @@ def register(cli: click.Group) -> None:
     @click.argument("topic")
     @click.option("--cohort", help="Only this cohort, e.g. 'children in care' or LAC (duties stating no cohort are kept).")
     @click.option("--authority", "-a", "authorities", multiple=True, help="Only these authorities (repeatable; names or aliases).")
+    @click.option("--include-unverified", is_flag=True,
+                  help="Also show national figures not verified against their source (flagged as unverified).")
     @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
-    def compare_command(topic: str, cohort: str | None, authorities: tuple[str, ...], as_json: bool) -> None:
-        """Compare one topic across authorities as a table (e.g. standards compare "core group meeting")."""
+    def compare_command(topic: str, cohort: str | None, authorities: tuple[str, ...], include_unverified: bool,
+                        as_json: bool) -> None:
+        """Compare one topic across authorities as a table (e.g. standards compare "core group meeting").
+
+        Rows whose duty is a national duty also show the national figure, labelled
+        "National (statutory guidance)" with its source and wording, and each authority's verdict.
+        """
         from service.compare import compare
 
-        result = compare(_source(), topic, cohort=cohort, authorities=list(authorities))
+        result = compare(_source(), topic, cohort=cohort, authorities=list(authorities),
+                         include_unverified=include_unverified)
         if as_json:
             _echo_json(result.to_dict())
             return
@@ -69,16 +78,14 @@ def register(cli: click.Group) -> None:
     @click.option("--port", default=None, type=int, help="Port (default STANDARDS_PORT, 8000).")
     def serve_command(host: str | None, port: int | None) -> None:
         """Serve the API and the web page (loads the store and the model once, then answers fast)."""
-        import uvicorn
-
         from ingest.settings import load_settings
-        from service.app import create_app
+        from service.app import serve
 
         settings = load_settings()
         host = host or settings.host
         port = port or settings.port
         click.echo(f"Serving Standards Assistant on http://{host}:{port} (API docs at /docs)", err=True)
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        serve(settings, host, port)
 
 
 def _notes(notes: list[str]) -> list[str]:
@@ -107,9 +114,32 @@ def render_comparison(result) -> str:
                 lines.append(f"  {name:<{width}}  {cell.obligation.description:<45} [{label}]")
         if row.strictest:
             lines.append(f"  strictest: {', '.join(row.strictest)} · most lenient: {', '.join(row.most_lenient or [])}")
+        if row.national:
+            lines += _national_lines(row)
     if result.gaps:
         lines.append(f"\nNo standard on {result.topic}: {', '.join(result.gaps)}")
     return "\n".join(lines)
+
+
+# How the national column words each authority's verdict.
+VERDICT_WORDS = {"stricter": "stricter than national", "same": "same as national",
+                 "looser": "LOOSER THAN NATIONAL (red flag)", "silent": "silent: the national figure applies",
+                 "not_comparable": "not compared"}
+
+
+def _national_lines(row) -> list[str]:
+    """The row's national figure (never an authority's own) and each authority's verdict."""
+    n = row.national
+    flag = "" if n.verified else " — NOT VERIFIED against its source"
+    lines = [f"  {n.label}{flag}: {n.description}   [{n.source}]",
+             textwrap.fill(f'"{n.quote}"', 100, initial_indent="      ", subsequent_indent="      ")]
+    for authority in row.cells:
+        name = row.verdicts.get(authority)
+        why = row.national_explanations.get(authority, "")
+        lines.append(f"    {authority}: {VERDICT_WORDS.get(name, name) if name else 'compared in another row'}")
+        if name in (None, "looser", "not_comparable") or "approximately" in why:
+            lines.append(textwrap.fill(why, 100, initial_indent="      ", subsequent_indent="      "))
+    return lines
 
 
 def render_deadline(result) -> str:

@@ -12,7 +12,16 @@ from fastapi import Request
 
 from service.state import ServiceState
 
+_SNAPSHOT_KEY = "standards.snapshot"
+
 
 def service_state(request: Request) -> ServiceState:
-    """The loaded ServiceState of the app handling ``request``."""
-    return request.app.state.service
+    """The store snapshot this request reads: the newest published one when the request first
+    asks, then that same one for the rest of the request (one consistent view, even while an
+    upload or removal commits)."""
+    snapshot = request.scope.get(_SNAPSHOT_KEY)
+    if snapshot is None:
+        snapshot = request.app.state.service.latest()
+        request.scope[_SNAPSHOT_KEY] = snapshot
+    return snapshot
+

@@ -38,6 +38,8 @@ def post_ask(body: AskRequest, request: Request) -> dict:
     history = check_history(body.history)
     notes: list[str] = []  # a requested authority read as the closest held one: said so
     authorities = resolve_authorities(state, body.authorities, notes)
+    if note := state.retrieval_note():  # dense index still building: keyword search answered
+        notes.append(note)
     result = ask(state, text, authorities=authorities or None, history=history, notes=notes).to_dict()
     log_abstention(state, text, authorities, result)  # question log (issue 16): no-op unless switched on
     return result

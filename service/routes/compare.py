@@ -20,7 +20,12 @@ def get_compare(
                                                     "(duties that state no cohort are kept).")] = None,
     authorities: Annotated[list[str] | None, Query(description="Only these authorities (repeat the parameter; "
                                                                "names or aliases).")] = None,
+    include_unverified: Annotated[bool, Query(description="Also show national figures not verified against "
+                                                          "their source (flagged as unverified).")] = False,
 ) -> dict:
     """Rows of duties (kind, phase, cohort, qualifiers, anchor) with each authority's timescales,
-    strictest and most lenient marked, and the authorities with no standard on the topic."""
-    return compare(service_state(request), topic, cohort=cohort, authorities=authorities).to_dict()
+    strictest and most lenient marked, the authorities with no standard on the topic, and for
+    rows whose duty is a national duty the national figure ("National (statutory guidance)",
+    with its source and wording) and each authority's verdict against it."""
+    return compare(service_state(request), topic, cohort=cohort, authorities=authorities,
+                   include_unverified=include_unverified).to_dict()

@@ -101,8 +101,9 @@ def get_gaps(
     require_admin(request)
     state = service_state(request)
     name = state.resolver.authority(authority).name if authority else None
-    with state.lock:
-        report = gaps(state.conn, state.taxonomy, state.settings, name, limit)
+    # The log is not part of the store snapshot (it grows between uploads): read it as it is now.
+    with state.writer() as conn:
+        report = gaps(conn, state.taxonomy, state.settings, name, limit)
     if format == "csv":
         return Response(gaps_csv(report), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="gaps.csv"'})

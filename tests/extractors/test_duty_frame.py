@@ -228,3 +228,81 @@ def test_topic_by_similarity_for_wording_outside_the_synonyms():
     assert decided[-1] is None  # nothing in the taxonomy is about pool cars: no topic, the action stays
     assert any(decided[:-1]), "similarity names a topic for duties worded outside the synonyms"
     assert _extract(_clause(sentences[-1]), encode=encode)[0].label == "service pool cars"
+
+
+# --- round 2: anchors keep which event, actions keep their predicate and names, conditions stay with their figure
+def test_anchor_keeps_the_modifiers_that_say_which_event():
+    o = _one("The duty worker must inform the manager within 2 hours of any serious incident.")
+    assert o.timescale.anchor == "serious incident"  # not the bare kind "event"
+    o = _one("Carers will be told of the outcome within 10 days of the next health review.")
+    assert o.timescale.anchor == "next health review"  # not "looked after review"
+
+
+def test_ordinal_on_the_anchor_stays_in_the_anchor():
+    o = _one("The plan is updated within 5 working days of the first CIN review.")
+    assert o.timescale.anchor == "first child in need meeting"
+
+
+def test_bare_conference_is_kept_as_stated_unless_the_heading_names_it():
+    o = _one("Parents will receive the chair's letter 3 days before the conference.")
+    assert o.timescale.anchor == "child protection conference"
+    o = _one("Parents will receive the chair's letter 3 days before the conference.",
+             headings=["Standards", "Review Child Protection Conferences"])
+    assert o.timescale.anchor == "review child protection conference"
+
+
+def test_an_event_stated_as_a_when_clause_is_the_anchor():
+    o = _one("When told of a disclosure, the manager must hold a strategy discussion within 1 working day.")
+    assert o.timescale.anchor_text == "told of a disclosure"
+    assert o.timescale.anchor_relation == "after"
+    assert o.conditions is None
+    # a state is a condition, not an event the time runs from
+    o = _one("When the family is hard to reach, the manager must agree a plan within 5 working days.")
+    assert o.timescale.anchor_text is None
+
+
+def test_capitalised_name_joined_by_in_is_one_object():
+    o = _one("Practitioners should hold Child in Need meetings every 4 weeks.")
+    assert o.action == "hold Child in Need meetings"
+
+
+def test_participle_with_its_particle_stays_in_the_object():
+    o = _one("The worker must file a copy of the signed off agreement within 3 days.")
+    assert o.action.endswith("signed off agreement")
+
+
+def test_copula_takes_its_predicate_not_be():
+    o = _one("All case files must be up to date within 5 working days.")
+    assert o.action is not None and o.action != "be"
+    assert "up to date" in o.action
+
+
+def test_inverted_conditional_is_a_condition():
+    o = _one("Should a delay be expected, the manager must record the reason within 2 working days.")
+    assert o.conditions == "Should a delay be expected"
+
+
+def test_condition_after_an_alternative_figure_belongs_to_that_figure():
+    found = _extract(_clause("Supervision takes place every 8 weeks, or every 4 weeks if the worker is newly qualified."))
+    by_phrase = {o.timescale.phrase: o for o in found}
+    assert by_phrase["every 8 weeks"].conditions is None
+    assert "newly qualified" in (by_phrase["every 4 weeks"].conditions or "")
+
+
+def test_a_duty_named_before_a_plan_exists_is_not_about_children_on_a_plan():
+    o = _one("An initial child protection conference should take place within 15 working days of the strategy meeting.")
+    assert o.cohort == "children subject to a section 47 enquiry"
+    assert "children subject to a child protection plan" not in o.qualifiers
+    o = _one("A review child protection conference should take place within 3 months of the first one.")
+    assert o.cohort == "children subject to a child protection plan"
+
+
+def test_notes_of_the_meeting_a_heading_names_are_that_meetings_record():
+    o = _one("Notes must be approved by the manager within 5 working days of the meeting.",
+             headings=["Standards", "Core Group Meetings"])
+    assert o.topic == "core group record"  # the notes, not the meeting
+
+
+def test_action_keeps_a_name_the_parser_splits():
+    o = _one("The section 47 enquiry should be concluded within 15 working days.")
+    assert "section 47 enquiry" in o.action

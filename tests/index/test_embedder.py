@@ -78,3 +78,19 @@ def test_vectors_are_cached_by_text_and_model(tmp_path, embedder: Embedder) -> N
     more = dict(texts, **{text_hash("Visits every 4 weeks."): "Visits every 4 weeks."})
     assert ensure_vectors(conn, embedder, more) == 1
     assert cached_vectors(conn, texts, "another-model@0") == {}
+
+
+def test_query_embedding_is_the_batch_embedding(embedder: Embedder) -> None:
+    # encode_query runs the model's modules directly; it must give exactly what encode gives,
+    # for short questions, abbreviations and a text past the model's 256-token limit.
+    texts = [
+        "When must the first core group meet in Wokingham?",
+        "ICPC timescale",
+        "how often do I need to see a CIN kid",
+        " ".join(["The social worker visits the child and records the visit."] * 60),
+    ]
+    batch = embedder.encode(texts, batch_size=1)
+    for i, text in enumerate(texts):
+        query = embedder.encode_query(text)
+        assert query.shape == (1, embedder.dimension) and query.dtype == np.float32
+        np.testing.assert_allclose(query[0], batch[i], rtol=0, atol=1e-6)

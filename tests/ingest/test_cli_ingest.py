@@ -21,20 +21,22 @@ def test_ingest_corpus_documents_show(data_dir: Path, corpus_dir: Path, store_du
     result = runner.invoke(cli, ["ingest", str(corpus_dir)])
     assert result.exit_code == 0, result.output
     assert "5 of 5 file(s) ingested; 0 failed." in result.output
-    for doc_id in ("000_da2ac1c53df745bd", "004_f6e1279407d87ed7"):
+    # Document ids are keyed by authority and file name.
+    for doc_id in ("dudley--000_da2ac1c53df745bd", "wokingham--004_f6e1279407d87ed7"):
         assert doc_id in result.output
 
     conn = _conn()
     docs = {d.id: d for d in store.list_documents(conn)}
-    assert set(docs) == {p.stem for p in corpus_dir.glob("*.txt")}
-    assert docs["003_b840afe54436e221"].authority == "Sandwell"
-    assert docs["003_b840afe54436e221"].version == "V7 Final for Printing"
-    assert docs["003_b840afe54436e221"].date == "2019-04-02"
+    assert set(docs) == {f"{d.authority.lower()}--{d.source_name.removesuffix('.txt')}" for d in docs.values()}
+    assert {d.source_name for d in docs.values()} == {p.name for p in corpus_dir.glob("*.txt")}
+    assert docs["sandwell--003_b840afe54436e221"].authority == "Sandwell"
+    assert docs["sandwell--003_b840afe54436e221"].version == "V7 Final for Printing"
+    assert docs["sandwell--003_b840afe54436e221"].date == "2019-04-02"
     assert all(d.clause_count > 0 for d in docs.values())
 
     listing = runner.invoke(cli, ["documents"])
     assert listing.exit_code == 0
-    assert "Wokingham" in listing.output and str(docs["004_f6e1279407d87ed7"].clause_count) in listing.output
+    assert "Wokingham" in listing.output and str(docs["wokingham--004_f6e1279407d87ed7"].clause_count) in listing.output
 
     clause = next(c for c in store.current_clauses(conn, "Sandwell") if c.clause_ref == "D.2.3")
     shown = runner.invoke(cli, ["show", clause.id])
@@ -64,7 +66,7 @@ def test_changed_file_replaces_and_keeps_history(data_dir: Path, corpus_dir: Pat
     assert runner.invoke(cli, ["ingest", str(path), "--authority", "Wiltshire"]).exit_code == 0
     conn = _conn()
     old = {c.id: c for c in store.current_clauses(conn, "Wiltshire")}
-    old_version = store.get_document(conn, "wilts").version_id
+    old_version = store.get_document(conn, "wiltshire--wilts").version_id
 
     changed = original.replace("within 40 working days", "within 30 working days")
     assert changed != original
@@ -82,7 +84,7 @@ def test_changed_file_replaces_and_keeps_history(data_dir: Path, corpus_dir: Pat
     assert any("within 40 working days" in c.text for c in history)
     shown = runner.invoke(cli, ["show", history[0].id])
     assert "history" in shown.output
-    versions = store.document_versions(conn, "wilts")
+    versions = store.document_versions(conn, "wiltshire--wilts")
     assert [v.is_current for v in versions] == [False, True]
     conn.close()
 
@@ -92,7 +94,7 @@ def test_remove(data_dir: Path, corpus_dir: Path, tmp_path: Path) -> None:
     path = tmp_path / "extract.txt"
     shutil.copy(corpus_dir / "000_da2ac1c53df745bd.txt", path)
     assert runner.invoke(cli, ["ingest", str(path), "--authority", "Dudley", "--title", "Extract"]).exit_code == 0
-    result = runner.invoke(cli, ["remove", "extract"])
+    result = runner.invoke(cli, ["remove", "dudley--extract"])
     assert result.exit_code == 0, result.output
     conn = _conn()
     assert store.list_documents(conn) == []

@@ -260,7 +260,7 @@ def test_upload_needs_a_configured_token(client) -> None:
     files = {"file": ("testshire.txt", STANDARD.encode(), "text/plain")}
     err = _is_error(client.post("/api/documents", files=files, data={"authority": "Testshire"}), 403, "forbidden")
     assert "STANDARDS_ADMIN_TOKEN" in err["message"]
-    _is_error(client.delete("/api/documents/004_f6e1279407d87ed7"), 403)
+    _is_error(client.delete("/api/documents/wokingham--004_f6e1279407d87ed7"), 403)
 
 
 def test_upload_with_token_then_remove(admin_client) -> None:
@@ -270,16 +270,19 @@ def test_upload_with_token_then_remove(admin_client) -> None:
                               headers={"Authorization": "Bearer wrong"})
     _is_error(wrong, 403)
     auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    response = admin_client.post("/api/documents", files=files, data={"authority": "Testshire"}, headers=auth)
+    # An upload is a background job; ?wait= answers with its outcome when it finishes in time.
+    response = admin_client.post("/api/documents?wait=300", files=files, data={"authority": "Testshire"},
+                                 headers=auth)
     assert response.status_code == 201, response.text
     document_id = response.json()["document"]["document_id"]
+    assert document_id == "testshire--testshire_standards"
     try:
         assert _counts(admin_client)["documents"] == before["documents"] + 1
         data = ask(admin_client, "When must the first core group meeting take place in Testshire?")
         assert not data["abstained"] and "8 working days" in data["answer"]
         assert cited(data, "Testshire", "within 8 working days of the Initial Child Protection Conference")
     finally:
-        removed = admin_client.delete(f"/api/documents/{document_id}", headers=auth)
+        removed = admin_client.delete(f"/api/documents/{document_id}?wait=300", headers=auth)
     assert removed.status_code == 200, removed.text
     assert _counts(admin_client) == before
     assert "Testshire" not in admin_client.get("/healthz").json()["authorities"]
@@ -291,12 +294,14 @@ def test_corrupt_upload_leaves_the_store_unchanged(admin_client) -> None:
     auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     corrupt = b"%PDF-1.7\n" + bytes(range(256)) * 20 + b"\n%%EOF"
     files = {"file": ("broken_policy.pdf", corrupt, "application/pdf")}
-    response = admin_client.post("/api/documents", files=files, data={"authority": "Testshire"}, headers=auth)
+    response = admin_client.post("/api/documents?wait=300", files=files, data={"authority": "Testshire"},
+                                 headers=auth)
     assert 400 <= response.status_code < 500
     err = _is_error(response, response.status_code)
     assert err["code"] != "internal_error"
+    assert response.headers["location"].startswith("/api/jobs/")
     not_docx = {"file": ("plan.docx", b"this is not a zip file", "application/octet-stream")}
-    assert 400 <= admin_client.post("/api/documents", files=not_docx, data={"authority": "Testshire"},
+    assert 400 <= admin_client.post("/api/documents?wait=300", files=not_docx, data={"authority": "Testshire"},
                                      headers=auth).status_code < 500
     assert _counts(admin_client) == before
     assert admin_client.get("/api/documents").json() == docs_before

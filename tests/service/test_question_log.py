@@ -62,26 +62,37 @@ def test_redaction_keeps_domain_words_and_authorities(protected, text) -> None:
 
 
 # --- off by default ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def live_conn(service_settings):
+    """A connection to the store as it is now: the service's own connection is a read-only
+    snapshot, which never sees what is written after it was taken."""
+    from ingest.store import connect
+
+    conn = connect(service_settings.db_path)
+    yield conn
+    conn.close()
+
+
 def _count(conn) -> int:
     return sum(conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("question_log", "feedback"))
 
 
-def test_off_by_default_nothing_is_recorded(client, service_state, store_dump) -> None:
+def test_off_by_default_nothing_is_recorded(client, service_state, live_conn, store_dump) -> None:
     from ingest.settings import load_settings
 
     assert load_settings().question_log is False and service_state.settings.question_log is False
-    before = store_dump(service_state.conn)
+    before = store_dump(live_conn)
     data = client.post("/api/ask", json={"question": ABSTAINED_Q}).json()
     assert data["abstained"] is True
     r = client.post("/api/feedback", json={"question": FEEDBACK_Q})
     assert r.status_code == 409 and r.json()["error"]["code"] == "question_log_off"
     assert client.get("/api/feedback").json()["enabled"] is False
-    assert store_dump(service_state.conn) == before
+    assert store_dump(live_conn) == before
 
 
 # --- switched on ---------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def log_client(service_settings, service_state):
+def log_client(service_settings, service_state, live_conn):
     """The real app over the session's store with the log on and an admin token; the log emptied after."""
     from service.app import create_app
     from service.state import ServiceState
@@ -92,13 +103,12 @@ def log_client(service_settings, service_state):
     state.refresh(force=True)
     with TestClient(create_app(settings, state=state), raise_server_exceptions=False) as c:
         yield c
-    with service_state.lock:
-        service_state.conn.execute("DELETE FROM question_log")
-        service_state.conn.execute("DELETE FROM feedback")
+    live_conn.execute("DELETE FROM question_log")
+    live_conn.execute("DELETE FROM feedback")
 
 
-def test_abstentions_and_feedback_are_recorded_redacted(log_client, service_state) -> None:
-    conn = service_state.conn
+def test_abstentions_and_feedback_are_recorded_redacted(log_client, live_conn) -> None:
+    conn = live_conn
     start = _count(conn)
     answered = log_client.post("/api/ask", json={"question": "When must the first core group meet in Wokingham?"})
     assert answered.json()["abstained"] is False
@@ -127,8 +137,8 @@ def test_abstentions_and_feedback_are_recorded_redacted(log_client, service_stat
     assert "visited" in stored[0][1]
 
 
-def test_feedback_bad_input_is_refused_and_nothing_stored(log_client, service_state) -> None:
-    conn = service_state.conn
+def test_feedback_bad_input_is_refused_and_nothing_stored(log_client, live_conn) -> None:
+    conn = live_conn
     before = _count(conn)
     cases = [
         ({"json": {"question": ""}}, 422, "bad_request"),
@@ -149,7 +159,8 @@ def test_feedback_bad_input_is_refused_and_nothing_stored(log_client, service_st
 
 def test_gaps_need_the_admin_token(log_client, client) -> None:
     assert client.get("/api/gaps").status_code == 403  # no token configured on the server: closed
-    assert log_client.get("/api/gaps").status_code == 403
+    missing = log_client.get("/api/gaps")  # no credentials: 401 saying how to send them (issue 12)
+    assert missing.status_code == 401 and "WWW-Authenticate" in missing.headers
     assert log_client.get("/api/gaps", headers={"Authorization": "Bearer wrong"}).status_code == 403
     r = log_client.get("/api/gaps", headers={"Authorization": f"Bearer {TOKEN}"})
     assert r.status_code == 200, r.text
@@ -164,11 +175,11 @@ def test_gaps_need_the_admin_token(log_client, client) -> None:
     assert all(line.startswith("Wokingham,") for line in one.text.splitlines()[1:])
 
 
-def test_retention_on_write_and_by_command(log_client, service_state, service_settings, monkeypatch, capsys) -> None:
+def test_retention_on_write_and_by_command(log_client, live_conn, service_settings, monkeypatch, capsys) -> None:
     from service.cli import main
     from service.question_log import ABSTAINED, record
 
-    conn = service_state.conn
+    conn = live_conn
     settings = dataclasses.replace(service_settings, question_log=True, question_log_days=30)
     old = datetime.now(UTC) - timedelta(days=45)
     record(conn, settings, ABSTAINED, "an old question about short breaks", ["Sandwell"], now=old)

@@ -59,3 +59,42 @@ def test_documents_view_shows_the_servers_descriptions_and_labels(page, server):
         summary = f"{side['description']} ({side['citation']['label']})"
         assert summary in page.locator(".conflict-list").text_content()
     page.problems.assert_clean()
+
+
+def test_compare_shows_the_national_column_labelled_national(page, server, save_shot):
+    topic = "looked after review"
+    data = httpx.get(server + "/api/compare", params={"topic": topic}, timeout=60).json()
+    page.goto(server + "/#compare")
+    page.locator("#compare-topic").fill(topic)
+    page.locator("#compare-form button[type=submit]").click()
+    table = page.locator(".compare-table")
+    table.wait_for()
+    assert table.locator("thead th.national-col").inner_text() == "National (statutory guidance)"
+    rows = table.locator("tbody tr")
+    for i, row in enumerate(data["rows"]):
+        national = rows.nth(i).locator("td.national-cell")
+        if row["national"] is None:
+            assert national.locator(".entry-figure").count() == 0
+            assert rows.nth(i).locator(".national-verdict").count() == 0
+            continue
+        # The national figure, its source and wording as sent; never inside an authority's cell.
+        assert national.locator(".national-tag").inner_text() == "National (statutory guidance)"
+        assert national.locator(".entry-figure").inner_text() == row["national"]["description"]
+        assert national.locator(".national-source").inner_text() == row["national"]["source"]
+        for authority, verdict in row["verdicts"].items():
+            cell = rows.nth(i).locator(f'td[data-authority="{authority}"]')
+            tag = cell.locator(".national-verdict .verdict-tag")
+            assert tag.get_attribute("class").endswith(f"verdict-{verdict}")
+            # The authority's cell holds its own figures only (Wokingham's own 20 working days included).
+            assert cell.locator(".entry-figure").all_inner_texts() == [c["description"] for c in row["cells"][authority]]
+    assert page.locator(".national-cell .entry-figure", has_text="within 20 working days of child coming into care").count() == 1
+    save_shot(page, "compare-national")
+    # Unverified figures only when asked for, and then flagged.
+    assert page.locator(".badge-unverified").count() == 0
+    page.locator("#compare-topic").fill("initial child protection conference")
+    page.get_by_label("Also show national figures not verified against their source").check()
+    page.locator("#compare-form button[type=submit]").click()
+    page.locator(".badge-unverified").first.wait_for()
+    # text_content: the words as written (the badge style sets them in capitals).
+    assert page.locator(".badge-unverified").first.text_content() == "Not verified against its source"
+    page.problems.assert_clean()

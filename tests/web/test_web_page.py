@@ -256,9 +256,10 @@ def test_upload_errors_are_shown_as_the_server_states_them(page, server, tmp_pat
 
     page.get_by_label("Admin token").fill(admin_token)
     before = httpx.get(server + "/api/documents", timeout=30).json()["documents"]
-    corrupt = httpx.post(server + "/api/documents", headers={"Authorization": f"Bearer {admin_token}"},
+    # The upload is a background job; ?wait= gives its outcome (the error the page shows).
+    corrupt = httpx.post(server + "/api/documents?wait=120", headers={"Authorization": f"Bearer {admin_token}"},
                          files={"file": ("broken.pdf", bad.read_bytes())}, data={"authority": "Dudley"},
-                         timeout=120)
+                         timeout=180)
     assert 400 <= corrupt.status_code < 500
     expected = corrupt.json()["error"]["message"]
     page.get_by_role("button", name="Upload and index").click()

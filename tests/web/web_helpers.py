@@ -48,9 +48,11 @@ def run_app(env: dict[str, str], log_path: Path) -> Iterator[str]:
             if proc.poll() is not None:
                 pytest.fail(f"the app exited with {proc.returncode}:\n{log_path.read_text()[-4000:]}")
             try:
-                if httpx.get(base + "/api/documents", timeout=5).status_code == 200:
+                # The port opens at once; wait until the dense index is built too, so answers use
+                # the full hybrid search (until then they come from BM25 with a note).
+                if httpx.get(base + "/healthz", timeout=5).json().get("dense_ready"):
                     break
-            except httpx.HTTPError:
+            except (httpx.HTTPError, ValueError):
                 pass
             if time.monotonic() > deadline:
                 pytest.fail(f"the app did not answer within {STARTUP_SECONDS}s:\n{log_path.read_text()[-4000:]}")

@@ -250,7 +250,9 @@ def _choose(question: Question, cands: list[Candidate], weights: Weights) -> tup
         def relevance(c: Candidate) -> float:
             return c.score - weights.no_figure * c.features.get("no_figure", 0.0) + weights.kind_match
         covering = max(cands, key=relevance)
-        if not covering.has_figure and relevance(covering) >= weights.threshold:
+        # "Covers this but sets no timescale" claims the standard names the event: a sentence
+        # merely worded alike (a strategy meeting for a core group question) does not.
+        if not covering.has_figure and covering.names_subject and relevance(covering) >= weights.threshold:
             return [], covering
     return [], None
 

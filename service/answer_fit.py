@@ -23,6 +23,7 @@ provenance in ``service/answer_weights.yaml``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -133,12 +134,12 @@ def _objective(examples: list[Example], w: np.ndarray) -> tuple[int, int, float,
             sum(rr for _, _, rr in answerable))
 
 
-def _ascend(examples: list[Example], w: np.ndarray) -> tuple[np.ndarray, tuple]:
+def _ascend(examples: list[Example], w: np.ndarray, free: frozenset[str]) -> tuple[np.ndarray, tuple]:
     best = _objective(examples, w)
     for _ in range(PASSES):
         improved = False
         for j, name in enumerate(FEATURES):
-            if name == "sentence_similarity":
+            if name == "sentence_similarity" or name not in free:
                 continue
             for value in GRID:
                 trial = w.copy()
@@ -151,18 +152,26 @@ def _ascend(examples: list[Example], w: np.ndarray) -> tuple[np.ndarray, tuple]:
     return w, best
 
 
-def fit_weights(examples: list[Example], start: Weights) -> tuple[Weights, tuple[int, int, float, float]]:
+def fit_weights(
+    examples: list[Example], start: Weights, free: Iterable[str] | None = None
+) -> tuple[Weights, tuple[int, int, float, float]]:
     """Coordinate ascent over ``GRID`` (``sentence_similarity`` fixed at 1) from ``start`` and from
-    ``RESTARTS`` starting points drawn from the grid with a fixed seed (reproducible); the best wins."""
+    ``RESTARTS`` starting points drawn from the grid with a fixed seed (reproducible); the best wins.
+
+    ``free``: the only weights that may move (the rest keep ``start``'s values); all by default.
+    """
+    movable = frozenset(free) if free is not None else frozenset(FEATURES)
     rng = np.random.default_rng(SEED)
     first = start.vector()
     first[FEATURES.index("sentence_similarity")] = 1.0
     starts = [first]
     for _ in range(RESTARTS):
-        w = rng.choice(GRID, size=len(FEATURES))
-        w[FEATURES.index("sentence_similarity")] = 1.0
+        w = first.copy()
+        for j, name in enumerate(FEATURES):
+            if name in movable and name != "sentence_similarity":
+                w[j] = rng.choice(GRID)
         starts.append(w)
-    w, best = max((_ascend(examples, s) for s in starts), key=lambda pair: pair[1])
+    w, best = max((_ascend(examples, s, movable) for s in starts), key=lambda pair: pair[1])
     return replace(start, **{name: float(w[i]) for i, name in enumerate(FEATURES)}), best
 
 
@@ -243,10 +252,11 @@ def write_weights(weights: Weights, provenance: str, path: Path = WEIGHTS_PATH) 
     path.write_text(header + body, encoding="utf-8")
 
 
-def run_fit(state: Any, gold_paths: list[Path], start: Weights) -> dict:
-    """Fit weights and threshold; return the report (weights, objective, table)."""
+def run_fit(state: Any, gold_paths: list[Path], start: Weights, free: Iterable[str] | None = None) -> dict:
+    """Fit weights (only ``free`` ones, when given) and threshold; return the report (weights,
+    objective, table)."""
     examples = collect(state, gold_paths)
-    weights, (_, hits, _, mrr) = fit_weights(examples, start)
+    weights, (_, hits, _, mrr) = fit_weights(examples, start, free)
     rows, answerable = threshold_table(examples, weights)
     weights = replace(weights, threshold=round(choose_threshold(rows), 4))
     from service.answer import MAX_STATEMENTS
@@ -264,7 +274,9 @@ def run_fit(state: Any, gold_paths: list[Path], start: Weights) -> dict:
         "table": rows,
         "chosen": chosen,
         "provenance": (
-            f"fit {date.today().isoformat()} by `standards eval fit-answer` on "
+            f"fit {date.today().isoformat()} by `standards eval fit-answer` "
+            + (f"(only {', '.join(sorted(free))} free; the other weights as before) " if free else "")
+            + "on "
             + ", ".join(str(p) for p in gold_paths)
             + f" over the shipped corpus: a right sentence ranked first for {hits} of {answerable} expected "
             f"answers; threshold {weights.threshold} answers "

@@ -78,6 +78,8 @@ FEATURES = (
     "qualifier_match",  # the sentence names the question's qualifier ("first", "stage two")
     "qualifier_clash",  # the sentence names only another member of that qualifier's set
     "anchor_is_subject",  # the figure runs from the very event asked about ("minutes after the meeting")
+    "topic_words_missing",  # IDF-weighted share of the words naming the question's topic (not its
+    # cohort) absent from the sentence and its context, when no topic label of it names it either
 )
 
 
@@ -115,6 +117,7 @@ class Weights:
     qualifier_match: float = 0.0
     qualifier_clash: float = 0.0
     anchor_is_subject: float = 0.0
+    topic_words_missing: float = 0.0
     threshold: float = 0.0
     # A second sentence is stated beside the best when it scores within this of it.
     show_margin: float = 0.0
@@ -223,6 +226,7 @@ class QueryGroup:
     alternatives: tuple[frozenset[str], ...]
     weight: float
     cohort: bool = False
+    topics: frozenset[int] = frozenset()  # which of the question's topic names it is part of
 
     def found_in(self, stems: frozenset[str]) -> bool:
         """Is some way of writing it wholly present?"""
@@ -234,13 +238,16 @@ def query_groups(state: ServiceState, plan: Any, question: Question) -> list[Que
     authority names dropped, abbreviations grouped with their expansions), weighted by IDF; those
     inside the phrase naming the question's cohort are marked."""
     cohort_stems = word_stems(question.cohort_words) if question.cohort_words else frozenset()
+    name_stems = [word_stems(name) - cohort_stems for name in question.topic_names]
     out = []
     for group in plan.lexical.groups:
         alts = tuple(frozenset(stem(t) for t in alt) for alt in group if alt)
         if not alts:
             continue
         weight = max(sum(idf(state, t) for t in alt) / len(alt) for alt in alts)
-        out.append(QueryGroup(alts, weight, bool(cohort_stems) and any(alt <= cohort_stems for alt in alts)))
+        is_cohort = bool(cohort_stems) and any(alt <= cohort_stems for alt in alts)
+        names = frozenset(i for i, stems in enumerate(name_stems) if not is_cohort and any(alt <= stems for alt in alts))
+        out.append(QueryGroup(alts, weight, is_cohort, names))
     return out
 
 
@@ -332,6 +339,12 @@ class Candidate:
     def has_figure(self) -> bool:
         return bool(self.facts.timescales)
 
+    @property
+    def names_subject(self) -> bool:
+        """Whether the sentence, its context or its labels name what the question is about (every
+        word of the topic found, or a topic label or heading naming it)."""
+        return not self.features.get("topic_words_missing")
+
     def can_answer(self, question: Question) -> bool:
         """Whether the sentence can answer at all: not when it names only another member of a
         qualifier set the question uses ("stage one" for a stage two question: a different
@@ -412,6 +425,7 @@ def features_of(
         "subject_found": _share([g for g in groups if not g.cohort], context),
         "retrieval_rank": 1.0 / (1 + rank),
     }
+
     asks = question.asks
     if question.asks_timescale:
         f["kind_match"], f["kind_other"], f["no_figure"] = _figure_kind_fit(asks, facts.timescales)
@@ -436,6 +450,14 @@ def features_of(
              for t in scores), default=0.0)
         if labelled and not any(t in scores for t in labelled):
             f["topic_other"] = 1.0
+    named = [[g for g in groups if i in g.topics] for i in range(len(question.topic_names))]
+    named = [per for per in named if per]
+    if named and not f.get("topic_label") and not f.get("topic_context"):
+        # Neither its labels nor the words of any topic the question names are there: the
+        # sentence is on something else, however close its wording (a conference's timescale
+        # for a core group question). The best-found name counts: a question naming the core
+        # group and the conference it follows is answered by a sentence on either.
+        f["topic_words_missing"] = min(1.0 - _share(per, context) for per in named)
     if question.cohort:
         own = facts.cohort(state.taxonomy)
         named = {ob.cohort for ob in obligations if ob.cohort} | {

@@ -56,6 +56,7 @@ class Question:
     inherited: list[str] = field(default_factory=list)  # which parts came from the conversation
     subject_text: str = ""  # the whole question as read (places removed), for a follow-up that only changes a part
     topic_phrase: str = ""  # the words naming what it is about (topic and cohort), for one asking something new
+    topic_names: list[str] = field(default_factory=list)  # each phrase naming a taxonomy topic, as written
     cohort_words: str = ""  # the words naming the cohort, in search_text
 
     @property
@@ -321,6 +322,7 @@ class _Reading:
     asks: str
     asks_stated: bool
     has_subject: bool
+    topic_names: list[str]
 
 
 def _normalise(text: str) -> str:
@@ -378,7 +380,7 @@ def _read(text: str, resolver: Any, taxonomy: Any) -> _Reading:
     phrases = [stripped[a:b] for a, b in spans] or ([" ".join(own)] if has_subject else [])
     topic_phrase = " ".join([*phrases, cohort_words]).strip()
     return _Reading(text, stripped, authorities, unknown, notes, topics, cohort, cohort_words, topic_phrase, asks,
-                    stated, has_subject)
+                    stated, has_subject, [stripped[a:b] for a, b in spans])
 
 
 def understand(
@@ -416,7 +418,7 @@ def _resolve(
         authorities = list(earlier.authorities)
         inherited.append("authorities")
     subject, cohort, topics = r.stripped, r.cohort, dict(r.topics)
-    cohort_words, topic_phrase = r.cohort_words, r.topic_phrase
+    cohort_words, topic_phrase, topic_names = r.cohort_words, r.topic_phrase, list(r.topic_names)
     asks, stated = r.asks, r.asks_stated
     qualifiers = find_qualifiers(r.stripped)
     if earlier is not None and not r.has_subject:
@@ -427,6 +429,7 @@ def _resolve(
         carried = earlier.topic_phrase if stated else earlier.subject_text
         subject = f"{r.stripped} {carried}".strip()
         topic_phrase = f"{r.topic_phrase} {earlier.topic_phrase}".strip()
+        topic_names += earlier.topic_names
         if cohort is None:
             cohort = earlier.cohort
         cohort_words = f"{cohort_words} {earlier.cohort_words}".strip()
@@ -464,5 +467,6 @@ def _resolve(
         inherited=inherited,
         subject_text=subject,
         topic_phrase=topic_phrase,
+        topic_names=topic_names,
         cohort_words=cohort_words,
     )

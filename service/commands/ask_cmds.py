@@ -165,17 +165,23 @@ def register(cli: click.Group) -> None:
     @click.option("--gold", "golds", multiple=True, type=click.Path(path_type=Path),
                   default=(Path("eval/qa-dev.jsonl"), Path("../shared/eval/qa-open-dev.jsonl")), show_default=True,
                   help="Development questions to fit on (repeatable). Never other authorities' questions.")
+    @click.option("--free", "free", multiple=True,
+                  help="Fit only these weights (repeatable), keeping the others as they are: fewer free weights "
+                       "carry better to unseen documents. Default: every weight.")
     @click.option("--write", is_flag=True, help="Store the fitted weights in service/answer_weights.yaml.")
-    def fit_answer_command(golds: tuple[Path, ...], write: bool) -> None:
+    def fit_answer_command(golds: tuple[Path, ...], free: tuple[str, ...], write: bool) -> None:
         """Fit the answer layer's feature weights and abstention threshold on development questions,
         and print the threshold's precision/recall table."""
         from service.answer_fit import run_fit, write_weights
-        from service.evidence import DEFAULT_WEIGHTS
+        from service.evidence import DEFAULT_WEIGHTS, FEATURES
 
+        unknown = [name for name in free if name not in FEATURES]
+        if unknown:
+            raise click.UsageError(f"Unknown weight(s) {', '.join(unknown)}; choose from {', '.join(FEATURES)}.")
         for path in golds:
             if "other-authorities" in Path(path).parts:
                 raise click.UsageError("Other authorities' questions measure generalisation; never fit on them.")
-        report = run_fit(_state(), list(golds), DEFAULT_WEIGHTS)
+        report = run_fit(_state(), list(golds), DEFAULT_WEIGHTS, free=free or None)
         weights = report["weights"]
         click.echo(f"{report['examples']} authority answers from {len(golds)} file(s); right sentence first for "
                    f"{report['top1']}/{report['answerable']} (MRR {report['mrr']:.3f}).")

@@ -42,6 +42,9 @@ NEAREST = 3
 MAX_QUESTION_CHARS = 1000
 # Earlier questions kept as a conversation's context (the page keeps about this many turns).
 MAX_HISTORY = 20
+# Fallback statuses (service.baseline) whose text an answer adds for an authority it found no
+# answer for: the national figure applies, or national law sets none either.
+NATIONAL_WHEN_SILENT = ("silent", "no_national_figure")
 # A figure stated in the question matches the document's when their calendar spans differ by
 # at most this share (12 months and a year; 4 weeks and 28 days are equal anyway).
 PREMISE_TOLERANCE = 0.05
@@ -372,7 +375,6 @@ def ask(
                 # The clause gives figures, just none that answers this: not "sets no timescale".
                 missing.append(authority)
                 continue
-            # (The national baseline, issue 13, adds "nationally it is ..." here, labelled national.)
             statements.append(st)
             uncovered.append(authority)
             citations.setdefault(covering.clause.id, st.citation)
@@ -417,6 +419,8 @@ def ask(
                         if clause is not None:
                             citations.setdefault(clause.id, CitationView.from_clause(clause))
     answered = [a for a in scope if a not in missing and a not in uncovered]
+    national = _national_word(state, question, scope, answered, {o["id"] for o in obligations})
+    lines += [fb.text for fb in national if fb.text]
     if not answered:
         near = _nearest(evidence, scope)
         where = ", ".join(scope) if named else "any of the standards held"
@@ -425,20 +429,44 @@ def ask(
             rest = [a for a in missing]
             message = head + (f"\nNothing found on this in {', '.join(rest)}." if rest else "")
         else:
-            message = f"The standards held for {where} do not answer this."
+            message = "\n".join([f"The standards held for {where} do not answer this.",
+                                  *(fb.text for fb in national if fb.text)])
         if near:
             message += "\nYou may want to look at: " + "; ".join(CitationView.from_clause(c).label for c in near) + "."
         near_views = [CitationView.from_clause(c) for c in near]
         cited = list(citations.values()) + [v for v in near_views if v.clause_id not in citations]
         return Answer(text, question.to_dict(), _with_notes(message, notes), True, scope, statements=statements,
-                      notes=notes, nearest=near_views, citations=cited)
+                      notes=notes, nearest=near_views, citations=cited, national=[fb.to_dict() for fb in national])
     if missing:
         lines.append(f"Nothing found on this in: {', '.join(missing)}.")
     return Answer(
         text, question.to_dict(), _with_notes("\n".join(lines), notes), False, scope, statements=statements,
         notes=notes, citations=list(citations.values()), obligations=obligations, conflicts=conflicts,
-        deadline=deadline,
+        deadline=deadline, national=[fb.to_dict() for fb in national],
     )
+
+
+def _national_word(
+    state: ServiceState, question: Question, scope: list[str], answered: list[str], shown: set[str]
+) -> list:
+    """What the national baseline adds (``service.baseline.national_fallback_for``), per authority:
+    the national figure, labelled national, where the authority's standards gave no answer; both
+    figures where a figure the answer states (``shown``: obligation ids) is looser than national.
+    Only for a timescale question naming a topic outright (a full match of its name: the baseline
+    is keyed by topic)."""
+    if not question.asks_timescale:
+        return []
+    topic = next((t for t in question.topics if question.topic_scores.get(t, 0.0) >= 1.0), None)
+    if topic is None:
+        return []
+    from service.baseline import national_fallback_for
+
+    out = []
+    for authority in scope:
+        fb = national_fallback_for(state, authority, topic, asks=question.asks, cohort=question.cohort, shown=shown)
+        if fb.text and (fb.status == "looser" if authority in answered else fb.status in NATIONAL_WHEN_SILENT):
+            out.append(fb)
+    return out
 
 
 def _with_notes(message: str, notes: list[str]) -> str:

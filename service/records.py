@@ -631,6 +631,9 @@ class Answer:
     obligations: list[dict] = field(default_factory=list)
     conflicts: list[dict] = field(default_factory=list)
     deadline: dict | None = None
+    # The national baseline's word per authority (service.baseline.NationalFallback.to_dict):
+    # its figure where the authority's standards are silent, or both where the local one is looser.
+    national: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """The ``POST /api/ask`` response."""
@@ -645,5 +648,6 @@ class Answer:
             "obligations": self.obligations,
             "conflicts": self.conflicts,
             "deadline": self.deadline,
+            "national": self.national,
             "question": {"text": self.text, **self.reading},
         }

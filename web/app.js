@@ -773,7 +773,9 @@
       card.appendChild(el("p", { class: "answer-kind" }, el("span", { class: "icon", "aria-hidden": "true", text: "?" }), "Not found in these standards"));
       if (notes.length) card.appendChild(renderNotes(notes));
       if (statements.length) card.appendChild(renderStatements(r, statements, false));
-      else card.append(...paragraphs(withoutNotes(r.answer, notes)));
+      // National lines lead their own box below, not the paragraphs.
+      else card.append(...paragraphs(withoutNotes(r.answer, notes.concat(listOf(r.national).map((fb) => fb.text)))));
+      if (listOf(r.national).length) card.appendChild(renderNationalWord(r.national));
       const nearest = listOf(r.nearest);
       if (nearest.length) {
         card.appendChild(el("h3", { class: "small-heading", text: "You may want to look at" }));
@@ -791,6 +793,7 @@
         `Conflicting timescales in ${unique(conflicts.map((c) => c.authority)).join(", ")}'s standards — both sides are shown below.`));
     }
     card.appendChild(renderStatements(r, statements, true));
+    if (listOf(r.national).length) card.appendChild(renderNationalWord(r.national));
     if (r.deadline) card.appendChild(renderDeadline(r.deadline));
     for (const d of (turn && turn.deadlines) || []) {
       card.appendChild(d.error ? el("p", { class: "notice notice-error", text: `${d.authority}: ${d.error}` }) : renderDeadline(d.result, d.authority));
@@ -803,6 +806,22 @@
       el("div", { class: "answer-text" }, paragraphs(r.answer)));
     card.appendChild(details);
     return card;
+  }
+
+  /** What the national baseline adds: its figure where an authority's standards are silent, or
+   * both figures where the local one is looser. Always tagged national, never an authority's. */
+  function renderNationalWord(national) {
+    const box = el("section", { class: "national-word", "aria-label": "National figures" });
+    box.appendChild(el("h3", { class: "small-heading", text: "National minimum" }));
+    const ul = el("ul", {});
+    for (const fb of national) {
+      const li = el("li", { class: `national-${fb.status}` },
+        el("span", { class: "national-tag", text: fb.status === "looser" ? "Looser than national" : "National" }), " ",
+        fb.text || "");
+      ul.appendChild(li);
+    }
+    box.appendChild(ul);
+    return box;
   }
 
   /** The answer text without the notes shown above it (they lead the plain-text answer). */

@@ -226,6 +226,28 @@ MIGRATIONS: list[tuple[str, Migration]] = [
         },
     ),
     (
+        # The sentences of every clause (ingest.sentences: the one splitter), written with the
+        # clauses; an answer quotes one of them. Existing clauses are split when it is applied.
+        "005_sentences",
+        """
+        CREATE TABLE sentences (
+            id TEXT PRIMARY KEY,
+            clause_id TEXT NOT NULL REFERENCES clauses(id) ON DELETE CASCADE,
+            version_id INTEGER NOT NULL REFERENCES document_versions(id) ON DELETE CASCADE,
+            document_id TEXT NOT NULL,
+            authority TEXT NOT NULL,
+            ordinal INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            is_current INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX sentences_clause ON sentences(clause_id);
+        CREATE INDEX sentences_current ON sentences(is_current, authority);
+        """,
+    ),
+    (
         # Document ids keyed by authority and a stable slug (a Python step: _rekey_documents).
         "006_document_keys",
         "",
@@ -290,9 +312,26 @@ MIGRATIONS: list[tuple[str, Migration]] = [
 ]
 
 
+def _backfill_sentences(conn: sqlite3.Connection) -> None:
+    """Split the clauses a store already holds when ``005_sentences`` is applied to it."""
+    rows = conn.execute(
+        "SELECT id, version_id, document_id, authority, heading_path, text, cohort_context, is_current FROM clauses"
+    ).fetchall()
+    for row in rows:
+        _write_sentences(conn, row["id"], row["version_id"], row["document_id"], row["authority"],
+                         json.loads(row["heading_path"]), row["text"], row["cohort_context"], row["is_current"])
+    if rows:
+        # The derived indexes compare generations: a new one makes the next ingest or index
+        # sync embed the new sentences.
+        bump_generation(conn)
+
+
 # Python steps run right after a migration's SQL, in the same transaction (data it must fill),
 # on either engine.
-MIGRATION_STEPS: dict[str, Callable[[sqlite3.Connection], None]] = {"006_document_keys": _rekey_documents}
+MIGRATION_STEPS: dict[str, Callable[[sqlite3.Connection], None]] = {
+    "005_sentences": _backfill_sentences,
+    "006_document_keys": _rekey_documents,
+}
 
 
 def connect(target: db.Target) -> sqlite3.Connection:
@@ -508,6 +547,7 @@ def save_parsed(conn: sqlite3.Connection, parsed: ParsedDocument) -> SaveResult:
             version_id = old["id"]
             conn.execute("UPDATE document_versions SET superseded_at = NULL WHERE id = ?", (version_id,))
             conn.execute("UPDATE clauses SET is_current = 1 WHERE version_id = ?", (version_id,))
+            conn.execute("UPDATE sentences SET is_current = 1 WHERE version_id = ?", (version_id,))
             conn.execute("UPDATE obligations SET is_current = 1 WHERE version_id = ?", (version_id,))
             _update_meta(conn, parsed, version_id)
         else:
@@ -540,12 +580,14 @@ def _update_meta(conn: sqlite3.Connection, parsed: ParsedDocument, version_id: i
         (m.version, m.date, m.notes, version_id),
     )
     conn.execute("UPDATE clauses SET authority = ? WHERE document_id = ?", (m.authority, parsed.document_id))
+    conn.execute("UPDATE sentences SET authority = ? WHERE document_id = ?", (m.authority, parsed.document_id))
     conn.execute("UPDATE obligations SET authority = ? WHERE document_id = ?", (m.authority, parsed.document_id))
 
 
 def _retire_version(conn: sqlite3.Connection, version_id: int) -> None:
     conn.execute("UPDATE document_versions SET superseded_at = ? WHERE id = ?", (utc_now(), version_id))
     conn.execute("UPDATE clauses SET is_current = 0 WHERE version_id = ?", (version_id,))
+    conn.execute("UPDATE sentences SET is_current = 0 WHERE version_id = ?", (version_id,))
     conn.execute("UPDATE obligations SET is_current = 0 WHERE version_id = ?", (version_id,))
 
 
@@ -575,7 +617,24 @@ def _insert_version(conn: sqlite3.Connection, parsed: ParsedDocument) -> int:
     )
     for c in parsed.clauses:
         c.version_id = version_id
+        _write_sentences(conn, c.id, version_id, parsed.document_id, m.authority, c.heading_path, c.text,
+                         c.cohort_context, 1)
     return version_id
+
+
+def _write_sentences(
+    conn: sqlite3.Connection, clause_id: str, version_id: int, document_id: str, authority: str,
+    heading_path: list[str], text: str, cohort_context: str | None, is_current: int,
+) -> None:
+    """Store the sentences of one clause (``ingest.sentences.clause_sentences``)."""
+    from ingest.sentences import clause_sentences
+
+    conn.executemany(
+        'INSERT OR REPLACE INTO sentences(id, clause_id, version_id, document_id, authority, ordinal, start, "end",'
+        " text, content_hash, is_current) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(s.id, clause_id, version_id, document_id, authority, s.ordinal, s.start, s.end, s.text, s.content_hash,
+          is_current) for s in clause_sentences(clause_id, text, heading_path, cohort_context)],
+    )
 
 
 def _count(conn: sqlite3.Connection, version_id: int) -> int:
@@ -597,6 +656,7 @@ def remove_document(conn: sqlite3.Connection, document_id: str) -> None:
         # Children first, explicitly: does not depend on PRAGMA foreign_keys being on.
         for version_id in versions:
             conn.execute("DELETE FROM obligations WHERE version_id = ?", (version_id,))
+            conn.execute("DELETE FROM sentences WHERE version_id = ?", (version_id,))
             conn.execute("DELETE FROM clauses WHERE version_id = ?", (version_id,))
             conn.execute("DELETE FROM sections WHERE version_id = ?", (version_id,))
         conn.execute("DELETE FROM document_versions WHERE document_id = ?", (document_id,))

@@ -214,6 +214,19 @@ class TermStats:
         return self._length[1]
 
 
+def prefix_frequency(conn: sqlite3.Connection, token: str) -> int:
+    """Rows of the full-text index with a word starting with ``token`` (letters and digits; stemmed
+    as the index is), on either engine: FTS5's prefix query, or a ``:*`` tsquery on PostgreSQL."""
+    if not token or not token.isalnum():
+        return 0
+    if is_postgres(conn):
+        from index import lexical_pg
+
+        return lexical_pg.prefix_frequency(conn, token)
+    return int(conn.execute("SELECT COUNT(*) FROM clauses_fts WHERE clauses_fts MATCH ?",
+                            (f'"{token}"*',)).fetchone()[0])
+
+
 def _query_tokens(lq: LexicalQuery) -> list[str]:
     toks: list[str] = []
     for group in lq.groups:

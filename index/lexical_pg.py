@@ -84,6 +84,13 @@ def document_frequency(conn: Any, token: str) -> int:
     return matching_rows(conn, _term(token))
 
 
+def prefix_frequency(conn: Any, token: str) -> int:
+    """Rows of ``clauses_fts`` with a word starting with ``token`` (stemmed first, as FTS5's
+    ``"token"*`` prefix query is)."""
+    term = _term(token)
+    return matching_rows(conn, f"{term}:*") if term else 0
+
+
 def row_count(conn: Any) -> int:
     """Rows in ``clauses_fts`` (the N of the IDF)."""
     return int(conn.execute("SELECT COUNT(*) FROM clauses_fts").fetchone()[0])

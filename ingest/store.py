@@ -630,8 +630,13 @@ def _write_sentences(
     from ingest.sentences import clause_sentences
 
     conn.executemany(
-        'INSERT OR REPLACE INTO sentences(id, clause_id, version_id, document_id, authority, ordinal, start, "end",'
-        " text, content_hash, is_current) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        'INSERT INTO sentences(id, clause_id, version_id, document_id, authority, ordinal, start, "end",'
+        " text, content_hash, is_current) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        # An upsert both engines run (SQLite's INSERT OR REPLACE is not PostgreSQL).
+        " ON CONFLICT(id) DO UPDATE SET clause_id = excluded.clause_id, version_id = excluded.version_id,"
+        " document_id = excluded.document_id, authority = excluded.authority, ordinal = excluded.ordinal,"
+        ' start = excluded.start, "end" = excluded."end", text = excluded.text,'
+        " content_hash = excluded.content_hash, is_current = excluded.is_current",
         [(s.id, clause_id, version_id, document_id, authority, s.ordinal, s.start, s.end, s.text, s.content_hash,
           is_current) for s in clause_sentences(clause_id, text, heading_path, cohort_context)],
     )

@@ -25,6 +25,7 @@ import yaml
 
 from extractors.records import Obligation, Timescale
 from index.embedder import clause_text_for, text_hash
+from index.lexical import prefix_frequency
 from index.records import Hit, SearchFilters
 from index.sentences import SentenceRow, sentence_vectors, sentences_of
 from ingest.normalise import plain_text
@@ -300,7 +301,8 @@ def _anchor_topics(state: ServiceState, anchor: str) -> dict[str, float]:
 def idf(state: ServiceState, term: str) -> float:
     """Inverse document frequency of a question word's stem over the current clauses (cached).
 
-    Counted by FTS5 with a prefix query on the stem, so "visit" counts visits, visited, visiting.
+    Counted by the full-text index with a prefix query on the stem, so "visit" counts visits,
+    visited, visiting (FTS5, or PostgreSQL's tsquery: ``index.lexical.prefix_frequency``).
     """
     cache = state.generation_cache("idf")
     found = cache.get(term)
@@ -310,9 +312,7 @@ def idf(state: ServiceState, term: str) -> float:
             if "n" not in counts:
                 counts["n"] = state.conn.execute("SELECT COUNT(*) FROM clauses WHERE is_current = 1").fetchone()[0]
             token = re.sub(r"[^0-9a-z]", "", term.lower())
-            df = state.conn.execute(
-                "SELECT COUNT(*) FROM clauses_fts WHERE clauses_fts MATCH ?", (f'"{token}"*',)
-            ).fetchone()[0] if token else 0
+            df = prefix_frequency(state.conn, token)  # FTS5 prefix query, or tsquery on PostgreSQL
         found = cache[term] = math.log(1 + (counts["n"] + 1) / (df + 1))
     return found
 

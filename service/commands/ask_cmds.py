@@ -144,7 +144,9 @@ def register(cli: click.Group) -> None:
         settings = load_settings()
         with tempfile.TemporaryDirectory(prefix="standards-oa-") as tmp:
             data = store or Path(tmp)
-            run = dataclasses.replace(settings, data_dir=data)
+            # A scratch SQLite store in that folder, even when STANDARDS_DATABASE_URL is set: the
+            # excerpts never go into the shared database, and the store read is the one built.
+            run = dataclasses.replace(settings, data_dir=data, database_url="")
             result = evaluate_other_authorities(run, oa_dir, settings.corpus_dir, (False, True) if baseline else (False,))
         if as_json:
             _echo_json(result)

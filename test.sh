@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One command: install (first time only), make sure Chromium is there for the browser tests, run every test.
+# One command: install (first time only), make sure Chromium is there for the browser tests, start a
+# throwaway PostgreSQL cluster for the store tests on both engines, run every test.
 set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/bootstrap.sh
@@ -10,4 +11,10 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 export HF_HUB_OFFLINE=1
 .venv/bin/ruff check .
-exec .venv/bin/python -m pytest "$@"
+# The cluster is stopped and its folder deleted when this script exits, pass or fail.
+source scripts/test_postgres.sh
+trap pg_test_stop EXIT
+trap "exit 130" INT
+trap "exit 143" TERM
+pg_test_start
+.venv/bin/python -m pytest "$@"

@@ -485,7 +485,8 @@ def run(args: argparse.Namespace) -> dict:
     if data_dir is None:
         tmp = tempfile.TemporaryDirectory(prefix="ask-bench-")
         data_dir = Path(tmp.name) / "data"
-    settings = dataclasses.replace(load_settings(), data_dir=Path(data_dir), corpus_dir=Path(args.corpus))
+    settings = dataclasses.replace(load_settings(), data_dir=Path(data_dir), corpus_dir=Path(args.corpus),
+                                   database_url="")  # its own SQLite store, even with STANDARDS_DATABASE_URL set
     load0 = os.getloadavg()[0]
     try:
         store = build_store(settings, Path(args.corpus), oa_dir)

@@ -115,7 +115,7 @@ def _run(files: list[Path], settings, label: str, pages: int) -> dict:
     from service.pipeline import ingest_one, plan_paths
 
     def ingest(data_dir: Path) -> tuple[float, list]:
-        run_settings = dataclasses.replace(settings, data_dir=data_dir)
+        run_settings = dataclasses.replace(settings, data_dir=data_dir, database_url="")  # scratch SQLite
         conn = store.connect(run_settings.db_path)
         t0 = time.perf_counter()
         outcomes = [ingest_one(conn, item, run_settings, sync_index=False)
@@ -143,7 +143,7 @@ def _embedding_run(settings) -> tuple[int, float]:
     from index.dense import sync_dense
     from ingest import store
 
-    run_settings = dataclasses.replace(settings, data_dir=settings.data_dir / "timed")
+    run_settings = dataclasses.replace(settings, data_dir=settings.data_dir / "timed", database_url="")
     conn = store.connect(run_settings.db_path)
     t0 = time.perf_counter()
     dense = sync_dense(conn, run_settings)

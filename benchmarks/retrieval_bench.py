@@ -161,7 +161,8 @@ def bench_corpus(embedder, rounds: int) -> dict:
     from service.pipeline import add_document
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = dataclasses.replace(load_settings(), data_dir=Path(tmp) / "data", corpus_dir=ROOT / "corpus")
+        settings = dataclasses.replace(load_settings(), data_dir=Path(tmp) / "data", corpus_dir=ROOT / "corpus",
+                                       database_url="")  # a scratch SQLite store, whatever the environment
         conn = connect(settings.db_path)
         t0 = time.perf_counter()
         for path, meta in load_manifest(settings.corpus_dir):
@@ -368,7 +369,7 @@ def bench_scale(embedder, n: int, rounds: int, store_dir: Path | None = None, ch
     rss0 = rss_mb()
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = store_dir or Path(tmp) / "data"
-        settings = dataclasses.replace(load_settings(), data_dir=data_dir)
+        settings = dataclasses.replace(load_settings(), data_dir=data_dir, database_url="")  # scratch SQLite
         notes = data_dir / "synthetic-build.json"  # how the kept store was built, for re-runs
         if store_dir is not None and _store_is_ready(settings, n) and notes.is_file():
             built = json.loads(notes.read_text()) | {"store": f"reused {store_dir}"}

@@ -1,4 +1,4 @@
-"""Obligations in the SQLite store (table ``obligations``, migration 002).
+"""Obligations in the store (table ``obligations``, migration 002).
 
 Each row keeps the columns used for filtering plus the full record as JSON in ``data``.
 Obligations belong to a document version: when a document is replaced, the store marks the
@@ -31,8 +31,12 @@ def save_obligations(conn: sqlite3.Connection, version_id: int, obligations: lis
         for o in obligations
     ]
     conn.executemany(
-        "INSERT OR REPLACE INTO obligations(id, clause_id, version_id, document_id, authority, topic, actor,"
-        " cohort, anchor, kind, is_current, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO obligations(id, clause_id, version_id, document_id, authority, topic, actor,"
+        " cohort, anchor, kind, is_current, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT(id) DO UPDATE SET clause_id = excluded.clause_id, version_id = excluded.version_id,"
+        " document_id = excluded.document_id, authority = excluded.authority, topic = excluded.topic,"
+        " actor = excluded.actor, cohort = excluded.cohort, anchor = excluded.anchor, kind = excluded.kind,"
+        " is_current = excluded.is_current, data = excluded.data",
         rows,
     )
     return len(rows)

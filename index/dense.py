@@ -39,6 +39,8 @@ from index.embedder import (
     row_embedding_text,
     text_hash,
 )
+from index.sentences import ensure_sentence_vectors
+from ingest import db
 from ingest.errors import IndexMismatchError
 from ingest.settings import Settings
 
@@ -244,7 +246,7 @@ def _snapshot(conn: sqlite3.Connection) -> tuple[int, list[sqlite3.Row]]:
 
     if conn.in_transaction:
         return generation(conn), _current_rows(conn)
-    conn.execute("BEGIN")
+    db.begin_snapshot(conn)  # PostgreSQL: REPEATABLE READ, or the two reads could see two commits
     try:
         return generation(conn), _current_rows(conn)
     finally:
@@ -339,6 +341,7 @@ def sync_dense(conn: sqlite3.Connection, settings: Settings, embedder: Embedder 
     _gen, rows = _snapshot(conn)
     texts = {text_hash(t): t for t in (row_embedding_text(r) for r in rows)}
     ensure_vectors(conn, embedder, texts, batch=settings.embed_batch)
+    ensure_sentence_vectors(conn, embedder, batch=settings.embed_batch)
     return load_dense(conn, settings, embedder)
 
 
@@ -349,6 +352,7 @@ def rebuild_dense(conn: sqlite3.Connection, settings: Settings, embedder: Embedd
     _gen, rows = _snapshot(conn)
     texts = {text_hash(t): t for t in (row_embedding_text(r) for r in rows)}
     ensure_vectors(conn, embedder, texts, batch=settings.embed_batch)
+    ensure_sentence_vectors(conn, embedder, batch=settings.embed_batch)
     dense = build_from_store(conn, embedder.model_id, embedder.dimension, embedder)
     write_index(settings.index_dir, dense)
     return dense

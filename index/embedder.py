@@ -267,7 +267,8 @@ def cached_vectors(conn: sqlite3.Connection, hashes: Iterable[str], model_id: st
 def store_vectors(conn: sqlite3.Connection, model_id: str, items: dict[str, np.ndarray]) -> None:
     """Insert vectors (float32) into the cache; existing keys are left as they are."""
     conn.executemany(
-        "INSERT OR IGNORE INTO clause_embeddings(content_hash, model, vector) VALUES (?, ?, ?)",
+        "INSERT INTO clause_embeddings(content_hash, model, vector) VALUES (?, ?, ?)"
+        " ON CONFLICT(content_hash, model) DO NOTHING",
         [(key, model_id, np.asarray(vec, dtype=np.float32).tobytes()) for key, vec in items.items()],
     )
 
@@ -290,20 +291,33 @@ def ensure_vectors(
     Texts are embedded ``batch`` at a time and each batch is committed on its own, so work done
     before a crash is kept and a restart embeds only the rest. ``progress(done, total)`` is
     told after each batch.
+
+    On PostgreSQL the embedding runs under a lock shared by every instance (``db.session_lock``):
+    an upload committed on one instance wakes the others at once, and without the lock each
+    would embed the same new clauses at the same time. The one that waited finds the vectors
+    stored and embeds only what is still missing (everything, if the other died meanwhile: the
+    lock ends with its connection).
     """
+    from ingest import db
     from ingest.store import transaction  # the earlier stage; imported here to keep imports light
 
-    have = cached_vectors(conn, texts_by_hash.keys(), embedder.model_id)
-    missing = [key for key in texts_by_hash if key not in have]
-    if not missing:
+    if not _missing_vectors(conn, embedder, texts_by_hash):
         return 0
-    step = max(1, batch)
-    for start in range(0, len(missing), step):
-        keys = missing[start : start + step]
-        # Encode outside any write transaction so ingest and readers are not blocked meanwhile.
-        vectors = embedder.encode([texts_by_hash[key] for key in keys])
-        with transaction(conn):
-            store_vectors(conn, embedder.model_id, dict(zip(keys, vectors, strict=True)))
-        if progress is not None:
-            progress(start + len(keys), len(missing))
+    with db.session_lock(conn, "embed"):
+        missing = _missing_vectors(conn, embedder, texts_by_hash)  # another instance may have stored them
+        step = max(1, batch)
+        for start in range(0, len(missing), step):
+            keys = missing[start : start + step]
+            # Encode outside any write transaction so ingest and readers are not blocked meanwhile.
+            vectors = embedder.encode([texts_by_hash[key] for key in keys])
+            with transaction(conn):
+                store_vectors(conn, embedder.model_id, dict(zip(keys, vectors, strict=True)))
+            if progress is not None:
+                progress(start + len(keys), len(missing))
     return len(missing)
+
+
+def _missing_vectors(conn: sqlite3.Connection, embedder: Embedder, texts_by_hash: dict[str, str]) -> list[str]:
+    """Hashes of ``texts_by_hash`` with no stored vector for the embedder's model, in order."""
+    have = cached_vectors(conn, texts_by_hash.keys(), embedder.model_id)
+    return [key for key in texts_by_hash if key not in have]

@@ -1,4 +1,5 @@
-"""Lexical retrieval: SQLite FTS5 (BM25) over the current clauses.
+"""Lexical retrieval: SQLite FTS5 (BM25) over the current clauses (PostgreSQL full-text
+search on that engine: ``index/lexical_pg.py``, same query, same filters).
 
 ``clauses_fts`` (migration ``004_clauses_fts``) holds one row per current clause: its plain
 text (``body``) and its heading path plus table context (``context``). ``sync_lexical`` keeps
@@ -18,9 +19,11 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ingest.db import is_postgres
+
 # BM25 column weights: body, context. Headings and table labels matter, but a word in the
 # clause itself says more about the clause than the same word in its section title.
-_BM25_WEIGHTS = (1.0, 0.5)
+BM25_WEIGHTS = (1.0, 0.5)
 
 # English function words and question words: they carry no topic, and OR-ing them makes
 # FTS5 walk huge posting lists. (Language, not domain vocabulary.)
@@ -166,6 +169,7 @@ class TermStats:
     def __init__(self) -> None:
         self._key: object = None
         self._df: dict[str, int] = {}
+        self._length: tuple[object, float] | None = None
 
     def document_frequency(self, conn: sqlite3.Connection, token: str, key: object) -> int:
         """Rows of ``clauses_fts`` matching ``token`` (stemmed as the index is); ``key`` is the
@@ -175,22 +179,69 @@ class TermStats:
         if token not in self._df:
             if len(self._df) > 100_000:  # bounded: a long-running service sees many words
                 self._df.clear()
-            self._df[token] = conn.execute(
-                "SELECT COUNT(*) FROM clauses_fts WHERE clauses_fts MATCH ?", (_quote(token),)
-            ).fetchone()[0]
+            if is_postgres(conn):
+                from index import lexical_pg
+
+                self._df[token] = lexical_pg.document_frequency(conn, token)
+            else:
+                self._df[token] = conn.execute(
+                    "SELECT COUNT(*) FROM clauses_fts WHERE clauses_fts MATCH ?", (_quote(token),)
+                ).fetchone()[0]
         return self._df[token]
 
+    def matching(self, conn, query: str, key: object, count) -> int:
+        """Rows matching an engine's query text ``query`` (``count(conn, query)``), cached like
+        document frequencies."""
+        if key != self._key:
+            self._key, self._df = key, {}
+        cache_key = "\x00q:" + query
+        if cache_key not in self._df:
+            if len(self._df) > 100_000:
+                self._df.clear()
+            self._df[cache_key] = count(conn, query)
+        return self._df[cache_key]
 
-def _budgeted_or(conn: sqlite3.Connection, lq: LexicalQuery, stats: TermStats, key: object) -> str:
+    def rows(self, conn, key: object, count) -> int:
+        """Rows in the full-text index (``count(conn)``), cached until the clause set changes."""
+        return self.matching(conn, "", key, lambda c, _q: count(c))
+
+    def average_length(self, conn, key: object, measure) -> float:
+        """The index's average row length (``measure(conn)``), cached until the clause set changes."""
+        if key != self._key:
+            self._key, self._df = key, {}
+        if self._length is None or self._length[0] != key:
+            self._length = (key, measure(conn))
+        return self._length[1]
+
+
+def prefix_frequency(conn: sqlite3.Connection, token: str) -> int:
+    """Rows of the full-text index with a word starting with ``token`` (letters and digits; stemmed
+    as the index is), on either engine: FTS5's prefix query, or a ``:*`` tsquery on PostgreSQL."""
+    if not token or not token.isalnum():
+        return 0
+    if is_postgres(conn):
+        from index import lexical_pg
+
+        return lexical_pg.prefix_frequency(conn, token)
+    return int(conn.execute("SELECT COUNT(*) FROM clauses_fts WHERE clauses_fts MATCH ?",
+                            (f'"{token}"*',)).fetchone()[0])
+
+
+def _query_tokens(lq: LexicalQuery) -> list[str]:
     toks: list[str] = []
     for group in lq.groups:
         for alt in group:
             toks.extend(t for t in alt if t not in toks)
+    return toks
+
+
+def _budgeted_or(conn: sqlite3.Connection, lq: LexicalQuery, stats: TermStats, key: object) -> list[str]:
+    toks = _query_tokens(lq)
     df = {t: stats.document_frequency(conn, t, key) for t in toks}
     kept = sorted((t for t in toks if df[t] > 0), key=lambda t: df[t])
     while len(kept) > 2 and sum(df[t] for t in kept) > OR_ROW_BUDGET:
         kept.pop()  # the most common word goes first
-    return " OR ".join(_quote(t) for t in kept)
+    return kept
 
 
 def bm25_search(
@@ -215,18 +266,42 @@ def bm25_search(
         return []
     results: list[tuple[str, float]] = []
     seen: set[str] = set()
-    expressions = [lq.and_expression()]
+    postgres = is_postgres(conn)
+    expressions: list = [lq.and_expression()]
+    or_tokens: list[str] = []
     if sum(1 for g in lq.groups if g) > 1:
-        expressions.append(_budgeted_or(conn, lq, stats, stats_key) if stats is not None else lq.or_expression())
+        or_tokens = _budgeted_or(conn, lq, stats, stats_key) if stats is not None else _query_tokens(lq)
+        expressions.append(" OR ".join(_quote(t) for t in or_tokens))
+    run = _run
+    if postgres:
+        run, expressions = _pg_queries(conn, lq, or_tokens, stats or TermStats(), stats_key)
     for expr in expressions:
         if len(results) >= k or not expr:
             break
-        for cid, score in _run(conn, expr, k, authorities, document_ids, allowed_ids, seen):
+        for cid, score in run(conn, expr, k, authorities, document_ids, allowed_ids, seen):
             results.append((cid, score))
             seen.add(cid)
             if len(results) >= k:
                 break
     return results
+
+
+def _pg_queries(conn, lq: LexicalQuery, or_tokens: list[str], stats: TermStats, key: object) -> tuple:
+    """The PostgreSQL runner and the same two passes as tsqueries, each term weighted by its IDF."""
+    from index import lexical_pg
+
+    rows = stats.rows(conn, key, lexical_pg.row_count)
+    length = stats.average_length(conn, key, lexical_pg.average_length)
+
+    def weighted(terms: list[str]) -> list[tuple[str, float]]:
+        return [(t, lexical_pg.idf(rows, stats.matching(conn, t, key, lexical_pg.matching_rows))) for t in terms]
+
+    passes = [lexical_pg.PgQuery(lexical_pg.and_tsquery(lq.groups), weighted(lexical_pg.phrase_tsqueries(lq.groups)),
+                                 length)]
+    if or_tokens:
+        terms = [t for t in (lexical_pg.or_tsquery([tok]) for tok in or_tokens) if t]
+        passes.append(lexical_pg.PgQuery(lexical_pg.or_tsquery(or_tokens), weighted(terms), length))
+    return lexical_pg.run, [p if p.match else "" for p in passes]
 
 
 def _run(
@@ -238,7 +313,7 @@ def _run(
     allowed_ids: set[str] | None,
     exclude: set[str],
 ) -> list[tuple[str, float]]:
-    sql = f"SELECT clause_id, bm25(clauses_fts, 0, 0, 0, 0, {_BM25_WEIGHTS[0]}, {_BM25_WEIGHTS[1]}) AS s " \
+    sql = f"SELECT clause_id, bm25(clauses_fts, 0, 0, 0, 0, {BM25_WEIGHTS[0]}, {BM25_WEIGHTS[1]}) AS s " \
           "FROM clauses_fts WHERE clauses_fts MATCH ?"
     args: list = [expr]
     if authorities:

@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import yaml
 
 from index.embedder import Embedder, load_embedder
@@ -67,6 +68,15 @@ def framing_words() -> frozenset[str]:
     """Question-framing words dropped from BM25 queries (``index/data/query_words.yaml``)."""
     data = yaml.safe_load(QUERY_WORDS_PATH.read_text(encoding="utf-8")) or {}
     return frozenset(str(w).lower() for w in data.get("framing_words") or [])
+
+
+@dataclass
+class PreparedQuery:
+    """A query planned and embedded once (``Retriever.prepare``)."""
+
+    text: str
+    plan: QueryPlan
+    vector: np.ndarray
 
 
 @dataclass
@@ -435,12 +445,24 @@ class Retriever:
         return self._cohort_of_context[context]
 
     # --- search -----------------------------------------------------------------------------
+    def prepare(self, query: str) -> PreparedQuery:
+        """The query's plan and its one embedding, to reuse across several searches and for
+        scoring sentences against the same vector (the model runs once per question)."""
+        if not query or not query.strip():
+            raise BadRequestError("The search query is empty; type a question or some words to search for.")
+        plan = self.query_builder().plan(query)
+        return PreparedQuery(query, plan, self.embedder.encode_query(plan.dense_text))
+
     def search(
-        self, query: str, k: int = 10, filters: SearchFilters | None = None, mode: Mode = "hybrid"
+        self, query: str, k: int = 10, filters: SearchFilters | None = None, mode: Mode = "hybrid",
+        prepared: PreparedQuery | None = None,
     ) -> list[Hit]:
-        """The ``k`` best current clauses for ``query`` under ``filters``, best first."""
+        """The ``k`` best current clauses for ``query`` under ``filters``, best first.
+
+        ``prepared`` (from ``prepare(query)``) reuses a plan and query vector already computed.
+        """
         with self._pinned():
-            return self._search(query, k, filters, mode)
+            return self._search(query, k, filters, mode, prepared)
 
     def _unfiltered_if_everything(self, filters: SearchFilters) -> SearchFilters:
         """No filter at all when the authorities named are every authority held (a question
@@ -450,7 +472,9 @@ class Retriever:
             return filters
         return SearchFilters() if set(filters.authorities) >= set(self.authority_names()) else filters
 
-    def _search(self, query: str, k: int, filters: SearchFilters | None, mode: Mode) -> list[Hit]:
+    def _search(
+        self, query: str, k: int, filters: SearchFilters | None, mode: Mode, prepared: PreparedQuery | None
+    ) -> list[Hit]:
         if mode not in MODES:
             raise BadRequestError(f"Unknown search mode {mode!r}; use one of {', '.join(MODES)}.")
         if not query or not query.strip():
@@ -464,7 +488,7 @@ class Retriever:
         allowed = self._allowed_ids(filters)
         if allowed is not None and not allowed:
             return []
-        plan = self.query_builder().plan(query)
+        plan = prepared.plan if prepared is not None else self.query_builder().plan(query)
         depth = max(MIN_CANDIDATES, 3 * k)
 
         bm25: list[tuple[str, float]] = []
@@ -472,7 +496,7 @@ class Retriever:
         if mode in ("hybrid", "dense"):
             # In this thread, before BM25: on 2 shared cores a worker thread for the model saved
             # less than its hand-off cost (waking it and waiting for it, each a scheduler slot).
-            vector = self.embedder.encode_query(plan.dense_text)
+            vector = prepared.vector if prepared is not None else self.embedder.encode_query(plan.dense_text)
             dense = self.dense_index().search(vector, depth if mode == "hybrid" else k, allowed_ids=allowed)
         if mode in ("hybrid", "bm25"):
             bm25 = bm25_search(

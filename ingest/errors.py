@@ -231,3 +231,11 @@ class NationalDataError(StandardsError):
 
     code = "national_data_error"
     http_status = 500
+
+
+# --- store ------------------------------------------------------------------------------
+class DatabaseConfigError(StandardsError):
+    """STANDARDS_DATABASE_URL is malformed, or the database it names cannot be reached."""
+
+    code = "database_unavailable"
+    http_status = 503

@@ -67,6 +67,12 @@ SETTINGS: list[Setting] = [
     Setting("EMBED_BATCH", "256", "Clause vectors embedded and committed per batch, so a crash mid-embedding "
             "keeps the batches already done."),
     Setting(
+        "DATABASE_URL",
+        "",
+        "Empty: the SQLite file in STANDARDS_DATA_DIR. `postgresql://user:password@host:port/db` keeps the "
+        "store in PostgreSQL, shared by several instances (docs/deploy.md); the password is never printed.",
+    ),
+    Setting(
         "QUESTION_LOG",
         "off",
         "on: record questions the standards did not answer, and answers marked not helpful (redacted "
@@ -103,6 +109,7 @@ class Settings:
     port: int
     faiss_threads: int
     corpus_dir: Path
+    database_url: str = ""
     max_json_bytes: int = 64 * 1024
     max_docx_part_bytes: int = 32 * 1024 * 1024
     upload_queue: int = 8
@@ -118,6 +125,11 @@ class Settings:
     @property
     def db_path(self) -> Path:
         return self.data_dir / "standards.db"
+
+    @property
+    def database(self) -> Path | str:
+        """Where the store is: the PostgreSQL URL when one is set, else the SQLite file."""
+        return self.database_url or self.db_path
 
     @property
     def index_dir(self) -> Path:
@@ -136,6 +148,7 @@ def load_settings() -> Settings:
         port=int(get("PORT")),
         faiss_threads=int(get("FAISS_THREADS")),
         corpus_dir=Path(get("CORPUS_DIR")),
+        database_url=get("DATABASE_URL").strip(),
         max_json_bytes=int(float(get("MAX_JSON_KB")) * 1024),
         max_docx_part_bytes=int(float(get("MAX_DOCX_PART_MB")) * 1024 * 1024),
         upload_queue=max(1, int(get("UPLOAD_QUEUE"))),

@@ -1,6 +1,7 @@
-"""The SQLite store (WAL): documents, their versions, sections, clauses, obligations, embeddings.
+"""The store: documents, their versions, sections, clauses, obligations, embeddings.
 
-The store is the single source of truth. The FAISS file is a cache that is rebuilt from
+SQLite (WAL) by default; PostgreSQL when ``STANDARDS_DATABASE_URL`` names one (``ingest.db``
+hides the difference). The store is the single source of truth. The FAISS file is a cache that is rebuilt from
 ``clause_embeddings`` whenever ``meta.generation`` moves on. Schema changes are an ordered
 list of small named migrations recorded in ``migrations``.
 
@@ -13,11 +14,12 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import UTC, datetime
 
+from ingest import db
 from ingest.errors import DuplicateDocumentError, NotFoundError
 from ingest.records import Clause, DocumentInfo, ParsedDocument
 
@@ -45,26 +47,49 @@ def _rekey_documents(conn: sqlite3.Connection) -> None:
         renames.append((row["id"], new))
     if not renames:
         return
-    # Children are updated after their parent row; the check runs at commit.
-    conn.execute("PRAGMA defer_foreign_keys = ON")
-    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    with_column = [
-        t for t in tables
-        if t != "documents" and any(c[1] == "document_id" for c in conn.execute(f'PRAGMA table_info("{t}")'))
-    ]
+    with_column = [t for t in db.table_names(conn)
+                   if t != "documents" and "document_id" in db.column_names(conn, t)]
+    postgres = db.is_postgres(conn)
+    if postgres:
+        # PostgreSQL checks these foreign keys per statement (they are not deferrable): the
+        # renamed document row is inserted first, its children moved to it, then the old row goes.
+        columns = ", ".join(f'"{c}"' for c in db.column_names(conn, "documents") if c != "id")
+    else:
+        # Children are updated after their parent row; the check runs at commit.
+        conn.execute("PRAGMA defer_foreign_keys = ON")
     for old, new in renames:
-        conn.execute("UPDATE documents SET id = ? WHERE id = ?", (new, old))
+        if postgres:
+            conn.execute(f"INSERT INTO documents(id, {columns}) SELECT ?, {columns} FROM documents WHERE id = ?",
+                         (new, old))
+        else:
+            conn.execute("UPDATE documents SET id = ? WHERE id = ?", (new, old))
         for table in with_column:
             conn.execute(f'UPDATE "{table}" SET document_id = ? WHERE document_id = ?', (new, old))
-        conn.execute(
-            "UPDATE obligations SET data = json_replace(data, '$.document_id', ?, '$.citation.document_id', ?)"
-            " WHERE document_id = ?",
-            (new, new, new),
-        )
-    conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+        if postgres:
+            conn.execute("DELETE FROM documents WHERE id = ?", (old,))
+        _rekey_obligation_data(conn, new)
+    bump_generation(conn)
 
 
-MIGRATIONS: list[tuple[str, str]] = [
+def _rekey_obligation_data(conn: sqlite3.Connection, document_id: str) -> None:
+    """The document id inside the obligations' stored JSON follows the rename (006; read and
+    written in Python, so both engines do the same)."""
+    rows = conn.execute("SELECT id, data FROM obligations WHERE document_id = ?", (document_id,)).fetchall()
+    updated = []
+    for row in rows:
+        data = json.loads(row["data"])
+        data["document_id"] = document_id
+        if isinstance(data.get("citation"), dict):
+            data["citation"]["document_id"] = document_id
+        updated.append((json.dumps(data), row["id"]))
+    conn.executemany("UPDATE obligations SET data = ? WHERE id = ?", updated)
+
+
+# A migration is SQL written for SQLite (``db.pg_ddl`` translates it for PostgreSQL), a dict
+# of SQL per engine where they differ more, or a function of the connection.
+Migration = str | dict[str, str] | Callable[[sqlite3.Connection], None]
+
+MIGRATIONS: list[tuple[str, Migration]] = [
     (
         "001_documents_and_clauses",
         """
@@ -161,18 +186,65 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
-        # Full-text (BM25) index over current clauses, kept in step by index.lexical.sync_lexical.
+        # Full-text index over current clauses, kept in step by index.lexical.sync_lexical.
+        # SQLite: FTS5 (BM25). PostgreSQL: the same columns plus a weighted tsvector (body A,
+        # context B) under a GIN index, stemmed like FTS5's porter tokenizer and, like it,
+        # without a stop-word list (index/lexical_pg.py).
         "004_clauses_fts",
+        {
+            db.SQLITE: """
+            CREATE VIRTUAL TABLE clauses_fts USING fts5(
+                clause_id UNINDEXED,
+                text_hash UNINDEXED,
+                authority UNINDEXED,
+                document_id UNINDEXED,
+                body,
+                context,
+                tokenize = 'porter unicode61 remove_diacritics 2'
+            );
+            """,
+            db.POSTGRES: """
+            CREATE TEXT SEARCH DICTIONARY standards_stem (TEMPLATE = snowball, Language = english);
+            CREATE TEXT SEARCH CONFIGURATION standards_english (COPY = pg_catalog.english);
+            ALTER TEXT SEARCH CONFIGURATION standards_english
+                ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
+                WITH standards_stem;
+            CREATE TABLE clauses_fts (
+                clause_id TEXT PRIMARY KEY,
+                text_hash TEXT NOT NULL,
+                authority TEXT NOT NULL,
+                document_id TEXT NOT NULL,
+                body TEXT NOT NULL,
+                context TEXT NOT NULL,
+                tsv tsvector GENERATED ALWAYS AS (
+                    setweight(to_tsvector('standards_english', body), 'A')
+                    || setweight(to_tsvector('standards_english', context), 'B')
+                ) STORED
+            );
+            CREATE INDEX clauses_fts_tsv ON clauses_fts USING GIN (tsv);
+            """,
+        },
+    ),
+    (
+        # The sentences of every clause (ingest.sentences: the one splitter), written with the
+        # clauses; an answer quotes one of them. Existing clauses are split when it is applied.
+        "005_sentences",
         """
-        CREATE VIRTUAL TABLE clauses_fts USING fts5(
-            clause_id UNINDEXED,
-            text_hash UNINDEXED,
-            authority UNINDEXED,
-            document_id UNINDEXED,
-            body,
-            context,
-            tokenize = 'porter unicode61 remove_diacritics 2'
+        CREATE TABLE sentences (
+            id TEXT PRIMARY KEY,
+            clause_id TEXT NOT NULL REFERENCES clauses(id) ON DELETE CASCADE,
+            version_id INTEGER NOT NULL REFERENCES document_versions(id) ON DELETE CASCADE,
+            document_id TEXT NOT NULL,
+            authority TEXT NOT NULL,
+            ordinal INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            is_current INTEGER NOT NULL DEFAULT 1
         );
+        CREATE INDEX sentences_clause ON sentences(clause_id);
+        CREATE INDEX sentences_current ON sentences(is_current, authority);
         """,
     ),
     (
@@ -240,74 +312,104 @@ MIGRATIONS: list[tuple[str, str]] = [
 ]
 
 
-# Python steps run right after a migration's SQL, in the same transaction (data it must fill).
-MIGRATION_STEPS: dict[str, Callable[[sqlite3.Connection], None]] = {"006_document_keys": _rekey_documents}
+def _backfill_sentences(conn: sqlite3.Connection) -> None:
+    """Split the clauses a store already holds when ``005_sentences`` is applied to it."""
+    rows = conn.execute(
+        "SELECT id, version_id, document_id, authority, heading_path, text, cohort_context, is_current FROM clauses"
+    ).fetchall()
+    for row in rows:
+        _write_sentences(conn, row["id"], row["version_id"], row["document_id"], row["authority"],
+                         json.loads(row["heading_path"]), row["text"], row["cohort_context"], row["is_current"])
+    if rows:
+        # The derived indexes compare generations: a new one makes the next ingest or index
+        # sync embed the new sentences.
+        bump_generation(conn)
 
 
-def connect(db_path: Path) -> sqlite3.Connection:
-    """Open (creating if needed) the store at ``db_path`` and bring its schema up to date."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(db_path, timeout=30, isolation_level=None, check_same_thread=False)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA synchronous=NORMAL")
+# Python steps run right after a migration's SQL, in the same transaction (data it must fill),
+# on either engine.
+MIGRATION_STEPS: dict[str, Callable[[sqlite3.Connection], None]] = {
+    "005_sentences": _backfill_sentences,
+    "006_document_keys": _rekey_documents,
+}
+
+
+def connect(target: db.Target) -> sqlite3.Connection:
+    """Open the store and bring its schema up to date.
+
+    ``target`` is a SQLite file (created if needed) or a ``postgresql://`` URL
+    (``settings.database`` gives whichever is configured).
+    """
+    conn = db.connect(target)
     migrate(conn)
-    return conn
+    return conn  # type: ignore[return-value]  # a PgConnection answers the same calls
+
+
+def utc_now() -> str:
+    """The current UTC time as the store writes timestamps (``2026-03-03T09:30:00Z``)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def migrate(conn: sqlite3.Connection) -> None:
-    """Apply, in order, every migration not yet recorded."""
-    conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-    done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
-    for name, sql in MIGRATIONS:
-        if name in done:
-            continue
-        with transaction(conn):
-            for statement in _split_sql(sql):
-                conn.execute(statement)
-            if name in MIGRATION_STEPS:
-                MIGRATION_STEPS[name](conn)
-            conn.execute(
-                "INSERT INTO migrations(name, applied_at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
-                (name,),
-            )
+    """Apply, in order, every migration not yet recorded (the same names on both engines).
+
+    On PostgreSQL instances starting together take turns (an advisory lock), so each
+    migration runs once.
+    """
+    engine = db.engine_of(conn)
+    if "migrations" in db.table_names(conn):
+        done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
+        if all(name in done for name, _ in MIGRATIONS):
+            return
+    with db.session_lock(conn, "migrate"):
+        # Inside the lock: two instances creating the table at once on an empty database would
+        # otherwise race (PostgreSQL's IF NOT EXISTS is not safe against a concurrent CREATE).
+        conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+        done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
+        for name, migration in MIGRATIONS:
+            if name in done:
+                continue
+            with transaction(conn):
+                # Under the write lock: another process (SQLite has no session lock) may have
+                # applied it since ``done`` was read.
+                if conn.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
+                    continue
+                if callable(migration):
+                    migration(conn)
+                else:
+                    sql = migration[engine] if isinstance(migration, dict) else migration
+                    for statement in _split_sql(db.pg_ddl(sql) if engine == db.POSTGRES else sql):
+                        conn.execute(statement)
+                if name in MIGRATION_STEPS:
+                    MIGRATION_STEPS[name](conn)
+                conn.execute("INSERT INTO migrations(name, applied_at) VALUES (?, ?)", (name, utc_now()))
 
 
 def _split_sql(sql: str) -> list[str]:
     return [s.strip() for s in sql.split(";") if s.strip()]
 
 
-@contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def transaction(conn: sqlite3.Connection) -> AbstractContextManager[sqlite3.Connection]:
     """One atomic unit of work: everything inside commits together or not at all.
 
-    Nested use joins the outer transaction (SAVEPOINT), so callers can compose.
+    Nested use joins the outer transaction (SAVEPOINT), so callers can compose. The outermost
+    one is a write transaction: one writer at a time, across processes and, on PostgreSQL,
+    across instances (``ingest.db.begin_write``).
     """
-    if conn.in_transaction:
-        name = f"sp_{id(object())}"
-        conn.execute(f"SAVEPOINT {name}")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute(f"ROLLBACK TO {name}")
-            conn.execute(f"RELEASE {name}")
-            raise
-        conn.execute(f"RELEASE {name}")
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+    return db.transaction(conn)
 
 
 def bump_generation(conn: sqlite3.Connection) -> int:
-    """Record that the set of current clauses changed (the FAISS cache compares against this)."""
-    conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
-    return generation(conn)
+    """Record that the set of current clauses changed (the FAISS cache compares against this).
+
+    On PostgreSQL the other instances hear of it when the transaction commits (NOTIFY).
+    """
+    conn.execute(
+        "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'"
+    )
+    gen = generation(conn)
+    db.notify_change(conn, gen)
+    return gen
 
 
 def generation(conn: sqlite3.Connection) -> int:
@@ -445,6 +547,7 @@ def save_parsed(conn: sqlite3.Connection, parsed: ParsedDocument) -> SaveResult:
             version_id = old["id"]
             conn.execute("UPDATE document_versions SET superseded_at = NULL WHERE id = ?", (version_id,))
             conn.execute("UPDATE clauses SET is_current = 1 WHERE version_id = ?", (version_id,))
+            conn.execute("UPDATE sentences SET is_current = 1 WHERE version_id = ?", (version_id,))
             conn.execute("UPDATE obligations SET is_current = 1 WHERE version_id = ?", (version_id,))
             _update_meta(conn, parsed, version_id)
         else:
@@ -477,15 +580,14 @@ def _update_meta(conn: sqlite3.Connection, parsed: ParsedDocument, version_id: i
         (m.version, m.date, m.notes, version_id),
     )
     conn.execute("UPDATE clauses SET authority = ? WHERE document_id = ?", (m.authority, parsed.document_id))
+    conn.execute("UPDATE sentences SET authority = ? WHERE document_id = ?", (m.authority, parsed.document_id))
     conn.execute("UPDATE obligations SET authority = ? WHERE document_id = ?", (m.authority, parsed.document_id))
 
 
 def _retire_version(conn: sqlite3.Connection, version_id: int) -> None:
-    conn.execute(
-        "UPDATE document_versions SET superseded_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
-        (version_id,),
-    )
+    conn.execute("UPDATE document_versions SET superseded_at = ? WHERE id = ?", (utc_now(), version_id))
     conn.execute("UPDATE clauses SET is_current = 0 WHERE version_id = ?", (version_id,))
+    conn.execute("UPDATE sentences SET is_current = 0 WHERE version_id = ?", (version_id,))
     conn.execute("UPDATE obligations SET is_current = 0 WHERE version_id = ?", (version_id,))
 
 
@@ -494,11 +596,11 @@ def _insert_version(conn: sqlite3.Connection, parsed: ParsedDocument) -> int:
     pages = parsed.source.pages
     cur = conn.execute(
         "INSERT INTO document_versions(document_id, content_hash, version, date, notes, text, page_map, page_count)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (parsed.document_id, parsed.content_hash, m.version, m.date, m.notes, parsed.source.text,
          json.dumps(pages) if pages else None, len(pages) or None),
     )
-    version_id = int(cur.lastrowid)
+    version_id = int(cur.fetchone()[0])
     conn.executemany(
         'INSERT INTO sections(version_id, ordinal, heading_path, start, "end") VALUES (?, ?, ?, ?, ?)',
         [(version_id, s.ordinal, json.dumps(s.heading_path, ensure_ascii=False), s.start, s.end)
@@ -515,7 +617,29 @@ def _insert_version(conn: sqlite3.Connection, parsed: ParsedDocument) -> int:
     )
     for c in parsed.clauses:
         c.version_id = version_id
+        _write_sentences(conn, c.id, version_id, parsed.document_id, m.authority, c.heading_path, c.text,
+                         c.cohort_context, 1)
     return version_id
+
+
+def _write_sentences(
+    conn: sqlite3.Connection, clause_id: str, version_id: int, document_id: str, authority: str,
+    heading_path: list[str], text: str, cohort_context: str | None, is_current: int,
+) -> None:
+    """Store the sentences of one clause (``ingest.sentences.clause_sentences``)."""
+    from ingest.sentences import clause_sentences
+
+    conn.executemany(
+        'INSERT INTO sentences(id, clause_id, version_id, document_id, authority, ordinal, start, "end",'
+        " text, content_hash, is_current) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        # An upsert both engines run (SQLite's INSERT OR REPLACE is not PostgreSQL).
+        " ON CONFLICT(id) DO UPDATE SET clause_id = excluded.clause_id, version_id = excluded.version_id,"
+        " document_id = excluded.document_id, authority = excluded.authority, ordinal = excluded.ordinal,"
+        ' start = excluded.start, "end" = excluded."end", text = excluded.text,'
+        " content_hash = excluded.content_hash, is_current = excluded.is_current",
+        [(s.id, clause_id, version_id, document_id, authority, s.ordinal, s.start, s.end, s.text, s.content_hash,
+          is_current) for s in clause_sentences(clause_id, text, heading_path, cohort_context)],
+    )
 
 
 def _count(conn: sqlite3.Connection, version_id: int) -> int:
@@ -537,6 +661,7 @@ def remove_document(conn: sqlite3.Connection, document_id: str) -> None:
         # Children first, explicitly: does not depend on PRAGMA foreign_keys being on.
         for version_id in versions:
             conn.execute("DELETE FROM obligations WHERE version_id = ?", (version_id,))
+            conn.execute("DELETE FROM sentences WHERE version_id = ?", (version_id,))
             conn.execute("DELETE FROM clauses WHERE version_id = ?", (version_id,))
             conn.execute("DELETE FROM sections WHERE version_id = ?", (version_id,))
         conn.execute("DELETE FROM document_versions WHERE document_id = ?", (document_id,))

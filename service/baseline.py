@@ -1352,7 +1352,15 @@ def national_fallback(authority: str, topic: str, obligations: list[Obligation],
 
 def national_fallback_for(state: Any, authority: str, topic: str, asks: str | None = None,
                           cohort: str | None = None, phase: str | None = None,
-                          include_unverified: bool = False) -> NationalFallback:
-    """``national_fallback`` from the running service's store (``authority`` and ``topic`` canonical)."""
-    return national_fallback(authority, topic, state.obligations(authority, topic), state.clause, asks=asks,
+                          include_unverified: bool = False, shown: set[str] | None = None) -> NationalFallback:
+    """``national_fallback`` from the running service's store (``authority`` and ``topic`` canonical).
+
+    ``shown``: ids of the obligations an answer states; when given, only those are compared for
+    "looser" (an answer flags the figure it gives, not every figure the authority has on the topic).
+    Silence is still judged on all of the authority's obligations.
+    """
+    obligations = state.obligations(authority, topic)
+    if shown is not None and any(ob.id in shown for ob in obligations):
+        obligations = [ob for ob in obligations if ob.id in shown]
+    return national_fallback(authority, topic, obligations, state.clause, asks=asks,
                              cohort=cohort, phase=phase, include_unverified=include_unverified)

@@ -124,26 +124,58 @@ def load_gold(path: Path) -> list[dict]:
     return out
 
 
-def evaluate_qa(state: Any, gold_path: Path) -> dict:
-    """Ask every gold question through the service and score it. Returns the report."""
+def top_hit_answer(state: Any, text: str, history: list[str] | None = None) -> dict:
+    """The baseline: hybrid search's top clause for each authority the question asks about (all
+    held when it names none), quoted whole, never abstaining. Scored like the answer layer."""
+    from index.records import SearchFilters
+    from service.question import understand
+
+    question = understand(text, state.resolver, state.taxonomy, history=history)
+    scope = question.authorities or state.authorities()
+    prepared = state.prepare(question.search_text)
+    lines, citations = [], []
+    for authority in scope:
+        hits = state.search(question.search_text, k=1, filters=SearchFilters(authorities=[authority]), prepared=prepared)
+        if hits:
+            clause = hits[0].clause
+            lines.append(f"{authority}: {clause.plain_text}")
+            citations.append({"authority": authority, "clause_id": clause.id, "text": clause.text})
+    return {"answer": "\n".join(lines), "abstained": False, "citations": citations}
+
+
+def evaluate_qa(state: Any, gold_path: Path, baseline: bool = False) -> dict:
+    """Ask every gold question through the service (or the top-hit ``baseline``) and score it."""
     from service.answer import ask
     from service.query import resolve_authorities
 
     gold = load_gold(Path(gold_path))
     results: list[QAResult] = []
-    latencies = []
+    latencies: list[float] = []
+    floors: list[float] = []
     for item in gold:
         t0 = time.perf_counter()
-        # The question names its authorities itself; "authorities" in gold is what it names.
+        # The question names its authorities itself ("authorities" in gold is what it names);
+        # "request_authorities" is what a client would send as the request's filter.
         requested = resolve_authorities(state, item.get("request_authorities"), []) or None
-        response = ask(state, item["question"], authorities=requested)
+        if baseline:
+            response = top_hit_answer(state, item["question"], history=item.get("history"))
+        else:
+            response = ask(state, item["question"], authorities=requested, history=item.get("history")).to_dict()
         latencies.append(time.perf_counter() - t0)
         results.append(score_answer(item, response))
+        # The floor for the same question in the same run: one query embedding, one hybrid search.
+        t0 = time.perf_counter()
+        state.search(item["question"], k=10, prepared=state.prepare(item["question"]))
+        floors.append(time.perf_counter() - t0)
     by_kind: dict[str, list[QAResult]] = defaultdict(list)
     for r in results:
         by_kind[r.kind].append(r)
+    answerable = [r for r in results if r.kind != "unanswerable"]
     return {
         "gold": str(gold_path),
+        "mode": "top-hit baseline" if baseline else "answer layer",
+        "answerable_total": len(answerable),
+        "answerable_correct": sum(r.correct for r in answerable),
         "total": len(results),
         "correct": sum(r.correct for r in results),
         "accuracy": sum(r.correct for r in results) / len(results) if results else 0.0,
@@ -153,5 +185,62 @@ def evaluate_qa(state: Any, gold_path: Path) -> dict:
         },
         "unanswerable_answered": sum(1 for r in results if r.kind == "unanswerable" and not r.abstained),
         "mean_latency_ms": 1000 * sum(latencies) / len(latencies) if latencies else 0.0,
+        "mean_floor_ms": 1000 * sum(floors) / len(floors) if floors else 0.0,
         "failures": [r.__dict__ for r in results if not r.correct],
     }
+
+
+# --- other authorities: a throwaway store with their excerpts -----------------------------------
+def other_authority_files(oa_dir: Path) -> list[tuple[Path, str, str]]:
+    """(file, authority, title) of every excerpt listed in ``manifest-*.jsonl`` under ``oa_dir``."""
+    manifests = sorted(Path(oa_dir).glob("manifest-*.jsonl"))
+    if not manifests:
+        raise BadRequestError(f"No manifest-*.jsonl in {oa_dir}: give the other-authorities folder (--dir).")
+    out = []
+    for manifest in manifests:
+        for n, line in enumerate(read_gold_lines(manifest), 1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+                out.append((Path(oa_dir) / "docs" / entry["file"], entry["authority"], entry.get("title") or entry["file"]))
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise BadRequestError(f"{manifest}:{n}: not a manifest line ({exc}).") from None
+    return out
+
+
+def build_other_authorities_store(settings: Any, oa_dir: Path, corpus_dir: Path) -> list:
+    """Ingest the shipped corpus and every excerpt under its manifest authority into
+    ``settings.data_dir`` (read in place; nothing is copied). Returns the ingest outcomes."""
+    from ingest.records import DocumentMeta
+    from ingest.store import connect
+    from service.pipeline import PlannedFile, ingest_planned, plan_paths
+
+    conn = connect(settings.db_path)
+    try:
+        planned = plan_paths([Path(corpus_dir)], settings)
+        for path, authority, title in other_authority_files(oa_dir):
+            planned.append(PlannedFile(path, DocumentMeta(authority=authority, title=title)))
+        return ingest_planned(conn, planned, settings)
+    finally:
+        conn.close()
+
+
+def evaluate_other_authorities(
+    settings: Any, oa_dir: Path, corpus_dir: Path, modes: tuple[bool, ...] = (False, True)
+) -> dict:
+    """Score every ``qa-*.jsonl`` under ``oa_dir`` on a store at ``settings.data_dir`` built (if
+    empty) from the shipped corpus plus the excerpts; once per mode (answer layer, baseline)."""
+    from service.state import load_state
+
+    outcomes = build_other_authorities_store(settings, oa_dir, corpus_dir)
+    failed = [o for o in outcomes if o.failed]
+    state = load_state(settings)
+    try:
+        reports = []
+        for gold in sorted(Path(oa_dir).glob("qa-*.jsonl")):
+            for baseline in modes:
+                reports.append(evaluate_qa(state, gold, baseline=baseline))
+    finally:
+        state.conn.close()
+    return {"documents": len(outcomes), "failed": [(str(o.path), o.error) for o in failed], "reports": reports}

@@ -45,7 +45,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ingest import store
+from ingest import db, store
 from ingest.errors import (
     IndexMismatchError,
     ModelError,
@@ -75,6 +75,8 @@ STOP_SECONDS = 5.0
 BACKGROUND_THREADS = 1
 
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
+# Put on the worker's queue by the listener: the store may have changed elsewhere, look now.
+_CHANGED = object()
 FINISHED = (SUCCEEDED, FAILED)
 
 
@@ -148,14 +150,17 @@ class LiveService:
             self._embedder.batch_threads = BACKGROUND_THREADS
         self._taxonomy = first.taxonomy
         self._jobs: OrderedDict[str, Job] = OrderedDict()
-        self._queue: queue.Queue[Job | None] = queue.Queue()
+        self._queue: queue.Queue[Job | object | None] = queue.Queue()
         self._lock = threading.Lock()  # guards _jobs, _waiters and _records
-        self._records = store.connect(settings.db_path)  # job rows, from any thread, under _lock
+        self._records = store.connect(settings.database)  # job rows, from any thread, under _lock
         self._conn: sqlite3.Connection | None = None  # the worker's write connection
         self._thread: threading.Thread | None = None
         self._waiters: dict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Future]]] = {}
         self._users = 0
         self.started_at = time.monotonic()
+        # PostgreSQL: another instance's commit is heard at once (LISTEN), not at the next poll.
+        self._listener = db.ChangeListener(settings.database)
+        self._stopping = threading.Event()
 
     # --- lifecycle ------------------------------------------------------------------------------
     @classmethod
@@ -175,6 +180,8 @@ class LiveService:
         self._recover()
         self._thread = threading.Thread(target=self._run, name="standards-worker", daemon=True)
         self._thread.start()
+        if self._listener.pushes:
+            threading.Thread(target=self._listen, name="standards-listener", daemon=True).start()
         if rebuild_index:
             self._enqueue(Job(id=self._new_id(), kind="index", stage="waiting for the worker"), internal=True)
 
@@ -184,8 +191,10 @@ class LiveService:
             self._users -= 1
             if self._users > 0 or self._thread is None:
                 return
+        self._stopping.set()
         self._queue.put(None)
         self._thread.join(STOP_SECONDS)
+        self._listener.close()
 
     # --- submitting and reading jobs --------------------------------------------------------------
     def submit_upload(self, path: Path, source_name: str, meta: DocumentMeta, job_id: str) -> Job:
@@ -254,11 +263,22 @@ class LiveService:
                 if not self._jobs[oldest].finished:
                     break
                 del self._jobs[oldest]
-            self._write_record(job, insert=True)
+            self._new_record(job)
         self._queue.put(job)
         return job
 
     # --- job records ------------------------------------------------------------------------------
+    def _new_record(self, job: Job) -> None:
+        """Record a new job of this process (caller holds ``_lock``).
+
+        Its lock is taken before the row exists and held until the job finishes (``_finish``), so
+        another instance starting meanwhile never finds the row unowned and settles it as
+        interrupted (``_recover``): on PostgreSQL a session advisory lock, which dies with this
+        process, so a crashed instance's jobs are settled by whichever instance starts next.
+        """
+        db.hold_lock(self._records, f"job:{job.id}")
+        self._write_record(job, insert=True)
+
     def _write_record(self, job: Job, insert: bool = False) -> None:
         """Persist a job's record (caller holds ``_lock``; never inside the worker's transaction)."""
         job.updated_at = _now()
@@ -279,7 +299,8 @@ class LiveService:
         else:
             self._records.execute(
                 "UPDATE jobs SET kind = ?, status = ?, stage = ?, progress = ?, document_id = ?, authority = ?,"
-                " source_name = ?, committed = MAX(committed, ?), result = ?, error_code = ?, error_message = ?,"
+                f" source_name = ?, committed = {db.greatest(self._records)}(committed, ?), result = ?,"
+                " error_code = ?, error_message = ?,"
                 " error_status = ?, updated_at = ? WHERE id = ?",
                 (*values, job.id),
             )
@@ -296,6 +317,7 @@ class LiveService:
             changes.setdefault("stage", "done")
         self._update(job, **changes)
         with self._lock:
+            db.release_lock(self._records, f"job:{job.id}")
             waiters = self._waiters.pop(job.id, [])
         for loop, future in waiters:
             loop.call_soon_threadsafe(lambda f=future: f.done() or f.set_result(None))
@@ -305,6 +327,9 @@ class LiveService:
         with self._lock, store.transaction(self._records):
             rows = self._records.execute("SELECT * FROM jobs WHERE status IN (?, ?)", (QUEUED, RUNNING)).fetchall()
             for row in rows:
+                if not db.hold_lock(self._records, f"job:{row['id']}"):
+                    continue  # PostgreSQL: another instance is running it (its lock is held)
+                db.release_lock(self._records, f"job:{row['id']}")
                 if row["committed"]:
                     # The document (or its removal) committed before the server stopped.
                     self._records.execute(
@@ -342,7 +367,7 @@ class LiveService:
 
     # --- the worker -------------------------------------------------------------------------------
     def _run(self) -> None:
-        self._conn = store.connect(self.settings.db_path)
+        self._conn = store.connect(self.settings.database)
         while True:
             try:
                 job = self._queue.get(timeout=WATCH_SECONDS)
@@ -351,8 +376,25 @@ class LiveService:
                 continue
             if job is None:
                 break
+            if job is _CHANGED:
+                self._watch()
+                continue
             self._execute(job)
         self._conn.close()
+
+    def _listen(self) -> None:
+        """PostgreSQL: wake the worker as soon as another instance commits a new generation.
+
+        The worker's poll every ``WATCH_SECONDS`` stays as the fallback (a notification sent while
+        the listening connection was down is caught by it, and by the reconnect's wake-up).
+        """
+        while not self._stopping.is_set():
+            try:
+                if self._listener.wait(WATCH_SECONDS):
+                    self._queue.put(_CHANGED)
+            except Exception:  # never let the listener die silently; the poll still runs
+                log.exception("listening for other instances' changes failed")
+                self._stopping.wait(WATCH_SECONDS)
 
     def _execute(self, job: Job) -> None:
         self._update(job, status=RUNNING, stage="starting")
@@ -469,14 +511,14 @@ class LiveService:
             return
         try:
             changed = store.generation(self._conn) != self.current.generation
-        except sqlite3.Error:
+        except db.Error:
             log.exception("could not read the store generation")
             return
         if changed:
             job = Job(id=self._new_id(), kind="sync", stage="store changed outside the server")
             with self._lock:
                 self._jobs[job.id] = job
-                self._write_record(job, insert=True)
+                self._new_record(job)
             self._execute(job)
 
     def _load_embedder(self, job: Job):
@@ -551,5 +593,5 @@ def _release(conn: sqlite3.Connection, retriever: Any) -> None:
         pool.shutdown(wait=False)
     try:
         conn.close()
-    except sqlite3.Error:
+    except db.Error:
         log.debug("closing a retired snapshot failed", exc_info=True)

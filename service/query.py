@@ -61,7 +61,7 @@ def open_source(settings: Settings | None = None) -> ServiceState:
     from ingest.store import connect
 
     settings = settings or load_settings()
-    conn = connect(settings.db_path)
+    conn = connect(settings.database)
     state = StoreSource(settings=settings, conn=conn, retriever=Retriever(conn, settings), taxonomy=load_taxonomy())
     state.refresh(force=True)
     return state

@@ -1,9 +1,15 @@
-"""Understanding a practitioner's question: which authorities, which topic, which cohort,
-what is asked (when / how often / how long / who), and any date a deadline runs from.
+"""Understanding a practitioner's question, alone or as part of a conversation.
 
-Authorities come from the store plus the manifest's aliases ("SCT", "wilts", "Wokingham's");
-topics and cohorts from the taxonomy (synonyms, abbreviations, colloquial wording); the
-question words from ``service/question_words.yaml``. Nothing here knows any document's wording.
+What is read: the authorities named (through the one resolver, ``service/resolver.py``:
+aliases, misspellings with a note, places we hold nothing for), what kind of answer is asked
+for (when / how often / how long / who / what / what happens if / why), the taxonomy's topics
+and cohort (ranking signals for the answer, never gates), ordinal qualifiers ("first",
+"stage two"), any date a deadline runs from, and any timescale the question itself states
+(a premise the answer checks). A follow-up ("and in Wokingham?", "who chairs it?") keeps its
+own parts and takes the ones it lacks from the latest earlier question that has them.
+
+The question words live in ``service/question_words.yaml``; topics, cohorts and roles in the
+taxonomy. Nothing here knows any document's wording.
 """
 
 from __future__ import annotations
@@ -17,35 +23,64 @@ from typing import Any
 
 import yaml
 
+from extractors.records import Timescale
 from service.deadlines import find_date
 
 _DATA = Path(__file__).parent / "question_words.yaml"
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+# A follow-up with fewer words of its own than this (besides places, cohort and question
+# words) and no taxonomy topic names no subject: it takes the conversation's ("and who chairs?").
+MIN_OWN_SUBJECT_TERMS = 2
+_PLACE_LEAD = re.compile(r"\b(?:in|for|at|from|by|on|across|and)(?:\s+the)?\s*$", re.I)
+TIMESCALE_ASKS = ("when", "how_often", "how_long")
 
 
 @dataclass
 class Question:
-    """What the service understood of a question."""
+    """What the service understood of a question (after the conversation filled its gaps)."""
 
-    text: str
-    authorities: list[str] = field(default_factory=list)  # named in the text or the request
-    topics: list[str] = field(default_factory=list)  # canonical topics, best first
+    text: str  # as typed
+    search_text: str  # what retrieval and relevance see: places removed, a follow-up's subject added
+    authorities: list[str] = field(default_factory=list)  # canonical, named in the text, requested or inherited
+    topics: list[str] = field(default_factory=list)  # canonical topics, best first (signals)
     topic_scores: dict[str, float] = field(default_factory=dict)  # topic -> match strength (0, 1]
     cohort: str | None = None  # canonical cohort when one is named
-    asks: str = "when"  # "when" | "how_often" | "how_long" | "who"
+    asks: str = "when"  # when | how_often | how_long | who | what | what_if | why
+    asks_stated: bool = False  # the question says what it asks (else the default or the conversation's)
     date: date | None = None  # a date written in the question (deadline from)
     qualifiers: list[tuple[int, int]] = field(default_factory=list)  # (set, member) named
-    terms: list[str] = field(default_factory=list)  # content words, for lexical matching
-    key_terms: list[str] = field(default_factory=list)  # content words that name a question topic
+    terms: list[str] = field(default_factory=list)  # content stems of search_text, for lexical matching
+    premise: list[Timescale] = field(default_factory=list)  # timescales the question itself states
     unknown_places: list[str] = field(default_factory=list)  # "in Leeds": a place we hold nothing for
+    notes: list[str] = field(default_factory=list)  # misspelt authority read as ..., follow-up read as ...
+    inherited: list[str] = field(default_factory=list)  # which parts came from the conversation
+    subject_text: str = ""  # the whole question as read (places removed), for a follow-up that only changes a part
+    topic_phrase: str = ""  # the words naming what it is about (topic and cohort), for one asking something new
+    topic_names: list[str] = field(default_factory=list)  # each phrase naming a taxonomy topic, as written
+    cohort_words: str = ""  # the words naming the cohort, in search_text
+
+    @property
+    def has_condition(self) -> bool:
+        """Whether the question itself states a condition ("if I have not seen the child")."""
+        return names_a_condition(self.search_text)
+
+    @property
+    def asks_timescale(self) -> bool:
+        """Whether the answer is a figure (when / how often / how long)."""
+        return self.asks in TIMESCALE_ASKS
 
     def to_dict(self) -> dict:
+        """What the API reports of its reading of the question."""
         return {
             "authorities": self.authorities,
             "topics": self.topics,
             "cohort": self.cohort,
             "asks": self.asks,
             "date": self.date.isoformat() if self.date else None,
+            "premise": [t.phrase for t in self.premise],
+            "unknown_places": self.unknown_places,
+            "inherited": self.inherited,
+            "search_text": self.search_text,
         }
 
 
@@ -53,14 +88,42 @@ class Question:
 def _config() -> dict:
     with open(_DATA, encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
+
+    def group(patterns: list[str]) -> re.Pattern[str] | None:
+        return re.compile(r"\b(?:" + "|".join(patterns) + r")\b", re.I) if patterns else None
+
     asks = [
-        (name, re.compile(r"\b(?:" + "|".join(patterns) + r")\b", re.I)) for name, patterns in data["asks"].items()
+        (name, group(entry.get("strong") or []), group(entry.get("weak") or []))
+        for name, entry in data["asks"].items()
     ]
     qualifier_sets = [
         [re.compile(r"\b(?:" + "|".join(words) + r")\b", re.I) for words in members]
         for members in data["qualifier_sets"]
     ]
-    return {"asks": asks, "qualifiers": qualifier_sets, "stopwords": frozenset(data["stopwords"].split())}
+    return {
+        "asks": asks,
+        "qualifiers": qualifier_sets,
+        "stopwords": frozenset(data["stopwords"].split()),
+        "anaphora": group([re.escape(w) for w in data["anaphora"]]),
+        "condition": group([re.escape(w) for w in data["condition_words"]]),
+        "reason": group([re.escape(w) for w in data["reason_words"]]),
+    }
+
+
+def points_back(text: str) -> bool:
+    """Does ``text`` open with a word pointing back at what came before ("This will be ...")?"""
+    m = re.match(r"\W*(\w+)", text)
+    return bool(m) and _config()["anaphora"].fullmatch(m.group(1)) is not None
+
+
+def names_a_condition(text: str) -> bool:
+    """Does ``text`` open a condition ("if ...", "where ...")? (``condition_words``)"""
+    return bool(_config()["condition"].search(text))
+
+
+def gives_a_reason(text: str) -> bool:
+    """Does ``text`` give a reason ("because", "so that")? (``reason_words``)"""
+    return bool(_config()["reason"].search(text))
 
 
 # --- authorities --------------------------------------------------------------------------
@@ -143,28 +206,6 @@ def scored_topics(taxonomy: Any, text: str) -> dict[str, float]:
     return out
 
 
-def question_topics(taxonomy: Any, text: str) -> dict[str, float]:
-    """Topics of a question, best first, reading it three ways.
-
-    As typed (plural abbreviations made singular); without parenthetical asides ("child and family (single) assessment"); and with
-    abbreviations expanded by the taxonomy ("PPM" -> both meetings it can mean; which one an
-    authority uses is settled by its own obligations). Topics found only through expansion
-    count a little less than topics named outright.
-    """
-    # Plural abbreviations ("CGMs", "PEPs") read as the abbreviation itself.
-    text = re.sub(r"\b([A-Z][A-Za-z]*[A-Z])['’]?s\b", r"\1", text)
-    scores = scored_topics(taxonomy, text)
-    plain = re.sub(r"\s*\([^)]*\)", "", text)
-    if plain != text:
-        for name, score in scored_topics(taxonomy, plain).items():
-            scores[name] = max(scores.get(name, 0.0), score)
-    expand = getattr(taxonomy, "expand_query", None)
-    if expand is not None:
-        for name, score in scored_topics(taxonomy, expand(text)).items():
-            scores.setdefault(name, round(0.8 * score, 3))
-    return dict(sorted(scores.items(), key=lambda kv: -kv[1]))
-
-
 def match_topics(taxonomy: Any, text: str) -> list[str]:
     """Canonical topics named in ``text``, best first, duplicates removed."""
     return list(scored_topics(taxonomy, text))
@@ -183,7 +224,6 @@ def topic_names(taxonomy: Any) -> list[str]:
     return [n for n in (_name_of(t) for t in topics) if n]
 
 
-_PLACE = re.compile(r"\b(?:in|for)\s+([A-Z][a-z]{2,}(?:[\s-][A-Z][a-z]+)*)(?:['’]s)?\b")
 _VOCAB_CACHE: dict[int, frozenset[str]] = {}
 _MONTHS_DAYS = frozenset([
     "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -192,8 +232,9 @@ _MONTHS_DAYS = frozenset([
 ])
 
 
-def _vocabulary(taxonomy: Any) -> frozenset[str]:
-    """Every lower-case word the taxonomy uses (topics, cohorts, roles, anchors, abbreviations)."""
+def vocabulary(taxonomy: Any) -> frozenset[str]:
+    """Lower-case words that are never a place name: every word the taxonomy uses (topics,
+    cohorts, roles, anchors, abbreviations), the question words and calendar words."""
     key = id(taxonomy)
     if key not in _VOCAB_CACHE:
         words: set[str] = set()
@@ -203,25 +244,8 @@ def _vocabulary(taxonomy: Any) -> frozenset[str]:
                     words.update(_WORD.findall(str(term).lower()))
         for abbr in (getattr(taxonomy, "abbreviations", None) or {}):
             words.add(str(abbr).lower())
-        _VOCAB_CACHE[key] = frozenset(words)
+        _VOCAB_CACHE[key] = frozenset(words | _config()["stopwords"] | _MONTHS_DAYS)
     return _VOCAB_CACHE[key]
-
-
-def unknown_places(text: str, taxonomy: Any, matcher: AuthorityMatcher) -> list[str]:
-    """Capitalised names after "in"/"for" that are no authority held, no domain word, no date word.
-
-    "How often ... in Leeds?" must not be answered with other authorities' figures.
-    """
-    vocab = _vocabulary(taxonomy) | _config()["stopwords"]
-    out = []
-    for m in _PLACE.finditer(text):
-        name = m.group(1)
-        if matcher.find(name):
-            continue
-        if any(w in vocab or w in _MONTHS_DAYS for w in _WORD.findall(name.lower())):
-            continue
-        out.append(name)
-    return out
 
 
 # --- the question ---------------------------------------------------------------------------
@@ -261,46 +285,188 @@ def find_qualifiers(text: str) -> list[tuple[int, int]]:
     return found
 
 
-def what_is_asked(text: str) -> str:
-    """"how_often", "how_long", "who" or "when" (the default: a deadline)."""
-    for name, pattern in _config()["asks"]:
-        if pattern.search(text):
-            return name
-    return "when"
+def what_is_asked(text: str) -> tuple[str, bool]:
+    """(kind, stated): the earliest strong question phrase's kind, else the earliest weak one's,
+    else ("when", False): a timescale, the commonest question."""
+    best: tuple[int, int, str] | None = None
+    for strength in (1, 2):
+        for order, (name, strong, weak) in enumerate(_config()["asks"]):
+            pattern = strong if strength == 1 else weak
+            m = pattern.search(text) if pattern is not None else None
+            if m and (best is None or (m.start(), order) < best[:2]):
+                best = (m.start(), order, name)
+        if best is not None:
+            return best[2], True
+    return "when", False
+
+
+def _premise(text: str) -> list[Timescale]:
+    from extractors.timescale import find_timescales
+
+    return [t for t in find_timescales(text) if t.kind != "immediate"]
+
+
+@dataclass
+class _Reading:
+    """One question read on its own (before the conversation fills its gaps)."""
+
+    text: str
+    stripped: str  # places removed
+    authorities: list[str]
+    unknown: list[str]
+    notes: list[str]
+    topics: dict[str, float]
+    cohort: str | None
+    cohort_words: str
+    topic_phrase: str
+    asks: str
+    asks_stated: bool
+    has_subject: bool
+    topic_names: list[str]
+
+
+def _normalise(text: str) -> str:
+    # "under 1s", "over 16s": an age band written as a plural reads as the band.
+    text = re.sub(r"\b(under|over|aged)\s+(\d+)s\b", r"\1 \2", text, flags=re.I)
+    # Plural abbreviations ("CGMs", "PEPs") read as the abbreviation itself.
+    return re.sub(r"\b([A-Z][A-Za-z]*[A-Z])['’]?s\b", r"\1", text)
+
+
+def question_topics(taxonomy: Any, text: str) -> dict[str, float]:
+    """The taxonomy topics of a question as ``understand`` reads them, best first.
+
+    For readers of a question alone (the question log's gaps report), without a conversation.
+    """
+    return scored_topics(taxonomy, _normalise(" ".join(text.split())))
+
+
+def _read(text: str, resolver: Any, taxonomy: Any) -> _Reading:
+    vocab = vocabulary(taxonomy)
+    places = resolver.places_in_text(text, vocab)
+    authorities: list[str] = []
+    unknown: list[str] = []
+    notes: list[str] = []
+    for place in places:
+        if place.resolved is None:
+            if place.typed not in unknown:
+                unknown.append(place.typed)
+            continue
+        if place.resolved.name not in authorities:
+            authorities.append(place.resolved.name)
+        if place.resolved.note and place.resolved.note not in notes:
+            notes.append(place.resolved.note)
+    stripped = text
+    for place in sorted(places, key=lambda p: -p.start):
+        # The preposition that introduced the place goes with it ("in Dudley", "on the Isle of Wight").
+        before = _PLACE_LEAD.search(stripped[:place.start])
+        start = before.start() if before else place.start
+        stripped = stripped[:start] + " " + stripped[place.end:]
+    stripped = _normalise(" ".join(stripped.split()))
+    topics = scored_topics(taxonomy, stripped)
+    spans = sorted({(m.start, m.end) for m in taxonomy.find("topics", stripped)})
+    # Words that name the question's topic are its subject, not its cohort: "core group" is a
+    # topic and, in some standards, a cohort ("children with a core group").
+    cohort_matches = [m for m in taxonomy.find("cohorts", stripped)
+                      if not any(a <= m.start and m.end <= b for a, b in spans)]
+    cohort_match = max(cohort_matches, key=lambda m: (m.end - m.start, -m.start)) if cohort_matches else None
+    cohort = cohort_match.canonical if cohort_match else None
+    cohort_words = stripped[cohort_match.start:cohort_match.end] if cohort_match else ""
+    asks, stated = what_is_asked(stripped)
+    without_cohort = stripped.replace(cohort_words, " ") if cohort_words else stripped
+    own = content_terms(without_cohort)
+    anaphoric = _config()["anaphora"].search(stripped) is not None
+    has_subject = bool(topics) or (len(own) >= MIN_OWN_SUBJECT_TERMS and not anaphoric)
+    # What it is about: the phrases naming its topics (and cohort); failing those, its content words.
+    phrases = [stripped[a:b] for a, b in spans] or ([" ".join(own)] if has_subject else [])
+    topic_phrase = " ".join([*phrases, cohort_words]).strip()
+    return _Reading(text, stripped, authorities, unknown, notes, topics, cohort, cohort_words, topic_phrase, asks,
+                    stated, has_subject, [stripped[a:b] for a, b in spans])
 
 
 def understand(
     text: str,
+    resolver: Any,
     taxonomy: Any,
-    matcher: AuthorityMatcher,
     requested: list[str] | None = None,
+    history: list[str] | None = None,
     today: date | None = None,
 ) -> Question:
-    """Read a question. ``requested`` authorities (already canonical) override the text's."""
-    named = matcher.find(text)
-    authorities = list(requested) if requested else named
-    # "under 1s", "over 16s": an age band written as a plural reads as the band.
-    without_names = re.sub(r"\b(under|over|aged)\s+(\d+)s\b", r"\1 \2", matcher.strip(text), flags=re.I)
-    topic_scores = question_topics(taxonomy, without_names)
-    terms = content_terms(without_names)
-    # A topic whose name the question spells out word for word ("section 47 ... visited")
-    # is named outright even when a longer synonym of another topic matched more strongly.
-    for name in topic_scores:
-        words = set(content_terms(name))
-        if words and words <= set(terms):
-            topic_scores[name] = 1.0
-    topic_scores = dict(sorted(topic_scores.items(), key=lambda kv: -kv[1]))
-    cohort = canonical_cohort(taxonomy, without_names)
+    """Read a question; with ``history`` (earlier questions, oldest first) as a follow-up.
+
+    ``requested`` authorities (already canonical) override any named or inherited. A follow-up's
+    own parts override; the parts it lacks come from the latest earlier question that has them:
+    the authorities; the subject (topic words, with their cohort unless the follow-up names its
+    own) when it names none of its own or points back at it ("it", "they"); what it asks when it
+    does not say.
+    """
+    earlier: Question | None = None
+    for previous in history or []:
+        if previous and previous.strip():
+            earlier = _resolve(previous, resolver, taxonomy, None, earlier, today)
+    return _resolve(text, resolver, taxonomy, requested, earlier, today)
+
+
+def _resolve(
+    text: str, resolver: Any, taxonomy: Any, requested: list[str] | None, earlier: Question | None,
+    today: date | None,
+) -> Question:
+    r = _read(text, resolver, taxonomy)
+    inherited: list[str] = []
+    notes = list(r.notes)
+    authorities = list(requested) if requested else list(r.authorities)
+    if not authorities and not r.unknown and earlier is not None and earlier.authorities:
+        authorities = list(earlier.authorities)
+        inherited.append("authorities")
+    subject, cohort, topics = r.stripped, r.cohort, dict(r.topics)
+    cohort_words, topic_phrase, topic_names = r.cohort_words, r.topic_phrase, list(r.topic_names)
+    asks, stated = r.asks, r.asks_stated
+    qualifiers = find_qualifiers(r.stripped)
+    if earlier is not None and not r.has_subject:
+        # The subject comes from the conversation. A follow-up that asks nothing of its own ("and
+        # in Wokingham?", "and for babies under 1?") is the earlier question with one part
+        # changed: all its words come along. One that asks something new ("who chairs it?") takes
+        # only what the earlier one was about.
+        carried = earlier.topic_phrase if stated else earlier.subject_text
+        subject = f"{r.stripped} {carried}".strip()
+        topic_phrase = f"{r.topic_phrase} {earlier.topic_phrase}".strip()
+        topic_names += earlier.topic_names
+        if cohort is None:
+            cohort = earlier.cohort
+        cohort_words = f"{cohort_words} {earlier.cohort_words}".strip()
+        for name, score in earlier.topic_scores.items():
+            topics.setdefault(name, score)
+        if not stated:
+            qualifiers = qualifiers or earlier.qualifiers
+            asks, stated = earlier.asks, earlier.asks_stated
+            inherited.append("asks")
+        inherited.append("subject")
+    premise = _premise(r.stripped)
+    if premise and (asks == "why" or not stated):
+        # "Why does X require core groups every 2 weeks?": the figure is what is in question.
+        asks = "how_often" if premise[0].kind == "frequency" else "when"
+    if inherited:
+        notes.append("Read as a follow-up to “" + (earlier.text if earlier else "") + "”"
+                     + (f" (about {', '.join(authorities)})" if "authorities" in inherited else "") + ".")
+    topics = dict(sorted(topics.items(), key=lambda kv: -kv[1]))
+    search_text = subject or r.stripped or text
     return Question(
         text=text,
+        search_text=search_text,
         authorities=authorities,
-        topics=list(topic_scores),
-        topic_scores=topic_scores,
+        topics=list(topics),
+        topic_scores=topics,
         cohort=cohort,
-        asks=what_is_asked(without_names),
+        asks=asks,
+        asks_stated=stated,
         date=find_date(text, today=today),
-        qualifiers=find_qualifiers(without_names),
-        terms=terms,
-        unknown_places=[] if requested else unknown_places(text, taxonomy, matcher),
-        key_terms=[t for t in terms if t in {w for name in topic_scores for w in content_terms(name)}],
+        qualifiers=qualifiers,
+        terms=content_terms(search_text),
+        premise=premise,
+        unknown_places=[] if requested else r.unknown,
+        notes=notes,
+        inherited=inherited,
+        subject_text=subject,
+        topic_phrase=topic_phrase,
+        topic_names=topic_names,
+        cohort_words=cohort_words,
     )

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ingest import db
 from ingest.errors import QuestionLogOffError
 from ingest.settings import Settings
 
@@ -203,7 +204,7 @@ def log_abstention(state: Any, question: str, authorities: list[str] | None, res
         with state.writer() as conn:
             record(conn, state.settings, ABSTAINED, question, _authorities(state, question, authorities),
                    protected_words_for(state), taxonomy=state.taxonomy)
-    except sqlite3.Error:
+    except db.Error:
         log.exception("could not record an abstained question in the question log")
 
 

@@ -557,3 +557,97 @@ class Comparison:
             "gaps": list(self.gaps),
             "notes": list(self.notes),
         }
+
+
+# --- ask (POST /api/ask, `standards ask`, `standards chat`) ------------------------------
+@dataclass
+class Statement:
+    """One authority's answer, stated in the document's words.
+
+    ``figure`` is the timescale asked about, phrased once by
+    ``extractors.timescale.describe_timescale`` (None for who / what answers and when the
+    standard covers the event but sets no timescale: ``kind`` "no_timescale"). ``sentence`` is
+    the quoted sentence (markup removed; a long one is cut around its marks with "…"),
+    ``marks`` the [start, end) spans in it of the figure(s) or role(s) the answer rests on,
+    ``items`` the list it introduces, ``qualifiers`` whom and when it applies to in the
+    document's words. ``national`` is True only for a national figure (labelled so).
+    """
+
+    authority: str
+    kind: str  # "figure" | "quote" | "no_timescale"
+    sentence: str
+    citation: CitationView
+    figure: str | None = None
+    written: str | None = None  # the figure as the document writes it ("six weeks")
+    marks: list[tuple[int, int]] = field(default_factory=list)
+    qualifiers: list[str] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)
+    other_figures: list[str] = field(default_factory=list)  # the sentence's other figures, phrased
+    obligation_id: str | None = None
+    sentence_id: str | None = None
+    national: bool = False
+
+    def text(self) -> str:
+        """The statement as one line of plain text (the ``answer`` field is built from these)."""
+        quote = f"“{self.sentence}”"
+        items = "".join(f"\n  - {item}" for item in self.items)
+        quals = f" ({'; '.join(self.qualifiers)})" if self.qualifiers else ""
+        label = self.citation.label
+        if self.kind == "figure":
+            also = f" Also in this sentence: {'; '.join(self.other_figures)}." if self.other_figures else ""
+            return f"{self.authority}: {self.figure}{quals} — {quote} [{label}]{items}{also}"
+        if self.kind == "no_timescale":
+            return f"{self.authority}: {label} covers this but sets no timescale — {quote}{items}"
+        return f"{self.authority}:{quals} {quote} [{label}]{items}"
+
+    def to_dict(self) -> dict:
+        """JSON form (the API's ``statements[]`` entries)."""
+        data = asdict(self)
+        data["marks"] = [list(m) for m in self.marks]
+        data["citation"] = self.citation.to_dict()
+        data["text"] = self.text()
+        return data
+
+
+@dataclass
+class Answer:
+    """What ``ask`` returns: statements per authority, or an abstention with the nearest clauses.
+
+    ``answer`` is the whole answer as plain text; ``citations`` every clause an answer or note
+    rests on (with its text, which quotes are checked against); ``nearest`` the closest clauses
+    when nothing answers; ``notes`` what the reader must know (a name read as a misspelling, a
+    premise that does not match the document, a follow-up's borrowed parts).
+    """
+
+    text: str
+    reading: dict
+    answer: str
+    abstained: bool
+    authorities: list[str]
+    statements: list[Statement] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    nearest: list[CitationView] = field(default_factory=list)
+    citations: list[CitationView] = field(default_factory=list)
+    obligations: list[dict] = field(default_factory=list)
+    conflicts: list[dict] = field(default_factory=list)
+    deadline: dict | None = None
+    # The national baseline's word per authority (service.baseline.NationalFallback.to_dict):
+    # its figure where the authority's standards are silent, or both where the local one is looser.
+    national: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """The ``POST /api/ask`` response."""
+        return {
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "authorities": self.authorities,
+            "statements": [s.to_dict() for s in self.statements],
+            "notes": self.notes,
+            "nearest": [c.to_dict() for c in self.nearest],
+            "citations": [c.to_dict() for c in self.citations],
+            "obligations": self.obligations,
+            "conflicts": self.conflicts,
+            "deadline": self.deadline,
+            "national": self.national,
+            "question": {"text": self.text, **self.reading},
+        }

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extractors.records import Obligation
+from ingest import db
 from ingest.errors import IndexNotReadyError, StandardsError
 from ingest.records import Clause
 from ingest.settings import Settings, load_settings
@@ -36,22 +37,29 @@ BM25_ONLY_NOTE = (
 )
 
 
+# Generation caches (``generation_cache``) whose facts are counted over the whole store, so a
+# new generation starts them empty; every other one is keyed by content and carries over.
+STORE_WIDE_CACHES = frozenset({"idf", "clause_count"})
+
 _WRITERS: dict[str, tuple[sqlite3.Connection, threading.Lock]] = {}
 _WRITERS_LOCK = threading.Lock()
 
 
-def open_snapshot(db_path) -> sqlite3.Connection:
+def open_snapshot(target) -> sqlite3.Connection:
     """A read-only connection holding a read transaction: it sees the store as it is now, and
-    keeps seeing exactly that until it is closed (SQLite WAL snapshot isolation).
+    keeps seeing exactly that until it is closed (SQLite WAL snapshot isolation; on PostgreSQL a
+    ``REPEATABLE READ READ ONLY`` transaction, ``ingest.db.begin_snapshot``).
 
-    ``query_only`` makes an accidental write through it fail loudly instead of sitting in the
-    open transaction; write with a connection of your own (``ingest.store.connect``).
+    ``query_only`` (PostgreSQL: ``READ ONLY``) makes an accidental write through it fail loudly
+    instead of sitting in the open transaction; write with a connection of your own
+    (``ingest.store.connect``). ``target``: ``settings.database``.
     """
     from ingest.store import connect
 
-    conn = connect(db_path)  # brings the schema up to date first
-    conn.execute("PRAGMA query_only = ON")
-    conn.execute("BEGIN")
+    conn = connect(target)  # brings the schema up to date first
+    if not db.is_postgres(conn):
+        conn.execute("PRAGMA query_only = ON")
+    db.begin_snapshot(conn)
     conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()  # the snapshot starts here
     return conn
 
@@ -78,10 +86,11 @@ class ServiceState:
     _resolver: Any = None
     _obligations: list[Obligation] = field(default_factory=list)
     _by_authority_topic: dict[tuple[str, str | None], list[Obligation]] = field(default_factory=dict)
+    _by_clause: dict[str, list[Obligation]] = field(default_factory=dict)
     _clauses: dict[str, Clause] = field(default_factory=dict)
-    _context_topics: dict[tuple[str, str | None], dict[str, float]] = field(default_factory=dict)
-    _anchor_topics: dict[str, dict[str, float]] = field(default_factory=dict)
-    _terms: dict[tuple, frozenset[str]] = field(default_factory=dict)
+    # Derived facts that only change with the store generation (sentence figures, term
+    # frequencies, ...), one dict per kind; emptied by ``refresh``.
+    _generation_caches: dict[str, dict] = field(default_factory=dict)
 
     # -- snapshots --------------------------------------------------------------------------
     def latest(self) -> ServiceState:
@@ -105,20 +114,20 @@ class ServiceState:
         snapshot (a question log, feedback). Shared by the process, one thread at a time; wrap
         writes in ``ingest.store.transaction``. Writes that change documents go through
         ``service.jobs`` instead."""
-        key = str(self.settings.db_path)
+        key = str(self.settings.database)
         with _WRITERS_LOCK:
             entry = _WRITERS.get(key)
             if entry is None:
                 from ingest.store import connect
 
-                entry = _WRITERS[key] = (connect(self.settings.db_path), threading.Lock())
+                entry = _WRITERS[key] = (connect(self.settings.database), threading.Lock())
         conn, lock = entry
         with lock:
             yield conn
 
     def close(self) -> None:
         """Release the snapshot's connection (its read transaction ends)."""
-        with self.lock, contextlib.suppress(sqlite3.Error):
+        with self.lock, contextlib.suppress(*db.Error):
             self.conn.close()
 
     # -- freshness ------------------------------------------------------------------------
@@ -133,17 +142,20 @@ class ServiceState:
                 return
             obligations = load_obligations(self.conn)
             grouped: dict[tuple[str, str | None], list[Obligation]] = defaultdict(list)
+            by_clause: dict[str, list[Obligation]] = defaultdict(list)
             for ob in obligations:
                 grouped[(ob.authority, ob.topic)].append(ob)
+                by_clause[ob.clause_id].append(ob)
             self._obligations = obligations
             self._by_authority_topic = dict(grouped)
+            self._by_clause = dict(by_clause)
             self._clauses = {}
-            # Topics read in a clause's context depend only on the clause (its id is a hash of its
-            # file's content) and the cohort, so they carry over from an earlier generation or
-            # snapshot (see build_state): only new clauses are read again.
-            live = {ob.clause_id for ob in obligations}
-            self._context_topics = {k: v for k, v in self._context_topics.items() if k[0] in live}
-            self._terms = {}
+            # Facts keyed by content (a sentence or clause id is a hash of its file's content, a
+            # label or anchor is its words) carry over from the previous generation; those counted
+            # over the whole store (IDF) are counted again.
+            self._generation_caches = {
+                name: cache for name, cache in self._generation_caches.items() if name not in STORE_WIDE_CACHES
+            }
             known = self._store_authorities()
             self._matcher = AuthorityMatcher(known, load_authority_aliases(self.settings.corpus_dir))
             from service.resolver import Resolver, aliases_of
@@ -200,56 +212,31 @@ class ServiceState:
             self._clauses[clause_id] = found
         return found
 
-    def context_topics(self, clause: Clause, cohort: str | None = None) -> dict[str, float]:
-        """Topics the taxonomy reads in a clause with its context, cached.
+    def clause_obligations(self, clause_id: str) -> list[Obligation]:
+        """The current obligations extracted from one clause (from memory)."""
+        self.refresh()
+        return self._by_clause.get(clause_id, [])
 
-        The context is the clause's own section heading, its table row label, the obligation's
-        canonical cohort (a row label such as "Children who are in our care" reads as "children
-        in care") and its text. Used to admit obligations the extractor labelled otherwise or
-        not at all when the clause plainly names the question's topic.
-        """
-        key = (clause.id, cohort)
-        cached = self._context_topics.get(key)
-        if cached is None:
-            from service.question import scored_topics
+    def generation_cache(self, name: str) -> dict:
+        """A dict for facts derived from the store: emptied when the generation changes if it is
+        one of ``STORE_WIDE_CACHES``, otherwise kept (keyed by content, its facts still hold)."""
+        return self._generation_caches.setdefault(name, {})
 
-            context = " ".join(filter(None, [clause.heading_path[-1] if clause.heading_path else None,
-                                             clause.cohort_context, cohort, clause.plain_text]))
-            cached = scored_topics(self.taxonomy, context)
-            self._context_topics[key] = cached
-        return cached
-
-    def clause_terms(self, clause: Clause, ob: Obligation) -> frozenset[str]:
-        """Content words of a clause with its headings, table row, role column, cohort, topic and actor (cached)."""
-        key = (clause.id, ob.cohort, ob.topic)
-        cached = self._terms.get(key)
-        if cached is None:
-            from service.question import content_terms
-
-            context = " ".join(filter(None, [clause.plain_text, " ".join(clause.heading_path),
-                                             clause.cohort_context, clause.role_context, ob.cohort,
-                                             ob.topic, ob.actor]))
-            cached = self._terms[key] = frozenset(content_terms(context))
-        return cached
-
-    def anchor_topics(self, anchor: str) -> dict[str, float]:
-        """Topics named by an anchor event ("the strategy meeting" -> strategy discussion), cached."""
-        cached = self._anchor_topics.get(anchor)
-        if cached is None:
-            from service.question import scored_topics
-
-            cached = self._anchor_topics[anchor] = scored_topics(self.taxonomy, anchor)
-        return cached
+    def prepare(self, query: str) -> Any:
+        """The query planned and embedded once (``index.search.Retriever.prepare``)."""
+        with self.lock:
+            return self.retriever.prepare(query)
 
     def _warm_caches(self) -> None:
-        for ob in self._obligations:
-            clause = self.clause(ob.clause_id)
-            if clause is not None:
-                self.context_topics(clause, ob.cohort)
-            if ob.timescale.anchor:
-                self.anchor_topics(ob.timescale.anchor)
+        """Derive the per-sentence facts answers use now, while the snapshot is being built and
+        not on a user's time (``service.evidence.warm``)."""
+        from service.evidence import warm
 
-    def search(self, query: str, k: int = 10, filters: Any = None, mode: str = "hybrid") -> list:
+        warm(self)
+
+    def search(
+        self, query: str, k: int = 10, filters: Any = None, mode: str = "hybrid", prepared: Any = None
+    ) -> list:
         """Ranked hits from the shared Retriever (serialised: one connection, one model).
 
         While the dense index is not ready, hybrid searches use BM25 alone (see
@@ -265,7 +252,7 @@ class ServiceState:
                 )
             mode = "bm25"
         with self.lock:
-            return self.retriever.search(query, k=k, filters=filters or SearchFilters(), mode=mode)
+            return self.retriever.search(query, k=k, filters=filters or SearchFilters(), mode=mode, prepared=prepared)
 
 
 def build_state(
@@ -281,12 +268,11 @@ def build_state(
         from extractors.taxonomy import load_taxonomy
 
         taxonomy = load_taxonomy()
-    conn = open_snapshot(settings.db_path)
+    conn = open_snapshot(settings.database)
     state = ServiceState(settings=settings, conn=conn, retriever=Retriever(conn, settings, embedder),
                          taxonomy=taxonomy, dense_ready=dense_ready, warm=warm)
     if previous is not None and previous.taxonomy is taxonomy:
-        state._context_topics = dict(previous._context_topics)
-        state._anchor_topics = dict(previous._anchor_topics)
+        state._generation_caches = {name: dict(cache) for name, cache in previous._generation_caches.items()}
     state.refresh(force=True)
     if dense_ready:
         state.dense_ready = _load_dense_file(state)
@@ -305,7 +291,7 @@ def _load_dense_file(state: ServiceState) -> bool:
     try:
         with state.lock:
             state.retriever.dense_index()
-    except (StandardsError, sqlite3.OperationalError):
+    except (StandardsError, *db.Error):
         # The file was torn and rebuilding it needs vectors this read-only snapshot cannot write.
         return False
     return True
@@ -327,7 +313,7 @@ def load_state(settings: Settings | None = None, dense: bool = True) -> ServiceS
         from ingest.store import connect
 
         embedder = load_embedder(settings)
-        writer = connect(settings.db_path)
+        writer = connect(settings.database)
         try:
             sync_dense(writer, settings, embedder)  # a no-op when the FAISS file is current
         finally:

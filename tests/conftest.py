@@ -6,6 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
+from engines import ENGINES
+from engines import store_target as _store_target
+
+from ingest import db
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -32,9 +36,21 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, corpus_dir: Path) 
     return path
 
 
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """Each store engine in turn: ``sqlite`` and ``postgresql`` (see tests/engines.py)."""
+    return request.param
+
+
+@pytest.fixture
+def store_target(engine: str, data_dir: Path, request: pytest.FixtureRequest) -> Path | str:
+    """A fresh store's location on ``engine``: a SQLite file, or an empty PostgreSQL schema."""
+    return _store_target(engine, data_dir, request.node.name)
+
+
 def dump_store(conn) -> dict[str, list[tuple]]:
     """Every row of every table: the store's whole state, for before/after comparisons."""
-    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    tables = db.table_names(conn)
     return {t: sorted(map(tuple, conn.execute(f'SELECT * FROM "{t}"')), key=repr) for t in tables}
 
 

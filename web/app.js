@@ -594,6 +594,7 @@
   // ---------------------------------------------------------------------------------------
   const STORE_KEY = "standards-assistant.conversation.v1";
   const MAX_TURNS = 40;
+  const MAX_HISTORY = 20; // earlier questions sent with a follow-up (the API's limit)
   const EXAMPLES = [
     "When must the first core group meet in Wokingham?",
     "How often must a child on a child protection plan be visited?",
@@ -601,6 +602,7 @@
     "How long have I got to write up a visit in Sandwell?",
     "ICPC was on 3 March 2026 — when is the first core group due in Wokingham?",
     "How often should a CIN kid be seen in Dudley?",
+    "Who chairs a strategy discussion in Dudley?",
   ];
 
   let conversation = loadConversation();
@@ -679,7 +681,7 @@
     // The service reads dates in the question ("ICPC was on 3 March 2026 ..."); the date
     // field adds the same wording so a plain question plus a date works too.
     const sent = date && !/\b\d{4}\b/.test(question) ? `${question} (the event was on ${longDate(date)})` : question;
-    const turn = { id: Date.now() + "-" + Math.random().toString(36).slice(2, 7), question, date, authorities, pending: true };
+    const turn = { id: Date.now() + "-" + Math.random().toString(36).slice(2, 7), question, sent, date, authorities, pending: true };
     conversation.push(turn);
     $("#examples").hidden = true;
     const box = $("#conversation");
@@ -691,6 +693,9 @@
     try {
       const body = { question: sent };
       if (authorities.length) body.authorities = authorities;
+      // The conversation so far: a follow-up ("and in Wokingham?") is read with it.
+      const history = conversationHistory(turn);
+      if (history.length) body.history = history;
       turn.response = await api("/api/ask", { method: "POST", json: body });
       if (date && !turn.response.abstained && !turn.response.deadline) {
         turn.deadlines = await deadlinesFor(turn.response, date);
@@ -705,6 +710,14 @@
     // Focus stays in the question box for the next question; the live region announces the answer.
     fresh.scrollIntoView({ block: "start" });
     setAskBusy(false);
+  }
+
+  /** Earlier questions of this conversation that were answered, oldest first (the API keeps 20). */
+  function conversationHistory(current) {
+    return conversation
+      .filter((t) => t !== current && t.response && !t.error)
+      .map((t) => t.sent || t.question)
+      .slice(-MAX_HISTORY);
   }
 
   /** Due dates straight from POST /api/deadline when the answer did not compute one. */
@@ -752,88 +765,132 @@
   }
 
   function renderAnswer(r, turn) {
-    const citations = listOf(r.citations);
-    const obligations = listOf(r.obligations);
+    const statements = listOf(r.statements);
+    const notes = listOf(r.notes);
     const conflicts = listOf(r.conflicts);
     if (r.abstained) {
       const card = el("div", { class: "answer abstained", tabindex: "-1" });
       card.appendChild(el("p", { class: "answer-kind" }, el("span", { class: "icon", "aria-hidden": "true", text: "?" }), "Not found in these standards"));
-      card.append(...paragraphs(r.answer));
-      if (citations.length) {
+      if (notes.length) card.appendChild(renderNotes(notes));
+      if (statements.length) card.appendChild(renderStatements(r, statements, false));
+      // National lines lead their own box below, not the paragraphs.
+      else card.append(...paragraphs(withoutNotes(r.answer, notes.concat(listOf(r.national).map((fb) => fb.text)))));
+      if (listOf(r.national).length) card.appendChild(renderNationalWord(r.national));
+      const nearest = listOf(r.nearest);
+      if (nearest.length) {
         card.appendChild(el("h3", { class: "small-heading", text: "You may want to look at" }));
         const ul = el("ul", { class: "nearest" });
-        citations.forEach((c) => ul.appendChild(el("li", {}, citationChip(c, { block: true }))));
+        nearest.forEach((c) => ul.appendChild(el("li", {}, citationChip(c, { block: true }))));
         card.appendChild(ul);
       }
       return card;
     }
     const card = el("div", { class: "answer", tabindex: "-1" });
     card.appendChild(el("p", { class: "visually-hidden", text: "Answer:" }));
+    if (notes.length) card.appendChild(renderNotes(notes));
     if (conflicts.length) {
       card.appendChild(el("p", { class: "conflict-flag" }, el("span", { class: "icon", "aria-hidden": "true", text: "!" }),
         `Conflicting timescales in ${unique(conflicts.map((c) => c.authority)).join(", ")}'s standards — both sides are shown below.`));
     }
-    const figures = renderFigures(r, obligations, citations);
-    if (figures) card.appendChild(figures);
+    card.appendChild(renderStatements(r, statements, true));
+    if (listOf(r.national).length) card.appendChild(renderNationalWord(r.national));
     if (r.deadline) card.appendChild(renderDeadline(r.deadline));
     for (const d of (turn && turn.deadlines) || []) {
       card.appendChild(d.error ? el("p", { class: "notice notice-error", text: `${d.authority}: ${d.error}` }) : renderDeadline(d.result, d.authority));
     }
-    const text = el("div", { class: "answer-text" }, paragraphs(r.answer));
-    card.appendChild(text);
+    // Extra controls other views add to an answer (the "Not helpful" button of web/changes.js).
     if (window.StandardsHooks && window.StandardsHooks.answer) window.StandardsHooks.answer(card, r, turn);
     conflicts.forEach((c) => card.appendChild(renderConflict(c)));
-    if (citations.length) {
-      card.appendChild(el("h3", { class: "small-heading", text: "Sources" }));
-      const ul = el("ul", { class: "sources" });
-      citations.forEach((c, i) => {
-        const phrases = obligations.filter((o) => o.clause_id === c.clause_id).map((o) => o.timescale && o.timescale.phrase);
-        ul.appendChild(el("li", {}, citationChip(c, { prefix: String(i + 1), phrases, block: true })));
-      });
-      card.appendChild(ul);
-    }
+    // The whole answer as plain text, for copying into a case note.
+    const details = el("details", { class: "answer-plain" }, el("summary", { text: "Answer as text" }),
+      el("div", { class: "answer-text" }, paragraphs(r.answer)));
+    card.appendChild(details);
     return card;
+  }
+
+  /** What the national baseline adds: its figure where an authority's standards are silent, or
+   * both figures where the local one is looser. Always tagged national, never an authority's. */
+  function renderNationalWord(national) {
+    const box = el("section", { class: "national-word", "aria-label": "National figures" });
+    box.appendChild(el("h3", { class: "small-heading", text: "National minimum" }));
+    const ul = el("ul", {});
+    for (const fb of national) {
+      const li = el("li", { class: `national-${fb.status}` },
+        el("span", { class: "national-tag", text: fb.status === "looser" ? "Looser than national" : "National" }), " ",
+        fb.text || "");
+      ul.appendChild(li);
+    }
+    box.appendChild(ul);
+    return box;
+  }
+
+  /** The answer text without the notes shown above it (they lead the plain-text answer). */
+  function withoutNotes(text, notes) {
+    return String(text || "").split("\n").filter((line) => !notes.includes(line)).join("\n");
+  }
+
+  function renderNotes(notes) {
+    const ul = el("ul", { class: "answer-notes", "aria-label": "Notes" });
+    notes.forEach((n) => ul.appendChild(el("li", { class: "note" }, el("span", { class: "icon", "aria-hidden": "true", text: "i" }), n)));
+    return ul;
+  }
+
+  /** One card per authority in scope: its statements (figure first, the quoted sentence with the
+   * figure marked, qualifiers, items, the citation chip), or "No standard found". */
+  function renderStatements(r, statements, showGaps) {
+    const byAuth = new Map();
+    for (const st of statements) {
+      if (!byAuth.has(st.authority)) byAuth.set(st.authority, []);
+      byAuth.get(st.authority).push(st);
+    }
+    const grid = el("div", { class: "figures" });
+    for (const [auth, list] of byAuth) {
+      const card = el("section", { class: "figure-card", "aria-label": `${auth}: what the standards say` });
+      card.appendChild(el("h3", { class: "figure-authority", text: auth }));
+      list.forEach((st) => card.appendChild(renderStatement(st)));
+      grid.appendChild(card);
+    }
+    if (showGaps) {
+      for (const a of listOf(r.authorities)) {
+        if (byAuth.has(a)) continue;
+        grid.appendChild(el("section", { class: "figure-card none", "aria-label": `${a}: no standard found` },
+          el("h3", { class: "figure-authority", text: a }),
+          el("p", { class: "figure-value none", text: "No standard found" })));
+      }
+    }
+    return grid;
+  }
+
+  function renderStatement(st) {
+    const box = el("div", { class: "figure statement statement-" + (st.kind || "quote") });
+    if (st.kind === "figure") {
+      box.appendChild(el("p", { class: "figure-value", text: st.figure || "" }));
+    } else if (st.kind === "no_timescale") {
+      box.appendChild(el("p", { class: "figure-context no-timescale", text: "Covers this, but sets no timescale" }));
+    }
+    const marks = listOf(st.marks).map((m, i) => ({ start: m[0], end: m[1], cls: i === 0 ? "hl" : "hl hl-other" }));
+    box.appendChild(el("blockquote", { class: "statement-quote" }, highlighted(st.sentence || "", marks)));
+    const quals = listOf(st.qualifiers);
+    if (quals.length) {
+      const ul = el("ul", { class: "qualifiers", "aria-label": "Applies to" });
+      quals.forEach((q) => ul.appendChild(el("li", { class: "qualifier", text: q })));
+      box.appendChild(ul);
+    }
+    const items = listOf(st.items);
+    if (items.length) {
+      const ul = el("ul", { class: "statement-items" });
+      items.forEach((it) => ul.appendChild(el("li", { text: it })));
+      box.appendChild(ul);
+    }
+    const others = listOf(st.other_figures);
+    if (others.length) box.appendChild(el("p", { class: "figure-context", text: "Also in this sentence: " + others.join("; ") }));
+    if (st.national) box.appendChild(el("p", { class: "figure-context national", text: "National figure" }));
+    if (st.citation) box.appendChild(citationChip(st.citation, { phrases: [st.written].filter(Boolean) }));
+    return box;
   }
 
   function unique(xs) {
     return Array.from(new Set(xs.filter(Boolean)));
-  }
-
-  /** The figure per authority, big, each with its cohort, anchor and a citation chip. */
-  function renderFigures(r, obligations, citations) {
-    if (!obligations.length) return null;
-    const byAuth = new Map();
-    for (const ob of obligations) {
-      const a = ob.authority || "";
-      if (!byAuth.has(a)) byAuth.set(a, []);
-      byAuth.get(a).push(ob);
-    }
-    const grid = el("div", { class: "figures" });
-    for (const [auth, obs] of byAuth) {
-      const card = el("section", { class: "figure-card", "aria-label": `${auth} timescale` });
-      card.appendChild(el("h3", { class: "figure-authority", text: auth }));
-      const seen = new Set();
-      for (const ob of obs.slice(0, 6)) {
-        const key = `${figureOf(ob.timescale)}|${ob.cohort}|${ob.timescale && ob.timescale.anchor}|${ob.clause_id}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        const cite = citations.find((c) => c.clause_id === ob.clause_id);
-        card.appendChild(el("div", { class: "figure" },
-          el("p", { class: "figure-value", text: figureOf(ob.timescale) }),
-          el("p", { class: "figure-context" }, figureContext(ob.timescale)),
-          ob.cohort ? el("p", { class: "figure-cohort", text: ob.cohort }) : null,
-          citationChip(cite || ob.citation, { fallback: ob.citation, phrases: [ob.timescale && ob.timescale.phrase] })));
-      }
-      grid.appendChild(card);
-    }
-    const inScope = listOf(r.authorities);
-    for (const a of inScope) {
-      if (byAuth.has(a)) continue;
-      grid.appendChild(el("section", { class: "figure-card none", "aria-label": `${a}: no standard found` },
-        el("h3", { class: "figure-authority", text: a }),
-        el("p", { class: "figure-value none", text: "No standard found" })));
-    }
-    return grid;
   }
 
   function renderConflict(c) {

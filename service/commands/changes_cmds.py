@@ -18,7 +18,7 @@ def _open():
     from ingest.store import connect
 
     settings = load_settings()
-    return settings, connect(settings.db_path)
+    return settings, connect(settings.database)
 
 
 def _authority(conn, settings, name: str) -> str:

@@ -21,7 +21,7 @@ from service.records import ROLE_FILTER_MEANING, duty_label
 def _connect():
     from ingest import store
 
-    return store.connect(load_settings().db_path)
+    return store.connect(load_settings().database)
 
 
 _CSV_FIELDS = ["id", "authority", "document", "section", "clause_ref", "topic", "duty", "label", "actor", "owners",

@@ -15,7 +15,7 @@ from ingest.settings import load_settings
 
 def _connect():
     settings = load_settings()
-    return settings, store.connect(settings.db_path)
+    return settings, store.connect(settings.database)
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:

@@ -16,7 +16,7 @@ def _connect():
     from ingest import store
 
     settings = load_settings()
-    return settings, store.connect(settings.db_path)
+    return settings, store.connect(settings.database)
 
 
 def register(cli: click.Group) -> None:

@@ -1,4 +1,5 @@
-"""`standards ask`, `compare`, `deadline`, `serve` and `eval qa`: the service from the command line.
+"""`standards compare`, `deadline` and `serve`: the service from the command line (ask, chat, eval qa:
+ask_cmds.py).
 
 `compare` and `deadline` print a rendering of the query layer's records (``--json``: the API's
 JSON, the record's ``to_dict()``); they never resolve names or filter by themselves.
@@ -7,17 +8,9 @@ JSON, the record's ``to_dict()``); they never resolve names or filter by themsel
 from __future__ import annotations
 
 import json
-import sys
 import textwrap
-from pathlib import Path
 
 import click
-
-
-def _state():
-    from service.state import load_state
-
-    return load_state()
 
 
 def _source():
@@ -31,38 +24,6 @@ def _echo_json(data) -> None:
 
 
 def register(cli: click.Group) -> None:
-    @cli.command("ask")
-    @click.argument("question")
-    @click.option("--authority", "-a", "authorities", multiple=True, help="Only this authority (repeatable; names or aliases).")
-    @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead of readable text.")
-    def ask_command(question: str, authorities: tuple[str, ...], as_json: bool) -> None:
-        """Answer a question from the standards, with citations (or say they do not answer it).
-
-        Example: standards ask "when must the first core group meet in Wokingham?"
-        """
-        from service.answer import ask, check_question
-        from service.query import resolve_authorities
-
-        state = _state()
-        text = check_question(question)
-        notes: list[str] = []
-        result = ask(state, text, authorities=resolve_authorities(state, list(authorities), notes) or None)
-        if notes:
-            result["notes"] = notes + list(result.get("notes") or [])
-            for note in notes:
-                click.echo(f"Note: {note}", err=True)
-        if as_json:
-            _echo_json(result)
-            return
-        click.echo(result["answer"])
-        if result["citations"]:
-            click.echo("\nSources:" if not result["abstained"] else "\nNearest clauses:")
-            for c in result["citations"]:
-                ref = f" {c['clause_ref']}" if c["clause_ref"] else ""
-                page = f", p.{c['page']}" if c["page"] else ""
-                click.echo(f"  [{c['authority']}] {c['section']}{ref}{page} ({c['document']}, id {c['clause_id']})")
-                click.echo(textwrap.indent(textwrap.fill(c["text"], 100), "      "))
-
     @cli.command("compare")
     @click.argument("topic")
     @click.option("--cohort", help="Only this cohort, e.g. 'children in care' or LAC (duties stating no cohort are kept).")
@@ -125,34 +86,6 @@ def register(cli: click.Group) -> None:
         port = port or settings.port
         click.echo(f"Serving Standards Assistant on http://{host}:{port} (API docs at /docs)", err=True)
         serve(settings, host, port)
-
-    group = _eval_group(cli)
-
-    @group.command("qa")
-    @click.option("--gold", type=click.Path(path_type=Path), default=Path("eval/qa-dev.jsonl"), show_default=True,
-                  help="Gold questions (JSON Lines, see eval/SCHEMA.md).")
-    @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
-    def eval_qa_command(gold: Path, as_json: bool) -> None:
-        """Score `ask` on gold questions: accuracy per kind, failures with the answer given."""
-        from service.evaluate_qa import evaluate_qa
-
-        report = evaluate_qa(_state(), gold)
-        if as_json:
-            _echo_json(report)
-            return
-        click.echo(f"QA evaluation on {report['gold']}: {report['correct']}/{report['total']} "
-                   f"= {report['accuracy']:.3f}")
-        for kind, r in report["per_kind"].items():
-            click.echo(f"  {kind:<13} {r['correct']:>3}/{r['total']:<3} {r['accuracy']:.3f}")
-        click.echo(f"  unanswerable questions answered with a figure: {report['unanswerable_answered']}")
-        click.echo(f"  mean time per question: {report['mean_latency_ms']:.1f} ms (in process)")
-        for f in report["failures"]:
-            click.echo(f"\nFAIL {f['id']} ({f['kind']}): {f['question']}")
-            for reason in f["reasons"]:
-                click.echo(f"  - {reason}")
-            click.echo(textwrap.indent(f["answer"], "  > "))
-        if report["unanswerable_answered"]:
-            sys.exit(1)
 
 
 def _notes(notes: list[str]) -> list[str]:
@@ -223,12 +156,3 @@ def render_deadline(result) -> str:
         lines += [f"  {alt.obligation.id}: {alt.description}" + (f" ({alt.obligation.cohort})" if alt.obligation.cohort else "")
                   for alt in result.alternatives]
     return "\n".join(lines)
-
-
-def _eval_group(cli: click.Group) -> click.Group:
-    """The shared `eval` group (service/commands/eval_group.py), registered once."""
-    from service.commands.eval_group import eval_group
-
-    if "eval" not in cli.commands:
-        cli.add_command(eval_group)
-    return eval_group

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ingest.db import redact
 from ingest.settings import SETTINGS, get
 
 
@@ -12,4 +13,5 @@ def register(cli: click.Group) -> None:
     def settings_command() -> None:
         """Show every STANDARDS_* setting with its current value and what it does."""
         for s in SETTINGS:
-            click.echo(f"{s.env_var}={get(s.name)!r}\n    {s.help}")
+            value = redact(get(s.name)) if s.name == "DATABASE_URL" else get(s.name)  # never a password
+            click.echo(f"{s.env_var}={value!r}\n    {s.help}")

@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from engines import ENGINES, store_target
 from index_helpers import CORPUS, SMALL_DOCS, insert_document, make_settings
 
 from index.dense import sync_dense
@@ -26,24 +27,33 @@ def embedder() -> Embedder:
 
 
 @pytest.fixture
-def small_store(tmp_path: Path, embedder: Embedder) -> tuple[sqlite3.Connection, Settings]:
-    """A real store with two tiny documents (two made-up authorities), both indexes synced."""
-    settings = make_settings(tmp_path / "data")
-    conn = connect(settings.db_path)
+def small_store(tmp_path: Path, embedder: Embedder, engine: str) -> tuple[sqlite3.Connection, Settings]:
+    """A real store with two tiny documents (two made-up authorities), both indexes synced; on
+    each engine in turn."""
+    settings = _settings_on(engine, tmp_path / "data", "small")
+    conn = connect(settings.database)
     for doc_id, (authority, clauses) in SMALL_DOCS.items():
         insert_document(conn, doc_id, authority, clauses)
     sync_dense(conn, settings, embedder)
     return conn, settings
 
 
-@pytest.fixture(scope="session")
-def corpus_store(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> tuple[sqlite3.Connection, Settings]:
-    """The shipped corpus, ingested once with the real pipeline, both indexes synced."""
+def _settings_on(engine: str, data_dir: Path, label: str) -> Settings:
+    """Settings for a store on ``engine`` (a SQLite file in ``data_dir`` or a fresh PostgreSQL schema)."""
+    target = store_target(engine, data_dir, label)
+    return make_settings(data_dir, database_url=target if isinstance(target, str) else "")
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def corpus_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+) -> tuple[sqlite3.Connection, Settings]:
+    """The shipped corpus, ingested once per engine with the real pipeline, both indexes synced."""
     from ingest.manifest import load_manifest
     from service.pipeline import add_document
 
-    settings = make_settings(tmp_path_factory.mktemp("corpus") / "data")
-    conn = connect(settings.db_path)
+    settings = _settings_on(request.param, tmp_path_factory.mktemp("corpus") / "data", "corpus")
+    conn = connect(settings.database)
     for path, meta in load_manifest(CORPUS):
         add_document(conn, path, meta, settings)
     # Idempotent: the pipeline may already have done both; this makes sure either way.

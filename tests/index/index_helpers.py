@@ -48,9 +48,9 @@ def insert_document(
             )
         conn.execute("UPDATE clauses SET is_current = 0 WHERE document_id = ?", (document_id,))
         version_id = conn.execute(
-            "INSERT INTO document_versions(document_id, content_hash, text) VALUES (?, ?, ?)",
+            "INSERT INTO document_versions(document_id, content_hash, text) VALUES (?, ?, ?) RETURNING id",
             (document_id, digest, text),
-        ).lastrowid
+        ).fetchone()[0]
         conn.execute("UPDATE documents SET current_version_id = ? WHERE id = ?", (version_id, document_id))
         offset = 0
         for n, c in enumerate(clauses, 1):

@@ -17,6 +17,7 @@ def env(corpus_store, monkeypatch) -> dict:
     _, settings = corpus_store
     monkeypatch.setenv("STANDARDS_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("STANDARDS_CORPUS_DIR", str(settings.corpus_dir))
+    monkeypatch.setenv("STANDARDS_DATABASE_URL", settings.database_url)
     return {}
 
 

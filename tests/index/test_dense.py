@@ -49,7 +49,7 @@ def test_new_generation_rebuilds_from_stored_vectors_without_the_model(small_sto
     before = conn.execute("SELECT COUNT(*) FROM clause_embeddings").fetchone()[0]
     # A document is retired: the store moves on; every remaining vector is already cached.
     conn.execute("UPDATE clauses SET is_current = 0 WHERE document_id = 'beta'")
-    conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+    conn.execute("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'")
     rebuilt = build_from_store(conn, embedder.model_id, embedder.dimension, embedder=None)
     assert set(rebuilt.clause_ids) == current_ids(conn) and rebuilt.generation == generation(conn)
     dense = load_dense(conn, settings, embedder)

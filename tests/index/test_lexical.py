@@ -1,19 +1,20 @@
-"""Full-text index: kept in step with current clauses, safe for any query text."""
+"""Full-text index: kept in step with current clauses, safe for any query text (FTS5 on SQLite,
+tsvector on PostgreSQL: every test runs on both)."""
 
 from __future__ import annotations
 
 import sqlite3
 
 import pytest
-from index_helpers import SMALL_DOCS, insert_document, make_settings
+from index_helpers import SMALL_DOCS, insert_document
 
 from index.lexical import LexicalQuery, bm25_search, sync_lexical
 from ingest.store import bump_generation, connect, transaction
 
 
 @pytest.fixture
-def store(tmp_path) -> sqlite3.Connection:
-    conn = connect(make_settings(tmp_path / "data").db_path)
+def store(store_target) -> sqlite3.Connection:
+    conn = connect(store_target)
     for doc_id, (authority, clauses) in SMALL_DOCS.items():
         insert_document(conn, doc_id, authority, clauses)
     return conn
@@ -71,7 +72,7 @@ def test_hostile_queries_never_raise(store: sqlite3.Connection, query: str) -> N
 def test_and_first_then_or_fallback(store: sqlite3.Connection) -> None:
     # Both words occur only together in one clause: the AND query ranks it first.
     top = bm25_search(store, "core group conference", k=10)
-    both = store.execute("SELECT id FROM clauses WHERE plain_text LIKE '%first core group%'").fetchone()[0]
+    both = store.execute("SELECT id FROM clauses WHERE LOWER(plain_text) LIKE '%first core group%'").fetchone()[0]
     assert top[0][0] == both
     # OR fallback fills the list with clauses matching only some words.
     assert len(top) > 1
@@ -80,7 +81,7 @@ def test_and_first_then_or_fallback(store: sqlite3.Connection) -> None:
 
 def test_phrase_groups_make_abbreviation_and_long_form_equal(store: sqlite3.Connection) -> None:
     long_form = {
-        r[0] for r in store.execute("SELECT id FROM clauses WHERE plain_text LIKE '%nitial child protection conference%'")
+        r[0] for r in store.execute("SELECT id FROM clauses WHERE LOWER(plain_text) LIKE '%initial child protection conference%'")
     }
     short_first = bm25_search(store, LexicalQuery([[["icpc"], ["initial", "child", "protection", "conference"]]]), k=5)
     long_first = bm25_search(store, LexicalQuery([[["initial", "child", "protection", "conference"], ["icpc"]]]), k=5)

@@ -122,13 +122,13 @@ def test_gold_parsing_and_hit_rule() -> None:
     assert not is_hit(fold("within 10 working days"), "within 15 working days", "within 15 working days")
 
 
-def test_replacing_a_document_removes_its_old_clauses_from_both_indexes(tmp_path, embedder) -> None:
+def test_replacing_a_document_removes_its_old_clauses_from_both_indexes(tmp_path, embedder, store_target) -> None:
     from index_helpers import make_settings
 
     from service.pipeline import add_document, remove_document
 
-    settings = make_settings(tmp_path / "data")
-    conn = connect(settings.db_path)
+    settings = make_settings(tmp_path / "data", database_url=store_target if isinstance(store_target, str) else "")
+    conn = connect(settings.database)
     source = CORPUS / "000_da2ac1c53df745bd.txt"
     doc = tmp_path / "docs" / source.name
     doc.parent.mkdir()

@@ -10,7 +10,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from ingest import store
+from ingest import db, store
 from ingest.errors import AuthorityConflictError, CorruptFileError, InvalidAuthorityError
 from ingest.loaders.docx import load_docx
 from ingest.loaders.html import load_html
@@ -55,11 +55,11 @@ def test_authority_names_are_tidied() -> None:
     assert check_authority_name("Allerdale") == "Allerdale"  # starts like the keyword, is not it
 
 
-def test_a_replacement_keeps_its_authority(data_dir: Path, tmp_path: Path) -> None:
+def test_a_replacement_keeps_its_authority(data_dir: Path, tmp_path: Path, store_target) -> None:
     from service.pipeline import add_document
 
     settings = load_settings()
-    conn = store.connect(settings.db_path)
+    conn = store.connect(store_target)
     path = tmp_path / "standards.txt"
     path.write_text(STANDARD, encoding="utf-8")
     first = add_document(conn, path, DocumentMeta(authority="St Helens", title="One"), settings, sync_index=False)
@@ -77,11 +77,27 @@ def test_a_replacement_keeps_its_authority(data_dir: Path, tmp_path: Path) -> No
     conn.close()
 
 
-def test_migration_006_rekeys_old_ids_in_every_table(data_dir: Path, tmp_path: Path) -> None:
+def _rekey_back(conn, new_id: str, old_id: str) -> None:
+    """Put a document back under the id an older version gave it (the file stem), on either engine:
+    the old row is inserted, every child moved to it, the new row deleted (PostgreSQL checks the
+    foreign keys per statement), and the obligations' JSON rewritten."""
+    columns = ", ".join(f'"{c}"' for c in db.column_names(conn, "documents") if c != "id")
+    conn.execute(f"INSERT INTO documents(id, {columns}) SELECT ?, {columns} FROM documents WHERE id = ?",
+                 (old_id, new_id))
+    for table in ("document_versions", "clauses", "obligations", "clauses_fts"):
+        conn.execute(f"UPDATE {table} SET document_id = ? WHERE document_id = ?", (old_id, new_id))
+    conn.execute("DELETE FROM documents WHERE id = ?", (new_id,))
+    for row_id, data in conn.execute("SELECT id, data FROM obligations").fetchall():
+        record = json.loads(data)
+        record["document_id"] = record["citation"]["document_id"] = old_id
+        conn.execute("UPDATE obligations SET data = ? WHERE id = ?", (json.dumps(record), row_id))
+
+
+def test_migration_006_rekeys_old_ids_in_every_table(data_dir: Path, tmp_path: Path, store_target) -> None:
     from service.pipeline import add_document
 
     settings = load_settings()
-    conn = store.connect(settings.db_path)
+    conn = store.connect(store_target)
     path = tmp_path / "testshire_standards.txt"
     path.write_text(STANDARD, encoding="utf-8")
     new_id = add_document(conn, path, DocumentMeta(authority="Testshire", title="T"), settings,
@@ -89,24 +105,24 @@ def test_migration_006_rekeys_old_ids_in_every_table(data_dir: Path, tmp_path: P
     assert new_id == "testshire--testshire_standards"
     assert conn.execute("SELECT COUNT(*) FROM obligations WHERE document_id = ?", (new_id,)).fetchone()[0] > 0
     # Put the store back as an older version left it: ids were the file stem.
+    before = store.generation(conn)
     with store.transaction(conn):
-        conn.execute("PRAGMA defer_foreign_keys = ON")
-        conn.execute("UPDATE documents SET id = 'testshire_standards'")
-        for table in ("document_versions", "clauses", "obligations", "clauses_fts"):
-            conn.execute(f"UPDATE {table} SET document_id = 'testshire_standards'")
-        conn.execute("UPDATE obligations SET data = json_replace(data, '$.document_id', 'testshire_standards',"
-                     " '$.citation.document_id', 'testshire_standards')")
+        _rekey_back(conn, new_id, "testshire_standards")
         conn.execute("DELETE FROM migrations WHERE name = '006_document_keys'")
+    assert [r[0] for r in conn.execute("SELECT id FROM documents")] == ["testshire_standards"]
     conn.close()
 
-    conn = store.connect(settings.db_path)  # migrates
+    conn = store.connect(store_target)  # migrates
     assert [r[0] for r in conn.execute("SELECT id FROM documents")] == [new_id]
     for table in ("document_versions", "clauses", "obligations", "clauses_fts"):
         assert {r[0] for r in conn.execute(f"SELECT DISTINCT document_id FROM {table}")} == {new_id}, table
     for (data,) in conn.execute("SELECT data FROM obligations"):
         record = json.loads(data)
         assert record["document_id"] == record["citation"]["document_id"] == new_id
-    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    # The rename is a change every instance must pick up: the generation moved on.
+    assert store.generation(conn) > before
+    if not db.is_postgres(conn):  # PostgreSQL checked every foreign key as each statement ran
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     conn.close()
 
 

@@ -1,4 +1,4 @@
-"""The store's write path on a real SQLite file: add, unchanged, replace (history), revert, remove."""
+"""The store's write path on a real SQLite file and a real PostgreSQL schema: add, unchanged, replace (history), revert, remove."""
 
 from __future__ import annotations
 
@@ -33,8 +33,8 @@ def _parsed(doc_id: str, body: list[str], meta: DocumentMeta | None = None) -> P
 
 
 @pytest.fixture
-def conn(data_dir: Path):
-    connection = store.connect(data_dir / "standards.db")
+def conn(store_target: Path | str):
+    connection = store.connect(store_target)
     yield connection
     connection.close()
 
@@ -110,3 +110,58 @@ def test_remove_document_deletes_history(conn) -> None:
     with pytest.raises(NotFoundError, match="Known: keep"):
         store.remove_document(conn, "doc")
 
+
+
+# --- sentences (migration 005_sentences), written with their clauses on both engines ------------
+V3 = ["Children are seen every 4 weeks. Each visit is recorded within 1 day.", "Plans are reviewed at 3 months."]
+
+
+def _sentences(conn, current_only: bool = False) -> list[tuple]:
+    sql = 'SELECT id, clause_id, version_id, authority, ordinal, start, "end", text, is_current FROM sentences'
+    return sorted(map(tuple, conn.execute(sql + (" WHERE is_current = 1" if current_only else ""))))
+
+
+def test_sentences_follow_their_clauses_through_replace_revert_rename_and_remove(conn) -> None:
+    first = store.save_parsed(conn, _parsed("doc", V3))
+    rows = _sentences(conn)
+    clause = store.current_clauses(conn)[0]
+    # The first clause is two sentences, stored with offsets into the clause text.
+    mine = [r for r in rows if r[1] == clause.id]
+    assert [r[0] for r in mine] == [f"{clause.id}-s00", f"{clause.id}-s01"]
+    assert [clause.text[r[5]:r[6]] for r in mine] == [r[7] for r in mine]
+    assert mine[1][7] == "Each visit is recorded within 1 day."
+    assert all(r[2] == first.version_id and r[3] == "Testshire" and r[8] == 1 for r in rows)
+
+    second = store.save_parsed(conn, _parsed("doc", V2))  # a new version: only its sentences are current
+    assert {r[2] for r in _sentences(conn, current_only=True)} == {second.version_id}
+    assert {r[2] for r in _sentences(conn) if r[8] == 0} == {first.version_id}
+
+    store.save_parsed(conn, _parsed("doc", V3))  # back to the first text: its sentences are current again
+    assert _sentences(conn, current_only=True) == rows
+
+    store.save_parsed(conn, _parsed("doc", V3, DocumentMeta(authority="Othershire", title="Renamed")))
+    assert {r[3] for r in _sentences(conn)} == {"Othershire"}
+
+    store.remove_document(conn, "doc")
+    assert _sentences(conn) == []
+
+
+def test_005_fills_sentences_of_a_store_that_had_none_and_rewrites_in_place(conn, store_target) -> None:
+    store.save_parsed(conn, _parsed("doc", V3))
+    written = _sentences(conn)
+    with store.transaction(conn):
+        # Split again over the rows already there (the upsert both engines run): nothing changes.
+        store.MIGRATION_STEPS["005_sentences"](conn)
+    assert _sentences(conn) == written
+    # A store from before 005: no sentences yet. Opening it applies 005, which splits every clause.
+    with store.transaction(conn):
+        conn.execute("DELETE FROM sentences")
+        conn.execute("DELETE FROM migrations WHERE name = '005_sentences'")
+    before = store.generation(conn)
+    conn.execute("DROP TABLE sentences")
+    reopened = store.connect(store_target)
+    try:
+        assert _sentences(reopened) == written
+        assert store.generation(reopened) > before  # the derived indexes see new sentences to embed
+    finally:
+        reopened.close()

@@ -11,6 +11,17 @@ pytestmark = pytest.mark.slow
 ADMIN_TOKEN = "test-admin-token-7f3a"  # the token the admin_client fixture configures
 
 
+# Every test here runs on both store engines (SQLite, PostgreSQL): see engine_clients.
+@pytest.fixture(scope="module")
+def client(engine_clients):
+    return engine_clients[0]
+
+
+@pytest.fixture(scope="module")
+def admin_client(engine_clients):
+    return engine_clients[1]
+
+
 def folded(text: str) -> str:
     """Whitespace-folded text, as gold quotes are written."""
     return " ".join(text.split())

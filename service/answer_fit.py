@@ -1,0 +1,288 @@
+"""`standards eval fit-answer`: fit the answer layer's weights and its abstention threshold.
+
+Only development questions may be used (eval/qa-dev.jsonl and ../shared/eval/qa-open-dev.jsonl
+over the shipped corpus): other authorities' questions and the private halves measure how well
+the answer layer generalises, so fitting on them would hide exactly what they measure.
+
+1. Every development question is read and its candidate sentences gathered as ``ask`` does;
+   each expected authority's candidates are labelled: a sentence is right when it is part of
+   the gold quote (or contains it).
+2. Weights: coordinate ascent over a coarse grid (``GRID``), ``sentence_similarity`` held at 1
+   to fix the scale, maximising how many expected answers are right (a right sentence ranked
+   first among those that can answer: with a figure, for a timescale question) *and* score above
+   every development question the standards do not answer; ties go to more right sentences
+   first overall, then the smaller weights, then the better mean reciprocal rank.
+3. Threshold: halfway between the highest-scoring development question the standards do not
+   answer and ``MARGIN`` above it (the fit in step 2 keeps right answers above that margin).
+4. Show margin: the smallest margin (``SHOW_MARGINS``) within which a second sentence stated
+   beside the best brings the most right sentences into the answer.
+The precision/recall table of step 3 is printed, and ``--write`` stores the weights with this
+provenance in ``service/answer_weights.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from ingest.normalise import plain_text
+from service.evaluate_qa import load_gold
+from service.evidence import FEATURES, WEIGHTS_PATH, Weights, gather
+from service.question import understand
+
+# Values tried for each weight (penalties may go negative; a feature may also be switched off).
+GRID = (-2.0, -1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0)
+# Passes of coordinate ascent (it converges in two or three on the development set).
+PASSES = 4
+# Extra starting points (random over the grid, fixed seed: the fit is reproducible); coordinate
+# ascent stops at the first local optimum, and a few restarts find a better one.
+RESTARTS = 12
+SEED = 20261201
+# A sentence shorter than this is too little to call part of a gold quote on its own.
+MIN_LABEL_CHARS = 12
+# Distance (in score units: sentence_similarity has weight 1, so about 0.1 of cosine) a right
+# answer must keep from the highest-scoring unanswerable question to count as safely right.
+# Without it the fit settles on weights whose threshold sits at a hair's breadth from an
+# unanswerable question, which does not carry over to other documents.
+MARGIN = 0.1
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"\s+", " ", plain_text(text)).strip().lower()
+
+
+@dataclass
+class Example:
+    """One authority's candidates for one development question, with their features and labels."""
+
+    id: str
+    authority: str
+    answerable: bool
+    features: np.ndarray  # candidates x FEATURES
+    answering: np.ndarray  # bool: may answer (has a figure, for a timescale question)
+    right: np.ndarray  # bool: part of the gold quote
+
+
+def collect(state: Any, gold_paths: list[Path]) -> list[Example]:
+    """Candidates and labels for every development question (history sent with follow-ups)."""
+    examples: list[Example] = []
+    for path in gold_paths:
+        for item in load_gold(Path(path)):
+            question = understand(item["question"], state.resolver, state.taxonomy, history=item.get("history"))
+            expected = {e["authority"]: _fold(e["quote"]) for e in item.get("expected") or []}
+            scope = list(expected) or question.authorities or state.authorities()
+            evidence = gather(state, question, scope)
+            for authority in scope:
+                cands = evidence.by_authority.get(authority, [])
+                quote = expected.get(authority)
+                feats = np.array([[c.features.get(f, 0.0) for f in FEATURES] for c in cands], dtype=np.float64)
+                feats = feats.reshape(len(cands), len(FEATURES))
+                answering = np.array([c.can_answer(question) for c in cands], dtype=bool)
+                right = np.array([
+                    bool(quote) and (quote in _fold(c.row.text) or (
+                        len(_fold(c.row.text)) >= MIN_LABEL_CHARS and _fold(c.row.text) in quote))
+                    for c in cands
+                ], dtype=bool)
+                examples.append(Example(item["id"], authority, quote is not None, feats, answering, right))
+    return examples
+
+
+def _tops(examples: list[Example], w: np.ndarray) -> list[tuple[float, bool, float]]:
+    """Per example: (top answering score, top is right, reciprocal rank of the first right one)."""
+    out = []
+    for ex in examples:
+        if not ex.answering.any():
+            out.append((-np.inf, False, 0.0))
+            continue
+        scores = np.where(ex.answering, ex.features @ w, -np.inf)
+        order = np.argsort(-scores, kind="stable")
+        top = order[0]
+        rr = 0.0
+        for rank, i in enumerate(order):
+            if not ex.answering[i]:
+                break
+            if ex.right[i]:
+                rr = 1.0 / (1 + rank)
+                break
+        out.append((float(scores[top]), bool(ex.right[top]), rr))
+    return out
+
+
+def _safe_right(examples: list[Example], tops: list[tuple[float, bool, float]]) -> int:
+    """Right answers scoring at least ``MARGIN`` above every question the standards do not answer."""
+    ceiling = max((s for e, (s, _, _) in zip(examples, tops, strict=True) if not e.answerable), default=-np.inf)
+    return sum(1 for e, (s, hit, _) in zip(examples, tops, strict=True)
+               if e.answerable and hit and s >= ceiling + MARGIN)
+
+
+def _objective(examples: list[Example], w: np.ndarray) -> tuple[int, int, float, float]:
+    """(right answers kept by a safe threshold, right sentences first, -L1 of w, their MRR sum).
+
+    Among weights that get as many answers right, the smaller ones win before the finer ranking
+    measure: many weightings tie on a development set this size, and the simplest carries best.
+    """
+    tops = _tops(examples, w)
+    answerable = [t for e, t in zip(examples, tops, strict=True) if e.answerable]
+    return (_safe_right(examples, tops), sum(hit for _, hit, _ in answerable), -float(np.abs(w).sum()),
+            sum(rr for _, _, rr in answerable))
+
+
+def _ascend(examples: list[Example], w: np.ndarray, free: frozenset[str]) -> tuple[np.ndarray, tuple]:
+    best = _objective(examples, w)
+    for _ in range(PASSES):
+        improved = False
+        for j, name in enumerate(FEATURES):
+            if name == "sentence_similarity" or name not in free:
+                continue
+            for value in GRID:
+                trial = w.copy()
+                trial[j] = value
+                got = _objective(examples, trial)
+                if got > best:
+                    best, w, improved = got, trial, True
+        if not improved:
+            break
+    return w, best
+
+
+def fit_weights(
+    examples: list[Example], start: Weights, free: Iterable[str] | None = None
+) -> tuple[Weights, tuple[int, int, float, float]]:
+    """Coordinate ascent over ``GRID`` (``sentence_similarity`` fixed at 1) from ``start`` and from
+    ``RESTARTS`` starting points drawn from the grid with a fixed seed (reproducible); the best wins.
+
+    ``free``: the only weights that may move (the rest keep ``start``'s values); all by default.
+    """
+    movable = frozenset(free) if free is not None else frozenset(FEATURES)
+    rng = np.random.default_rng(SEED)
+    first = start.vector()
+    first[FEATURES.index("sentence_similarity")] = 1.0
+    starts = [first]
+    for _ in range(RESTARTS):
+        w = first.copy()
+        for j, name in enumerate(FEATURES):
+            if name in movable and name != "sentence_similarity":
+                w[j] = rng.choice(GRID)
+        starts.append(w)
+    w, best = max((_ascend(examples, s, movable) for s in starts), key=lambda pair: pair[1])
+    return replace(start, **{name: float(w[i]) for i, name in enumerate(FEATURES)}), best
+
+
+@dataclass
+class ThresholdRow:
+    """Outcome of one threshold on the development questions."""
+
+    threshold: float
+    right: int  # expected answers given with a right sentence
+    wrong: int  # expected answers given with a wrong sentence
+    withheld: int  # expected answers withheld (abstained)
+    unanswerable_answered: int  # questions the standards do not answer, answered anyway
+
+    @property
+    def precision(self) -> float:
+        given = self.right + self.wrong + self.unanswerable_answered
+        return self.right / given if given else 1.0
+
+    def recall(self, answerable: int) -> float:
+        return self.right / answerable if answerable else 0.0
+
+
+def threshold_table(examples: list[Example], weights: Weights) -> tuple[list[ThresholdRow], int]:
+    """Every distinct top score tried as the threshold; (rows high to low, answerable count)."""
+    w = weights.vector()
+    tops = _tops(examples, w)
+    pairs = list(zip(examples, tops, strict=True))
+    answerable = sum(1 for e in examples if e.answerable)
+    cuts = sorted({round(s, 4) for _, (s, _, _) in pairs if np.isfinite(s)}, reverse=True)
+    rows = []
+    for t in cuts + [cuts[-1] - 1 if cuts else 0.0]:
+        right = sum(1 for e, (s, hit, _) in pairs if e.answerable and s >= t and hit)
+        wrong = sum(1 for e, (s, hit, _) in pairs if e.answerable and s >= t and not hit)
+        unans = {e.id for e, (s, _, _) in pairs if not e.answerable and s >= t}
+        rows.append(ThresholdRow(t, right, wrong, answerable - right - wrong, len(unans)))
+    return rows, answerable
+
+
+def choose_threshold(rows: list[ThresholdRow]) -> float:
+    """Halfway between the highest-scoring unanswerable question and ``MARGIN`` above it."""
+    unsafe = [r.threshold for r in rows if r.unanswerable_answered > 0]
+    if not unsafe:
+        return rows[-1].threshold if rows else 0.0
+    return max(unsafe) + MARGIN / 2
+
+
+# Margins tried for stating a second sentence beside the best (score units).
+SHOW_MARGINS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+
+
+def choose_show_margin(examples: list[Example], weights: Weights, max_statements: int) -> tuple[float, int]:
+    """The smallest margin under which the most expected answers have a right sentence among the
+    statements shown (the best above the threshold, and up to ``max_statements`` within the margin)."""
+    w = weights.vector()
+    best: tuple[int, float] = (-1, 0.0)
+    for margin in SHOW_MARGINS:
+        found = 0
+        for ex in examples:
+            if not ex.answerable or not ex.answering.any():
+                continue
+            scores = np.where(ex.answering, ex.features @ w, -np.inf)
+            order = np.argsort(-scores, kind="stable")
+            if scores[order[0]] < weights.threshold:
+                continue
+            shown = [i for i in order[:max_statements] if scores[i] >= scores[order[0]] - margin]
+            found += any(ex.right[i] for i in shown)
+        if found > best[0]:
+            best = (found, margin)
+    return best[1], best[0]
+
+
+def write_weights(weights: Weights, provenance: str, path: Path = WEIGHTS_PATH) -> None:
+    """Store the weights and how they were fit."""
+    header = ("# Weights of the answer layer's sentence features (service/evidence.py: FEATURES) and the\n"
+              "# abstention threshold. Written by `standards eval fit-answer`; see the provenance below.\n")
+    body = yaml.safe_dump({"provenance": provenance, "weights": {k: round(v, 4) for k, v in weights.as_dict().items()}},
+                          sort_keys=False, allow_unicode=True, width=100)
+    path.write_text(header + body, encoding="utf-8")
+
+
+def run_fit(state: Any, gold_paths: list[Path], start: Weights, free: Iterable[str] | None = None) -> dict:
+    """Fit weights (only ``free`` ones, when given) and threshold; return the report (weights,
+    objective, table)."""
+    examples = collect(state, gold_paths)
+    weights, (_, hits, _, mrr) = fit_weights(examples, start, free)
+    rows, answerable = threshold_table(examples, weights)
+    weights = replace(weights, threshold=round(choose_threshold(rows), 4))
+    from service.answer import MAX_STATEMENTS
+
+    margin, shown_right = choose_show_margin(examples, weights, MAX_STATEMENTS)
+    weights = replace(weights, show_margin=margin)
+    # The outcome of the chosen threshold is that of the lowest tried threshold at or above it.
+    chosen = next((r for r in reversed(rows) if r.threshold >= weights.threshold), rows[0] if rows else None)
+    return {
+        "weights": weights,
+        "examples": len(examples),
+        "answerable": answerable,
+        "top1": hits,
+        "mrr": mrr / answerable if answerable else 0.0,
+        "table": rows,
+        "chosen": chosen,
+        "provenance": (
+            f"fit {date.today().isoformat()} by `standards eval fit-answer` "
+            + (f"(only {', '.join(sorted(free))} free; the other weights as before) " if free else "")
+            + "on "
+            + ", ".join(str(p) for p in gold_paths)
+            + f" over the shipped corpus: a right sentence ranked first for {hits} of {answerable} expected "
+            f"answers; threshold {weights.threshold} answers "
+            + (f"{chosen.right} right, {chosen.wrong} wrong, {chosen.unanswerable_answered} unanswerable"
+               if chosen else "nothing")
+            + f"; with a second statement within {margin} of the best, {shown_right} expected answers are among"
+            " the statements"
+        ),
+    }

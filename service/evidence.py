@@ -1,0 +1,549 @@
+"""Evidence first: the sentences that could answer a question, scored.
+
+The candidates are the clauses hybrid search retrieves for each authority in scope and every
+sentence of them, whatever topic the extractor gave (or did not give) their obligations. Each
+sentence is described by a few named features (``FEATURES``) and scored with one weight per
+feature (``Weights``). The taxonomy's topic, cohort, qualifiers and anchors are features
+like the others: they reorder candidates, they never remove one.
+
+Cost per question: the question is embedded once (``ServiceState.prepare``) and that vector
+serves both the dense search and every sentence score; sentence vectors are read from the
+store (embedded at ingest), never computed here; facts about a sentence (its figures, words,
+roles, cohort) are derived once per store generation and cached.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from extractors.records import Obligation, Timescale
+from index.embedder import clause_text_for, text_hash
+from index.lexical import prefix_frequency
+from index.records import Hit, SearchFilters
+from index.sentences import SentenceRow, sentence_vectors, sentences_of
+from ingest.normalise import plain_text
+from ingest.records import Clause
+from ingest.sentences import list_leads
+from service.question import (
+    Question,
+    find_qualifiers,
+    gives_a_reason,
+    names_a_condition,
+    points_back,
+    scored_topics,
+    stem,
+)
+from service.state import ServiceState
+
+# Clauses retrieved per authority; their sentences are the candidates. The right clause was in
+# hybrid search's top 5 for 0.98 of the development questions (README, Recall@5), but a long
+# question with several parts (a comparison, a colloquial one) ranks short list items lower;
+# 15 leaves room for the sentence scores to find them, at a few hundred sentences at most.
+CLAUSES_PER_AUTHORITY = 15
+# Up to this many authorities in scope are searched one by one (each gets its own candidates);
+# beyond it one search over all of them is shared out, so a question naming no authority costs
+# one search, not one per authority held.
+SEPARATE_SEARCHES_MAX = 4
+# Cap on the shared search's depth.
+POOLED_SEARCH_MAX = 200
+# A figure this close (characters) to a question's qualifier word ("first", "stage two") is
+# read as that qualifier's figure.
+QUALIFIER_WINDOW = 60
+# How many following sentences a lead sentence ending in ":" carries as its list items.
+MAX_LIST_ITEMS = 8
+
+FEATURES = (
+    "sentence_similarity",  # cosine of the question and the sentence (with its heading) vectors
+    "clause_similarity",  # cosine of the question and the whole clause (with context) vectors
+    "lexical_sentence",  # IDF-weighted share of the question's words found in the sentence
+    "lexical_context",  # ... in the sentence, its headings, table row, role column and list lead
+    "subject_found",  # ... like lexical_context, without the words naming the cohort (what, not whom)
+    "retrieval_rank",  # 1 / (1 + rank of its clause in hybrid search for this authority)
+    "kind_match",  # the sentence gives the kind of answer asked for (a frequency, a role, a list ...)
+    "kind_other",  # a timescale question, but the sentence's figures are of the other kind
+    "no_figure",  # a timescale question, and the sentence states no figure
+    "topic_label",  # an obligation stated in the sentence carries a topic the question names
+    "topic_context",  # the clause (headings, row, text) names a topic the question names
+    "topic_other",  # the sentence's obligations all carry topics the question does not name
+    "cohort_match",  # the sentence (or its table row) is for the cohort the question names
+    "cohort_clash",  # ... for another cohort
+    "cohort_narrower",  # the sentence itself names a cohort other than the question's ("babies under 1")
+    "condition_unasked",  # the sentence states a condition ("if ...", "where ...") the question does not
+    "qualifier_match",  # the sentence names the question's qualifier ("first", "stage two")
+    "qualifier_clash",  # the sentence names only another member of that qualifier's set
+    "anchor_is_subject",  # the figure runs from the very event asked about ("minutes after the meeting")
+    "topic_words_missing",  # IDF-weighted share of the words naming the question's topic (not its
+    # cohort) absent from the sentence and its context, when no topic label of it names it either
+)
+
+
+WEIGHTS_PATH = Path(__file__).parent / "answer_weights.yaml"
+
+
+@dataclass(frozen=True)
+class Weights:
+    """One weight per feature, and the abstention threshold on the weighted sum.
+
+    The values live in ``service/answer_weights.yaml``, written by ``standards eval fit-answer``
+    (service/answer_fit.py), which records there how they were fit: on the development questions
+    only (eval/qa-dev.jsonl and ../shared/eval/qa-open-dev.jsonl), never on other authorities'
+    questions, which measure how well this generalises. ``sentence_similarity`` is held at 1 (it
+    sets the scale); every other weight is chosen by coordinate ascent over a coarse grid, and the
+    threshold from the precision/recall table the same command prints.
+    """
+
+    sentence_similarity: float = 1.0
+    clause_similarity: float = 0.0
+    lexical_sentence: float = 0.0
+    lexical_context: float = 0.0
+    subject_found: float = 0.0
+    retrieval_rank: float = 0.0
+    kind_match: float = 0.0
+    kind_other: float = 0.0
+    no_figure: float = 0.0
+    topic_label: float = 0.0
+    topic_context: float = 0.0
+    topic_other: float = 0.0
+    cohort_match: float = 0.0
+    cohort_clash: float = 0.0
+    cohort_narrower: float = 0.0
+    condition_unasked: float = 0.0
+    qualifier_match: float = 0.0
+    qualifier_clash: float = 0.0
+    anchor_is_subject: float = 0.0
+    topic_words_missing: float = 0.0
+    threshold: float = 0.0
+    # A second sentence is stated beside the best when it scores within this of it.
+    show_margin: float = 0.0
+
+    def score(self, features: dict[str, float]) -> float:
+        """The weighted sum of ``features``."""
+        return sum(getattr(self, name) * features.get(name, 0.0) for name in FEATURES)
+
+    def vector(self) -> np.ndarray:
+        """The feature weights in ``FEATURES`` order."""
+        return np.array([getattr(self, name) for name in FEATURES], dtype=np.float64)
+
+    def as_dict(self) -> dict[str, float]:
+        """Every weight by name (and the threshold)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def load_weights(path: Path = WEIGHTS_PATH) -> Weights:
+    """The fitted weights (``service/answer_weights.yaml``); a missing or malformed file is an error."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    values = data.get("weights") or {}
+    known = {f.name for f in fields(Weights)}
+    unknown = set(values) - known
+    missing = known - set(values)
+    if unknown or missing:
+        raise ValueError(f"{path}: weights must name exactly {sorted(known)}; "
+                         f"unknown {sorted(unknown)}, missing {sorted(missing)}")
+    return Weights(**{k: float(v) for k, v in values.items()})
+
+
+DEFAULT_WEIGHTS = load_weights()
+
+
+# --- facts about a sentence (cached per store generation) -------------------------------------
+@dataclass
+class SentenceFacts:
+    """What a sentence says, derived once: plain text, figures, words; roles and cohort on demand
+    (the taxonomy's matchers are the costly part, so only questions that use them pay)."""
+
+    plain: str
+    timescales: list[Timescale]  # the timescale grammar over ``plain`` (spans index ``plain``)
+    terms: frozenset[str]  # stems of every word and number, for matching the question's words
+    qualifiers: list[tuple[int, int]]
+    condition: bool
+    reason: bool
+    lead: bool  # ends with ":" (introduces a list)
+    _roles: list[tuple[int, int]] | None = None
+    _cohort: tuple[str | None] | None = None
+
+    def roles(self, taxonomy: Any) -> list[tuple[int, int]]:
+        """Spans of taxonomy roles in ``plain``."""
+        if self._roles is None:
+            self._roles = [(m.start, m.end) for m in taxonomy.find("roles", self.plain)]
+        return self._roles
+
+    def cohort(self, taxonomy: Any) -> str | None:
+        """The canonical cohort the sentence names, if any."""
+        if self._cohort is None:
+            self._cohort = (taxonomy.canonical_cohort(self.plain),)
+        return self._cohort[0]
+
+
+@dataclass
+class ClauseFacts:
+    """Context of a clause, derived once: its headings' and rows' words, its vector key."""
+
+    context_terms: frozenset[str]
+    vector_key: str
+
+
+def sentence_facts(state: ServiceState, row: SentenceRow) -> SentenceFacts:
+    """Facts of one stored sentence (cached per store generation)."""
+    cache = state.generation_cache("sentence_facts")
+    found = cache.get(row.id)
+    if found is None:
+        from extractors.timescale import find_timescales
+
+        plain = plain_text(row.text)
+        found = SentenceFacts(
+            plain=plain,
+            timescales=find_timescales(plain),
+            terms=word_stems(plain),
+            qualifiers=find_qualifiers(plain),
+            condition=names_a_condition(plain),
+            reason=gives_a_reason(plain),
+            lead=plain.rstrip().endswith(":"),
+        )
+        cache[row.id] = found
+    return found
+
+
+_TOKEN = re.compile(r"\w+")
+
+
+def word_stems(text: str) -> frozenset[str]:
+    """Stems (``service.question.stem``) of every word and number of ``text``."""
+    return frozenset(stem(t) for t in _TOKEN.findall(text.lower().replace("_", " ")))
+
+
+@dataclass(frozen=True)
+class QueryGroup:
+    """One thing the question names, with the ways it may be written (an abbreviation and its
+    expansion form one group), as word stems, and the group's weight (IDF). ``cohort`` marks the
+    words that name whom the question is about rather than what."""
+
+    alternatives: tuple[frozenset[str], ...]
+    weight: float
+    cohort: bool = False
+    topics: frozenset[int] = frozenset()  # which of the question's topic names it is part of
+
+    def found_in(self, stems: frozenset[str]) -> bool:
+        """Is some way of writing it wholly present?"""
+        return any(alt <= stems for alt in self.alternatives)
+
+
+def query_groups(state: ServiceState, plan: Any, question: Question) -> list[QueryGroup]:
+    """The question's lexical groups (``index.search.QueryPlan.lexical``: framing words and
+    authority names dropped, abbreviations grouped with their expansions), weighted by IDF; those
+    inside the phrase naming the question's cohort are marked."""
+    cohort_stems = word_stems(question.cohort_words) if question.cohort_words else frozenset()
+    name_stems = [word_stems(name) - cohort_stems for name in question.topic_names]
+    out = []
+    for group in plan.lexical.groups:
+        alts = tuple(frozenset(stem(t) for t in alt) for alt in group if alt)
+        if not alts:
+            continue
+        weight = max(sum(idf(state, t) for t in alt) / len(alt) for alt in alts)
+        is_cohort = bool(cohort_stems) and any(alt <= cohort_stems for alt in alts)
+        names = frozenset(i for i, stems in enumerate(name_stems) if not is_cohort and any(alt <= stems for alt in alts))
+        out.append(QueryGroup(alts, weight, is_cohort, names))
+    return out
+
+
+def clause_facts(state: ServiceState, clause: Clause) -> ClauseFacts:
+    """Facts of a clause's context (cached per store generation)."""
+    cache = state.generation_cache("clause_facts")
+    found = cache.get(clause.id)
+    if found is None:
+        context = " ".join(filter(None, [*clause.heading_path, clause.cohort_context, clause.role_context]))
+        found = ClauseFacts(context_terms=word_stems(context), vector_key=text_hash(clause_text_for(clause)))
+        cache[clause.id] = found
+    return found
+
+
+def _label_facts(state: ServiceState, label: str | None, kind: str) -> Any:
+    """Topics ("topics") or the cohort ("cohort") a heading or table-row label names; labels
+    repeat across clauses, so they are read once per store generation."""
+    if not label:
+        return {} if kind == "topics" else None
+    cache = state.generation_cache("label_" + kind)
+    if label not in cache:
+        cache[label] = (scored_topics(state.taxonomy, label) if kind == "topics"
+                        else state.taxonomy.canonical_cohort(label))
+    return cache[label]
+
+
+def warm(state: ServiceState) -> None:
+    """Derive the facts of every current sentence and obligation anchor now (a snapshot being
+    built), so the first questions after an upload do not pay for them."""
+    with state.lock:
+        rows = [SentenceRow(*r) for r in state.conn.execute(
+            'SELECT id, clause_id, authority, ordinal, start, "end", text, content_hash FROM sentences '
+            "WHERE is_current = 1"
+        )]
+    for row in rows:
+        sentence_facts(state, row)
+    for ob in state.obligations():
+        if ob.timescale.anchor:
+            _anchor_topics(state, ob.timescale.anchor)
+
+
+def _anchor_topics(state: ServiceState, anchor: str) -> dict[str, float]:
+    cache = state.generation_cache("anchor_topics")
+    found = cache.get(anchor)
+    if found is None:
+        found = cache[anchor] = scored_topics(state.taxonomy, anchor)
+    return found
+
+
+def idf(state: ServiceState, term: str) -> float:
+    """Inverse document frequency of a question word's stem over the current clauses (cached).
+
+    Counted by the full-text index with a prefix query on the stem, so "visit" counts visits,
+    visited, visiting (FTS5, or PostgreSQL's tsquery: ``index.lexical.prefix_frequency``).
+    """
+    cache = state.generation_cache("idf")
+    found = cache.get(term)
+    if found is None:
+        counts = state.generation_cache("clause_count")
+        with state.lock:
+            if "n" not in counts:
+                counts["n"] = state.conn.execute("SELECT COUNT(*) FROM clauses WHERE is_current = 1").fetchone()[0]
+            token = re.sub(r"[^0-9a-z]", "", term.lower())
+            df = prefix_frequency(state.conn, token)  # FTS5 prefix query, or tsquery on PostgreSQL
+        found = cache[term] = math.log(1 + (counts["n"] + 1) / (df + 1))
+    return found
+
+
+# --- candidates --------------------------------------------------------------------------------
+@dataclass
+class Candidate:
+    """One sentence that could answer the question for one authority, with its features and score."""
+
+    row: SentenceRow
+    clause: Clause
+    facts: SentenceFacts
+    rank: int
+    obligations: list[Obligation]
+    features: dict[str, float]
+    score: float = 0.0
+    lead_text: str | None = None  # the list lead this sentence is an item of
+
+    @property
+    def authority(self) -> str:
+        return self.clause.authority
+
+    @property
+    def has_figure(self) -> bool:
+        return bool(self.facts.timescales)
+
+    @property
+    def names_subject(self) -> bool:
+        """Whether the sentence, its context or its labels name what the question is about (every
+        word of the topic found, or a topic label or heading naming it)."""
+        return not self.features.get("topic_words_missing")
+
+    def can_answer(self, question: Question) -> bool:
+        """Whether the sentence can answer at all: not when it names only another member of a
+        qualifier set the question uses ("stage one" for a stage two question: a different
+        duty); a timescale question only with a figure, "how often" only with a frequency."""
+        if self.features.get("qualifier_clash"):
+            return False
+        if not question.asks_timescale:
+            return True
+        if question.asks == "how_often":
+            return any(t.kind == "frequency" for t in self.facts.timescales)
+        return self.has_figure
+
+
+@dataclass
+class Evidence:
+    """All candidates per authority in scope (best first), and the retrieved clauses."""
+
+    by_authority: dict[str, list[Candidate]] = field(default_factory=dict)
+    hits: dict[str, list[Hit]] = field(default_factory=dict)
+
+
+def _retrieve(state: ServiceState, question: Question, scope: list[str], prepared: Any) -> dict[str, list[Hit]]:
+    """Hybrid search's best clauses per authority in scope (one embedding, shared)."""
+    out: dict[str, list[Hit]] = {a: [] for a in scope}
+    if len(scope) <= SEPARATE_SEARCHES_MAX:
+        for authority in scope:
+            out[authority] = state.search(question.search_text, k=CLAUSES_PER_AUTHORITY,
+                                          filters=SearchFilters(authorities=[authority]), prepared=prepared)
+        return out
+    k = min(POOLED_SEARCH_MAX, CLAUSES_PER_AUTHORITY * len(scope))
+    for hit in state.search(question.search_text, k=k, filters=SearchFilters(authorities=scope), prepared=prepared):
+        per = out.setdefault(hit.clause.authority, [])
+        if len(per) < CLAUSES_PER_AUTHORITY:
+            per.append(hit)
+    return out
+
+
+def _sentence_obligations(state: ServiceState, row: SentenceRow) -> list[Obligation]:
+    """Obligations whose timescale phrase lies in this sentence (offsets into the clause text)."""
+    return [ob for ob in state.clause_obligations(row.clause_id)
+            if row.start <= ob.timescale.start < row.end or ob.sentence_id == row.id]
+
+
+def _share(groups: list[QueryGroup], found: frozenset[str]) -> float:
+    """IDF-weighted share of the question's groups found in ``found``."""
+    total = sum(g.weight for g in groups)
+    if not total:
+        return 0.0
+    return sum(g.weight for g in groups if g.found_in(found)) / total
+
+
+def _figure_kind_fit(asks: str, timescales: list[Timescale]) -> tuple[float, float, float]:
+    """(kind_match, kind_other, no_figure) of a sentence's figures for a timescale question."""
+    if not timescales:
+        return 0.0, 0.0, 1.0
+    wanted = ("frequency",) if asks == "how_often" else ("deadline", "immediate")
+    if any(t.kind in wanted for t in timescales):
+        return 1.0, 0.0, 0.0
+    return 0.0, 1.0, 0.0
+
+
+def features_of(
+    state: ServiceState, question: Question, groups: list[QueryGroup], row: SentenceRow, clause: Clause, rank: int,
+    sim_sentence: float, sim_clause: float, lead: SentenceFacts | None,
+) -> tuple[dict[str, float], SentenceFacts, list[Obligation]]:
+    """The named features of one candidate sentence (see ``FEATURES``)."""
+    facts = sentence_facts(state, row)
+    cfacts = clause_facts(state, clause)
+    obligations = _sentence_obligations(state, row)
+    context = facts.terms | cfacts.context_terms
+    if lead is not None:
+        context = context | lead.terms
+    f: dict[str, float] = {
+        "sentence_similarity": sim_sentence,
+        "clause_similarity": sim_clause,
+        "lexical_sentence": _share(groups, facts.terms),
+        "lexical_context": _share(groups, context),
+        "subject_found": _share([g for g in groups if not g.cohort], context),
+        "retrieval_rank": 1.0 / (1 + rank),
+    }
+
+    asks = question.asks
+    if question.asks_timescale:
+        f["kind_match"], f["kind_other"], f["no_figure"] = _figure_kind_fit(asks, facts.timescales)
+    elif asks == "who":
+        f["kind_match"] = 1.0 if facts.roles(state.taxonomy) else (0.5 if clause.role_context else 0.0)
+    elif asks == "what":
+        f["kind_match"] = 1.0 if facts.lead else 0.0
+    elif asks == "what_if":
+        f["kind_match"] = 1.0 if facts.condition else 0.0
+    elif asks == "why":
+        f["kind_match"] = 1.0 if facts.reason else 0.0
+    scores = question.topic_scores
+    if scores:
+        labelled = [ob.topic for ob in obligations if ob.topic]
+        f["topic_label"] = max((scores.get(t, 0.0) for t in labelled), default=0.0)
+        # The clause's heading or row names the topic, or another sentence of it is a duty on it.
+        heading = _label_facts(state, clause.heading_path[-1] if clause.heading_path else None, "topics")
+        row_topics = _label_facts(state, clause.cohort_context, "topics")
+        clause_topics = {ob.topic for ob in state.clause_obligations(clause.id) if ob.topic}
+        f["topic_context"] = max(
+            (scores[t] * max(heading.get(t, 0.0), row_topics.get(t, 0.0), 1.0 if t in clause_topics else 0.0)
+             for t in scores), default=0.0)
+        if labelled and not any(t in scores for t in labelled):
+            f["topic_other"] = 1.0
+    named = [[g for g in groups if i in g.topics] for i in range(len(question.topic_names))]
+    named = [per for per in named if per]
+    if named and not f.get("topic_label") and not f.get("topic_context"):
+        # Neither its labels nor the words of any topic the question names are there: the
+        # sentence is on something else, however close its wording (a conference's timescale
+        # for a core group question). The best-found name counts: a question naming the core
+        # group and the conference it follows is answered by a sentence on either.
+        f["topic_words_missing"] = min(1.0 - _share(per, context) for per in named)
+    if question.cohort:
+        own = facts.cohort(state.taxonomy)
+        named = {ob.cohort for ob in obligations if ob.cohort} | {
+            c for c in (own, _label_facts(state, clause.cohort_context, "cohort")) if c}
+        if question.cohort in named:
+            f["cohort_match"] = 1.0
+        elif named:
+            f["cohort_clash"] = 1.0
+        if own and own != question.cohort:
+            f["cohort_narrower"] = 1.0
+    if facts.condition and not question.has_condition:
+        f["condition_unasked"] = 1.0
+    if question.qualifiers:
+        mine = set(question.qualifiers)
+        theirs = set(facts.qualifiers)
+        if mine & theirs:
+            f["qualifier_match"] = 1.0
+        else:
+            sets = {s for s, _ in mine}
+            if any(s in sets for s, _ in theirs):
+                f["qualifier_clash"] = 1.0
+    if question.topics and question.asks_timescale:
+        top = question.topics[0]
+        anchors = [ob.timescale.anchor for ob in obligations if ob.timescale.anchor]
+        anchors += [t.anchor for t in facts.timescales if t.anchor]
+        if any(_anchor_topics(state, a).get(top, 0.0) >= 1.0 for a in anchors):
+            f["anchor_is_subject"] = 1.0
+    return f, facts, obligations
+
+
+def gather(
+    state: ServiceState, question: Question, scope: list[str], weights: Weights = DEFAULT_WEIGHTS
+) -> Evidence:
+    """Retrieve, split into sentences, score: the candidates of every authority in scope."""
+    prepared = state.prepare(question.search_text)
+    qvec = np.asarray(prepared.vector, dtype=np.float32).reshape(-1)
+    hits = _retrieve(state, question, scope, prepared)
+    clauses = {h.clause.id: h for per in hits.values() for h in per}
+    with state.lock:
+        rows = sentences_of(state.conn, clauses)
+    model = state.retriever.embedder.model_id
+    keys = {r.content_hash for per in rows.values() for r in per}
+    ckeys = {cid: clause_facts(state, h.clause).vector_key for cid, h in clauses.items()}
+    with state.lock:
+        vectors = sentence_vectors(state.conn, keys | set(ckeys.values()), model)
+    evidence = Evidence(hits=hits)
+    groups = query_groups(state, prepared.plan, question)
+    for authority, per in hits.items():
+        out: list[Candidate] = []
+        for rank, hit in enumerate(per):
+            clause = hit.clause
+            cvec = vectors.get(ckeys[clause.id])
+            sim_clause = float(cvec @ qvec) if cvec is not None else (hit.dense_score or 0.0)
+            clause_rows = rows.get(clause.id, [])
+            leads = list_leads([r.text for r in clause_rows])
+            for i, row in enumerate(clause_rows):
+                svec = vectors.get(row.content_hash)
+                sim = float(svec @ qvec) if svec is not None else sim_clause
+                # The words a sentence leans on: the lead of its list, or the sentence before it
+                # when it opens by pointing back ("This will be chaired by ...").
+                lead = sentence_facts(state, clause_rows[leads[i]]) if i in leads else (
+                    sentence_facts(state, clause_rows[i - 1]) if i > 0 and points_back(row.text) else None)
+                feats, facts, obligations = features_of(state, question, groups, row, clause, rank, sim, sim_clause,
+                                                        lead)
+                out.append(Candidate(row, clause, facts, rank, obligations, feats, weights.score(feats),
+                                     lead.plain if lead else None))
+        out.sort(key=lambda c: (-c.score, c.rank, c.row.ordinal))
+        evidence.by_authority[authority] = out
+    return evidence
+
+
+def list_items(state: ServiceState, lead: Candidate, rows: list[SentenceRow]) -> list[str]:
+    """The items a lead sentence ending in ":" introduces (at most ``MAX_LIST_ITEMS``): the
+    sentences after it in its clause, or, when it ends its clause, those of the next clause
+    (documents often set a list apart from the sentence introducing it)."""
+    leads = list_leads([r.text for r in rows])
+    position = next((i for i, r in enumerate(rows) if r.id == lead.row.id), None)
+    items = [sentence_facts(state, rows[i]).plain for i in sorted(leads) if leads[i] == position]
+    if not items and position is not None and position == len(rows) - 1:
+        with state.lock:
+            row = state.conn.execute(
+                "SELECT id FROM clauses WHERE document_id = ? AND version_id = ? AND ordinal = ? AND is_current = 1",
+                (lead.clause.document_id, lead.clause.version_id, lead.clause.ordinal + 1),
+            ).fetchone()
+            following = sentences_of(state.conn, [row[0]]).get(row[0], []) if row else []
+        texts = [lead.row.text] + [r.text for r in following]
+        after = list_leads(texts)
+        items = [sentence_facts(state, following[i - 1]).plain for i in sorted(after) if after[i] == 0]
+    return items[:MAX_LIST_ITEMS]

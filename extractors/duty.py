@@ -47,6 +47,9 @@ class DutyWords:
     recording_lemmas: frozenset[str] = frozenset()
     permission_modals: frozenset[str] = frozenset()
     record_documents: frozenset[str] = frozenset()
+    aim_adverbs: frozenset[str] = frozenset()
+    aim_verbs: frozenset[str] = frozenset()
+    limit_openers: tuple[str, ...] = ()
 
 
 def duty_words(tax: Taxonomy) -> DutyWords:
@@ -62,7 +65,9 @@ def duty_words(tax: Taxonomy) -> DutyWords:
                      qualifier_words=tuple(get("qualifier_words")), function_words=frozenset(get("function_words")),
                      recording_lemmas=frozenset(get("recording_lemmas")),
                      permission_modals=frozenset(w.lower() for w in (tax.language.get("modality") or {}).get("may", [])),
-                     record_documents=frozenset(stem(w) for w in get("record_documents")))
+                     record_documents=frozenset(stem(w) for w in get("record_documents")),
+                     aim_adverbs=frozenset(get("aim_adverbs")), aim_verbs=frozenset(get("aim_verbs")),
+                     limit_openers=tuple(get("limit_openers")))
 
 
 def stem(word: str) -> str:
@@ -84,8 +89,11 @@ def _has_phrase(text: str, phrases: tuple[str, ...]) -> re.Match[str] | None:
     return re.search(r"(?<![\w])(?:" + body + r")(?![\w])" if body[-1:].isalnum() else body, text, re.I)
 
 
-def not_a_duty(sentence: str, ts: Timescale, frame: Frame, words: DutyWords) -> str | None:
-    """Why ``ts`` states no duty ("target", "document review", "statute context"), or None."""
+def not_a_duty(sentence: str, ts: Timescale, frame: Frame, words: DutyWords,
+               others: list[Timescale] | None = None, firm: bool = False) -> str | None:
+    """Why ``ts`` states no duty ("target", "document review", "statute context", "permission",
+    "aim"), or None. ``others`` are the sentence's other figures; ``firm`` says ``ts`` is the
+    binding figure of a hedge (its alternative carries the hedge word, not it)."""
     window = sentence[max(0, ts.start - TARGET_WINDOW):ts.end + TARGET_WINDOW]
     if any(t in window.lower() for t in words.targets if not t[0].isalnum()) or \
             _has_phrase(window, tuple(t for t in words.targets if t[0].isalnum())):
@@ -94,11 +102,16 @@ def not_a_duty(sentence: str, ts: Timescale, frame: Frame, words: DutyWords) -> 
         first = (named or "").lower().split()
         if len(first) >= 2 and first[0] in words.document_determiners and first[1] in words.document_nouns:
             return "document review"
+    if _quoted_source(sentence):
+        return "quotation"
     doc = parse(sentence)
     span = doc.char_span(to_parse(doc, ts.start), to_parse(doc, ts.end), alignment_mode="expand")
-    if span is not None and ts.bound != "at_most" and _permitted(doc, span, words):
+    limit = _has_phrase(ts.phrase, words.limit_openers)
+    if span is not None and not (limit is not None and limit.start() == 0) and _permitted(doc, span, words):
         # ("an extension can be agreed up to 45 days": the permission's limit is still binding)
         return "permission"
+    if span is not None and not firm and _aimed(doc, span, words, others or [], ts):
+        return "aim"
     if span is not None:
         # "the 6 weekly minimum national standard": the figure names a national rule, quoted.
         for t in span:
@@ -113,6 +126,9 @@ def not_a_duty(sentence: str, ts: Timescale, frame: Frame, words: DutyWords) -> 
             if tok.head is tok:
                 break
             tok = tok.head
+            if tok.pos_ in ("VERB", "AUX") and _legislation_subject(tok, words):
+                # "Regulation 25 ... gives an extension of 8 weeks": what a law does, quoted.
+                return "statute context"
             if tok.lemma_.lower() in words.reporting_verbs or tok.lower_ in words.reporting_verbs:
                 # What stands before it ("The Regulations state that ..."; the parser may read
                 # "state" as a noun with "Regulations" as its compound).
@@ -120,6 +136,49 @@ def not_a_duty(sentence: str, ts: Timescale, frame: Frame, words: DutyWords) -> 
                 if _has_phrase(before, words.legislation):
                     return "statute context"
     return None
+
+
+def _legislation_subject(verb, words: DutyWords) -> bool:
+    """Whether the verb's subject is a law itself ("Regulation 25 of the Regulations", "The Act"):
+    its head noun is one of the legislation words, not a person or a piece of work."""
+    single = {w for w in words.legislation if " " not in w}
+    return any(c.dep_ in ("nsubj", "nsubjpass") and (c.lower_ in single or c.lemma_.lower() in single)
+               for c in verb.children)
+
+
+def _quoted_source(sentence: str) -> bool:
+    """A sentence that ends by citing its author and year ("... (Smith, 2019)") is a quotation
+    from the literature, not the authority's own standard."""
+    return re.search(r"\(\s*[A-Z][\w'’.\- ]*(?:\bet al\.?)?,?\s*(?:19|20)\d\d[a-z]?\s*\)[\s.;:]*$", sentence) is not None
+
+
+def _aimed(doc, span, words: DutyWords, others: list[Timescale], ts: Timescale) -> bool:
+    """The figure's own clause says what usually or ideally happens, or what someone aims at
+    ("which usually takes place within five days", "will end ideally within three months", "we
+    aim to respond within 15 days"): an aim or a description, not a duty. The hedging word must
+    modify the figure's own verb (or the figure), with no other figure between it and this one;
+    an aim verb must govern the figure's verb directly ("aim to complete ...")."""
+    verb = governing_verb(doc, span)
+    if verb is None:
+        return False
+    between = [(t.start, t.end) for t in others if t is not ts]
+    for tok in doc:
+        if tok.lower_ not in words.aim_adverbs or tok.dep_ != "advmod":
+            continue
+        if tok.head.i != verb.i and tok.head.i not in range(span.start, span.end) \
+                and not (tok.head.dep_ == "prep" and tok.head.head.i == verb.i):
+            continue
+        lo, hi = sorted((tok.idx, span.start_char))
+        if not any(lo < start < hi for start, _ in between):
+            return True
+    tok = verb
+    for _ in range(2):  # "aim to complete", "we aim for visits to take place ..."
+        if tok.dep_ not in ("xcomp", "advcl", "ccomp") or tok.head.i == tok.i:
+            break
+        tok = tok.head
+        if tok.lemma_.lower() in words.aim_verbs and not any(c.dep_ == "neg" for c in tok.children):
+            return True
+    return False
 
 
 def _permitted(doc, span, words: DutyWords) -> bool:
@@ -134,6 +193,11 @@ def _permitted(doc, span, words: DutyWords) -> bool:
         if any(c.dep_ == "aux" and c.lower_ in words.permission_modals for c in tok.children):
             return tok.dep_ not in ("advcl", "ccomp", "relcl", "acl", "pcomp")
         infinitive = any(c.dep_ == "aux" and c.tag_ == "TO" for c in tok.children)
+        if infinitive and tok.dep_ in ("acl", "relcl") and tok.head.dep_ in ("dobj", "nsubjpass"):
+            # "can arrange a meeting at your request, to take place within 24 hours": the
+            # infinitive on the object serves the verb that governs that object (an offer).
+            tok = tok.head.head
+            continue
         if any(c.dep_ == "aux" and c.tag_ != "TO" for c in tok.children) or tok.head is tok \
                 or not (tok.dep_ in ("conj", "xcomp") or (tok.dep_ == "advcl" and infinitive)):
             return False  # its own auxiliary ("will"), or a clause of its own

@@ -1024,7 +1024,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 duty, why = True, "list-item"
             frame = read_frame(sent.text, ts, found, fwords)
             if duty:
-                reason = not_a_duty(sent.text, ts, frame, dwords)
+                reason = not_a_duty(sent.text, ts, frame, dwords, found, firm=id(ts) in hedges)
                 if reason:
                     duty, why = False, reason
             if not duty and not keep_rejected:

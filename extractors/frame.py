@@ -687,8 +687,7 @@ def _phase(doc: Doc, verb: Token, span: Span, exclude: set[int], words: FrameWor
             continue  # (the anchor's "initial conference" names the event, not the phase)
         ordinal = next((c for c in pobj.children if c.lower_ in words.ordinals), None)
         if ordinal is not None:
-            return f"{child.lower_} the {ordinal.lower_} {pobj.lower_}" if child.lower_ in words.after_words \
-                else f"{ordinal.lower_} {pobj.lower_}"
+            return _period(child.lower_, f"{ordinal.lower_} {pobj.lower_}", words)
     # An ordinal on the subject or object: "the second review", "subsequent visits".
     for child in verb.children:
         if child.dep_ in ("nsubj", "nsubjpass", "dobj"):
@@ -741,8 +740,16 @@ def _phase_near(sentence: str, ts: Timescale, words: FrameWords, others: list[Ti
 
     nw = m.group("noun").split()
     noun = " ".join(nw) if nw[0].isdigit() or nw[0] in _grammar().number_words else nw[0]
-    phase = f"{m.group('ord')} {noun}"
-    return f"{m.group('prep')} the {phase}" if m.group("prep") in words.after_words else phase
+    return _period(m.group("prep"), f"{m.group('ord')} {noun}", words)
+
+
+def _period(prep: str, occurrence: str, words: FrameWords) -> str:
+    """The phase a preposition and an occurrence name: "after the first year" is the period after
+    it, "until the first review" the period that ends at it (not that review itself), and "during
+    the first year" or a bare "first review" that occurrence."""
+    if prep in words.after_words or prep in words.end_words:
+        return f"{prep} the {occurrence}"
+    return occurrence
 
 
 def _clause_heads(verb: Token) -> list[Token]:
@@ -906,6 +913,8 @@ class FrameWords:
     person_nouns: frozenset[str]
     event_openers: frozenset[str] = frozenset()
     step_words: frozenset[str] = frozenset()
+    end_words: frozenset[str] = frozenset()
+    timing_nouns: frozenset[str] = frozenset()
     roles: object = None  # the taxonomy (its role names tell a person from an event)
 
     def is_person(self, text: str) -> bool:
@@ -968,7 +977,8 @@ def frame_words(tax) -> FrameWords:
                       idioms=words("intransitive_idioms"), object_preps=words("object_prepositions"),
                       party_preps=words("party_prepositions"), receive_verbs=words("receive_verbs"),
                       person_nouns=words("person_nouns"), event_openers=words("event_openers"),
-                      step_words=words("step_words"), roles=tax)
+                      step_words=words("step_words"), end_words=words("end_markers"),
+                      timing_nouns=words("timing_nouns"), roles=tax)
 
 
 def read_main_frame(sentence: str, words: FrameWords) -> Frame:

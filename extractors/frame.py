@@ -239,6 +239,9 @@ def _subject(verb: Token) -> Token | None:
     tok = verb
     for _ in range(4):
         subj = next((c for c in tok.children if c.dep_ in _SUBJECTS), None)
+        if subj is not None and subj.dep_ == "expl":
+            # "There will be a review conference held ...": what there is, not "There".
+            return next((c for c in tok.children if c.dep_ in ("attr", "dobj")), None)
         if subj is not None:
             if subj.lower_ in ("which", "that", "who") and tok.dep_ == "relcl":
                 return tok.head  # "a visit which must take place": the visit
@@ -468,6 +471,22 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
     frame.verb = verb.lemma_.lower()
     frame.passive = _is_passive(verb)
     subject = _subject(verb)
+    event = _timed_event(subject, words) if subject is not None and not frame.passive else None
+    if event is not None and verb.lemma_.lower() in ("be", "need", "have"):
+        # "The frequency of visits to children ... needs to be every 10 days": the duty is the
+        # visits (the noun's verb and what follows it), not the frequency being something.
+        rest = [t for t in _phrase_tokens(event, exclude, keep_preps=words.object_preps | {"of"}) if t.i > event.i]
+        while rest and rest[0].dep_ in ("prep", "det", "punct"):
+            rest.pop(0)
+        frame.verb = frame.verb_surface = event.lemma_.lower()
+        frame.object_text = _text(rest) or None
+        frame.object_span = _char_span(verb.doc, rest) if rest else None
+        frame.action = f"{frame.verb} {frame.object_text or ''}".strip()
+        frame.label = frame.action if len(rest) <= 4 else frame.verb
+        pobj = next((t for t in rest if t.dep_ == "pobj"), None)
+        if pobj is not None:
+            _set_head(frame, pobj, exclude)
+        return
     obj: Token | None = None
     if frame.passive:
         obj = subject if subject is not None and subject.lower_ not in _PRONOUNS | {"i", "we", "you"} else None
@@ -623,6 +642,16 @@ def _fallback_action(frame: Frame, doc: Doc, verb: Token | None, exclude: set[in
         _set_head(frame, obj, exclude)
     else:
         frame.action = frame.label = verb_text
+
+
+def _timed_event(subject: Token, words: FrameWords) -> Token | None:
+    """The event a timing noun is about: "the frequency of visits", "the timing of reviews" ->
+    the visits / the reviews (its "of" object), when the subject's head is such a noun."""
+    if subject.lemma_.lower() not in words.timing_nouns:
+        return None
+    prep = next((c for c in subject.children if c.dep_ == "prep" and c.lower_ in ("of", "for")), None)
+    pobj = next((c for c in prep.children if c.dep_ == "pobj"), None) if prep is not None else None
+    return pobj if pobj is not None and pobj.pos_ == "NOUN" else None
 
 
 def _predicate(verb: Token, exclude: set[int]) -> str | None:

@@ -411,7 +411,7 @@ def qualifiers(tax: Taxonomy, cohort: str | None, sentence: str, frame: Frame, r
     for head in frame.cohort_heads:  # "CIN stable cases": which cases
         add(head)
     found = _has_phrase(sentence, words.qualifier_words)
-    if found is not None:
+    if found is not None and found.group(0).lower() not in blocked:
         add(found.group(0))
     if item_label and "\t" not in sentence:
         terms = tax.find("cohorts", item_label)

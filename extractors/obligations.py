@@ -790,7 +790,30 @@ def _other_figures_scope(sentence: str, ts: Timescale, found: list[Timescale]) -
     """The words after "or" up to the next figure ("monthly, or for children on a plan weekly"):
     they say whom that alternative figure is for, not this one."""
     span = _other_figures_span(sentence, ts, found)
-    return [sentence[span[0]:span[1]]] if span else []
+    out = [sentence[span[0]:span[1]]] if span else []
+    return out + _owned_by_others(sentence, ts, found)
+
+
+def _owned_by_others(sentence: str, ts: Timescale, found: list[Timescale]) -> list[str]:
+    """Words that qualify another figure of the sentence, not ``ts``: what follows a later figure
+    up to the next figure or clause break ("annually or 6-monthly for children under 5": the
+    under-5s are the 6-monthly figure's), and a bracket right after an earlier one ("5 days (for
+    one order) and 20 days (for another)")."""
+    out: list[str] = []
+    ordered = sorted(found, key=lambda t: t.start)
+    for i, other in enumerate(ordered):
+        if other is ts or (other.start, other.end) == (ts.start, ts.end):
+            continue
+        stop = min((t.start for t in ordered[i + 1:] if t.start >= other.end), default=len(sentence))
+        brk = re.search(r"[.;:]", sentence[other.end:stop])
+        stop = other.end + brk.start() if brk else stop
+        if other.start >= ts.end:
+            out.append(sentence[other.end:stop])
+        else:
+            bracket = re.match(r"[\s*]*\([^()]*\)", sentence[other.end:ts.start])
+            if bracket:
+                out.append(bracket.group(0))
+    return out
 
 
 def _other_figures_span(sentence: str, ts: Timescale, found: list[Timescale]) -> tuple[int, int] | None:

@@ -86,7 +86,6 @@ class _Language:
                                (generic.items() if isinstance(generic, dict) else []) if words]
         self.weak_cohort_terms = {w.lower() for w in tax.words("weak_cohort_terms")}
         self.end_markers = _phrase_re(tax.words("end_markers"))
-        self.completion_verbs = {w.lower() for w in tax.words("completion_verbs")}
         self.generic_anchors = {w.lower() for w in tax.words("generic_anchors")}
         self.occasion_words = {w.lower() for w in tax.words("anchor_occasion_words")}
         self.actor_nouns = {w.lower() for w in tax.words("actor_nouns")}
@@ -914,9 +913,8 @@ def _rule_anchor(tax: Taxonomy, ts: Timescale, frame: Frame, sentence: str, topi
     if not specific:
         canonical, specific = _object_event(canonical, written, frame, lang, object_head,
                                             _frame_words(tax)[1].recording_lemmas)
-    if canonical is None and written is None and ts.kind == "deadline" and topic and frame.verb in lang.completion_verbs:
-        # "The assessment will be completed within 40 working days": a completion runs from the start.
-        canonical = _start_of(tax, topic)
+    # (No anchor is supplied where none is written: "The assessment will be completed within 40
+    # working days" states no event; inferring its start put words in the standard's mouth.)
     if written is None and canonical is not None:
         relation = relation or "after"
     if written is not None:
@@ -993,18 +991,6 @@ def _narrowing_words(tax: Taxonomy, frame: Frame, topic: str | None, cohort: str
                 continue
             out.add(w)
     return sorted(out)
-
-
-def _start_of(tax: Taxonomy, topic: str) -> str | None:
-    """The taxonomy's "start of X" anchor whose X is what ``topic`` is about, if there is one."""
-    words = set(re.findall(r"[a-z0-9]+", topic.lower()))
-    best: tuple[int, str] | None = None
-    for name in tax.anchors:
-        if name.startswith("start of "):
-            x = set(re.findall(r"[a-z0-9]+", name[len("start of "):].lower()))
-            if x and x <= words and (best is None or len(x) > best[0]):
-                best = (len(x), name)
-    return best[1] if best else None
 
 
 def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,

@@ -26,6 +26,7 @@ from extractors.duty import (
     qualifiers,
     resolve_hedges,
     stem,
+    stems,
     topic_from_action,
 )
 from extractors.frame import (
@@ -1124,6 +1125,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 topic, topic_how, embed_query = document, "document-of-event", None
                 if ts.kind == "frequency":
                     topic = tax.topics[topic].frequency_topic or topic
+            rivals = _kind_rivals(tax, topic, frame) if topic and not embed_query else []
             offset = sent.start + ts.start
             start, end, verified = _doc_span(clause, doc_text, offset, ts.phrase)
             timescale = replace(ts, anchor=anchor, anchor_text=anchor_text, anchor_relation=relation,
@@ -1167,6 +1169,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 extra={"anchor_phrase": ts.anchor, "occurrence": occurrence, "span_verified": verified, "duty": why,
                        "topic_from": topic_how, "actor_from": actor_how, "cohort_from": cohort_how,
                        "rule_topic": rule_topic, "embed_query": embed_query, "core_query": core_query,
+                       "topic_rivals": rivals,
                        "party": (tax.canonical_role(frame.party) or frame.party.lower()) if frame.party else None,
                        "object_lemma": frame.object_lemma,
                        "anchor_specific": anchor_specific,
@@ -1183,8 +1186,36 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
     return out
 
 
+def _kind_rivals(tax: Taxonomy, topic: str, frame: Frame) -> list[str]:
+    """Neighbouring topics the duty's own action may mean instead of ``topic``: the same subject
+    words with the action's kind in place of the topic's ("review" + "Child in Need Plans": the
+    child in need plan or the child in need review; "hold reviews of foster carer performance":
+    the foster carer assessment or the foster carer review). The kind is the verb's or the
+    object head's lemma, a word the topic's own name lacks; similarity decides among them."""
+    name = stems(topic)
+    kinds = {stem(w) for w in (frame.verb, frame.object_lemma) if w} - name
+    out = []
+    for other in tax.topics:
+        words = stems(other)
+        if other != topic and words & kinds and (words - kinds) and (words - kinds) < name:
+            out.append(other)
+    return out
+
+
 def _by_similarity(obligations: list[Obligation], tax: Taxonomy, encode: Encode) -> None:
-    """Settle topics the duty's words did not name, and anchors the taxonomy does not list, by meaning."""
+    """Settle topics the duty's words did not name, and anchors the taxonomy does not list, by meaning.
+
+    Between a topic the words named and its neighbours of another kind (``_kind_rivals``), the
+    one whose definition is nearest to the duty's core words wins."""
+    torn = [o for o in obligations if o.extra.get("topic_rivals") and o.extra.get("core_query")]
+    for o, ranking in zip(torn, rank("topics", [o.extra["core_query"] for o in torn], tax, encode), strict=True):
+        candidates = {o.topic, *o.extra["topic_rivals"]}
+        best = next(name for name, _ in ranking if name in candidates)
+        if best != o.topic:
+            o.extra["topic_from"], o.extra["topic_before_tie"] = "similarity-tie", o.topic
+            o.topic = best
+            if o.timescale.kind == "frequency":
+                o.topic = tax.topics[o.topic].frequency_topic or o.topic
     pending = [o for o in obligations if o.extra.get("embed_query")]
     ranked = rank("topics", [o.extra["embed_query"] for o in pending], tax, encode)
     for o, best in zip(pending, ranked, strict=True):

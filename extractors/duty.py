@@ -50,6 +50,7 @@ class DutyWords:
     aim_adverbs: frozenset[str] = frozenset()
     aim_verbs: frozenset[str] = frozenset()
     limit_openers: tuple[str, ...] = ()
+    entitlement_verbs: frozenset[str] = frozenset()
 
 
 def duty_words(tax: Taxonomy) -> DutyWords:
@@ -67,7 +68,8 @@ def duty_words(tax: Taxonomy) -> DutyWords:
                      permission_modals=frozenset(w.lower() for w in (tax.language.get("modality") or {}).get("may", [])),
                      record_documents=frozenset(stem(w) for w in get("record_documents")),
                      aim_adverbs=frozenset(get("aim_adverbs")), aim_verbs=frozenset(get("aim_verbs")),
-                     limit_openers=tuple(get("limit_openers")))
+                     limit_openers=tuple(get("limit_openers")),
+                     entitlement_verbs=frozenset(get("entitlement_verbs")))
 
 
 def stem(word: str) -> str:
@@ -191,6 +193,8 @@ def _permitted(doc, span, words: DutyWords) -> bool:
     tok = verb
     for _ in range(4):
         if any(c.dep_ == "aux" and c.lower_ in words.permission_modals for c in tok.children):
+            if tok.lemma_.lower() in words.entitlement_verbs:
+                return False  # "you can expect a reply within 10 days": what is owed, not a permission
             return tok.dep_ not in ("advcl", "ccomp", "relcl", "acl", "pcomp")
         infinitive = any(c.dep_ == "aux" and c.tag_ == "TO" for c in tok.children)
         if infinitive and tok.dep_ in ("acl", "relcl") and tok.head.dep_ in ("dobj", "nsubjpass"):

@@ -686,6 +686,8 @@ def _person_modifiers(head: Token, exclude: set[int]) -> list[str]:
     for child in head.children:
         if child.i in exclude or child.dep_ not in ("prep", "acl", "amod", "relcl"):
             continue
+        if any(t.i in exclude for t in child.subtree):
+            continue  # ("a conference held within 3 months of ..."): it carries the timing, not whom
         toks = [t for t in child.subtree if t.i not in exclude]
         text = _text(toks)
         if child.dep_ == "prep" and child.lower_ == "of":

@@ -121,3 +121,15 @@ def test_the_actions_kind_decides_between_neighbouring_topics():
     text = "The social worker will update each child in need plan with the family no less than every twelve weeks."
     found = extract_obligations([_clause(text)], text, encode=encode)
     assert [o.topic for o in found] == ["child in need plan"]  # updating the plan names no other kind
+
+
+def test_what_you_can_expect_is_still_a_duty():
+    o = _one("You can expect an answer to your letter within 15 working days.")
+    assert (o.timescale.value, o.timescale.unit) == (15, "working_day")
+
+
+def test_a_modifier_carrying_the_timing_is_not_a_qualifier():
+    found = _all("There will be a planning review held within 2 months of the first meeting and if agreed further "
+                 "planning reviews will be held within 4 months of each review.")
+    first = [o for o in found if o.timescale.value == 2]
+    assert first and not any("held" in q for q in first[0].qualifiers)

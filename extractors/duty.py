@@ -109,8 +109,9 @@ def not_a_duty(sentence: str, ts: Timescale, frame: Frame, words: DutyWords,
     doc = parse(sentence)
     span = doc.char_span(to_parse(doc, ts.start), to_parse(doc, ts.end), alignment_mode="expand")
     limit = _has_phrase(ts.phrase, words.limit_openers)
-    if span is not None and not (limit is not None and limit.start() == 0) and _permitted(doc, span, words):
-        # ("an extension can be agreed up to 45 days": the permission's limit is still binding)
+    if span is not None and limit is None and _permitted(doc, span, words):
+        # ("an extension can be agreed up to 45 days", "visits may take place at intervals of not
+        # more than six months": the permission's limit is still binding)
         return "permission"
     if span is not None and not firm and _aimed(doc, span, words, others or [], ts):
         return "aim"

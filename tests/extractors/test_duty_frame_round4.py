@@ -133,3 +133,8 @@ def test_a_modifier_carrying_the_timing_is_not_a_qualifier():
                  "planning reviews will be held within 4 months of each review.")
     first = [o for o in found if o.timescale.value == 2]
     assert first and not any("held" in q for q in first[0].qualifiers)
+
+
+def test_a_permitted_reduction_keeps_its_limit():
+    o = _one("Once the plan is agreed, visits to the family may take place at intervals of not more than four months.")
+    assert (o.timescale.value, o.timescale.unit) == (4, "month")

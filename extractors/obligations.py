@@ -32,6 +32,7 @@ from extractors.duty import (
 from extractors.frame import (
     Frame,
     FrameWords,
+    clean,
     condition_at,
     frame_words,
     prime,
@@ -1136,6 +1137,12 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 start=start, end=end, quote=sent.text,
             )
             occurrence = _occurrence(sent.text, ts, lang, found, frame)
+            if timescale.anchor is None and timescale.anchor_text is None:
+                previous = _previous_occurrence(tax, sent.text, ts, frame.phase or occurrence, frame.object_head)
+                if previous:
+                    # "The second review will be held 3 months following.": after the first one.
+                    timescale = replace(timescale, anchor=tax.canonical_anchor(previous) or previous,
+                                        anchor_text=previous, anchor_relation="after")
             conditions = frame.conditions or _conditions(sent.text, ts, lang, found) or _leading_circumstance(sent.text, ts)
             if conditions and anchor_text and anchor_text.lower() in conditions.lower() \
                     and 2 * len(anchor_text.split()) >= len(conditions.split()):
@@ -1184,6 +1191,26 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
         if out and out[-1].topic:
             previous_topic = out[-1].topic
     return out
+
+
+def _previous_occurrence(tax: Taxonomy, sentence: str, ts: Timescale, phase: str | None,
+                         object_head: str | None) -> str | None:
+    """The event an elliptical relation word runs from: "the second review ... 3 months following."
+    names no event after "following", and the one it means is the occurrence before this one
+    ("first review"). Only when the relation word ends the clause and the phase is an ordinal
+    with one before it in the taxonomy's ``ordinals`` list."""
+    from extractors.timescale import _grammar  # the one list of relation words
+
+    rest = clean(sentence[ts.end:]).lower()
+    m = re.match(r"^[\s*]*([a-z]+)\s*(?:[.;,)]|$)", rest)
+    if not m or _grammar().relation_kind.get(m.group(1)) != "after" or not phase or not object_head:
+        return None
+    ordinals = [w.lower() for w in tax.words("ordinals")]
+    if phase not in ordinals or ordinals.index(phase) == 0:
+        return None
+    before = ordinals[ordinals.index(phase) - 1]
+    event = " ".join(w for w in object_head.split() if w.lower() not in ordinals and w.lower() not in _DETERMINERS)
+    return f"{before} {event}" if event else None
 
 
 def _kind_rivals(tax: Taxonomy, topic: str, frame: Frame) -> list[str]:

@@ -138,3 +138,10 @@ def test_a_modifier_carrying_the_timing_is_not_a_qualifier():
 def test_a_permitted_reduction_keeps_its_limit():
     o = _one("Once the plan is agreed, visits to the family may take place at intervals of not more than four months.")
     assert (o.timescale.value, o.timescale.unit) == (4, "month")
+
+
+# --- anchors: an elliptical "following" runs from the occurrence before ----------------------
+def test_a_dangling_following_runs_from_the_previous_occurrence():
+    o = _one("The third planning meeting must be held 8 weeks following.")
+    assert o.timescale.anchor_text == "second planning meeting"
+    assert o.timescale.anchor_relation == "after"

@@ -1138,7 +1138,9 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             )
             occurrence = _occurrence(sent.text, ts, lang, found, frame)
             if timescale.anchor is None and timescale.anchor_text is None:
-                previous = _previous_occurrence(tax, sent.text, ts, frame.phase or occurrence, frame.object_head)
+                # (the object names the event; failing that, the duty's topic does)
+                previous = _previous_occurrence(tax, sent.text, ts, frame.phase or occurrence,
+                                                frame.object_head or topic)
                 if previous:
                     # "The second review will be held 3 months following.": after the first one.
                     timescale = replace(timescale, anchor=tax.canonical_anchor(previous) or previous,

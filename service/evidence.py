@@ -310,9 +310,9 @@ def _stored_vectors(state: ServiceState, keys: set[str], model: str) -> dict[str
 
 
 def warm(state: ServiceState) -> None:
-    """Derive the facts of every current sentence and obligation anchor now (a snapshot being
-    built), so the first questions after an upload do not pay for them; keep each current
-    clause's sentences (``clause_sentences``)."""
+    """Derive the facts of every current sentence (with its cohort and roles) and obligation
+    anchor now (a snapshot being built), so the first questions after an upload do not pay for
+    them; keep each current clause's sentences (``clause_sentences``)."""
     with state.lock:
         rows = [SentenceRow(*r) for r in state.conn.execute(
             'SELECT id, clause_id, authority, ordinal, start, "end", text, content_hash FROM sentences '
@@ -321,7 +321,12 @@ def warm(state: ServiceState) -> None:
         clause_ids = [r[0] for r in state.conn.execute("SELECT id FROM clauses WHERE is_current = 1")]
     by_clause: dict[str, list[SentenceRow]] = {cid: [] for cid in clause_ids}
     for row in rows:
-        sentence_facts(state, row)
+        facts = sentence_facts(state, row)
+        # The taxonomy's cohort and role matchers too (~0.1 ms a sentence each): a question naming
+        # a cohort reads the cohort of every candidate sentence, hundreds for one asked of every
+        # authority, and they would otherwise be matched on the user's time.
+        facts.cohort(state.taxonomy)
+        facts.roles(state.taxonomy)
         if row.clause_id in by_clause:
             by_clause[row.clause_id].append(row)
     state.generation_cache("sentence_rows").update(by_clause)

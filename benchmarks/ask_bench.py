@@ -25,7 +25,7 @@ as the retriever fetches) on this store. Its sum per question is what any answer
 least; the answer's p50/p95 are reported as multiples of the floor's p50/p95.
 
     .venv/bin/python benchmarks/ask_bench.py [--mode both|http|inprocess] [--data-dir DIR]
-        [--label before] [--warmup 40]
+        [--label before] [--warmup 40] [--profile 30]
 
 Writes benchmarks/results/ask_bench.json (and a copy named after --label) and prints a table.
 Targets (issue 14): HTTP p95 <= 30 ms, p99 <= 60 ms, server RSS <= 700 MB after the run.
@@ -431,6 +431,30 @@ def inprocess_pass(state, questions: Sequence[Question], warmup: Sequence[str], 
     return result
 
 
+def profile_pass(state, questions: Sequence[Question], top: int) -> str:
+    """Ask every question once more in process under cProfile and return the ``top`` functions
+    by own time and by cumulative time. Run after the measured passes: profiling slows Python
+    calls several-fold, so its times are for ranking where the time goes, never reported as speed.
+    Caches per store generation are warm by then, as in the measured passes."""
+    import cProfile
+    import io
+    import pstats
+
+    from service.answer import ask
+
+    profiler = cProfile.Profile()
+    for q in questions:
+        kwargs = {"history": list(q.history)} if q.history else {}
+        profiler.enable()
+        ask(state, q.text, **kwargs)
+        profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
+
+
 # --- report ------------------------------------------------------------------------------------
 def table(report: dict) -> str:
     """The figures as a fixed-width table: one row per measured thing."""
@@ -503,6 +527,7 @@ def run(args: argparse.Namespace) -> dict:
             passes.append(http_pass(settings, questions, warmup, floor).report())
         if args.mode in ("both", "inprocess"):
             passes.append(inprocess_pass(state, questions, warmup, floor).report())
+        profile = profile_pass(state, questions, args.profile) if args.profile else None
         state.conn.close()
     finally:
         if tmp is not None:
@@ -521,6 +546,7 @@ def run(args: argparse.Namespace) -> dict:
         "load_average": {"start": round(load0, 2), "end": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()},
         "targets": {"http_ms": TARGETS_MS, "server_rss_mb": TARGET_RSS_MB},
         "passes": passes,
+        "profile": profile,
     }
 
 
@@ -539,6 +565,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="question file (repeatable); default: the development, open and other-authority sets")
     parser.add_argument("--warmup", type=int, default=40, help="warm-up questions (different from the measured)")
     parser.add_argument("--limit", type=int, default=0, help="ask only the first N distinct questions")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="after measuring, ask the questions once more in process under cProfile and "
+                             "write the N costliest functions to ask_profile[-LABEL].txt (times not comparable)")
     parser.add_argument("--label", default="", help="name for this run (e.g. before, after); also names a copy")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results",
                         help="folder for ask_bench.json")
@@ -550,6 +579,9 @@ def main(argv: Sequence[str] | None = None) -> dict:
     args = parse_args(argv)
     report = run(args)
     args.out.mkdir(parents=True, exist_ok=True)
+    profile = report.pop("profile", None)
+    if profile:
+        (args.out / f"ask_profile{'-' + args.label if args.label else ''}.txt").write_text(profile)
     text = json.dumps(report, indent=2)
     (args.out / "ask_bench.json").write_text(text)
     if args.label:

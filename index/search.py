@@ -40,6 +40,10 @@ MODES: tuple[str, ...] = ("hybrid", "bm25", "dense")
 
 # Candidates taken from each retriever before fusion.
 MIN_CANDIDATES = 50
+# Clauses kept in memory per store generation once a search has returned them (the next
+# question mostly returns the same ones). About 10,000 clauses is the whole of a store of ~50
+# authorities' standards at a few MB; on a larger store the cache starts over when full.
+CLAUSE_CACHE_MAX = 10_000
 QUERY_WORDS_PATH = Path(__file__).parent / "data" / "query_words.yaml"
 
 
@@ -238,19 +242,35 @@ class Retriever:
         self._topic_cache: dict[tuple[int, str], set[str]] = {}
         self._obligation_topics: tuple[int, dict[str, set[str]], dict[str, set[str]]] | None = None
         self._cohort_of_context: dict[str, str | None] = {}
+        # Per store generation: clauses already fetched, and every current clause's table-row
+        # label (``_contexts``), so a search reads only BM25 from the store.
+        self._clause_cache: tuple[int, dict] = (-1, {})
+        self._context_map: tuple[int, dict[str, str]] | None = None
         self._names: tuple[int, dict[str, list[str]]] | None = None
         self._term_stats = TermStats()
         self._allowed_cache: dict[tuple, frozenset[str]] = {}
         # The store generation read once at the start of a search and used throughout it
         # (one SQLite query instead of one per cache lookup; one consistent view per search).
         self._pinned_generation: int | None = None
+        # Set by ``pin_generation`` when ``conn`` holds a read snapshot: its generation is fixed.
+        self._fixed_generation: int | None = None
+
+    def pin_generation(self, gen: int) -> None:
+        """Declare ``conn`` a snapshot showing generation ``gen`` for as long as it is open (the
+        service's ``build_state``): the store generation is then never read again."""
+        self._fixed_generation = gen
 
     def _generation(self) -> int:
+        if self._fixed_generation is not None:
+            return self._fixed_generation
         return self._pinned_generation if self._pinned_generation is not None else generation(self.conn)
 
     @contextmanager
     def _pinned(self) -> Iterator[int]:
         """Read the store generation once for everything inside (nested uses share it)."""
+        if self._fixed_generation is not None:
+            yield self._fixed_generation
+            return
         if self._pinned_generation is not None:
             yield self._pinned_generation
             return
@@ -562,13 +582,27 @@ class Retriever:
         )
 
     def _contexts(self, ids: list[str]) -> dict[str, str | None]:
-        rows = self.conn.execute(
-            f"SELECT id, cohort_context FROM clauses WHERE id IN ({','.join('?' * len(ids))})", ids
-        )
-        return {r[0]: r[1] for r in rows}
+        """Table-row label of each clause in ``ids`` (None: none); every current clause's is read
+        once per generation (one short string each, most clauses have none)."""
+        gen = self._generation()
+        if self._context_map is None or self._context_map[0] != gen:
+            rows = self.conn.execute(
+                "SELECT id, cohort_context FROM clauses WHERE is_current = 1 AND cohort_context IS NOT NULL"
+            )
+            self._context_map = (gen, {r[0]: r[1] for r in rows})
+        known = self._context_map[1]
+        return {cid: known.get(cid) for cid in ids}
 
     def _fetch(self, ids: list[str]) -> dict:
+        """Clauses by id (those fetched before in this generation from memory)."""
         if not ids:
             return {}
-        rows = self.conn.execute(f"SELECT * FROM clauses WHERE id IN ({','.join('?' * len(ids))})", ids)
-        return {row["id"]: row_to_clause(row) for row in rows}
+        gen = self._generation()
+        if self._clause_cache[0] != gen or len(self._clause_cache[1]) > CLAUSE_CACHE_MAX:
+            self._clause_cache = (gen, {})
+        cache = self._clause_cache[1]
+        missing = [cid for cid in ids if cid not in cache]
+        if missing:
+            rows = self.conn.execute(f"SELECT * FROM clauses WHERE id IN ({','.join('?' * len(missing))})", missing)
+            cache.update((row["id"], row_to_clause(row)) for row in rows)
+        return {cid: cache[cid] for cid in ids if cid in cache}

@@ -21,7 +21,7 @@ from index.embedder import EMBED_BATCH, Embedder, cached_vectors, ensure_vectors
 from ingest.sentences import embedding_key, list_leads, sentence_embedding_text, split_sentences
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a snapshot may keep every current sentence in memory
 class SentenceRow:
     """A stored sentence of a current clause (offsets into the clause text)."""
 

@@ -25,7 +25,16 @@ from extractors.records import Conflict, Obligation, Timescale
 from ingest.errors import BadRequestError
 from ingest.records import Clause
 from service.deadlines import compute_deadline
-from service.evidence import DEFAULT_WEIGHTS, Candidate, Evidence, Weights, gather, list_items, sentence_facts
+from service.evidence import (
+    DEFAULT_WEIGHTS,
+    Candidate,
+    Evidence,
+    Weights,
+    clause_sentences,
+    gather,
+    list_items,
+    sentence_facts,
+)
 from service.question import Question, understand
 from service.records import Answer, CitationView, Statement
 from service.state import ServiceState
@@ -294,8 +303,13 @@ def _conflicts_for(state: ServiceState, ob: Obligation) -> list[Conflict]:
 
     if not ob.topic:
         return []
-    pool = state.obligations(ob.authority, ob.topic)
-    return [cf for cf in find_conflicts(pool) if any(o.id == ob.id for o in cf.obligations)]
+    # The pool only changes with the store generation: its conflicts are found once per snapshot.
+    cache = state.generation_cache("conflicts")
+    key = (ob.authority, ob.topic)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = find_conflicts(state.obligations(ob.authority, ob.topic))
+    return [cf for cf in found if any(o.id == ob.id for o in cf.obligations)]
 
 
 def _conflict_line(state: ServiceState, conflict: Conflict) -> str:
@@ -354,10 +368,7 @@ def ask(
         return Answer(text, question.to_dict(), "No standards are held yet: add documents with standards ingest.",
                       True, [], notes=notes)
     evidence = gather(state, question, scope, weights)
-    from index.sentences import sentences_of
-
-    with state.lock:
-        rows = sentences_of(state.conn, {c.clause.id for per in evidence.by_authority.values() for c in per})
+    rows = clause_sentences(state, {c.clause.id for per in evidence.by_authority.values() for c in per})
     statements: list[Statement] = []
     citations: dict[str, CitationView] = {}
     obligations: list[dict] = []

@@ -275,16 +275,61 @@ def _label_facts(state: ServiceState, label: str | None, kind: str) -> Any:
     return cache[label]
 
 
+def clause_sentences(state: ServiceState, clause_ids: Any) -> dict[str, list[SentenceRow]]:
+    """The current sentences of each clause, in order (``index.sentences.sentences_of``), read
+    from the store once per generation: gathering the evidence and stating the answer read the
+    same clauses, and the next question mostly reads them again."""
+    cache = state.generation_cache("sentence_rows")
+    ids = list(dict.fromkeys(clause_ids))
+    missing = [cid for cid in ids if cid not in cache]
+    if missing:
+        with state.lock:
+            cache.update(sentences_of(state.conn, missing))
+    return {cid: cache[cid] for cid in ids}
+
+
+# Sentence and clause vectors kept in memory (384 float32 each: ~1.5 KB): enough for every
+# sentence of a store of ~50 authorities' standards (~30 MB); on a larger store the cache
+# starts over when full.
+VECTOR_CACHE_MAX = 20_000
+
+
+def _stored_vectors(state: ServiceState, keys: set[str], model: str) -> dict[str, np.ndarray]:
+    """``index.sentences.sentence_vectors`` for ``keys``, each read from the store once: a vector is
+    keyed by the hash of its text and the model, so it holds in every later generation too."""
+    cache = state.generation_cache("vectors")
+    if len(cache) > VECTOR_CACHE_MAX:
+        cache.clear()
+    missing = [k for k in keys if (model, k) not in cache]
+    if missing:
+        with state.lock:
+            found = sentence_vectors(state.conn, missing, model)
+        # A key without a vector is not remembered: a later snapshot may have embedded it.
+        cache.update(((model, k), v) for k, v in found.items())
+    return {k: v for k in keys if (v := cache.get((model, k))) is not None}
+
+
 def warm(state: ServiceState) -> None:
-    """Derive the facts of every current sentence and obligation anchor now (a snapshot being
-    built), so the first questions after an upload do not pay for them."""
+    """Derive the facts of every current sentence (with its cohort and roles) and obligation
+    anchor now (a snapshot being built), so the first questions after an upload do not pay for
+    them; keep each current clause's sentences (``clause_sentences``)."""
     with state.lock:
         rows = [SentenceRow(*r) for r in state.conn.execute(
             'SELECT id, clause_id, authority, ordinal, start, "end", text, content_hash FROM sentences '
-            "WHERE is_current = 1"
+            "WHERE is_current = 1 ORDER BY clause_id, ordinal"
         )]
+        clause_ids = [r[0] for r in state.conn.execute("SELECT id FROM clauses WHERE is_current = 1")]
+    by_clause: dict[str, list[SentenceRow]] = {cid: [] for cid in clause_ids}
     for row in rows:
-        sentence_facts(state, row)
+        facts = sentence_facts(state, row)
+        # The taxonomy's cohort and role matchers too (~0.1 ms a sentence each): a question naming
+        # a cohort reads the cohort of every candidate sentence, hundreds for one asked of every
+        # authority, and they would otherwise be matched on the user's time.
+        facts.cohort(state.taxonomy)
+        facts.roles(state.taxonomy)
+        if row.clause_id in by_clause:
+            by_clause[row.clause_id].append(row)
+    state.generation_cache("sentence_rows").update(by_clause)
     for ob in state.obligations():
         if ob.timescale.anchor:
             _anchor_topics(state, ob.timescale.anchor)
@@ -496,13 +541,11 @@ def gather(
     qvec = np.asarray(prepared.vector, dtype=np.float32).reshape(-1)
     hits = _retrieve(state, question, scope, prepared)
     clauses = {h.clause.id: h for per in hits.values() for h in per}
-    with state.lock:
-        rows = sentences_of(state.conn, clauses)
+    rows = clause_sentences(state, clauses)
     model = state.retriever.embedder.model_id
     keys = {r.content_hash for per in rows.values() for r in per}
     ckeys = {cid: clause_facts(state, h.clause).vector_key for cid, h in clauses.items()}
-    with state.lock:
-        vectors = sentence_vectors(state.conn, keys | set(ckeys.values()), model)
+    vectors = _stored_vectors(state, keys | set(ckeys.values()), model)
     evidence = Evidence(hits=hits)
     groups = query_groups(state, prepared.plan, question)
     for authority, per in hits.items():
@@ -542,7 +585,7 @@ def list_items(state: ServiceState, lead: Candidate, rows: list[SentenceRow]) ->
                 "SELECT id FROM clauses WHERE document_id = ? AND version_id = ? AND ordinal = ? AND is_current = 1",
                 (lead.clause.document_id, lead.clause.version_id, lead.clause.ordinal + 1),
             ).fetchone()
-            following = sentences_of(state.conn, [row[0]]).get(row[0], []) if row else []
+        following = clause_sentences(state, [row[0]])[row[0]] if row else []
         texts = [lead.row.text] + [r.text for r in following]
         after = list_leads(texts)
         items = [sentence_facts(state, following[i - 1]).plain for i in sorted(after) if after[i] == 0]

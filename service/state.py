@@ -37,9 +37,10 @@ BM25_ONLY_NOTE = (
 )
 
 
-# Generation caches (``generation_cache``) whose facts are counted over the whole store, so a
-# new generation starts them empty; every other one is keyed by content and carries over.
-STORE_WIDE_CACHES = frozenset({"idf", "clause_count"})
+# Generation caches (``generation_cache``) whose facts are counted over the whole store (IDF,
+# a clause's current sentences, the conflicts among an authority's duties on a topic), so a new
+# generation starts them empty; every other one is keyed by content and carries over.
+STORE_WIDE_CACHES = frozenset({"idf", "clause_count", "sentence_rows", "conflicts"})
 
 _WRITERS: dict[str, tuple[sqlite3.Connection, threading.Lock]] = {}
 _WRITERS_LOCK = threading.Lock()
@@ -81,6 +82,11 @@ class ServiceState:
     # Compute the per-obligation caches when the snapshot is built (False: on first use; the
     # server's first snapshot, so it serves seconds sooner; the next one is built warm).
     warm: bool = True
+    # True when ``conn`` holds a snapshot (``open_snapshot``, set by ``build_state``): its
+    # generation can no longer change, so ``refresh`` stops reading it (one query per call saved,
+    # and it is called for nearly every lookup). A state over a plain connection (the CLI's
+    # ``StoreSource``, tests) keeps re-reading it.
+    pinned: bool = False
     _generation: int = -1
     _matcher: AuthorityMatcher | None = None
     _resolver: Any = None
@@ -136,6 +142,8 @@ class ServiceState:
         from extractors.store import load_obligations
         from ingest.store import generation
 
+        if self.pinned and not force and self._generation >= 0:
+            return  # a snapshot's generation is fixed (SQLite WAL read transaction; PG REPEATABLE READ)
         with self.lock:
             gen = generation(self.conn)
             if gen == self._generation and not force:
@@ -274,6 +282,10 @@ def build_state(
     if previous is not None and previous.taxonomy is taxonomy:
         state._generation_caches = {name: dict(cache) for name, cache in previous._generation_caches.items()}
     state.refresh(force=True)
+    # The connection holds one read transaction from here on: pin its generation (the retriever's
+    # generation-keyed caches then skip the per-lookup read too).
+    state.pinned = True
+    state.retriever.pin_generation(state._generation)
     if dense_ready:
         state.dense_ready = _load_dense_file(state)
     return state

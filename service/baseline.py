@@ -1042,11 +1042,20 @@ def _not_same_duty(ob: Obligation, entry: NationalEntry, ctx: _Context, baseline
     if entry.match_terms and not any(_names_any(t, entry.match_terms) for t in ctx.tiers()):
         return f"the local standard does not say it is for {'; '.join(entry.qualifiers) or entry.cohort}"
     local_phase = _local_phase(ob, ctx, baseline, notes)
-    if local_phase and entry.phase and local_phase != entry.phase:
+    if local_phase and entry.phase and local_phase != entry.phase and not _thereafter_from(local_phase, ob, entry):
         return f"the local standard is for the {local_phase} phase, the national figure for the {entry.phase}"
     if entry.timescale is not None and entry.timescale.relation == "after" and ob.timescale.anchor_relation == "before":
         return "the local standard is due before its event, the national one after"
     return None
+
+
+def _thereafter_from(local_phase: str, ob: Obligation, entry: NationalEntry) -> bool:
+    """A "thereafter" figure that runs from the very event the national phase follows ("thereafter
+    at intervals of not more than six weeks" from the first review) is the national "after the
+    first review" phase: the event it runs from says which "thereafter" it is."""
+    national = entry.timescale
+    return (local_phase == "subsequent" and national is not None and national.anchor is not None
+            and _anchor(ob.timescale.anchor) == national.anchor)
 
 
 def _anchor_mismatch(local: Timescale, national: NationalTimescale) -> str | None:

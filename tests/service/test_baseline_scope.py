@@ -47,7 +47,7 @@ def made_up(tmp_path_factory: pytest.TempPathFactory):
 
 
 def _by_phrase(obligations, words: str):
-    found = [ob for ob in obligations if words in ob.citation.quote or words in ob.timescale.phrase]
+    found = [ob for ob in obligations if words in ob.timescale.describe()]
     assert found, f"the extractor read no obligation with {words!r}: {[ob.timescale.phrase for ob in obligations]}"
     return found[0]
 
@@ -143,3 +143,20 @@ def test_data_file_generic_words_are_checked(tmp_path: Path) -> None:
     bad.write_text(text, encoding="utf-8")
     with pytest.raises(NationalDataError, match="generic_words"):
         load_national(bad)
+
+
+def test_thereafter_from_the_event_a_national_phase_follows_is_that_phase(tmp_path: Path) -> None:
+    text = ("1. Visits\n\nWhere a child is placed with a parent pending assessment, the child will be visited "
+            "weekly until the first review and thereafter at intervals of not more than 8 weeks.\n")
+    path = tmp_path / "otherham.txt"
+    path.write_text(text, encoding="utf-8")
+    parsed = parse_file(path, DocumentMeta(authority="Otherham", title="Visits"), load_settings())
+    obligations = extract_obligations(parsed.clauses, parsed.source.text)
+    clauses = {c.id: c for c in parsed.clauses}
+    eight = _by_phrase(obligations, "8 weeks")
+    report = baseline_report("Otherham", [eight], clauses.get, baseline=BASELINE)
+    duty = {d.entry.id: d for d in report.duties}["child-in-care-visit-with-parents-pending-assessment-after-review"]
+    # "thereafter" from the first review is the national "after the first review" phase: 8 weeks
+    # against 6 is looser, not silent.
+    assert duty.verdict == "looser", duty.explanation
+    assert [d.entry.id for d in report.looser] == ["child-in-care-visit-with-parents-pending-assessment-after-review"]

@@ -160,3 +160,19 @@ def test_thereafter_from_the_event_a_national_phase_follows_is_that_phase(tmp_pa
     # against 6 is looser, not silent.
     assert duty.verdict == "looser", duty.explanation
     assert [d.entry.id for d in report.looser] == ["child-in-care-visit-with-parents-pending-assessment-after-review"]
+
+
+def test_cli_table_and_json_give_the_reason_it_is_not_compared(made_up) -> None:
+    from service.commands.baseline_cmds import render_table
+
+    obligations, clause_of = made_up
+    report = baseline_report(AUTHORITY, obligations, clause_of, baseline=BASELINE)
+    text = render_table(report)
+    flags = text.split("LOOSER THAN NATIONAL (red flags)", 1)[1].split("NATIONAL DUTIES THE STANDARDS DO NOT MENTION", 1)[0]
+    assert "10 weeks" not in flags and "8 weeks" in flags
+    narrow = [ob for ob in obligations if "10 weeks" in ob.timescale.describe()]
+    alone = render_table(baseline_report(AUTHORITY, narrow, clause_of, baseline=BASELINE))
+    assert "NOT COMPARED" in alone and "not compared: the local standard is for a group or case" in " ".join(alone.split())
+    data = report.to_dict()
+    reasons = [v["reason"] for d in data["duties"] for v in d["related"] if "10 weeks" in v["local_figure"]]
+    assert reasons and all("residential special school" in r for r in reasons)

@@ -846,7 +846,7 @@ _WORDS = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
 _DURATION_LEAD = re.compile(r"^\s*(?:until|till|up to)\b", re.I)
 
 
-def _group_words(text: str, baseline: NationalBaseline) -> list[str]:
+def _group_words(text: str, baseline: NationalBaseline, authority: str = "") -> list[str]:
     """The words of ``text`` that say which children or which case it is about: what is left
     once the taxonomy's cohorts and events, phases, function words (spaCy's English stop list)
     and the baseline's ``generic_words`` are taken out."""
@@ -866,8 +866,9 @@ def _group_words(text: str, baseline: NationalBaseline) -> list[str]:
         blanked[start:end] = " " * (end - start)
     # A number is kept though the stop list holds it: "more than one placement" is a narrower group.
     words = (w for w in _WORDS.findall("".join(blanked)) if like_num(w) or w.casefold() not in STOP_WORDS)
+    own_name = {_stem(w) for w in _WORDS.findall(authority)}
     return list(dict.fromkeys(w for w in map(_stem, words)
-                              if (len(w) > 2 or like_num(w)) and w not in baseline.generic_words))
+                              if (len(w) > 2 or like_num(w)) and w not in baseline.generic_words and w not in own_name))
 
 
 def _local_group(ob: Obligation, clause: Clause | None, baseline: NationalBaseline) -> tuple[str, list[str]]:
@@ -882,7 +883,7 @@ def _local_group(ob: Obligation, clause: Clause | None, baseline: NationalBaseli
         own.append(ob.conditions)
     for texts in (own, [clause.cohort_context] if clause and clause.cohort_context else []):
         text = "; ".join(t for t in texts if t)
-        words = _group_words(text, baseline) if text else []
+        words = _group_words(text, baseline, ob.authority) if text else []
         if words:
             return text, words
     return "", []

@@ -21,9 +21,12 @@ BULLET = "\u00b7"
 # A table of cohort | requirements | who, the layout many practice standards use, then prose.
 DOCUMENT = (
     "1. Visiting Children\n\n"
-    "\tChildren who are in our care\n"
-    f"\t{BULLET} Intervals of not more than six weeks during the first year of any placement\n"
+    "\tChildren looked after by the council\n"
+    f"\t{BULLET} Visits at least every six weeks in the first year of a placement\n"
     f"{BULLET} Visited every three months in later years\n"
+    "\tSocial Worker\n\n"
+    "\tChildren in Testshire's care\n"
+    f"\t{BULLET} Visited at least every 6 weeks after the first year of a placement\n"
     "\tSocial Worker\n\n"
     "\tChildren placed at a residential special school in term time and in a children's home in the holidays\n"
     f"\t{BULLET} Visited in both homes at least every 10 weeks\n"
@@ -72,6 +75,16 @@ def test_a_condition_naming_a_case_the_national_duty_does_not_is_not_compared(ma
     term = _local_verdicts(report, "term")
     assert term and {v.verdict for v in term} == {"not_comparable"}
     assert all("two homes at once" in (v.reason or "") for v in term)
+
+
+def test_the_authority_naming_itself_is_not_a_narrower_group(made_up) -> None:
+    obligations, clause_of = made_up
+    report = baseline_report(AUTHORITY, obligations, clause_of, baseline=BASELINE)
+    # "Children looked after by the council" and "Children in Testshire's care" are every child in
+    # care: their figures are compared, not set aside as another group.
+    six = [v for v in _local_verdicts(report, "6 weeks") if v.verdict == "same"]
+    assert {v.entry_id for v in six} == {"child-in-care-visit-first-year", "child-in-care-visit-later-other"}
+    assert {v.verdict for v in _local_verdicts(report, "3 months")} == {"looser"}
 
 
 def test_figures_for_the_national_duty_keep_their_flags(made_up) -> None:

@@ -192,6 +192,9 @@ class NationalBaseline:
     entries: list[NationalEntry]
     phases: dict[str, tuple[str, ...]]
     path: Path
+    # Words that say nothing about which children a standard is for ("child", "visit"): the
+    # file's ``generic_words``; function words come from spaCy's English stop list.
+    generic_words: frozenset[str] = frozenset()
 
     def get(self, entry_id: str) -> NationalEntry:
         """The entry with this id (NationalDataError naming the known ids if there is none)."""
@@ -280,6 +283,7 @@ class Verdict:
     comparison: FigureComparison | None
     explanation: str
     notes: list[str] = field(default_factory=list)
+    reason: str | None = None  # why it is not_comparable: not the same duty, another event, ...
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -566,6 +570,10 @@ def _load_uncached(path: Path, taxonomy: Any) -> NationalBaseline:
     ):
         raise NationalDataError(f"{path}: 'phases' must map each phase name to a list of how it is written")
     phases = {k: tuple(" ".join(s.casefold().split()) for s in v) for k, v in phases_raw.items()}
+    generic_raw = raw.get("generic_words") or []
+    if not isinstance(generic_raw, list) or not all(isinstance(w, str) and w.strip() for w in generic_raw):
+        raise NationalDataError(f"{path}: 'generic_words' must be a list of words")
+    generic = frozenset(_stem(w) for w in generic_raw)
     if taxonomy is None:
         from extractors.taxonomy import load_taxonomy
 
@@ -576,7 +584,7 @@ def _load_uncached(path: Path, taxonomy: Any) -> NationalBaseline:
         if e.id in seen:
             raise NationalDataError(f"{path}: entry id {e.id!r} is used twice")
         seen.add(e.id)
-    return NationalBaseline(entries=entries, phases=phases, path=path)
+    return NationalBaseline(entries=entries, phases=phases, path=path, generic_words=generic)
 
 
 def wording_disagreements(entry: NationalEntry) -> list[str]:
@@ -822,6 +830,98 @@ def _names_any(text: str, terms: Iterable[str]) -> bool:
     return any(re.search(r"(?<![\w-])" + re.escape(t) + r"(?![\w-])", text, re.I) for t in terms)
 
 
+def _stem(word: str) -> str:
+    """A word folded so that singular and plural meet ("placements" -> "placement")."""
+    w = word.casefold().replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+        w = w[:-1]
+    return w
+
+
+# A condition that says when a duty ends ("until the carer is approved") bounds how long it
+# runs, not which children it is for: such a stretch is not read as naming a group.
+_WORDS = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
+_DURATION_LEAD = re.compile(r"^\s*(?:until|till|up to)\b", re.I)
+
+
+def _group_words(text: str, baseline: NationalBaseline, authority: str = "") -> list[str]:
+    """The words of ``text`` that say which children or which case it is about: what is left
+    once the taxonomy's cohorts and events, phases, function words (spaCy's English stop list)
+    and the baseline's ``generic_words`` are taken out."""
+    from spacy.lang.en.lex_attrs import like_num
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    from extractors.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    spans = [(m.start, m.end) for category in ("cohorts", "anchors") for m in taxonomy.find(category, text)]
+    spans.extend((t.start, t.end) for t in find_timescales(text))  # "on the day ..." is when, not whom
+    for name, synonyms in baseline.phases.items():
+        for syn in {name, *synonyms}:
+            spans.extend(m.span() for m in re.finditer(r"(?<![\w-])" + re.escape(syn) + r"(?![\w-])", text, re.I))
+    blanked = list(text)
+    for start, end in spans:
+        blanked[start:end] = " " * (end - start)
+    # A number is kept though the stop list holds it: "more than one placement" is a narrower group.
+    words = (w for w in _WORDS.findall("".join(blanked)) if like_num(w) or w.casefold() not in STOP_WORDS)
+    own_name = {_stem(w) for w in _WORDS.findall(authority)}
+    return list(dict.fromkeys(w for w in map(_stem, words)
+                              if (len(w) > 2 or like_num(w)) and w not in baseline.generic_words and w not in own_name))
+
+
+def _local_group(ob: Obligation, clause: Clause | None, baseline: NationalBaseline) -> tuple[str, list[str]]:
+    """The words naming the group a local standard is for, and the text they come from.
+
+    Its own extracted qualifiers and conditions speak first; the table row it sits in (the
+    cohort column) speaks only when they name no group of their own, as a sentence's own
+    "If a child is placed with parents pending assessment" overrides its row.
+    """
+    own = [q for q in (ob.qualifiers or [])]
+    if ob.conditions and not _DURATION_LEAD.match(ob.conditions):
+        own.append(ob.conditions)
+    for texts in (own, [clause.cohort_context] if clause and clause.cohort_context else []):
+        text = "; ".join(t for t in texts if t)
+        words = _group_words(text, baseline, ob.authority) if text else []
+        if words:
+            return text, words
+    return "", []
+
+
+def _scope_words(entry: NationalEntry) -> set[str]:
+    """Every word the national duty uses to say whom and what it covers: its cohorts (with
+    the taxonomy's ways of writing them), qualifiers, narrower-group terms, duty and phase."""
+    from extractors.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    texts = [*entry.cohorts, *entry.qualifiers, *entry.match_terms, entry.duty, entry.phase or "", entry.topic]
+    for cohort in entry.cohorts:
+        known = taxonomy.cohorts.get(cohort)
+        if known is not None:
+            texts.extend(known.synonyms)
+    if entry.timescale is not None:
+        texts.extend(filter(None, [entry.timescale.anchor, entry.timescale.anchor_text]))
+    return {_stem(w) for t in texts for w in _WORDS.findall(t)}
+
+
+def _group_not_covered(ob: Obligation, entry: NationalEntry, clause: Clause | None,
+                       baseline: NationalBaseline) -> str | None:
+    """Why the group or case a local standard names is not one the national duty covers (None
+    when it names none, or only words the national duty also uses): "children in more than one
+    placement - residential school ..." is a case the national first-year figure does not single
+    out, so the two figures are not the same duty and are not compared."""
+    text, words = _local_group(ob, clause, baseline)
+    if not words:
+        return None
+    scope = _scope_words(entry)
+    missing = [w for w in words if w not in scope]
+    if not missing:
+        return None
+    return (f"the local standard is for a group or case the national duty does not single out "
+            f"(\u201c{' '.join(text.split())}\u201d; the national duty is for {_scope(entry)})")
+
+
 def _canonical_anchor(text: str | None) -> str | None:
     """The taxonomy's canonical event for an anchor, None when it has none."""
     if not text:
@@ -909,6 +1009,8 @@ def verdict(obligation: Obligation, entry: NationalEntry, clause: Clause | None 
         if reading:
             notes.append(reading)
     reason = _not_same_duty(obligation, entry, _context(obligation, clause), baseline, notes)
+    if reason is None:
+        reason = _group_not_covered(obligation, entry, clause, baseline)
     comparison = None
     if reason is None and entry.timescale is not None:
         reason = _anchor_mismatch(obligation.timescale, entry.timescale)
@@ -925,6 +1027,7 @@ def verdict(obligation: Obligation, entry: NationalEntry, clause: Clause | None 
         national_url=entry.source.url, national_verified=entry.verified, local_figure=local_figure,
         local=local_src, comparison=comparison,
         explanation=_explain(name, entry, local_figure, local_src, comparison, reason), notes=notes,
+        reason=reason if name == "not_comparable" else None,
     )
 
 
@@ -940,11 +1043,20 @@ def _not_same_duty(ob: Obligation, entry: NationalEntry, ctx: _Context, baseline
     if entry.match_terms and not any(_names_any(t, entry.match_terms) for t in ctx.tiers()):
         return f"the local standard does not say it is for {'; '.join(entry.qualifiers) or entry.cohort}"
     local_phase = _local_phase(ob, ctx, baseline, notes)
-    if local_phase and entry.phase and local_phase != entry.phase:
+    if local_phase and entry.phase and local_phase != entry.phase and not _thereafter_from(local_phase, ob, entry):
         return f"the local standard is for the {local_phase} phase, the national figure for the {entry.phase}"
     if entry.timescale is not None and entry.timescale.relation == "after" and ob.timescale.anchor_relation == "before":
         return "the local standard is due before its event, the national one after"
     return None
+
+
+def _thereafter_from(local_phase: str, ob: Obligation, entry: NationalEntry) -> bool:
+    """A "thereafter" figure that runs from the very event the national phase follows ("thereafter
+    at intervals of not more than six weeks" from the first review) is the national "after the
+    first review" phase: the event it runs from says which "thereafter" it is."""
+    national = entry.timescale
+    return (local_phase == "subsequent" and national is not None and national.anchor is not None
+            and _anchor(ob.timescale.anchor) == national.anchor)
 
 
 def _anchor_mismatch(local: Timescale, national: NationalTimescale) -> str | None:
@@ -1072,9 +1184,10 @@ def _duty(authority: str, entry: NationalEntry, matches: list[Verdict], related:
         name: DutyVerdict = worst.verdict  # type: ignore[assignment]
         return DutyResult(entry, name, worst.explanation, matches=matches, related=related)
     if related:
+        reasons = "; ".join(dict.fromkeys(v.reason for v in related if v.reason))
         return DutyResult(entry, "not_comparable",
-                          f"{authority}'s standards on {entry.duty} run from another event or state none, so "
-                          f"they are not compared; nationally it is {national}, which applies.", related=related)
+                          f"{authority}'s standards near {entry.duty} are not compared with it ({reasons}); "
+                          f"nationally it is {national}, which applies.", related=related)
     return DutyResult(entry, "silent",
                       f"{authority}'s standards set no figure for {entry.duty} ({_scope(entry)}); "
                       f"nationally it is {national}, which applies.")

@@ -65,6 +65,9 @@
       if (v.comparison && v.comparison.approximate && v.comparison.conversion) {
         item.appendChild(el("p", { class: "hint", text: "Approximate: " + v.comparison.conversion }));
       }
+      if (v.verdict === "not_comparable" && v.reason) {
+        item.appendChild(el("p", { class: "hint not-compared-reason", text: "Not compared: " + v.reason + "." }));
+      }
       for (const note of v.notes || []) item.appendChild(el("p", { class: "hint", text: note }));
       cell.appendChild(item);
     }
@@ -121,7 +124,7 @@
 
     const others = report.duties.filter((d) => d.verdict === "not_comparable");
     if (others.length) {
-      out.appendChild(section("Not compared (the local figure runs from another event, or names none)", others.length,
+      out.appendChild(section("Not compared (not the same duty: another group or case, phase or event; the national figure applies)", others.length,
         table("Standards not compared with national", others.map((d) => dutyRow(d, d.related, true)), true),
         "baseline-not-compared"));
     }

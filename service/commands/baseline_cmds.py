@@ -64,11 +64,13 @@ def render_table(report) -> str:
     others = [d for d in report.duties if d.verdict == "not_comparable"]
     if others:
         lines.append("")
-        lines.append("NOT COMPARED (the local standard runs from another event or names none)")
+        lines.append("NOT COMPARED (not the same duty: another group or case, phase or event; the national figure applies)")
         for d in others:
             lines.append(f"  {_scope(d.entry)}: national {d.entry.description}   [{d.entry.label}]")
             for v in d.related:
                 lines.append(f"    {v.local.authority}: {v.local_figure}   [{v.local.label}]")
+                if v.reason:
+                    lines.append(_wrap(f"not compared: {v.reason}", 8))
     met = [d for d in report.duties if d.verdict in ("same", "stricter")]
     if met:
         lines.append("")

@@ -37,12 +37,30 @@ def test_standards_that_set_a_figure_get_nothing_added(service_state) -> None:
     assert {v.verdict for v in fb.local} <= {"same", "stricter"} and fb.local
 
 
-def test_a_looser_local_figure_is_shown_beside_the_national_one(service_state) -> None:
-    fb = national_fallback_for(service_state, "Dudley", "child in care visit", asks="how_often")
+def test_a_looser_local_figure_is_shown_beside_the_national_one(tmp_path) -> None:
+    from extractors.obligations import extract_obligations
+    from ingest.parse import parse_file
+    from ingest.records import DocumentMeta
+    from ingest.settings import load_settings
+
+    path = tmp_path / "testshire.txt"
+    path.write_text("1. Visits\n\nChildren in care must be visited at least every 8 weeks.\n", encoding="utf-8")
+    parsed = parse_file(path, DocumentMeta(authority="Testshire", title="Visits"), load_settings())
+    clauses = {c.id: c for c in parsed.clauses}
+    obligations = extract_obligations(parsed.clauses, parsed.source.text)
+    fb = national_fallback("Testshire", "child in care visit", obligations, clauses.get, asks="how_often")
     assert fb.status == "looser"
-    assert all(v.local.authority == "Dudley" and v.verdict == "looser" for v in fb.local)
-    assert "Dudley's figure, at least every 12 weeks [Dudley › 1. Visiting Children and Young People], is looser" in fb.text
+    assert all(v.local.authority == "Testshire" and v.verdict == "looser" for v in fb.local)
+    assert "Testshire's figure, at least every 8 weeks [Testshire › 1. Visits" in fb.text and "is looser" in fb.text
     assert "at least every 6 weeks (national: Care Planning Regulations 2010, reg 28(2)(b))" in fb.text
+
+
+def test_a_figure_for_a_group_the_national_duty_does_not_name_is_not_called_looser(service_state) -> None:
+    # Dudley's "Visited in each living situation, at least every 12 weeks" is for children in more
+    # than one placement (its table row): not the national first-year or later duty, so no flag.
+    fb = national_fallback_for(service_state, "Dudley", "child in care visit", asks="how_often")
+    assert fb.status == "answered_locally" and fb.text is None
+    assert all(v.verdict != "looser" for v in fb.local)
 
 
 def test_an_unverified_national_figure_is_not_given_unless_asked_for(service_state) -> None:

@@ -1,0 +1,97 @@
+"""A name written in several words is matched as a phrase, not as a bag of its words.
+
+The question's "CiC" is one group with its expansions ("child in care", "looked after"). A
+sentence holding "child", "in" and "care" apart ("child in need ... social care") does not name
+it; one that says "children in care" (plural, stop words aside) does, and so does a heading
+over the sentence, but a phrase never runs from a heading into the sentence under it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+# Made for this test: no authority writes it.
+DOCUMENT = (
+    "Testshire Family Standards\n\n"
+    "Support Plans\n"
+    "1. Child in need reviews are written up by the social care team every 6 weeks.\n\n"
+    "Children in Care\n"
+    "2. Reviews happen at least every 4 weeks while the placement lasts.\n\n"
+    "Help in School for the Child\n"
+    "3. Care arrangements are checked by the duty manager within 5 working days.\n\n"
+    "Placements\n"
+    "4. Each of the children who are in care is visited by a social worker every 3 weeks.\n"
+)
+QUESTION = "How often is a CiC reviewed in Testshire?"
+
+
+@pytest.fixture(scope="module")
+def state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A store holding only the document above (real pipeline, store and model)."""
+    from ingest.settings import load_settings
+    from ingest.store import connect
+    from service.pipeline import ingest_paths
+    from service.state import load_state
+
+    data = tmp_path_factory.mktemp("phrase-data")
+    doc = data.parent / "testshire_family.txt"
+    doc.write_text(DOCUMENT, encoding="utf-8")
+    saved = {k: os.environ.get(k) for k in ("STANDARDS_DATA_DIR", "STANDARDS_CORPUS_DIR")}
+    os.environ["STANDARDS_DATA_DIR"] = str(data)
+    os.environ["STANDARDS_CORPUS_DIR"] = str(data / "no-corpus")
+    try:
+        settings = load_settings()
+        conn = connect(settings.db_path)
+        outcomes = ingest_paths(conn, [doc], settings, authority="Testshire", title="Family Standards")
+        conn.close()
+        assert [o.status for o in outcomes] == ["added"], outcomes
+        yield load_state(settings)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _phrase_group(state, question):
+    from service.evidence import query_groups
+
+    groups = query_groups(state, state.prepare(question.search_text).plan, question)
+    found = [g for g in groups if any(len(alt) > 1 for alt in g.alternatives)]
+    assert len(found) == 1, groups  # "CiC" with its spelled-out forms
+    return found[0]
+
+
+def test_words_apart_do_not_make_the_phrase(state) -> None:
+    from service.evidence import clause_facts, gather, sentence_facts
+    from service.question import understand
+
+    question = understand(QUESTION, state.resolver, state.taxonomy)
+    group = _phrase_group(state, question)
+    candidates = {c.row.text.split(" ")[0]: c for c in gather(state, question, ["Testshire"]).by_authority["Testshire"]}
+
+    def sentence(first_word):
+        return sentence_facts(state, candidates[first_word].row).words
+
+    def with_heading(first_word):
+        c = candidates[first_word]
+        return sentence_facts(state, c.row).words | clause_facts(state, c.clause).context_words
+
+    # "child in need ... social care": every word of "child in care", never together.
+    assert not group.found_in(sentence("Child"))
+    assert not group.found_in(with_heading("Child"))
+    # Plural and stop words aside, "children who are in care" is the phrase.
+    assert group.found_in(sentence("Each"))
+    # The heading names it for the sentence under it ...
+    assert not group.found_in(sentence("Reviews"))
+    assert group.found_in(with_heading("Reviews"))
+    # ... but a heading ending in "the Child" and a sentence opening with "Care" are not one phrase.
+    assert not group.found_in(with_heading("Care"))
+    # The features say the same: the sentence that only scatters the words gains nothing for them.
+    assert candidates["Child"].features["lexical_sentence"] < candidates["Each"].features["lexical_sentence"]

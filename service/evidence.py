@@ -212,8 +212,12 @@ def sentence_facts(state: ServiceState, row: SentenceRow) -> SentenceFacts:
 
 _TOKEN = re.compile(r"\w+")
 # Punctuation that ends a run of words: a phrase is never matched across it ("Child in Need /
-# Social Care" holds no "child ... care" phrase). Hyphens and apostrophes join words instead.
-_RUN_BREAK = re.compile(r"[^\w\s'\u2019-]+")
+# Social Care" holds no "child ... care" phrase). Commas, hyphens and apostrophes do not end one
+# ("education, health and care plan" is the phrase), nor does a full stop inside a word
+# ("s.47"); a bracketed aside is lifted out into a
+# run of its own ("education, health and care (EHC) plans").
+_RUN_BREAK = re.compile(r"(?:[;:!?/|\\\[\]{}<>\n\u2022\u2013\u2014]|\.(?!\w))+|\s-\s")
+_ASIDE = re.compile(r"\(([^()]*)\)")
 
 
 def word_stems(text: str) -> frozenset[str]:
@@ -252,7 +256,8 @@ def words_of(texts: list[str]) -> Words:
     for text in texts:
         folded = text.lower().replace("_", " ")
         stems.update(stem(t) for t in _TOKEN.findall(folded))
-        for part in _RUN_BREAK.split(folded):
+        asides = _ASIDE.findall(folded)
+        for part in _RUN_BREAK.split(_ASIDE.sub(" ", folded)) + asides:
             run = content_run(_TOKEN.findall(part))
             if run:
                 runs.append(run)

@@ -563,6 +563,7 @@ def gather(
         vectors = sentence_vectors(state.conn, keys | set(ckeys.values()), model)
     evidence = Evidence(hits=hits)
     groups = query_groups(state, prepared.plan, question)
+    before = _leads_before(state, [h.clause for h in clauses.values()])
     for authority, per in hits.items():
         out: list[Candidate] = []
         for rank, hit in enumerate(per):
@@ -571,13 +572,19 @@ def gather(
             sim_clause = float(cvec @ qvec) if cvec is not None else (hit.dense_score or 0.0)
             clause_rows = rows.get(clause.id, [])
             leads = list_leads([r.text for r in clause_rows])
+            # Items opening a clause whose list the previous clause introduces (documents often
+            # set a list apart from its lead): the lead is theirs too.
+            outer = before.get(clause.id)
+            carried = {i - 1 for i, lead_at in list_leads([outer.text] + [r.text for r in clause_rows]).items()
+                       if lead_at == 0} if outer is not None else set()
             for i, row in enumerate(clause_rows):
                 svec = vectors.get(row.content_hash)
                 sim = float(svec @ qvec) if svec is not None else sim_clause
                 # The words a sentence leans on: the lead of its list, or the sentence before it
                 # when it opens by pointing back ("This will be chaired by ...").
                 lead = sentence_facts(state, clause_rows[leads[i]]) if i in leads else (
-                    sentence_facts(state, clause_rows[i - 1]) if i > 0 and points_back(row.text) else None)
+                    sentence_facts(state, outer) if outer is not None and i in carried else (
+                        sentence_facts(state, clause_rows[i - 1]) if i > 0 and points_back(row.text) else None))
                 feats, facts, obligations = features_of(state, question, groups, row, clause, rank, sim, sim_clause,
                                                         lead)
                 out.append(Candidate(row, clause, facts, rank, obligations, feats, weights.score(feats),
@@ -585,6 +592,30 @@ def gather(
         out.sort(key=lambda c: (-c.score, c.rank, c.row.ordinal))
         evidence.by_authority[authority] = out
     return evidence
+
+
+def _leads_before(state: ServiceState, clauses: list[Clause]) -> dict[str, SentenceRow]:
+    """Clause id -> the last sentence of the clause before it in its document, when that sentence
+    ends in ":" (it introduces a list this clause carries on). One query for all of them."""
+    keys = {(c.document_id, c.version_id, c.ordinal - 1): c.id for c in clauses if c.ordinal > 0}
+    if not keys:
+        return {}
+    previous: dict[str, str] = {}
+    with state.lock:
+        for doc, version in {(d, v) for d, v, _ in keys}:
+            ordinals = [o for d, v, o in keys if (d, v) == (doc, version)]
+            for cid, ordinal in state.conn.execute(
+                "SELECT id, ordinal FROM clauses WHERE document_id = ? AND version_id = ? AND is_current = 1 "
+                f"AND ordinal IN ({','.join('?' * len(ordinals))})", (doc, version, *ordinals),
+            ):
+                previous[cid] = keys[(doc, version, ordinal)]
+        rows = sentences_of(state.conn, previous)
+    out = {}
+    for prev_id, clause_id in previous.items():
+        last = rows.get(prev_id) or []
+        if last and last[-1].text.rstrip().endswith(":"):
+            out[clause_id] = last[-1]
+    return out
 
 
 def list_items(state: ServiceState, lead: Candidate, rows: list[SentenceRow]) -> list[str]:

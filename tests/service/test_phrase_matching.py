@@ -25,7 +25,11 @@ DOCUMENT = (
     "Help in School for the Child\n"
     "3. Care arrangements are checked by the duty manager within 5 working days.\n\n"
     "Placements\n"
-    "4. Each of the children who are in care is visited by a social worker every 3 weeks.\n"
+    "4. Each of the children who are in care is visited by a social worker every 3 weeks.\n\n"
+    "Allotment Calls\n\n"
+    "The allotment warden must call on every plot holder at the following intervals:\n\n"
+    "  \u2022 Within 10 days of the tenancy starting;\n"
+    "  \u2022 Then at least every 8 weeks while the plot is cultivated.\n"
 )
 QUESTION = "How often is a CiC reviewed in Testshire?"
 
@@ -95,3 +99,23 @@ def test_words_apart_do_not_make_the_phrase(state) -> None:
     assert not group.found_in(with_heading("Care"))
     # The features say the same: the sentence that only scatters the words gains nothing for them.
     assert candidates["Child"].features["lexical_sentence"] < candidates["Each"].features["lexical_sentence"]
+
+
+def test_a_list_set_apart_from_its_lead_is_read_with_it(state) -> None:
+    # The lead ends one clause and its items open the next: an item is scored with the lead's
+    # words and stated as the answer.
+    from service.answer import ask
+    from service.evidence import gather
+    from service.question import understand
+
+    text = "How soon after a tenancy starts must the allotment warden call on a plot holder in Testshire?"
+    question = understand(text, state.resolver, state.taxonomy)
+    cands = gather(state, question, ["Testshire"]).by_authority["Testshire"]
+    item = next(c for c in cands if c.row.text.startswith("Within 10 days"))
+    lead = next(c for c in cands if c.row.text.startswith("The allotment warden"))
+    assert item.clause.id != lead.clause.id  # the document sets the list apart
+    assert item.lead_text and item.lead_text.startswith("The allotment warden")
+    assert item.features["lexical_context"] > item.features["lexical_sentence"]
+    answer = ask(state, text)
+    assert not answer.abstained, answer.answer
+    assert "10 days" in answer.statements[0].figure

@@ -119,3 +119,28 @@ def test_a_list_set_apart_from_its_lead_is_read_with_it(state) -> None:
     answer = ask(state, text)
     assert not answer.abstained, answer.answer
     assert "10 days" in answer.statements[0].figure
+
+
+def test_a_lead_that_covers_the_event_is_answered_by_its_items(state) -> None:
+    # With the threshold between the item's score and the lead's relevance, the lead alone
+    # would say "covers this but sets no timescale"; its item holds the figure and answers.
+    from dataclasses import replace
+
+    from service.answer import _choose
+    from service.evidence import DEFAULT_WEIGHTS, gather
+    from service.question import understand
+
+    text = "When must the allotment warden call on plot holders in Testshire?"
+    question = understand(text, state.resolver, state.taxonomy)
+    cands = gather(state, question, ["Testshire"]).by_authority["Testshire"]
+    lead = next(c for c in cands if c.row.text.startswith("The allotment warden"))
+    item = next(c for c in cands if c.row.text.startswith("Within 10 days"))
+    w = DEFAULT_WEIGHTS
+    relevance = lead.score - w.no_figure * lead.features.get("no_figure", 0.0) + w.kind_match
+    assert item.score < relevance, (item.score, relevance)  # the case this test is about
+    between = replace(w, threshold=(item.score + relevance) / 2)
+    best_answering = max(c.score for c in cands if c.can_answer(question))
+    assert best_answering < between.threshold
+    chosen, covering = _choose(question, cands, between)
+    assert covering is None
+    assert chosen and chosen[0].lead_text == lead.facts.plain

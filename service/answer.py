@@ -247,16 +247,8 @@ def _choose(question: Question, cands: list[Candidate], weights: Weights) -> tup
     if not cands:
         return [], None
     answering = [c for c in cands if c.can_answer(question)]
-    chosen: list[Candidate] = []
     if answering and answering[0].score >= weights.threshold:
-        best = answering[0].score
-        for c in answering:
-            if len(chosen) >= MAX_STATEMENTS or c.score < best - weights.show_margin:
-                break
-            if any(c.row.id == o.row.id or c.facts.plain == o.facts.plain for o in chosen):
-                continue  # the same sentence twice (a document that repeats itself, or two versions of it)
-            chosen.append(c)
-        return chosen, None
+        return _close_to_best(answering, weights), None
     if question.asks_timescale:
         # Scored as if it stated a figure of the kind asked: would it answer, had it one?
         def relevance(c: Candidate) -> float:
@@ -265,8 +257,27 @@ def _choose(question: Question, cands: list[Candidate], weights: Weights) -> tup
         # "Covers this but sets no timescale" claims the standard names the event: a sentence
         # merely worded alike (a strategy meeting for a core group question) does not.
         if not covering.has_figure and covering.names_subject and relevance(covering) >= weights.threshold:
+            # A lead ("... at the following intervals:") covers the event and its items give the
+            # figures: the best of its items answers, not "covers this but sets no timescale".
+            items = [c for c in answering if covering.facts.lead and c.lead_text == covering.facts.plain]
+            if items:
+                return _close_to_best(items, weights), None
             return [], covering
     return [], None
+
+
+def _close_to_best(ranked: list[Candidate], weights: Weights) -> list[Candidate]:
+    """The best of ``ranked`` (best first) and those within ``show_margin`` of it, at most
+    ``MAX_STATEMENTS``, each sentence once."""
+    chosen: list[Candidate] = []
+    best = ranked[0].score
+    for c in ranked:
+        if len(chosen) >= MAX_STATEMENTS or c.score < best - weights.show_margin:
+            break
+        if any(c.row.id == o.row.id or c.facts.plain == o.facts.plain for o in chosen):
+            continue  # the same sentence twice (a document that repeats itself, or two versions of it)
+        chosen.append(c)
+    return chosen
 
 
 def _close_figure(a: Timescale, b: Timescale) -> bool:

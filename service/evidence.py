@@ -25,7 +25,7 @@ import yaml
 
 from extractors.records import Obligation, Timescale
 from index.embedder import clause_text_for, text_hash
-from index.lexical import prefix_frequency
+from index.lexical import STOPWORDS, prefix_frequency
 from index.records import Hit, SearchFilters
 from index.sentences import SentenceRow, sentence_vectors, sentences_of
 from ingest.normalise import plain_text
@@ -160,7 +160,7 @@ class SentenceFacts:
 
     plain: str
     timescales: list[Timescale]  # the timescale grammar over ``plain`` (spans index ``plain``)
-    terms: frozenset[str]  # stems of every word and number, for matching the question's words
+    words: Words  # stems of every word and number, and its runs, for matching the question's words
     qualifiers: list[tuple[int, int]]
     condition: bool
     reason: bool
@@ -185,7 +185,7 @@ class SentenceFacts:
 class ClauseFacts:
     """Context of a clause, derived once: its headings' and rows' words, its vector key."""
 
-    context_terms: frozenset[str]
+    context_words: Words  # each heading, the table row and the role column a run of its own
     vector_key: str
 
 
@@ -200,7 +200,7 @@ def sentence_facts(state: ServiceState, row: SentenceRow) -> SentenceFacts:
         found = SentenceFacts(
             plain=plain,
             timescales=find_timescales(plain),
-            terms=word_stems(plain),
+            words=words_of([plain]),
             qualifiers=find_qualifiers(plain),
             condition=names_a_condition(plain),
             reason=gives_a_reason(plain),
@@ -211,6 +211,13 @@ def sentence_facts(state: ServiceState, row: SentenceRow) -> SentenceFacts:
 
 
 _TOKEN = re.compile(r"\w+")
+# Punctuation that ends a run of words: a phrase is never matched across it ("Child in Need /
+# Social Care" holds no "child ... care" phrase). Commas, hyphens and apostrophes do not end one
+# ("education, health and care plan" is the phrase), nor does a full stop inside a word
+# ("s.47"); a bracketed aside is lifted out into a
+# run of its own ("education, health and care (EHC) plans").
+_RUN_BREAK = re.compile(r"(?:[;:!?/|\\\[\]{}<>\n\u2022\u2013\u2014]|\.(?!\w))+|\s-\s")
+_ASIDE = re.compile(r"\(([^()]*)\)")
 
 
 def word_stems(text: str) -> frozenset[str]:
@@ -218,20 +225,69 @@ def word_stems(text: str) -> frozenset[str]:
     return frozenset(stem(t) for t in _TOKEN.findall(text.lower().replace("_", " ")))
 
 
+def content_run(words: list[str]) -> str:
+    """The stems of ``words`` without stop words, space-separated and space-padded, so a phrase
+    is found by a substring test on whole stems ("children in care" -> " child care ")."""
+    kept = [stem(w) for w in words if w not in STOPWORDS]
+    return " " + " ".join(kept) + " " if kept else ""
+
+
+@dataclass(frozen=True)
+class Words:
+    """A text's words as the question matches them: every stem (for single words) and its runs
+    of content stems between punctuation (for phrases), one text's runs never joined to
+    another's (a heading and the sentence under it are not one phrase)."""
+
+    stems: frozenset[str] = frozenset()
+    runs: tuple[str, ...] = ()
+
+    def __or__(self, other: Words) -> Words:
+        return Words(self.stems | other.stems, self.runs + other.runs)
+
+    def has_phrase(self, run: str) -> bool:
+        """Whether the padded run of stems ``run`` occurs contiguously in one of the runs."""
+        return any(run in r for r in self.runs)
+
+
+def words_of(texts: list[str]) -> Words:
+    """``Words`` of several separate texts (a sentence; or a clause's headings and labels)."""
+    stems: set[str] = set()
+    runs: list[str] = []
+    for text in texts:
+        folded = text.lower().replace("_", " ")
+        stems.update(stem(t) for t in _TOKEN.findall(folded))
+        asides = _ASIDE.findall(folded)
+        for part in _RUN_BREAK.split(_ASIDE.sub(" ", folded)) + asides:
+            run = content_run(_TOKEN.findall(part))
+            if run:
+                runs.append(run)
+    return Words(frozenset(stems), tuple(runs))
+
+
 @dataclass(frozen=True)
 class QueryGroup:
     """One thing the question names, with the ways it may be written (an abbreviation and its
     expansion form one group), as word stems, and the group's weight (IDF). ``cohort`` marks the
-    words that name whom the question is about rather than what."""
+    words that name whom the question is about rather than what. A way of writing it in several
+    words is a phrase (``phrases``: its content stems as one padded run): it is found only when
+    those words stand together, in that order, stop words and word endings aside."""
 
     alternatives: tuple[frozenset[str], ...]
     weight: float
     cohort: bool = False
     topics: frozenset[int] = frozenset()  # which of the question's topic names it is part of
+    phrases: tuple[str, ...] = ()  # per alternative: its padded run ("" when under two content words)
 
-    def found_in(self, stems: frozenset[str]) -> bool:
-        """Is some way of writing it wholly present?"""
-        return any(alt <= stems for alt in self.alternatives)
+    def found_in(self, words: Words) -> bool:
+        """Is some way of writing it present (a phrase as a phrase, a word as a word)?"""
+        for i, alt in enumerate(self.alternatives):
+            run = self.phrases[i] if i < len(self.phrases) else ""
+            if run.count(" ") > 2:
+                if words.has_phrase(run):
+                    return True
+            elif alt <= words.stems:
+                return True
+        return False
 
 
 def query_groups(state: ServiceState, plan: Any, question: Question) -> list[QueryGroup]:
@@ -242,13 +298,15 @@ def query_groups(state: ServiceState, plan: Any, question: Question) -> list[Que
     name_stems = [word_stems(name) - cohort_stems for name in question.topic_names]
     out = []
     for group in plan.lexical.groups:
-        alts = tuple(frozenset(stem(t) for t in alt) for alt in group if alt)
+        kept = [alt for alt in group if alt]
+        alts = tuple(frozenset(stem(t) for t in alt) for alt in kept)
         if not alts:
             continue
+        phrases = tuple(content_run(alt) for alt in kept)
         weight = max(sum(idf(state, t) for t in alt) / len(alt) for alt in alts)
         is_cohort = bool(cohort_stems) and any(alt <= cohort_stems for alt in alts)
         names = frozenset(i for i, stems in enumerate(name_stems) if not is_cohort and any(alt <= stems for alt in alts))
-        out.append(QueryGroup(alts, weight, is_cohort, names))
+        out.append(QueryGroup(alts, weight, is_cohort, names, phrases))
     return out
 
 
@@ -257,8 +315,8 @@ def clause_facts(state: ServiceState, clause: Clause) -> ClauseFacts:
     cache = state.generation_cache("clause_facts")
     found = cache.get(clause.id)
     if found is None:
-        context = " ".join(filter(None, [*clause.heading_path, clause.cohort_context, clause.role_context]))
-        found = ClauseFacts(context_terms=word_stems(context), vector_key=text_hash(clause_text_for(clause)))
+        context = [t for t in (*clause.heading_path, clause.cohort_context, clause.role_context) if t]
+        found = ClauseFacts(context_words=words_of(context), vector_key=text_hash(clause_text_for(clause)))
         cache[clause.id] = found
     return found
 
@@ -433,7 +491,7 @@ def _sentence_obligations(state: ServiceState, row: SentenceRow) -> list[Obligat
             if row.start <= ob.timescale.start < row.end or ob.sentence_id == row.id]
 
 
-def _share(groups: list[QueryGroup], found: frozenset[str]) -> float:
+def _share(groups: list[QueryGroup], found: Words) -> float:
     """IDF-weighted share of the question's groups found in ``found``."""
     total = sum(g.weight for g in groups)
     if not total:
@@ -459,13 +517,13 @@ def features_of(
     facts = sentence_facts(state, row)
     cfacts = clause_facts(state, clause)
     obligations = _sentence_obligations(state, row)
-    context = facts.terms | cfacts.context_terms
+    context = facts.words | cfacts.context_words
     if lead is not None:
-        context = context | lead.terms
+        context = context | lead.words
     f: dict[str, float] = {
         "sentence_similarity": sim_sentence,
         "clause_similarity": sim_clause,
-        "lexical_sentence": _share(groups, facts.terms),
+        "lexical_sentence": _share(groups, facts.words),
         "lexical_context": _share(groups, context),
         "subject_found": _share([g for g in groups if not g.cohort], context),
         "retrieval_rank": 1.0 / (1 + rank),
@@ -548,6 +606,7 @@ def gather(
     vectors = _stored_vectors(state, keys | set(ckeys.values()), model)
     evidence = Evidence(hits=hits)
     groups = query_groups(state, prepared.plan, question)
+    before = _leads_before(state, [h.clause for h in clauses.values()])
     for authority, per in hits.items():
         out: list[Candidate] = []
         for rank, hit in enumerate(per):
@@ -556,13 +615,19 @@ def gather(
             sim_clause = float(cvec @ qvec) if cvec is not None else (hit.dense_score or 0.0)
             clause_rows = rows.get(clause.id, [])
             leads = list_leads([r.text for r in clause_rows])
+            # Items opening a clause whose list the previous clause introduces (documents often
+            # set a list apart from its lead): the lead is theirs too.
+            outer = before.get(clause.id)
+            carried = {i - 1 for i, lead_at in list_leads([outer.text] + [r.text for r in clause_rows]).items()
+                       if lead_at == 0} if outer is not None else set()
             for i, row in enumerate(clause_rows):
                 svec = vectors.get(row.content_hash)
                 sim = float(svec @ qvec) if svec is not None else sim_clause
                 # The words a sentence leans on: the lead of its list, or the sentence before it
                 # when it opens by pointing back ("This will be chaired by ...").
                 lead = sentence_facts(state, clause_rows[leads[i]]) if i in leads else (
-                    sentence_facts(state, clause_rows[i - 1]) if i > 0 and points_back(row.text) else None)
+                    sentence_facts(state, outer) if outer is not None and i in carried else (
+                        sentence_facts(state, clause_rows[i - 1]) if i > 0 and points_back(row.text) else None))
                 feats, facts, obligations = features_of(state, question, groups, row, clause, rank, sim, sim_clause,
                                                         lead)
                 out.append(Candidate(row, clause, facts, rank, obligations, feats, weights.score(feats),
@@ -570,6 +635,30 @@ def gather(
         out.sort(key=lambda c: (-c.score, c.rank, c.row.ordinal))
         evidence.by_authority[authority] = out
     return evidence
+
+
+def _leads_before(state: ServiceState, clauses: list[Clause]) -> dict[str, SentenceRow]:
+    """Clause id -> the last sentence of the clause before it in its document, when that sentence
+    ends in ":" (it introduces a list this clause carries on). One query for all of them."""
+    keys = {(c.document_id, c.version_id, c.ordinal - 1): c.id for c in clauses if c.ordinal > 0}
+    if not keys:
+        return {}
+    previous: dict[str, str] = {}
+    with state.lock:
+        for doc, version in {(d, v) for d, v, _ in keys}:
+            ordinals = [o for d, v, o in keys if (d, v) == (doc, version)]
+            for cid, ordinal in state.conn.execute(
+                "SELECT id, ordinal FROM clauses WHERE document_id = ? AND version_id = ? AND is_current = 1 "
+                f"AND ordinal IN ({','.join('?' * len(ordinals))})", (doc, version, *ordinals),
+            ):
+                previous[cid] = keys[(doc, version, ordinal)]
+        rows = sentences_of(state.conn, previous)
+    out = {}
+    for prev_id, clause_id in previous.items():
+        last = rows.get(prev_id) or []
+        if last and last[-1].text.rstrip().endswith(":"):
+            out[clause_id] = last[-1]
+    return out
 
 
 def list_items(state: ServiceState, lead: Candidate, rows: list[SentenceRow]) -> list[str]:

@@ -18,7 +18,7 @@ obligations)`` gives only the conflicts about one obligation's duty (what an ans
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from extractors.records import Conflict, Obligation
 
@@ -33,11 +33,35 @@ def _norm(text: str | None) -> str:
     return " ".join((text or "").lower().replace("*", "").split())
 
 
+def _stem(word: str) -> str:
+    word = word.lower().strip(".,;:()'\"")
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _content_words(text: str | None) -> set[str]:
+    return {_stem(w) for w in (text or "").split()} - _language_words("function_words")
+
+
+def _anchor_words(o: Obligation) -> set[str]:
+    """The words naming the duty's anchor event, canonical and as written."""
+    return _content_words(o.timescale.anchor) | _content_words((o.extra or {}).get("anchor_phrase")
+                                                              if isinstance(o.extra, dict) else None)
+
+
+def _narrowing(o: Obligation) -> tuple[str, ...]:
+    """The qualifiers that narrow whom or what the duty is for. A qualifier that only names the
+    anchor event again ("reports for review conferences", due before the review conference) says
+    when, which the anchor already holds, so it does not make another duty."""
+    anchor = _anchor_words(o)
+    return tuple(sorted({_norm(q) for q in o.qualifiers or []
+                         if not (anchor and _content_words(q) <= anchor)}))
+
+
 def duty_key(o: Obligation) -> tuple:
     """What makes two obligations one duty (the figure aside)."""
     t = o.timescale
     what = o.topic or ("action", _norm(o.label or o.action))
-    return (o.authority, what, o.cohort, tuple(sorted({_norm(q) for q in o.qualifiers or []})), _norm(o.phase),
+    return (o.authority, what, o.cohort, _narrowing(o), _norm(o.phase),
             _norm(o.conditions), t.kind, t.anchor, t.anchor_relation if t.anchor else None)
 
 
@@ -55,7 +79,18 @@ def _same_object(a: Obligation, b: Obligation) -> bool:
         return True
     if la != lb and not (a.extra.get("object_names_topic") and b.extra.get("object_names_topic")):
         return False
-    return set(ma) == set(mb)
+    # A modifier naming the anchor event ("review conference reports" due before the review
+    # conference) says when, not which thing: it does not narrow the object.
+    return {_stem(m) for m in ma} - _anchor_words(a) == {_stem(m) for m in mb} - _anchor_words(b)
+
+
+@cache
+def _language_words(key: str) -> frozenset[str]:
+    """A word list of the taxonomy's ``language`` section, lower-cased (empty when absent)."""
+    from extractors.taxonomy import load_taxonomy
+
+    words = load_taxonomy().language.get(key) or []
+    return frozenset(w.lower() for w in words) if isinstance(words, list) else frozenset()
 
 
 @lru_cache(maxsize=1)
@@ -78,7 +113,13 @@ def _same_act(a: Obligation, b: Obligation) -> bool:
 
 
 def _party(o: Obligation) -> str | None:
-    return o.extra.get("party") if isinstance(o.extra, dict) else None
+    """Whom the duty is done for or with. Any of the child's family ("parents", "the child/family",
+    "carers") is one party, the family, as against a professional ("the IRO")."""
+    party = o.extra.get("party") if isinstance(o.extra, dict) else None
+    words = _content_words(party)
+    if words and words <= {_stem(w) for w in _language_words("family_nouns")}:
+        return "the child and family"
+    return party
 
 
 def _figures(o: Obligation) -> list[tuple[float, float]]:

@@ -60,3 +60,43 @@ def test_different_cohorts_and_authorities_do_not_conflict(wokingham_obligations
     same = replace(other_authority, id="x3", clause_id="other-3", authority=base.authority)
     found = find_conflicts([base, same])
     assert len(found) == 1 and found[0].topic == base.topic
+
+
+def _clauses(texts: list[tuple[str, str]]):
+    from ingest.records import Clause
+
+    clauses, offset, whole = [], 0, ""
+    for i, (heading, text) in enumerate(texts, start=1):
+        clauses.append(Clause(id=f"cccc0000-{i:04d}", document_id="doc", authority="Testshire", ordinal=i,
+                              heading_path=["Standards", heading], clause_ref=str(i), text=text, plain_text=text,
+                              start=offset, end=offset + len(text)))
+        whole += text + "\n"
+        offset = len(whole)
+    return extract_obligations(clauses, whole)
+
+
+def test_one_duty_worded_with_the_family_named_differently_and_the_anchor_restated():
+    # Sentences written for this test. One names the reports by the conference they are for and
+    # shares them with "the child/family"; the other says "reports for review conferences" and
+    # "parents": the family is one party, and naming the conference again says when, not which
+    # reports. 6 against 4 working days is a real discrepancy.
+    found = _clauses([
+        ("Conferences", "Review Child Protection Conference reports must be shared with the child/family "
+                        "6 working days before the conference."),
+        ("Reports", "All reports for Review Child Protection Conferences will be shared with parents "
+                    "4 working days before Review Conferences."),
+    ])
+    conflicts = find_conflicts(found)
+    assert [sorted((o.timescale.value, o.timescale.unit) for o in c.obligations) for c in conflicts] == [
+        [(4, "working_day"), (6, "working_day")]], [o.extra for o in found]
+    assert "the child and family" in conflicts[0].same_duty
+
+
+def test_sharing_with_the_family_is_not_sharing_with_a_professional():
+    found = _clauses([
+        ("Conferences", "Review Child Protection Conference reports must be shared with the child/family "
+                        "6 working days before the conference."),
+        ("Reports", "Review Child Protection Conference reports must be shared with the Independent Reviewing "
+                    "Officer 4 working days before the conference."),
+    ])
+    assert find_conflicts(found) == []

@@ -564,6 +564,15 @@ _ENDS = re.compile(r"^\s*(?:the\s+)?(?:(?:completion|end|conclusion|close|closur
                    r"|(.+?)\s+(?:being completed|completed|concluded|concluding|ending|ended))\s*$", re.I)
 
 
+def _boundary(event: str) -> str | None:
+    """Whether ``event`` names the start of something, its end, or (None) the event itself."""
+    if _STARTS.match(event):
+        return "start"
+    if _ENDS.match(event) or re.search(r"\bcompletion\b", event, re.I):
+        return "end"
+    return None
+
+
 def _event_anchor(tax: Taxonomy, raw: str) -> str | None:
     """"the initiation of a Section 47 enquiry" -> "start of section 47 enquiry" (when that anchor exists)."""
     for pattern, prefix in ((_STARTS, "start of"), (_ENDS, "completion of")):
@@ -1260,7 +1269,9 @@ def _by_similarity(obligations: list[Obligation], tax: Taxonomy, encode: Encode)
     ranked = rank("anchors", [o.timescale.anchor for o in loose], tax, encode)
     for o, best in zip(loose, ranked, strict=True):
         name, score = best[0]
-        if score >= ANCHOR_SIMILARITY_THRESHOLD:
+        # The model hears "completion of the assessment" and "the assessment" as near "start of
+        # assessment": a start is never taken for an end or the event itself, nor the reverse.
+        if score >= ANCHOR_SIMILARITY_THRESHOLD and _boundary(o.timescale.anchor) == _boundary(name):
             o.extra["anchor_similarity"] = round(score, 3)
             o.timescale.anchor = name
 

@@ -306,3 +306,28 @@ def test_notes_of_the_meeting_a_heading_names_are_that_meetings_record():
 def test_action_keeps_a_name_the_parser_splits():
     o = _one("The section 47 enquiry should be concluded within 15 working days.")
     assert "section 47 enquiry" in o.action
+
+
+@pytest.mark.slow
+def test_similarity_never_takes_an_end_or_the_event_for_its_start():
+    # Sentences written for this test. The model hears "completion of the assessment" and "the
+    # assessment" as near the taxonomy's "start of assessment"; the time runs from the end (or the
+    # event), so the anchor stays as written.
+    from extractors.similarity import rank
+    from extractors.taxonomy import load_taxonomy
+    from index.embedder import load_embedder
+    from ingest.settings import load_settings
+
+    encode = load_embedder(load_settings()).encode
+    for text, written in (
+        ("The support plan will be drawn up within 5 working days of completion of the assessment.",
+         "completion of the assessment"),
+        ("The worker will tell the family the outcome within 5 working days of the assessment.", "the assessment"),
+    ):
+        o = _extract(_clause(text), encode=encode)[0]
+        nearest, score = rank("anchors", [written], load_taxonomy(), encode)[0][0]
+        assert o.timescale.anchor != "start of assessment", (nearest, score)
+        assert written in (o.extra.get("anchor_phrase") or "")
+    # A start stated in other words still takes the canonical start.
+    o = _extract(_clause("The visit takes place within 5 working days of the assessment beginning."), encode=encode)[0]
+    assert o.timescale.anchor == "start of assessment"

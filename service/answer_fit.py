@@ -13,10 +13,9 @@ the answer layer generalises, so fitting on them would hide exactly what they me
    step 3 would choose; ties go to more right sentences first overall, then the smaller
    weights, then the better mean reciprocal rank.
 3. Threshold: the one keeping the most right answers while the precision of the answers given
-   (right / right + wrong + unanswerable answered) stays at ``PRECISION_TARGET`` or above, set
-   halfway to the next lower score.
-   One hard question the standards do not answer no longer sets it alone: it is one wrong
-   answer among all those given, counted like any other.
+   (right / right + wrong + unanswerable answered) stays at ``PRECISION_TARGET`` or above and no
+   development question the standards do not answer is answered (issue 10: no unanswerable
+   question is answered with a figure), set halfway to the next lower score.
 4. Show margin: the smallest margin (``SHOW_MARGINS``) within which a second sentence stated
    beside the best brings the most right sentences into the answer.
 The precision/recall table of step 3 is printed, and ``--write`` stores the weights with this
@@ -56,6 +55,11 @@ MIN_LABEL_CHARS = 12
 # issue 10's bar for the development questions (at least 0.95 on qa-dev): a threshold that lets
 # more than one answer in twenty be wrong where it was chosen cannot meet that bar.
 PRECISION_TARGET = 0.95
+# Development questions the standards do not answer that the threshold may let through: none.
+# Issue 10's measure is that no unanswerable question is answered with a figure, and a guessed
+# figure is the one failure the ground rules forbid outright. It costs the right answers scored
+# below the hardest such question (one of 70 on the development sets at this fit).
+UNANSWERABLE_ANSWERED_MAX = 0
 
 
 def _fold(text: str) -> str:
@@ -126,7 +130,8 @@ def _tops(examples: list[Example], w: np.ndarray, margin: float = 0.0) -> list[t
 
 def _cut(examples: list[Example], tops: list[tuple[float, bool, float, bool]]) -> tuple[int, float, float]:
     """(right answers kept, lowest score answered, next lower score) at the threshold that keeps
-    the most right answers while their precision stays at ``PRECISION_TARGET`` (of equals, the
+    the most right answers while their precision stays at ``PRECISION_TARGET`` and at most
+    ``UNANSWERABLE_ANSWERED_MAX`` unanswerable questions are answered (of equals, the
     highest: nothing more is wrong for nothing more right), walking down the top scores and
     answering each in turn. An answer is right when a right sentence is among its statements;
     as in ``threshold_table``, a question the standards do not answer counts once, however many
@@ -147,6 +152,8 @@ def _cut(examples: list[Example], tops: list[tuple[float, bool, float, bool]]) -
         lower = order[i + 1][0] if i + 1 < len(order) else -np.inf
         if score == lower:  # a threshold cannot split equal scores
             continue
+        if len(unanswered_ids) > UNANSWERABLE_ANSWERED_MAX:
+            break  # every lower threshold answers this question too
         if right / given >= PRECISION_TARGET and right > best[0]:
             best = (right, score, lower)
     return best
@@ -314,7 +321,9 @@ def run_fit(state: Any, gold_paths: list[Path], start: Weights, free: Iterable[s
             + "on "
             + ", ".join(str(p) for p in gold_paths)
             + f" over the shipped corpus: a right sentence ranked first for {hits} of {answerable} expected "
-            f"answers; threshold {weights.threshold} (the most right answers at precision {PRECISION_TARGET} or above) answers "
+            f"answers; threshold {weights.threshold} (the most right answers at precision {PRECISION_TARGET} or above, "
+            + ("answering none" if UNANSWERABLE_ANSWERED_MAX == 0 else f"answering at most {UNANSWERABLE_ANSWERED_MAX}")
+            + " of the questions the standards do not answer) answers "
             + (f"{chosen.right} right, {chosen.wrong} wrong, {chosen.unanswerable_answered} unanswerable"
                if chosen else "nothing")
             + f"; with a second statement within {margin} of the best, {shown_right} expected answers are among"

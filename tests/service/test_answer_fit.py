@@ -38,20 +38,21 @@ def _scored(name: str, score: float, answerable: bool, right: bool) -> Example:
     return Example(name, "A", answerable, feats, np.array([True]), np.array([right]))
 
 
-def test_one_hard_unanswerable_question_does_not_set_the_threshold_alone() -> None:
+def test_the_threshold_keeps_the_precision_target_and_answers_no_unanswerable_question() -> None:
     from service.answer_fit import PRECISION_TARGET, choose_threshold, threshold_table
 
     weights = Weights(sentence_similarity=1.0)
-    # Nineteen right answers from 0.50 to 0.86; one unanswerable question scoring 0.80 (among
+    # Nineteen right answers from 0.50 to 0.86; one unanswerable question scoring 0.61 (among
     # them); below them two wrong answers and one more unanswerable question.
     examples = [_scored(f"r{i}", 0.50 + 0.02 * i, True, True) for i in range(19)]
-    examples += [_scored("u-hard", 0.80, False, False), _scored("w1", 0.45, True, False),
-                 _scored("w2", 0.44, True, False), _scored("u-easy", 0.30, False, False)]
+    examples += [_scored("u-hard", 0.61, False, False),
+                 _scored("w1", 0.45, True, False), _scored("w2", 0.44, True, False),
+                 _scored("u-easy", 0.30, False, False)]
     threshold = choose_threshold(examples, weights)
-    # "Above every unanswerable question" would have kept only the three answers above 0.80.
-    assert 0.45 < threshold <= 0.50
-    rows, answerable = threshold_table(examples, weights)
+    # Precision alone (one wrong in twenty) would go down to 0.50 and answer u-hard: it stops above it.
+    assert 0.61 < threshold <= 0.62
+    rows, _ = threshold_table(examples, weights)
     kept = next(r for r in reversed(rows) if r.threshold >= threshold)
-    assert kept.right == 19 and kept.unanswerable_answered == 1 and kept.precision >= PRECISION_TARGET
-    # Lower thresholds add only wrong answers: of equal right counts, the higher threshold is kept.
-    assert all(r.right == kept.right and r.wrong > kept.wrong for r in rows if r.threshold < threshold)
+    assert kept.unanswerable_answered == 0 and kept.precision >= PRECISION_TARGET and kept.right == 13
+    # Every lower threshold answers an unanswerable question.
+    assert all(r.unanswerable_answered > 0 for r in rows if r.threshold < threshold)

@@ -7,11 +7,12 @@ real pipeline, store, model and API.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+
+from tests.one_document import one_document_settings
 
 pytestmark = pytest.mark.slow
 
@@ -35,33 +36,14 @@ APIARY = (
 @pytest.fixture(scope="module")
 def apiary(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, object]]:
     """A store holding only the apiary standards (real pipeline), and the real app over it."""
-    from ingest.settings import load_settings
-    from ingest.store import connect
     from service.app import create_app
-    from service.pipeline import ingest_paths
     from service.state import load_state
 
     data = tmp_path_factory.mktemp("apiary-data")
-    doc = data.parent / "testshire_apiary.txt"
-    doc.write_text(APIARY, encoding="utf-8")
-    saved = {k: os.environ.get(k) for k in ("STANDARDS_DATA_DIR", "STANDARDS_CORPUS_DIR")}
-    os.environ["STANDARDS_DATA_DIR"] = str(data)
-    os.environ["STANDARDS_CORPUS_DIR"] = str(data / "no-corpus")
-    try:
-        settings = load_settings()
-        conn = connect(settings.db_path)
-        outcomes = ingest_paths(conn, [doc], settings, authority="Testshire", title="Apiary Standards")
-        conn.close()
-        assert [o.status for o in outcomes] == ["added"], outcomes
+    with one_document_settings(data, "testshire_apiary.txt", APIARY, "Apiary Standards") as settings:
         state = load_state(settings)
         with TestClient(create_app(settings, state=state), raise_server_exceptions=False) as client:
             yield client, state
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _ask(client: TestClient, question: str, **extra) -> dict:

@@ -8,10 +8,11 @@ over the sentence, but a phrase never runs from a heading into the sentence unde
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
+
+from tests.one_document import one_document_settings
 
 pytestmark = pytest.mark.slow
 
@@ -37,30 +38,11 @@ QUESTION = "How often is a CiC reviewed in Testshire?"
 @pytest.fixture(scope="module")
 def state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """A store holding only the document above (real pipeline, store and model)."""
-    from ingest.settings import load_settings
-    from ingest.store import connect
-    from service.pipeline import ingest_paths
     from service.state import load_state
 
     data = tmp_path_factory.mktemp("phrase-data")
-    doc = data.parent / "testshire_family.txt"
-    doc.write_text(DOCUMENT, encoding="utf-8")
-    saved = {k: os.environ.get(k) for k in ("STANDARDS_DATA_DIR", "STANDARDS_CORPUS_DIR")}
-    os.environ["STANDARDS_DATA_DIR"] = str(data)
-    os.environ["STANDARDS_CORPUS_DIR"] = str(data / "no-corpus")
-    try:
-        settings = load_settings()
-        conn = connect(settings.db_path)
-        outcomes = ingest_paths(conn, [doc], settings, authority="Testshire", title="Family Standards")
-        conn.close()
-        assert [o.status for o in outcomes] == ["added"], outcomes
+    with one_document_settings(data, "testshire_family.txt", DOCUMENT, "Family Standards") as settings:
         yield load_state(settings)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _phrase_group(state, question):

@@ -247,7 +247,8 @@ class PgConnection:
 
     @row_factory.setter
     def row_factory(self, value: Any) -> None:
-        pass
+        """Ignored on purpose: this connection already returns rows keyed by column name, which
+        is what the store's callers set ``sqlite3.Row`` to get."""
 
     @property
     def in_transaction(self) -> bool:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from functools import cache, lru_cache
 
+from extractors.duty import stems
 from extractors.records import Conflict, Obligation
 
 # Two figures within this share of each other, in calendar days, are the same time worded
@@ -33,13 +34,8 @@ def _norm(text: str | None) -> str:
     return " ".join((text or "").lower().replace("*", "").split())
 
 
-def _stem(word: str) -> str:
-    word = word.lower().strip(".,;:()'\"")
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-
-
 def _content_words(text: str | None) -> set[str]:
-    return {_stem(w) for w in (text or "").split()} - _language_words("function_words")
+    return stems(text) - _language_words("function_words")
 
 
 def _anchor_words(o: Obligation) -> set[str]:
@@ -81,7 +77,7 @@ def _same_object(a: Obligation, b: Obligation) -> bool:
         return False
     # A modifier naming the anchor event ("review conference reports" due before the review
     # conference) says when, not which thing: it does not narrow the object.
-    return {_stem(m) for m in ma} - _anchor_words(a) == {_stem(m) for m in mb} - _anchor_words(b)
+    return stems(" ".join(ma)) - _anchor_words(a) == stems(" ".join(mb)) - _anchor_words(b)
 
 
 @cache
@@ -117,7 +113,7 @@ def _party(o: Obligation) -> str | None:
     "carers") is one party, the family, as against a professional ("the IRO")."""
     party = o.extra.get("party") if isinstance(o.extra, dict) else None
     words = _content_words(party)
-    if words and words <= {_stem(w) for w in _language_words("family_nouns")}:
+    if words and words <= stems(" ".join(_language_words("family_nouns"))):
         return "the child and family"
     return party
 

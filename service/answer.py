@@ -10,6 +10,8 @@ states, per authority, the best one above the abstention threshold:
   marked, its qualifiers and the citation. A figure the question itself states and the
   document does not ("every 2 weeks") is corrected in a note. A standard that covers the event
   but sets no timescale is quoted as such.
+- how many: the sentence giving a number of the thing counted, the number marked (a deadline
+  never answers a count).
 - who / what / what happens if / why: the sentence(s) that say so, quoted and cited, with the
   list a sentence introduces kept as a list.
 - nothing above the threshold: an abstention with the nearest clauses.
@@ -35,7 +37,7 @@ from service.evidence import (
     list_items,
     sentence_facts,
 )
-from service.question import Question, understand
+from service.question import Question, states_a_count, understand
 from service.records import Answer, CitationView, Statement
 from service.state import ServiceState
 
@@ -227,6 +229,10 @@ def _statement(state: ServiceState, question: Question, cand: Candidate, rows: d
         return Statement(authority=cand.authority, kind="no_timescale", sentence=sentence, citation=citation,
                          items=items, sentence_id=cand.row.id), None, None
     marks = list(cand.facts.roles(state.taxonomy)) if question.asks == "who" else []
+    if question.asks == "how_many":
+        # The number asked about is marked, as a figure is.
+        marks = states_a_count(cand.facts.plain, question.counted,
+                               [(t.start, t.end) for t in cand.facts.timescales if t.kind != "frequency"])
     sentence, marks = _quote(cand.facts.plain, marks)
     return Statement(authority=cand.authority, kind="quote", sentence=sentence, citation=citation, marks=marks,
                      qualifiers=_qualifiers(cand, None) if cand.clause.cohort_context else [], items=items,

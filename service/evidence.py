@@ -33,11 +33,14 @@ from ingest.records import Clause
 from ingest.sentences import list_leads
 from service.question import (
     Question,
+    age_bands,
+    bands_overlap,
     find_qualifiers,
     gives_a_reason,
     names_a_condition,
     points_back,
     scored_topics,
+    states_a_count,
     stem,
 )
 from service.state import ServiceState
@@ -79,6 +82,7 @@ FEATURES = (
     "qualifier_match",  # the sentence names the question's qualifier ("first", "stage two")
     "qualifier_clash",  # the sentence names only another member of that qualifier's set
     "anchor_is_subject",  # the figure runs from the very event asked about ("minutes after the meeting")
+    "age_clash",  # the question names an age band and the sentence (or its context) only others
     "topic_words_missing",  # IDF-weighted share of the words naming the question's topic (not its
     # cohort) absent from the sentence and its context, when no topic label of it names it either
 )
@@ -118,6 +122,7 @@ class Weights:
     qualifier_match: float = 0.0
     qualifier_clash: float = 0.0
     anchor_is_subject: float = 0.0
+    age_clash: float = 0.0
     topic_words_missing: float = 0.0
     threshold: float = 0.0
     # A second sentence is stated beside the best when it scores within this of it.
@@ -321,6 +326,17 @@ def clause_facts(state: ServiceState, clause: Clause) -> ClauseFacts:
     return found
 
 
+def _context_qualifiers(state: ServiceState, clause: Clause) -> list[tuple[int, int]]:
+    """Qualifier words (``find_qualifiers``) of a clause's nearest heading and table row (cached)."""
+    cache = state.generation_cache("context_qualifiers")
+    found = cache.get(clause.id)
+    if found is None:
+        label = " ".join(t for t in (clause.heading_path[-1] if clause.heading_path else None,
+                                     clause.cohort_context) if t)
+        found = cache[clause.id] = find_qualifiers(label) if label else []
+    return found
+
+
 def _label_facts(state: ServiceState, label: str | None, kind: str) -> Any:
     """Topics ("topics") or the cohort ("cohort") a heading or table-row label names; labels
     repeat across clauses, so they are read once per store generation."""
@@ -452,8 +468,10 @@ class Candidate:
         """Whether the sentence can answer at all: not when it names only another member of a
         qualifier set the question uses ("stage one" for a stage two question: a different
         duty); a timescale question only with a figure, "how often" only with a frequency."""
-        if self.features.get("qualifier_clash"):
+        if self.features.get("qualifier_clash") or self.features.get("age_clash"):
             return False
+        if question.asks == "how_many":
+            return bool(self.features.get("kind_match"))
         if not question.asks_timescale:
             return True
         if question.asks == "how_often":
@@ -534,6 +552,10 @@ def features_of(
         f["kind_match"], f["kind_other"], f["no_figure"] = _figure_kind_fit(asks, facts.timescales)
     elif asks == "who":
         f["kind_match"] = 1.0 if facts.roles(state.taxonomy) else (0.5 if clause.role_context else 0.0)
+    elif asks == "how_many":
+        # A number of the thing counted; a deadline or a section number is not one.
+        spans = [(t.start, t.end) for t in facts.timescales if t.kind != "frequency"]
+        f["kind_match"] = 1.0 if states_a_count(facts.plain, question.counted, spans) else 0.0
     elif asks == "what":
         f["kind_match"] = 1.0 if facts.lead else 0.0
     elif asks == "what_if":
@@ -575,13 +597,23 @@ def features_of(
         f["condition_unasked"] = 1.0
     if question.qualifiers:
         mine = set(question.qualifiers)
-        theirs = set(facts.qualifiers)
+        # The sentence's own qualifiers; failing those, its list lead's; failing those, its
+        # nearest heading's and table row's: a sentence under "Stage 2" is a stage two duty.
+        theirs = set(facts.qualifiers) or (set(lead.qualifiers) if lead is not None else set()) or set(
+            _context_qualifiers(state, clause))
         if mine & theirs:
             f["qualifier_match"] = 1.0
         else:
             sets = {s for s, _ in mine}
             if any(s in sets for s, _ in theirs):
                 f["qualifier_clash"] = 1.0
+    if question.ages:
+        # The sentence's own ages; failing those, its list lead's; failing those, its table row's
+        # and nearest heading's: "aged 18 to 20" is a different duty from one for 21 to 25.
+        theirs = age_bands(facts.plain) or (age_bands(lead.plain) if lead is not None else []) or age_bands(
+            " ".join(t for t in (clause.cohort_context, clause.heading_path[-1] if clause.heading_path else None) if t))
+        if theirs and not bands_overlap(question.ages, theirs):
+            f["age_clash"] = 1.0
     if question.topics and question.asks_timescale:
         top = question.topics[0]
         anchors = [ob.timescale.anchor for ob in obligations if ob.timescale.anchor]
@@ -638,26 +670,42 @@ def gather(
 
 
 def _leads_before(state: ServiceState, clauses: list[Clause]) -> dict[str, SentenceRow]:
-    """Clause id -> the last sentence of the clause before it in its document, when that sentence
-    ends in ":" (it introduces a list this clause carries on). One query for all of them."""
-    keys = {(c.document_id, c.version_id, c.ordinal - 1): c.id for c in clauses if c.ordinal > 0}
-    if not keys:
+    """Clause id -> the sentence ending in ":" that introduces the list this clause carries on:
+    the last sentence of the clause before it, or, when documents set each item apart in a
+    clause of its own ("Within one week ...;" / "Within one working day ...;"), the lead a run of
+    up to ``MAX_LIST_ITEMS`` item clauses before it starts from. One query for all of them."""
+    wanted = {(c.document_id, c.version_id): set() for c in clauses if c.ordinal > 0}
+    for c in clauses:
+        if c.ordinal > 0:
+            wanted[(c.document_id, c.version_id)].update(range(max(0, c.ordinal - MAX_LIST_ITEMS), c.ordinal + 1))
+    if not wanted:
         return {}
-    previous: dict[str, str] = {}
+    by_ordinal: dict[tuple[str, int, int], str] = {}
     with state.lock:
-        for doc, version in {(d, v) for d, v, _ in keys}:
-            ordinals = [o for d, v, o in keys if (d, v) == (doc, version)]
+        for (doc, version), ordinals in wanted.items():
             for cid, ordinal in state.conn.execute(
                 "SELECT id, ordinal FROM clauses WHERE document_id = ? AND version_id = ? AND is_current = 1 "
-                f"AND ordinal IN ({','.join('?' * len(ordinals))})", (doc, version, *ordinals),
+                f"AND ordinal IN ({','.join('?' * len(ordinals))})", (doc, version, *sorted(ordinals)),
             ):
-                previous[cid] = keys[(doc, version, ordinal)]
-        rows = sentences_of(state.conn, previous)
+                by_ordinal[(doc, version, ordinal)] = cid
+    rows = clause_sentences(state, by_ordinal.values())
     out = {}
-    for prev_id, clause_id in previous.items():
-        last = rows.get(prev_id) or []
-        if last and last[-1].text.rstrip().endswith(":"):
-            out[clause_id] = last[-1]
+    for c in clauses:
+        if c.ordinal <= 0:
+            continue
+        # The sentences of the clauses before it, in order, then its own first sentence: is that
+        # an item of a list whose lead lies before it?
+        seq: list[SentenceRow] = []
+        for ordinal in range(max(0, c.ordinal - MAX_LIST_ITEMS), c.ordinal):
+            cid = by_ordinal.get((c.document_id, c.version_id, ordinal))
+            seq.extend((rows.get(cid) or []) if cid else [])
+        own = rows.get(c.id) or []
+        if not seq or not own:
+            continue
+        leads = list_leads([r.text for r in seq] + [own[0].text])
+        at = leads.get(len(seq))
+        if at is not None:
+            out[c.id] = seq[at]
     return out
 
 
@@ -669,12 +717,17 @@ def list_items(state: ServiceState, lead: Candidate, rows: list[SentenceRow]) ->
     position = next((i for i, r in enumerate(rows) if r.id == lead.row.id), None)
     items = [sentence_facts(state, rows[i]).plain for i in sorted(leads) if leads[i] == position]
     if not items and position is not None and position == len(rows) - 1:
+        # The clauses after it, in order: a list may hold all its items, or each item may be a
+        # clause of its own.
         with state.lock:
-            row = state.conn.execute(
-                "SELECT id FROM clauses WHERE document_id = ? AND version_id = ? AND ordinal = ? AND is_current = 1",
-                (lead.clause.document_id, lead.clause.version_id, lead.clause.ordinal + 1),
-            ).fetchone()
-        following = clause_sentences(state, [row[0]])[row[0]] if row else []
+            ids = [r[0] for r in state.conn.execute(
+                "SELECT id FROM clauses WHERE document_id = ? AND version_id = ? AND is_current = 1 "
+                "AND ordinal > ? AND ordinal <= ? ORDER BY ordinal",
+                (lead.clause.document_id, lead.clause.version_id, lead.clause.ordinal,
+                 lead.clause.ordinal + MAX_LIST_ITEMS),
+            )]
+        per = clause_sentences(state, ids) if ids else {}
+        following = [r for cid in ids for r in per.get(cid, [])]
         texts = [lead.row.text] + [r.text for r in following]
         after = list_leads(texts)
         items = [sentence_facts(state, following[i - 1]).plain for i in sorted(after) if after[i] == 0]

@@ -58,6 +58,8 @@ class Question:
     topic_phrase: str = ""  # the words naming what it is about (topic and cohort), for one asking something new
     topic_names: list[str] = field(default_factory=list)  # each phrase naming a taxonomy topic, as written
     cohort_words: str = ""  # the words naming the cohort, in search_text
+    counted: list[str] = field(default_factory=list)  # a count question: stems of the thing counted
+    ages: list[tuple[int, int]] = field(default_factory=list)  # age bands the question names (years, inclusive)
 
     @property
     def has_condition(self) -> bool:
@@ -78,6 +80,7 @@ class Question:
             "asks": self.asks,
             "date": self.date.isoformat() if self.date else None,
             "premise": [t.phrase for t in self.premise],
+            "ages": [list(band) for band in self.ages],
             "unknown_places": self.unknown_places,
             "inherited": self.inherited,
             "search_text": self.search_text,
@@ -101,10 +104,13 @@ def _config() -> dict:
         for members in data["qualifier_sets"]
     ]
     return {
+        "count": group((data["asks"].get("how_many") or {}).get("strong") or []),
         "asks": asks,
         "qualifiers": qualifier_sets,
         "stopwords": frozenset(data["stopwords"].split()),
         "anaphora": group([re.escape(w) for w in data["anaphora"]]),
+        "number_references": frozenset(data["number_references"]),
+        "number_words": frozenset(data["number_words"]),
         "condition": group([re.escape(w) for w in data["condition_words"]]),
         "reason": group([re.escape(w) for w in data["reason_words"]]),
     }
@@ -300,6 +306,106 @@ def what_is_asked(text: str) -> tuple[str, bool]:
     return "when", False
 
 
+# Content words (stop words aside) either side of a number within which the thing counted must
+# be named ("the caseload of each worker is no more than 18": three apart); further off, the
+# number counts something else.
+COUNT_WINDOW = 4
+
+
+def states_a_count(text: str, counted: list[str], skip: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans of numbers in ``text`` that count ``counted`` (stems): a number (digits or a number
+    word) with the thing counted within ``COUNT_WINDOW`` words, not inside a ``skip`` span (a
+    timescale) and not a reference or an age ("section 47", "aged 16": ``number_references``)."""
+    if not counted:
+        return []
+    cfg = _config()
+    tokens = [(m.start(), m.end(), m.group(0).lower()) for m in re.finditer(r"[\w.]+", text)]
+    want = set(counted)
+    out = []
+    for i, (a, b, tok) in enumerate(tokens):
+        if not (tok.isdigit() or tok in cfg["number_words"]):
+            continue
+        if any(x <= a < y for x, y in skip):
+            continue
+        if i > 0 and tokens[i - 1][2].rstrip(".") in cfg["number_references"]:
+            continue
+        before = [t for _, _, t in tokens[:i] if t not in cfg["stopwords"]][-COUNT_WINDOW:]
+        after = [t for _, _, t in tokens[i + 1:] if t not in cfg["stopwords"]][:COUNT_WINDOW]
+        if any(stem(t.strip(".")) in want for t in before + after):
+            out.append((a, b))
+    return out
+
+
+def counted_words(text: str) -> list[str]:
+    """Stems of what a count question counts: the first content word after its count phrase
+    ("how many children", "the maximum caseload" -> child, caseload); empty for other questions."""
+    pattern = _config()["count"]
+    m = pattern.search(text) if pattern is not None else None
+    if not m:
+        return []
+    rest = re.sub(r"^\s*(?:number\s+of\s+)?", "", text[m.end():], flags=re.I)
+    terms = content_terms(rest)
+    return terms[:1]
+
+
+# Ages are written "aged 18 to 21", "16-17 year olds", "under 1s", "18+", "over 16": a band
+# (years, inclusive). A number followed by a unit of time is a timescale, never an age.
+_NUM = r"(\d{1,2})"
+_NOT_TIME = r"(?!\s*(?:working\s+|calendar\s+)?(?:days?|weeks?|months?|hours?|minutes?|weeks'|days')\b)"
+_TO = r"\s*(?:-|–|—|to|and|or)\s*"
+_OLD = r"\s*[-\s]?\s*(?:years?|yrs?)[-\s]*(?:olds?|of\s+age)\b"
+# An open band ("18+", "over 16") runs to this age: older than anyone these standards are about.
+_MAX_AGE = 120
+_AGE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), kind) for p, kind in (
+    (r"\b(?:aged?|ages(?:\s+of)?|between\s+the\s+ages\s+of)\s+" + _NUM + _TO + _NUM + r"\b", "range"),
+    (r"\b" + _NUM + _TO + _NUM + _OLD, "range"),
+    (r"\b(?:aged?\s+)?" + _NUM + r"\s*(?:\+|and\s+over|and\s+above|or\s+over|or\s+older)", "from"),
+    (r"\b(?:under|below|younger\s+than)(?:\s+the\s+age\s+of|\s+age)?\s+" + _NUM + r"(?:s\b|\b)" + _NOT_TIME,
+     "under"),
+    (r"\b(?:over|above|older\s+than)(?:\s+the\s+age\s+of|\s+age)?\s+" + _NUM + r"(?:s\b|\b)" + _NOT_TIME, "over"),
+    (r"\bup\s+to\s+(?:the\s+)?age(?:\s+of)?\s+" + _NUM + r"\b", "upto"),
+    (r"\baged?\s+" + _NUM + r"\b" + _NOT_TIME, "one"),
+    (r"\b" + _NUM + _OLD, "one"),
+))
+
+
+def _band(kind: str, n: list[int]) -> tuple[int, int]:
+    """The band (years, inclusive) one age phrase of ``kind`` with numbers ``n`` names."""
+    if kind == "range":
+        return min(n), max(n)
+    if kind == "from":
+        return n[0], _MAX_AGE
+    if kind == "under":
+        return 0, max(0, n[0] - 1)
+    if kind == "over":
+        return n[0] + 1, _MAX_AGE
+    if kind == "upto":
+        return 0, n[0]
+    return n[0], n[0]
+
+
+def age_bands(text: str) -> list[tuple[int, int]]:
+    """Age bands ``text`` names, in years inclusive ("21 to 25 year olds" -> (21, 25),
+    "under 1s" -> (0, 0), "18+" -> (18, 120)); a span already read is not read twice."""
+    out: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = []
+    for pattern, kind in _AGE_PATTERNS:
+        for m in pattern.finditer(text):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            n = [int(g) for g in m.groups() if g is not None]
+            band = _band(kind, n)
+            taken.append((m.start(), m.end()))
+            if band not in out:
+                out.append(band)
+    return out
+
+
+def bands_overlap(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
+    """Whether some band of ``a`` shares an age with some band of ``b``."""
+    return any(x0 <= y1 and y0 <= x1 for x0, x1 in a for y0, y1 in b)
+
+
 def _premise(text: str) -> list[Timescale]:
     from extractors.timescale import find_timescales
 
@@ -440,6 +546,12 @@ def _resolve(
             asks, stated = earlier.asks, earlier.asks_stated
             inherited.append("asks")
         inherited.append("subject")
+    ages = age_bands(r.stripped)
+    if not ages and earlier is not None and not r.has_subject:
+        ages = list(earlier.ages)
+    counted = counted_words(r.stripped) if asks == "how_many" else []
+    if asks == "how_many" and not counted and earlier is not None:
+        counted = list(earlier.counted)
     premise = _premise(r.stripped)
     if premise and (asks == "why" or not stated):
         # "Why does X require core groups every 2 weeks?": the figure is what is in question.
@@ -469,4 +581,6 @@ def _resolve(
         topic_phrase=topic_phrase,
         topic_names=topic_names,
         cohort_words=cohort_words,
+        counted=counted,
+        ages=ages,
     )

@@ -258,8 +258,15 @@ def _choose(question: Question, cands: list[Candidate], weights: Weights) -> tup
     if question.asks_timescale:
         # Scored as if it stated a figure of the kind asked: would it answer, had it one?
         def relevance(c: Candidate) -> float:
-            return c.score - weights.no_figure * c.features.get("no_figure", 0.0) + weights.kind_match
-        covering = max(cands, key=relevance)
+            # (one already stating a figure of that kind has its kind_match counted once, not twice)
+            return (c.score - weights.no_figure * c.features.get("no_figure", 0.0)
+                    - weights.kind_other * c.features.get("kind_other", 0.0)
+                    + weights.kind_match * (1.0 - c.features.get("kind_match", 0.0)))
+        # A sentence on another stage or age band covers a different duty, not this one.
+        others = [c for c in cands if not c.is_other_duty]
+        if not others:
+            return [], None
+        covering = max(others, key=relevance)
         # "Covers this but sets no timescale" claims the standard names the event: a sentence
         # merely worded alike (a strategy meeting for a core group question) does not.
         if not covering.has_figure and covering.names_subject and relevance(covering) >= weights.threshold:

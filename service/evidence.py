@@ -464,11 +464,17 @@ class Candidate:
         word of the topic found, or a topic label or heading naming it)."""
         return not self.features.get("topic_words_missing")
 
+    @property
+    def is_other_duty(self) -> bool:
+        """Whether it names only another member of a qualifier set the question uses ("stage
+        one" for a stage two question) or only another age band: a different duty."""
+        return bool(self.features.get("qualifier_clash") or self.features.get("age_clash"))
+
     def can_answer(self, question: Question) -> bool:
         """Whether the sentence can answer at all: not when it names only another member of a
         qualifier set the question uses ("stage one" for a stage two question: a different
         duty); a timescale question only with a figure, "how often" only with a frequency."""
-        if self.features.get("qualifier_clash") or self.features.get("age_clash"):
+        if self.is_other_duty:
             return False
         if question.asks == "how_many":
             return bool(self.features.get("kind_match"))

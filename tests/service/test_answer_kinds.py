@@ -144,3 +144,15 @@ def test_a_heading_qualifier_keeps_one_stage_from_answering_another(state) -> No
 
     answer = ask(state, "How long does a stage 2 plot dispute take in Testshire?")
     assert not any("10 working days" in s.sentence for s in answer.statements), answer.answer
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("visits after the first year may be less frequent", [(0, 3)]),  # the later years
+    ("during the first year of a placement", [(0, 0)]),
+    ("within 10 days following the initial conference", [(0, 0)]),  # an event, not a period
+    ("planned or unplanned moves", [(2, 0), (2, 1)]),
+])
+def test_a_period_after_first_names_the_later_years(text: str, named: list[tuple[int, int]]) -> None:
+    from service.question import find_qualifiers
+
+    assert sorted(find_qualifiers(text)) == named

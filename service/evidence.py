@@ -320,10 +320,23 @@ def clause_facts(state: ServiceState, clause: Clause) -> ClauseFacts:
     cache = state.generation_cache("clause_facts")
     found = cache.get(clause.id)
     if found is None:
-        context = [t for t in (*clause.heading_path, clause.cohort_context, clause.role_context) if t]
+        # The document's title is its topmost heading: a page titled "Private fostering" is about
+        # private fostering in every clause, though no heading inside it repeats that.
+        title = _document_title(state, clause.document_id)
+        context = [t for t in (title, *clause.heading_path, clause.cohort_context, clause.role_context) if t]
         found = ClauseFacts(context_words=words_of(context), vector_key=text_hash(clause_text_for(clause)))
         cache[clause.id] = found
     return found
+
+
+def _document_title(state: ServiceState, document_id: str) -> str | None:
+    """A document's title as ingested (all titles read once per store generation)."""
+    cache = state.generation_cache("document_titles")
+    if not cache:
+        with state.lock:
+            cache.update(dict(state.conn.execute("SELECT id, title FROM documents").fetchall()))
+        cache.setdefault("", None)  # read once, even for a store with no documents
+    return cache.get(document_id)
 
 
 def _context_qualifiers(state: ServiceState, clause: Clause) -> list[tuple[int, int]]:

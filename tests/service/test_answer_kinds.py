@@ -156,3 +156,38 @@ def test_a_period_after_first_names_the_later_years(text: str, named: list[tuple
     from service.question import find_qualifiers
 
     assert sorted(find_qualifiers(text)) == named
+
+
+# Made for this test: the subject is named only in the document's title, never in its text.
+TITLED = (
+    "Visits\n\n"
+    "1. An inspector calls on each new member within 3 weeks of registration.\n\n"
+    "2. A lost gate key is replaced within 5 days of a request.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def titled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A store holding only the titled document above (real pipeline, store and model)."""
+    from service.state import load_state
+
+    data = tmp_path_factory.mktemp("titled-data")
+    with one_document_settings(data, "testshire_apiary.txt", TITLED, "Beekeeping Association Inspections") as settings:
+        yield load_state(settings)
+
+
+@pytest.mark.slow
+def test_the_document_title_is_context_for_every_clause(titled) -> None:
+    from service.answer import ask
+    from service.evidence import gather
+    from service.question import understand
+
+    text = "How soon is the first beekeeping inspection after registration in Testshire?"
+    question = understand(text, titled.resolver, titled.taxonomy)
+    best = gather(titled, question, ["Testshire"]).by_authority["Testshire"][0]
+    assert "within 3 weeks of registration" in best.facts.plain
+    # "beekeeping" and "inspection" are found only through the title.
+    assert best.features["lexical_context"] > best.features["lexical_sentence"]
+    answer = ask(titled, text)
+    assert not answer.abstained, answer.answer
+    assert "3 weeks" in answer.statements[0].figure

@@ -458,13 +458,13 @@ def ask(
     lines += [fb.text for fb in national if fb.text]
     if not answered:
         near = _nearest(evidence, scope)
-        where = ", ".join(scope) if named else "any of the standards held"
+        where = f"The standards held for {', '.join(scope)}" if named else "The standards held (all authorities)"
         if uncovered:
             head = "\n".join(lines)
             rest = [a for a in missing]
             message = head + (f"\nNothing found on this in {', '.join(rest)}." if rest else "")
         else:
-            message = "\n".join([f"The standards held for {where} do not answer this.",
+            message = "\n".join([f"{where} do not answer this.",
                                   *(fb.text for fb in national if fb.text)])
         if near:
             message += "\nYou may want to look at: " + "; ".join(CitationView.from_clause(c).label for c in near) + "."

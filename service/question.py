@@ -434,6 +434,8 @@ class _Reading:
 def _normalise(text: str) -> str:
     # "under 1s", "over 16s": an age band written as a plural reads as the band.
     text = re.sub(r"\b(under|over|aged)\s+(\d+)s\b", r"\1 \2", text, flags=re.I)
+    # A question word's contraction reads in full ("what's the longest" asks as "what is the longest").
+    text = re.sub(r"\b(what|who|how|when|where|which)['’]s\b", r"\1 is", text, flags=re.I)
     # Plural abbreviations ("CGMs", "PEPs") read as the abbreviation itself.
     return re.sub(r"\b([A-Z][A-Za-z]*[A-Z])['’]?s\b", r"\1", text)
 

@@ -191,3 +191,12 @@ def test_the_document_title_is_context_for_every_clause(titled) -> None:
     answer = ask(titled, text)
     assert not answer.abstained, answer.answer
     assert "3 weeks" in answer.statements[0].figure
+
+
+@pytest.mark.slow
+def test_a_contracted_question_word_asks_as_written_in_full(state) -> None:
+    from service.question import understand
+
+    full = understand("What is the longest a short break can last in Testshire?", state.resolver, state.taxonomy)
+    short = understand("What's the longest a short break can last in Testshire?", state.resolver, state.taxonomy)
+    assert full.asks == short.asks == "how_long"

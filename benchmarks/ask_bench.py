@@ -28,7 +28,7 @@ same question through the model's untraced modules is timed beside it for refere
 part of the floor.
 
     .venv/bin/python benchmarks/ask_bench.py [--mode both|http|inprocess] [--data-dir DIR]
-        [--label before] [--warmup 40] [--profile 30]
+        [--label before] [--warmup 40] [--profile 30] [--encoder-ab]
 
 Writes benchmarks/results/ask_bench.json (and a copy named after --label) and prints a table.
 Targets (issue 14): HTTP p95 <= 30 ms, p99 <= 60 ms, server RSS <= 700 MB after the run.
@@ -449,6 +449,33 @@ def inprocess_pass(state, questions: Sequence[Question], warmup: Sequence[str], 
     return result
 
 
+def encoder_ab_pass(state, questions: Sequence[Question]) -> dict:
+    """Ask every question in process twice, once with the service's query encoder and once with
+    the model's untraced modules, alternating which goes first (so neither always finds the
+    other's per-snapshot caches warm): the whole answer's gain from the trace, in one run.
+    Returns wall and CPU summaries per encoder (a note instead when the service does not trace)."""
+    from service.answer import ask
+
+    embedder = state.retriever.embedder
+    if not getattr(embedder, "query_traced", False):
+        return {"skipped": "the service's query encoder is not traced"}
+    encoders = {"traced": embedder.prepare_query(), "untraced": embedder._eager_query_forward()}
+    wall: dict[str, list[float]] = {name: [] for name in encoders}
+    cpu: dict[str, list[float]] = {name: [] for name in encoders}
+    try:
+        for i, q in enumerate(questions):
+            kwargs = {"history": list(q.history)} if q.history else {}
+            for name in (("traced", "untraced") if i % 2 == 0 else ("untraced", "traced")):
+                embedder._forward = encoders[name]
+                c0, t0 = time.process_time(), time.perf_counter()
+                _answer_dict(ask(state, q.text, **kwargs))
+                wall[name].append((time.perf_counter() - t0) * 1000)
+                cpu[name].append((time.process_time() - c0) * 1000)
+    finally:
+        embedder._forward = encoders["traced"]
+    return {name: {"wall_ms": summarise(wall[name]), "cpu_ms": summarise(cpu[name])} for name in encoders}
+
+
 def profile_pass(state, questions: Sequence[Question], top: int) -> str:
     """Ask every question once more in process under cProfile and return the ``top`` functions
     by own time and by cumulative time. Run after the measured passes: profiling slows Python
@@ -545,6 +572,7 @@ def run(args: argparse.Namespace) -> dict:
             passes.append(http_pass(settings, questions, warmup, floor).report())
         if args.mode in ("both", "inprocess"):
             passes.append(inprocess_pass(state, questions, warmup, floor).report())
+        encoder_ab = encoder_ab_pass(state, questions) if args.encoder_ab else None
         profile = profile_pass(state, questions, args.profile) if args.profile else None
         state.conn.close()
     finally:
@@ -564,6 +592,7 @@ def run(args: argparse.Namespace) -> dict:
         "load_average": {"start": round(load0, 2), "end": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()},
         "targets": {"http_ms": TARGETS_MS, "server_rss_mb": TARGET_RSS_MB},
         "passes": passes,
+        "encoder_ab": encoder_ab,
         "profile": profile,
     }
 
@@ -583,6 +612,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="question file (repeatable); default: the development, open and other-authority sets")
     parser.add_argument("--warmup", type=int, default=40, help="warm-up questions (different from the measured)")
     parser.add_argument("--limit", type=int, default=0, help="ask only the first N distinct questions")
+    parser.add_argument("--encoder-ab", action="store_true",
+                        help="after measuring, ask every question in process with the traced and the untraced "
+                             "query encoder in turn and report both (the trace's gain on whole answers)")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="after measuring, ask the questions once more in process under cProfile and "
                              "write the N costliest functions to ask_profile[-LABEL].txt (times not comparable)")
@@ -610,6 +642,11 @@ def main(argv: Sequence[str] | None = None) -> dict:
                  "per_question")
         extras = {k: v for k, v in p.items() if k not in shown}
         print(f"{p['mode']}: " + ", ".join(f"{k} {v}" for k, v in extras.items()))
+    for name, figures in (report.get("encoder_ab") or {}).items():
+        if isinstance(figures, dict):
+            w, c = figures["wall_ms"], figures["cpu_ms"]
+            print(f"ask() with the {name} encoder: p50 / p95 / p99 {w['p50']} / {w['p95']} / {w['p99']} ms, "
+                  f"CPU p50 / p95 {c['p50']} / {c['p95']} ms")
     print(f"{report['questions']} distinct questions {report['questions_by_file']}, {report['warmup_questions']} "
           f"warm-up; store {report['store']['documents']} documents, {report['store']['clauses']} clauses; "
           f"1-min load average {report['load_average']['start']} -> {report['load_average']['end']} "

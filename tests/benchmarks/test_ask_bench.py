@@ -125,7 +125,7 @@ def test_benchmark_runs_end_to_end_on_a_tiny_store(tmp_path: Path):
     out = tmp_path / "results"
     report = bench.main([
         "--corpus", str(corpus), "--data-dir", str(tmp_path / "data"), "--gold", str(gold),
-        "--no-other-authorities", "--warmup", "2", "--out", str(out), "--label", "tiny",
+        "--no-other-authorities", "--warmup", "2", "--out", str(out), "--label", "tiny", "--encoder-ab",
     ])
     assert report["questions"] == 3
     assert report["warmup_questions"] == 2
@@ -142,5 +142,7 @@ def test_benchmark_runs_end_to_end_on_a_tiny_store(tmp_path: Path):
         assert set(parts) == {"embed", "faiss", "bm25", "embed_untraced"} and parts["embed_untraced"]["n"] == 3
     http = report["passes"][0]
     assert http["server_rss_after_mb"] > 0 and http["server_cpu_total_s (psutil)"] >= 0
+    # Every question asked with each query encoder in turn (the service's trace, the model's modules).
+    assert {name: figures["wall_ms"]["n"] for name, figures in report["encoder_ab"].items()} == {"traced": 3, "untraced": 3}
     written = json.loads((out / "ask_bench.json").read_text())
     assert written["label"] == "tiny" and (out / "ask_bench-tiny.json").is_file()

@@ -22,10 +22,13 @@ The floor, measured IN THE SAME RUN the same way (distinct questions, once each,
 interleaved with the asking so both see the same machine load): one query embedding
 (``Embedder.encode_query`` on the question), one FAISS search and one FTS5/BM25 query (k=50,
 as the retriever fetches) on this store. Its sum per question is what any answer costs at
-least; the answer's p50/p95 are reported as multiples of the floor's p50/p95.
+least; the answer's p50/p95 are reported as multiples of the floor's p50/p95. The query
+embedding is the service's own (a TorchScript trace of the model when it can be traced); the
+same question through the model's untraced modules is timed beside it for reference and is not
+part of the floor.
 
     .venv/bin/python benchmarks/ask_bench.py [--mode both|http|inprocess] [--data-dir DIR]
-        [--label before] [--warmup 40] [--profile 30]
+        [--label before] [--warmup 40] [--profile 30] [--encoder-ab]
 
 Writes benchmarks/results/ask_bench.json (and a copy named after --label) and prints a table.
 Targets (issue 14): HTTP p95 <= 30 ms, p99 <= 60 ms, server RSS <= 700 MB after the run.
@@ -65,6 +68,8 @@ FLOOR_DEPTH = 50
 STARTUP_TIMEOUT_S = 300
 REQUEST_TIMEOUT_S = 60
 TARGETS_MS = {"p95": 30.0, "p99": 60.0}
+# The floor's parts, and (last) the untraced query embedding shown beside them, not counted in it.
+FLOOR_PARTS = ("embed", "faiss", "bm25", "embed_untraced")
 TARGET_RSS_MB = 700.0
 # English framing for the warm-up questions; the subjects come from the taxonomy and the store.
 WARMUP_TEMPLATES = (
@@ -195,9 +200,16 @@ class Floor:
         self.conn = conn
         self.embedder = embedder
         self.dense = dense
+        # The model's own modules, as queries ran before the traced encoder: measured beside the
+        # floor for reference only (never part of it), so the trace's gain shows in the same run.
+        eager = getattr(embedder, "_eager_query_forward", None)
+        self.untraced = eager() if eager is not None and getattr(embedder, "query_traced", False) else None
 
     def measure(self, text: str) -> dict[str, float]:
-        """Wall milliseconds of each part for ``text``, and ``cpu``: their CPU milliseconds together."""
+        """Wall milliseconds of each part for ``text``, and ``cpu``: their CPU milliseconds together.
+
+        ``embed`` is ``Embedder.encode_query``, exactly what the service runs; ``embed_untraced``
+        (when the service runs the trace) is the model's own modules, reported beside it."""
         from index.lexical import LexicalQuery, bm25_search
 
         c0, t0 = time.process_time(), time.perf_counter()
@@ -207,8 +219,13 @@ class Floor:
         t2 = time.perf_counter()
         bm25_search(self.conn, LexicalQuery.from_text(text), k=FLOOR_DEPTH)
         t3, c3 = time.perf_counter(), time.process_time()
-        return {"embed": (t1 - t0) * 1000, "faiss": (t2 - t1) * 1000, "bm25": (t3 - t2) * 1000,
-                "cpu": (c3 - c0) * 1000}
+        parts = {"embed": (t1 - t0) * 1000, "faiss": (t2 - t1) * 1000, "bm25": (t3 - t2) * 1000,
+                 "cpu": (c3 - c0) * 1000}
+        if self.untraced is not None:
+            t4 = time.perf_counter()
+            self.untraced(text)
+            parts["embed_untraced"] = (time.perf_counter() - t4) * 1000
+        return parts
 
 
 # --- the store ---------------------------------------------------------------------------------
@@ -268,7 +285,8 @@ class Pass:
             "cpu_ms": cpu,
             "floor_ms": floor,
             "floor_cpu_ms": floor_cpu,
-            "floor_parts_ms": {part: summarise([s[part] for s in self.floor]) for part in ("embed", "faiss", "bm25")},
+            "floor_parts_ms": {part: summarise([s[part] for s in self.floor]) for part in FLOOR_PARTS
+                               if all(part in s for s in self.floor)},
             "x_floor": floor_ratio(answer, floor) if self.wall else {},
             "x_floor_cpu": floor_ratio(cpu, floor_cpu) if self.cpu else {},
             **self.extra,
@@ -431,6 +449,33 @@ def inprocess_pass(state, questions: Sequence[Question], warmup: Sequence[str], 
     return result
 
 
+def encoder_ab_pass(state, questions: Sequence[Question]) -> dict:
+    """Ask every question in process twice, once with the service's query encoder and once with
+    the model's untraced modules, alternating which goes first (so neither always finds the
+    other's per-snapshot caches warm): the whole answer's gain from the trace, in one run.
+    Returns wall and CPU summaries per encoder (a note instead when the service does not trace)."""
+    from service.answer import ask
+
+    embedder = state.retriever.embedder
+    if not getattr(embedder, "query_traced", False):
+        return {"skipped": "the service's query encoder is not traced"}
+    encoders = {"traced": embedder.prepare_query(), "untraced": embedder._eager_query_forward()}
+    wall: dict[str, list[float]] = {name: [] for name in encoders}
+    cpu: dict[str, list[float]] = {name: [] for name in encoders}
+    try:
+        for i, q in enumerate(questions):
+            kwargs = {"history": list(q.history)} if q.history else {}
+            for name in (("traced", "untraced") if i % 2 == 0 else ("untraced", "traced")):
+                embedder._forward = encoders[name]
+                c0, t0 = time.process_time(), time.perf_counter()
+                _answer_dict(ask(state, q.text, **kwargs))
+                wall[name].append((time.perf_counter() - t0) * 1000)
+                cpu[name].append((time.process_time() - c0) * 1000)
+    finally:
+        embedder._forward = encoders["traced"]
+    return {name: {"wall_ms": summarise(wall[name]), "cpu_ms": summarise(cpu[name])} for name in encoders}
+
+
 def profile_pass(state, questions: Sequence[Question], top: int) -> str:
     """Ask every question once more in process under cProfile and return the ``top`` functions
     by own time and by cumulative time. Run after the measured passes: profiling slows Python
@@ -475,7 +520,7 @@ def table(report: dict) -> str:
         row(label, p["wall_ms"], p["cpu_ms"], p["x_floor"], p["x_floor_cpu"])
         row(f"  floor ({p['mode']} run)", p["floor_ms"], p["floor_cpu_ms"])
         for part, s in p["floor_parts_ms"].items():
-            row(f"    {part}", s)
+            row(f"    {part}" if part != "embed_untraced" else "    (embed untraced: not in the floor)", s)
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
              for r in rows]
@@ -527,6 +572,7 @@ def run(args: argparse.Namespace) -> dict:
             passes.append(http_pass(settings, questions, warmup, floor).report())
         if args.mode in ("both", "inprocess"):
             passes.append(inprocess_pass(state, questions, warmup, floor).report())
+        encoder_ab = encoder_ab_pass(state, questions) if args.encoder_ab else None
         profile = profile_pass(state, questions, args.profile) if args.profile else None
         state.conn.close()
     finally:
@@ -546,6 +592,7 @@ def run(args: argparse.Namespace) -> dict:
         "load_average": {"start": round(load0, 2), "end": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()},
         "targets": {"http_ms": TARGETS_MS, "server_rss_mb": TARGET_RSS_MB},
         "passes": passes,
+        "encoder_ab": encoder_ab,
         "profile": profile,
     }
 
@@ -565,6 +612,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="question file (repeatable); default: the development, open and other-authority sets")
     parser.add_argument("--warmup", type=int, default=40, help="warm-up questions (different from the measured)")
     parser.add_argument("--limit", type=int, default=0, help="ask only the first N distinct questions")
+    parser.add_argument("--encoder-ab", action="store_true",
+                        help="after measuring, ask every question in process with the traced and the untraced "
+                             "query encoder in turn and report both (the trace's gain on whole answers)")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="after measuring, ask the questions once more in process under cProfile and "
                              "write the N costliest functions to ask_profile[-LABEL].txt (times not comparable)")
@@ -592,6 +642,11 @@ def main(argv: Sequence[str] | None = None) -> dict:
                  "per_question")
         extras = {k: v for k, v in p.items() if k not in shown}
         print(f"{p['mode']}: " + ", ".join(f"{k} {v}" for k, v in extras.items()))
+    for name, figures in (report.get("encoder_ab") or {}).items():
+        if isinstance(figures, dict):
+            w, c = figures["wall_ms"], figures["cpu_ms"]
+            print(f"ask() with the {name} encoder: p50 / p95 / p99 {w['p50']} / {w['p95']} / {w['p99']} ms, "
+                  f"CPU p50 / p95 {c['p50']} / {c['p95']} ms")
     print(f"{report['questions']} distinct questions {report['questions_by_file']}, {report['warmup_questions']} "
           f"warm-up; store {report['store']['documents']} documents, {report['store']['clauses']} clauses; "
           f"1-min load average {report['load_average']['start']} -> {report['load_average']['end']} "

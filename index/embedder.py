@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sqlite3
+import threading
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
 WEIGHTS_FILE = "model.safetensors"
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 QUERY_THREADS = 1
+log = logging.getLogger(__name__)
 _HASH_CHUNK = 1 << 20
 
 
@@ -177,16 +181,29 @@ class Embedder:
 
         One short sentence is fastest on one thread: several threads spin against each other
         and against FAISS's OpenMP pool, and on a busy 2-core machine 2 threads were measured
-        20x slower than 1. It runs the model's own modules directly (tokenise, forward,
-        normalise; the same operations, bit-identical vectors) instead of ``encode``, whose
-        per-call set-up for batches (switching every module to eval mode, sorting by length,
-        progress bar) cost ~8% of a query's time on this machine.
+        20x slower than 1. It runs a TorchScript trace of the model (``_traced_query_forward``)
+        when the model is one it can trace and the trace gives the model's own vectors;
+        otherwise the model's own modules directly (tokenise, forward, normalise) instead of
+        ``encode``, whose per-call set-up for batches cost ~8% of a query's time here.
         """
-        if self._forward is None:
-            self._forward = self._query_forward()
-        return self._forward(text)
+        forward = self._forward or self.prepare_query()
+        return forward(text)
 
-    def _query_forward(self):  # -> Callable[[str], np.ndarray]
+    def prepare_query(self):  # -> Callable[[str], np.ndarray]
+        """Build the query encoder now (tracing takes ~1.5 s), not on the first user's time."""
+        with _FORWARD_LOCK:
+            if self._forward is None:
+                eager = self._eager_query_forward()
+                self._forward = _traced_query_forward(self.model, eager) or eager
+        return self._forward
+
+    @property
+    def query_traced(self) -> bool:
+        """True when queries run through the traced encoder (after ``prepare_query``)."""
+        return bool(getattr(self._forward, "traced", False))
+
+    def _eager_query_forward(self):  # -> Callable[[str], np.ndarray]
+        """The model's own modules, one query at a time (the reference the trace is checked against)."""
         preprocess = getattr(self.model, "preprocess", None) or getattr(self.model, "tokenize", None)
         if preprocess is None or not callable(self.model):
             return lambda text: self._encode([text], 1)  # not a sentence-transformers model as we know it
@@ -202,6 +219,79 @@ class Embedder:
             return np.ascontiguousarray(embedding.numpy(), dtype=np.float32)
 
         return forward
+
+
+# The traced encoder is used only when its vectors equal the model's own to this (absolute, per
+# component) on the check sentences; measured: 3e-8 on the bundled MiniLM for 49 questions and a
+# text past its 256-token limit, so anything near this bound means the trace is not the model.
+TRACE_TOLERANCE = 1e-5
+# Sentences the trace is checked on when it is built: a short question, and one longer than any
+# model's token limit (the trace must follow every sequence length, truncation included).
+_TRACE_CHECKS = (
+    "How often must a looked after child be visited?",
+    " ".join(["The social worker visits the child at home and records what the child said."] * 40),
+)
+_FORWARD_LOCK = threading.Lock()
+
+
+def _traced_query_forward(model: Any, eager: Callable[[str], np.ndarray]):  # -> Callable | None
+    """A TorchScript trace of a mean-pooling sentence-transformers model for one query at a time,
+    or None when the model is not one (or the trace does not reproduce ``eager``).
+
+    Why: for a 14-token question, transformers' BERT spends about as long in Python (some 120
+    module calls, each with its hooks, checks and output records) as in its matrix work; the
+    trace runs the same operations in one call. One text has no padding, so its attention mask is all ones and the
+    mean over the mask is the mean over all tokens: the trace takes the token ids alone, and a
+    call whose mask or token types say otherwise goes to ``eager``.
+    """
+    import torch
+
+    modules = list(model) if isinstance(model, torch.nn.Sequential) else []
+    names = [type(m).__name__ for m in modules]
+    if names[:2] != ["Transformer", "Pooling"] or any(n != "Normalize" for n in names[2:]):
+        return None
+    transformer, pooling = modules[0], modules[1]
+    backbone = getattr(transformer, "auto_model", None)
+    preprocess = getattr(model, "preprocess", None)
+    if (backbone is None or preprocess is None or getattr(pooling, "pooling_mode", None) != "mean"
+            or not getattr(pooling, "include_prompt", True)):
+        return None
+
+    class _MeanPooled(torch.nn.Module):
+        def __init__(self, inner: torch.nn.Module) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+            tokens = self.inner(input_ids=input_ids).last_hidden_state
+            return torch.nn.functional.normalize(tokens.mean(dim=1), p=2, dim=1)
+
+    try:
+        example = preprocess([_TRACE_CHECKS[0]])["input_ids"]
+        with warnings.catch_warnings(), torch.inference_mode():
+            # transformers warns while tracing about branches that do not depend on the input
+            # (its is_causal flag is False for an encoder); the check below is what decides.
+            warnings.simplefilter("ignore")
+            traced = torch.jit.trace(_MeanPooled(backbone).eval(), example, check_trace=False)
+    except Exception:  # noqa: BLE001 - any failure to trace leaves the model's own forward
+        log.warning("the query encoder could not be traced; queries run the model's modules", exc_info=True)
+        return None
+
+    def forward(text: str) -> np.ndarray:
+        features = preprocess([text])
+        ids = features["input_ids"]
+        mask, types = features.get("attention_mask"), features.get("token_type_ids")
+        if (mask is not None and not bool(mask.all())) or (types is not None and bool(types.any())):
+            return eager(text)
+        with torch.inference_mode():
+            return np.ascontiguousarray(traced(ids).numpy(), dtype=np.float32)
+
+    worst = max(float(np.abs(forward(t) - eager(t)).max()) for t in _TRACE_CHECKS)
+    if worst > TRACE_TOLERANCE:
+        log.warning("the traced query encoder differs from the model by %.2g; queries run the model's modules", worst)
+        return None
+    forward.traced = True  # type: ignore[attr-defined]
+    return forward
 
 
 def model_id_for(name: str, weights_sha256: str) -> str:

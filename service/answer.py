@@ -38,7 +38,7 @@ from service.evidence import (
     sentence_facts,
 )
 from service.question import Question, states_a_count, understand
-from service.records import Answer, CitationView, Statement
+from service.records import Answer, CitationView, Statement, record_dict
 from service.state import ServiceState
 
 # Statements per authority: the best, and at most two others close to it (``Weights.show_margin``)
@@ -101,7 +101,7 @@ def citation_dict(clause: Clause) -> dict:
 
 def obligation_dict(ob: Obligation) -> dict:
     """An obligation as JSON, with its timescale in plain words."""
-    data = ob.to_dict()
+    data = record_dict(ob)
     data["timescale"]["description"] = ob.timescale.describe()
     return data
 

@@ -1352,6 +1352,10 @@ def describe_candidates(entries: list[NationalEntry]) -> str:
 FallbackStatus = Literal["silent", "looser", "answered_locally", "no_national_figure", "no_national_duty"]
 # What a question asks (service.question's ``asks``) -> the kinds of national figure that answer it.
 ASKS_KINDS = {"how_often": ("frequency",), "when": ("deadline", "immediate"), "how_long": ("deadline", "immediate")}
+# Fallbacks kept per snapshot before the cache starts again: each is a few kB (mostly shared
+# entries), so a long-running server holds at most ~10 MB of them; the 129 questions of the
+# speed benchmark asked of the shipped store leave a few hundred.
+FALLBACK_CACHE_LIMIT = 4096
 # Wording longer than this is cited by its provision only (a whole regulation paragraph is too long to quote).
 QUOTE_LIMIT = 300
 
@@ -1470,10 +1474,24 @@ def national_fallback_for(state: Any, authority: str, topic: str, asks: str | No
 
     ``shown``: ids of the obligations an answer states; when given, only those are compared for
     "looser" (an answer flags the figure it gives, not every figure the authority has on the topic).
-    Silence is still judged on all of the authority's obligations.
+    Silence is still judged on all of the authority's obligations. The result is cached for the
+    snapshot and shared: read it, do not change it.
     """
     obligations = state.obligations(authority, topic)
     if shown is not None and any(ob.id in shown for ob in obligations):
         obligations = [ob for ob in obligations if ob.id in shown]
-    return national_fallback(authority, topic, obligations, state.clause, asks=asks,
-                             cohort=cohort, phase=phase, include_unverified=include_unverified)
+    # Per snapshot (the obligations are its own) and per national file as loaded (an edit to it
+    # is read again): a question asked of every authority otherwise re-reads each one's
+    # sentences and figures, and the same few topics are asked about all day.
+    baseline = load_national()
+    key = (authority, topic, asks, cohort, phase, include_unverified, tuple(ob.id for ob in obligations))
+    cache = state.generation_cache("national_fallback")
+    if len(cache) >= FALLBACK_CACHE_LIMIT:
+        cache.clear()
+    hit = cache.get(key)
+    if hit is not None and hit[0] is baseline:
+        return hit[1]
+    found = national_fallback(authority, topic, obligations, state.clause, asks=asks, cohort=cohort, phase=phase,
+                              include_unverified=include_unverified, baseline=baseline)
+    cache[key] = (baseline, found)
+    return found

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -285,14 +286,23 @@ class QueryGroup:
 
     def found_in(self, words: Words) -> bool:
         """Is some way of writing it present (a phrase as a phrase, a word as a word)?"""
-        for i, alt in enumerate(self.alternatives):
-            run = self.phrases[i] if i < len(self.phrases) else ""
-            if run.count(" ") > 2:
+        for alt, run in self._ways:
+            if run:
                 if words.has_phrase(run):
                     return True
             elif alt <= words.stems:
                 return True
         return False
+
+    @cached_property
+    def _ways(self) -> tuple[tuple[frozenset[str], str], ...]:
+        """Per alternative: its stems, and its padded run when it is read as a phrase ("" when it
+        is read word by word). Worked out once: a question checks every candidate sentence."""
+        out = []
+        for i, alt in enumerate(self.alternatives):
+            run = self.phrases[i] if i < len(self.phrases) else ""
+            out.append((alt, run if run.count(" ") > 2 else ""))
+        return tuple(out)
 
 
 def query_groups(state: ServiceState, plan: Any, question: Question) -> list[QueryGroup]:
@@ -406,6 +416,9 @@ def warm(state: ServiceState) -> None:
             "WHERE is_current = 1 ORDER BY clause_id, ordinal"
         )]
         clause_ids = [r[0] for r in state.conn.execute("SELECT id FROM clauses WHERE is_current = 1")]
+    from service.baseline import load_national
+
+    load_national()  # parsed once per file version (~0.4 s), before the first question needs it
     by_clause: dict[str, list[SentenceRow]] = {cid: [] for cid in clause_ids}
     for row in rows:
         facts = sentence_facts(state, row)

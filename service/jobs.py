@@ -532,6 +532,7 @@ class LiveService:
                 self._update(job, notes=[*job.notes, exc.message])
                 return None
             self._embedder.batch_threads = BACKGROUND_THREADS
+            self._embedder.prepare_query()  # trace the query encoder here, not on the first question
             freeze_heap()  # the model's objects live as long as the process
         return self._embedder
 

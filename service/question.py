@@ -267,6 +267,12 @@ def content_terms(text: str) -> list[str]:
     return out
 
 
+# Distinct words whose stems are kept: the stores' and questions' vocabulary is a few tens of
+# thousands of words, and every candidate sentence of every question is stemmed word by word.
+STEM_CACHE_SIZE = 1 << 16
+
+
+@lru_cache(maxsize=STEM_CACHE_SIZE)
 def stem(word: str) -> str:
     """A crude, predictable stem: common endings off, then the first five letters.
 

@@ -68,17 +68,18 @@ ROLE_FILTER_MEANING = (
 )
 
 
-def _fields(record: Any) -> Any:
+def record_dict(record: Any) -> Any:
     """``dataclasses.asdict`` without its deep copies (listing every obligation spent most of its
-    time copying strings): nested records become dicts, lists and dicts are new containers."""
+    time copying strings): nested records become dicts, lists, tuples and dicts new lists and
+    dicts; the values in them (strings, numbers) are shared, not copied."""
     if record is None or isinstance(record, str | int | float):
         return record
     if is_dataclass(record) and not isinstance(record, type):
-        return {f.name: _fields(getattr(record, f.name)) for f in fields(record)}
+        return {f.name: record_dict(getattr(record, f.name)) for f in fields(record)}
     if isinstance(record, list | tuple):
-        return [_fields(v) for v in record]
+        return [record_dict(v) for v in record]
     if isinstance(record, dict):
-        return {k: _fields(v) for k, v in record.items()}
+        return {k: record_dict(v) for k, v in record.items()}
     return record
 
 
@@ -114,7 +115,7 @@ class ObligationView:
 
     def to_dict(self) -> dict:
         """The obligation's fields, plus ``description``, ``duty``, ``owners`` and ``citation.label``."""
-        data = _fields(self.obligation)
+        data = record_dict(self.obligation)
         description = self.description
         data["timescale"]["description"] = description
         data["description"] = description

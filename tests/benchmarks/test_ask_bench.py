@@ -56,6 +56,9 @@ def test_summarise_reports_every_percentile():
 def test_floor_is_the_sum_of_its_parts_per_question():
     samples = [{"embed": 7.0, "faiss": 0.5, "bm25": 1.5, "cpu": 8.0}, {"embed": 9.0, "faiss": 1.0, "bm25": 2.0, "cpu": 11.0}]
     assert bench.floor_totals(samples) == [9.0, 12.0]
+    # The untraced embedding timed beside the floor for reference is not part of it.
+    samples[0]["embed_untraced"] = 25.0
+    assert bench.floor_totals(samples) == [9.0, 12.0]
 
 
 def test_floor_ratio_divides_like_percentiles():
@@ -122,7 +125,7 @@ def test_benchmark_runs_end_to_end_on_a_tiny_store(tmp_path: Path):
     out = tmp_path / "results"
     report = bench.main([
         "--corpus", str(corpus), "--data-dir", str(tmp_path / "data"), "--gold", str(gold),
-        "--no-other-authorities", "--warmup", "2", "--out", str(out), "--label", "tiny",
+        "--no-other-authorities", "--warmup", "2", "--out", str(out), "--label", "tiny", "--encoder-ab",
     ])
     assert report["questions"] == 3
     assert report["warmup_questions"] == 2
@@ -133,7 +136,13 @@ def test_benchmark_runs_end_to_end_on_a_tiny_store(tmp_path: Path):
         assert [q["id"] for q in p["per_question"]] == ["t1", "t2", "t3"]
         assert all(q["wall_ms"] > 0 and q["floor_ms"] > 0 for q in p["per_question"])
         assert p["x_floor"]["p50"] == round(p["wall_ms"]["p50"] / p["floor_ms"]["p50"], 2)
+        # The floor is the service's own query embedding (traced) plus the searches; the untraced
+        # embedding is timed beside it and is not counted in it.
+        parts = p["floor_parts_ms"]
+        assert set(parts) == {"embed", "faiss", "bm25", "embed_untraced"} and parts["embed_untraced"]["n"] == 3
     http = report["passes"][0]
     assert http["server_rss_after_mb"] > 0 and http["server_cpu_total_s (psutil)"] >= 0
+    # Every question asked with each query encoder in turn (the service's trace, the model's modules).
+    assert {name: figures["wall_ms"]["n"] for name, figures in report["encoder_ab"].items()} == {"traced": 3, "untraced": 3}
     written = json.loads((out / "ask_bench.json").read_text())
     assert written["label"] == "tiny" and (out / "ask_bench-tiny.json").is_file()

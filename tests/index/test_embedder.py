@@ -94,3 +94,14 @@ def test_query_embedding_is_the_batch_embedding(embedder: Embedder) -> None:
         query = embedder.encode_query(text)
         assert query.shape == (1, embedder.dimension) and query.dtype == np.float32
         np.testing.assert_allclose(query[0], batch[i], rtol=0, atol=1e-6)
+
+
+def test_queries_run_the_traced_encoder_with_the_models_own_vectors(embedder: Embedder) -> None:
+    # The bundled model is traced for queries (Python overhead off the user's wait); the trace must
+    # give the vectors the model's own modules give, for any length, truncation included.
+    embedder.prepare_query()
+    assert embedder.query_traced
+    eager = embedder._eager_query_forward()
+    for text in ["Section 47 enquiry", "Who chairs the initial child protection conference in Leeds?",
+                 " ".join(["A visit is recorded within three working days of it."] * 70)]:
+        np.testing.assert_allclose(embedder.encode_query(text), eager(text), rtol=0, atol=1e-5)

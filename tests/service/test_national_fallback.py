@@ -80,3 +80,18 @@ def test_where_national_law_sets_no_figure_none_is_invented(service_state) -> No
     assert "national law sets none either" in fb.text and not re.search(r"\d", fb.text)
     none = national_fallback("Testshire", "LADO referral", [], service_state.clause)
     assert none.status == "no_national_duty" and none.text is None
+
+
+def test_a_snapshot_works_out_each_fallback_once_with_the_same_result(service_state) -> None:
+    topic = "looked after review"
+    first = national_fallback_for(service_state, "Wokingham", topic, asks="when")
+    assert national_fallback_for(service_state, "Wokingham", topic, asks="when") is first
+    worked_out = national_fallback("Wokingham", topic, service_state.obligations("Wokingham", topic),
+                                   service_state.clause, asks="when")
+    assert worked_out.to_dict() == first.to_dict()
+    # An answer stating one figure is compared on that figure alone: not the cached whole.
+    one = first.local[0].local.obligation_id
+    narrowed = national_fallback_for(service_state, "Wokingham", topic, asks="when", shown={one})
+    assert narrowed is not first and {v.local.obligation_id for v in narrowed.local} == {one}
+    # Another way of asking is another duty.
+    assert national_fallback_for(service_state, "Wokingham", topic, asks="how_often") is not first

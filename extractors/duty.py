@@ -126,7 +126,7 @@ def not_a_duty(sentence: str, ts: Timescale, frame: Frame, words: DutyWords,
                 return "statute context"
         tok = span.root
         for _ in range(8):
-            if tok.head is tok:
+            if tok.head.i == tok.i:
                 break
             tok = tok.head
             if tok.pos_ in ("VERB", "AUX") and _legislation_subject(tok, words):
@@ -203,7 +203,7 @@ def _permitted(doc, span, words: DutyWords) -> bool:
             # infinitive on the object serves the verb that governs that object (an offer).
             tok = tok.head.head
             continue
-        if any(c.dep_ == "aux" and c.tag_ != "TO" for c in tok.children) or tok.head is tok \
+        if any(c.dep_ == "aux" and c.tag_ != "TO" for c in tok.children) or tok.head.i == tok.i \
                 or not (tok.dep_ in ("conj", "xcomp") or (tok.dep_ == "advcl" and infinitive)):
             return False  # its own auxiliary ("will"), or a clause of its own
         tok = tok.head  # "can be given to increase ...": the permission governs the infinitive

@@ -192,12 +192,12 @@ def governing_verb(doc: Doc, span: Span, relations: dict[str, str] | None = None
     relation word read as a verb, "following the meeting", is not the duty's verb)."""
     tok = span.root
     for _ in range(8):
-        if tok.head is tok:
+        if tok.head.i == tok.i:
             break
         tok = tok.head
         if tok.i in range(span.start, span.end) or (relations and tok.lower_ in relations):
             continue
-        if tok.dep_ == "acl" and tok.tag_ == "VBN" and tok.head is not tok:
+        if tok.dep_ == "acl" and tok.tag_ == "VBN" and tok.head.i != tok.i:
             continue  # a participle on a noun ("those invited"): the figure belongs to the clause's verb
         if tok.pos_ in _VERB_POS or (tok.pos_ == "AUX" and tok.dep_ in ("ROOT", "conj", "advcl", "ccomp", "xcomp")):
             return tok
@@ -209,7 +209,7 @@ def _is_passive(verb: Token) -> bool:
     distributed"); or a participle with a subject but no auxiliary ("have their plans reviewed")."""
     if any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children):
         return True
-    if verb.dep_ == "conj" and verb.tag_ in ("VBN", "VBD") and verb.head is not verb and _is_passive(verb.head) \
+    if verb.dep_ == "conj" and verb.tag_ in ("VBN", "VBD") and verb.head.i != verb.i and _is_passive(verb.head) \
             and not any(c.dep_ in _SUBJECTS for c in verb.children):
         return True  # "checked, signed and sent": the participles share the first one's passive
     if verb.tag_ != "VBN":
@@ -228,7 +228,7 @@ def is_finite_duty_verb(verb: Token) -> bool:
                 return True
             if tok.tag_ == "VB" and tok.i == tok.sent.start:
                 return True  # an instruction: "Attend and contribute to reviews ..."
-        if tok.head is tok or tok.dep_ in ("ROOT", "appos", "dep", "npadvmod"):
+        if tok.head.i == tok.i or tok.dep_ in ("ROOT", "appos", "dep", "npadvmod"):
             break
         tok = tok.head  # through conjuncts, infinitives, "by completing ... and participating in ..."
     return False
@@ -246,7 +246,7 @@ def _subject(verb: Token) -> Token | None:
             if subj.lower_ in ("which", "that", "who") and tok.dep_ == "relcl":
                 return tok.head  # "a visit which must take place": the visit
             return subj
-        if tok.dep_ in ("conj", "xcomp", "ccomp", "advcl") and tok.head is not tok:
+        if tok.dep_ in ("conj", "xcomp", "ccomp", "advcl") and tok.head.i != tok.i:
             tok = tok.head
             continue
         if tok.dep_ in ("relcl", "acl") and tok.head.pos_ in ("NOUN", "PROPN"):
@@ -331,7 +331,7 @@ def _compact(head: Token, exclude: set[int]) -> list[Token]:
             and c.pos_ in ("NOUN", "PROPN", "ADJ", "VERB")]
     toks = []
     for c in left:
-        toks.extend(t for t in c.subtree if t.dep_ in ("compound", "amod", "nmod") or t is c)
+        toks.extend(t for t in c.subtree if t.dep_ in ("compound", "amod", "nmod") or t.i == c.i)
     toks.append(head)
     of = next((c for c in head.rights if c.dep_ == "prep" and c.lower_ == "of"), None)
     if of is not None:
@@ -507,13 +507,13 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
     if obj is not None and obj.pos_ in ("NOUN", "PROPN", "PRON", "NUM"):
         phrase = _phrase_tokens(obj, exclude)
         head = _name_head(obj)
-        if head is not obj and head.i not in {t.i for t in phrase}:
+        if head.i != obj.i and head.i not in {t.i for t in phrase}:
             joined = {t.i: t for t in [*phrase, *obj.doc[obj.i + 1:head.i], *_phrase_tokens(head, exclude)]}
             phrase = sorted(joined.values(), key=lambda t: t.i)
         frame.object_text = _text(phrase)
         frame.object_span = _char_span(verb.doc, phrase) if phrase else None
         frame.action = f"{verb_text} {frame.object_text}".strip()
-        label = [t for t in phrase if t.i >= obj.i and t.i <= head.i and t.dep_ != "det"] if head is not obj \
+        label = [t for t in phrase if t.i >= obj.i and t.i <= head.i and t.dep_ != "det"] if head.i != obj.i \
             else _compact(obj, exclude)
         frame.label = f"{verb_text} {_text(label)}".strip()
         frame.modifiers = _person_modifiers(obj, exclude)
@@ -567,7 +567,7 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
     for prep in (t for t in verb.subtree if t.i > verb.i or t.head.i == verb.i):
         path = []
         tok = prep
-        while tok.i != verb.i and tok.head is not tok:
+        while tok.i != verb.i and tok.head.i != tok.i:
             path.append(tok.dep_)
             tok = tok.head
         if tok.i != verb.i or any(d in _CLAUSE_DEPS - {"punct", "cc"} for d in path):
@@ -677,7 +677,7 @@ def _set_head(frame: Frame, head: Token, exclude: set[int]) -> None:
     frame.object_head_span = _char_span(head.doc, compact)
     frame.object_tree_span = _char_span(head.doc, [head.left_edge, head.right_edge])
     frame.object_lemma = head.lemma_.lower()
-    frame.object_modifiers = tuple(t.lemma_.lower() for t in compact if t is not head)
+    frame.object_modifiers = tuple(t.lemma_.lower() for t in compact if t.i != head.i)
 
 
 def _person_modifiers(head: Token, exclude: set[int]) -> list[str]:
@@ -706,7 +706,7 @@ def _phase(doc: Doc, verb: Token, span: Span, exclude: set[int], words: FrameWor
     # the later one, not the first (the parser may hang "then" on either).
     for tok in doc:
         if tok.lower_ in words.subsequent and (tok.head.i in ts_range or tok.i in ts_range
-                                               or (tok.head is verb and tok.i > span.start)) \
+                                               or (tok.head.i == verb.i and tok.i > span.start)) \
                 and not _other_figure_between(tok.i, span, figures or []):
             return "subsequent"
     # A period on the verb: "during the first year", "after the first 12 months", "until the first review".
@@ -746,8 +746,8 @@ def _other_figure_between(i: int, span: Span, figures: list[tuple[int, int]]) ->
             continue
         if i < span.start and i < start < span.start:
             return True
-        if i >= span.end and start > i:
-            return True
+        if i >= span.end and (start > i or span.end <= start < i):
+            return True  # (it leads a later figure, or a later figure stands before it)
     return False
 
 
@@ -789,7 +789,7 @@ def _clause_heads(verb: Token) -> list[Token]:
     out = [verb]
     tok = verb
     for _ in range(4):
-        if tok.dep_ not in ("conj", "xcomp", "ccomp") or tok.head is tok:
+        if tok.dep_ not in ("conj", "xcomp", "ccomp") or tok.head.i == tok.i:
             break
         tok = tok.head
         out.append(tok)
@@ -847,7 +847,7 @@ def condition_at(sentence: str, start: int, ts: Timescale, words: FrameWords | N
             ts_tokens.update(range(o.start, o.end))
     if _other_trigger(tok, ts_span, ts.kind, words):
         return False
-    if tok.dep_ in ("mark", "advmod") and tok.head is not tok and tok.head.i > tok.i:
+    if tok.dep_ in ("mark", "advmod") and tok.head.i != tok.i and tok.head.i > tok.i:
         if _qualifies_alternative(tok):
             return False
         if tok.head.dep_ in ("relcl", "acl"):

@@ -204,6 +204,48 @@ def governing_verb(doc: Doc, span: Span, relations: dict[str, str] | None = None
     return tok if tok.pos_ in _VERB_POS else None
 
 
+def _named_tokens(doc: Doc, words: FrameWords) -> set[int]:
+    """Tokens inside a name the taxonomy knows (a topic, anchor or cohort: "Looked After Review")."""
+    named: set[int] = set()
+    if words.roles is not None:
+        for category in ("topics", "anchors", "cohorts"):
+            for m in words.roles.find(category, doc.text):  # type: ignore[attr-defined]
+                named.update(t.i for t in doc if m.start <= t.idx < m.end)
+    return named
+
+
+def _is_name_word(tok: Token, named: set[int]) -> bool:
+    """A capitalised word inside a name the taxonomy knows ("Looked" of "the first Looked After
+    Review"), or a word all in capitals ("ASSIST"), mid-sentence: part of a name, not a verb."""
+    if tok.i == tok.sent.start:
+        return False
+    return (tok.i in named and tok.text[:1].isupper()) or (tok.text.isupper() and len(tok.text) > 1)
+
+
+def _duty_verb(verb: Token | None, named: set[int]) -> Token | None:
+    """The verb that states the duty, from the one the figure hangs on:
+
+    - a word the parser read as a verb inside a name ("the first Looked After Review") or an
+      acronym in capitals ("allocate to ASSIST") is no verb: the verb above it is;
+    - an active verb with no object whose complement is a clause ("I will ensure that I visit
+      the family ...") states the duty through that clause: its verb is the duty's.
+    """
+    for _ in range(3):
+        if verb is None:
+            return None
+        if _is_name_word(verb, named):
+            verb = next((a for a in verb.ancestors if a.pos_ in _VERB_POS and not _is_name_word(a, named)), None)
+            continue
+        if not _is_passive(verb) and not any(c.dep_ in ("dobj", "attr", "oprd", "dative") for c in verb.children):
+            clause = next((c for c in verb.children if c.dep_ == "ccomp" and c.i > verb.i
+                           and c.pos_ in _VERB_POS and is_finite_duty_verb(c)), None)
+            if clause is not None:
+                verb = clause
+                continue
+        break
+    return verb
+
+
 def _is_passive(verb: Token) -> bool:
     """Passive: a passive auxiliary or subject; a participle joined to a passive one ("completed and
     distributed"); or a participle with a subject but no auxiliary ("have their plans reviewed")."""
@@ -266,7 +308,7 @@ def _phrase_tokens(head: Token, exclude: set[int], keep_preps: tuple[str, ...] =
         for child in tok.children:
             if child.dep_ in _CLAUSE_DEPS and not (child.dep_ in ("conj", "cc") and tok.pos_ in ("NOUN", "PROPN")):
                 continue
-            if child.dep_ == "prep" and child.lower_ not in keep_preps \
+            if child.dep_ == "prep" and child.lower_ not in keep_preps and not _hyphenated(child) \
                     and not _joins_name(tok, child) and not _is_particle(tok, child):
                 continue
             walk(child)
@@ -280,6 +322,13 @@ def _phrase_tokens(head: Token, exclude: set[int], keep_preps: tuple[str, ...] =
     while run and run[0].dep_ in ("cc", "punct"):
         run.pop(0)
     return run
+
+
+def _hyphenated(tok: Token) -> bool:
+    """A word joined to the one before by a hyphen with no space ("up-to-date"): part of one word."""
+    prev = tok.doc[tok.i - 1] if tok.i > 0 else None
+    return prev is not None and prev.tag_ == "HYPH" and not prev.whitespace_ and prev.i > 0 \
+        and not prev.doc[prev.i - 1].whitespace_
 
 
 def _joins_name(tok: Token, prep: Token) -> bool:
@@ -344,8 +393,10 @@ def _compact(head: Token, exclude: set[int]) -> list[Token]:
 
 
 def _verb_words(verb: Token) -> list[Token]:
-    """The verb with its particle ("sign off", "write up")."""
-    return [verb, *[c for c in verb.children if c.dep_ == "prt"]]
+    """The verb with its particle ("sign off", "write up") or the preposition a passive leaves
+    behind ("will be responded to": "respond to")."""
+    stranded = [c for c in verb.children if c.dep_ == "prep" and c.i == verb.i + 1 and not list(c.children)]
+    return [verb, *[c for c in verb.children if c.dep_ == "prt"], *stranded]
 
 
 def _third_person(verb: Token, subject: Token) -> str:
@@ -385,7 +436,7 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
             anchor_tokens = set(range(a_span.start, a_span.end))
             frame.anchor_head_span = _anchor_head(a_span, anchor_tokens)
     exclude = ts_tokens | anchor_tokens
-    verb = governing_verb(doc, span, words.anchor_relations)
+    verb = _duty_verb(governing_verb(doc, span, words.anchor_relations), _named_tokens(doc, words))
     if verb is not None and verb.i not in anchor_tokens and is_finite_duty_verb(verb):
         _fill_action(frame, verb, exclude, words)
         figures = [(s.start, s.end) for t in others if (s := _span_of(doc, t.start, t.end)) is not None]
@@ -487,6 +538,22 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
         if pobj is not None:
             _set_head(frame, pobj, exclude)
         return
+    done = _causative_participle(verb, exclude)
+    if done is not None:
+        # "every child will have a care plan recorded on file": the duty is recording the plan;
+        # the subject of "have" is whom it is for, not who acts (unless "I"/"we").
+        obj = done.head
+        phrase = _phrase_tokens(obj, exclude)
+        verb_text = " ".join([done.lemma_.lower(), *[t.text.lower() for t in _verb_words(done)[1:]]])
+        frame.verb, frame.verb_surface, frame.passive = done.lemma_.lower(), done.text, True
+        frame.object_text = _text(phrase)
+        frame.object_span = _char_span(verb.doc, phrase) if phrase else None
+        frame.action = f"{verb_text} {frame.object_text}".strip()
+        frame.label = f"{verb_text} {_text(_compact(obj, exclude))}".strip()
+        if subject is not None and subject.lower_ in ("i", "we"):
+            frame.actor_text, frame.actor_is_first_person = subject.text, True
+        _set_head(frame, obj, exclude)
+        return
     obj: Token | None = None
     if frame.passive:
         obj = subject if subject is not None and subject.lower_ not in _PRONOUNS | {"i", "we", "you"} else None
@@ -502,7 +569,7 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
             frame.actor_text = _text(_phrase_tokens(subject, exclude)) or subject.text
             frame.actor_is_first_person = subject.lower_ in ("i", "we")
     verb_tokens = _verb_words(verb)
-    verb_text = " ".join([verb.lemma_.lower(), *[t.text.lower() for t in verb_tokens[1:]]])
+    verb_text = _coordinated(verb) + " ".join([verb.lemma_.lower(), *[t.text.lower() for t in verb_tokens[1:]]])
     frame.verb_surface = " ".join(t.text for t in verb_tokens)
     if obj is not None and obj.pos_ in ("NOUN", "PROPN", "PRON", "NUM"):
         phrase = _phrase_tokens(obj, exclude)
@@ -512,7 +579,7 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
             phrase = sorted(joined.values(), key=lambda t: t.i)
         frame.object_text = _text(phrase)
         frame.object_span = _char_span(verb.doc, phrase) if phrase else None
-        frame.action = f"{verb_text} {frame.object_text}".strip()
+        frame.action = f"{verb_text} {frame.object_text} {_complement(verb, exclude)}".strip()
         label = [t for t in phrase if t.i >= obj.i and t.i <= head.i and t.dep_ != "det"] if head.i != obj.i \
             else _compact(obj, exclude)
         frame.label = f"{verb_text} {_text(label)}".strip()
@@ -642,6 +709,52 @@ def _fallback_action(frame: Frame, doc: Doc, verb: Token | None, exclude: set[in
         _set_head(frame, obj, exclude)
     else:
         frame.action = frame.label = verb_text
+
+
+# Furthest a verb joined by "and"/"or" to the duty's verb stands from it, in tokens ("seen or
+# spoken to": 2); further off, the two are separate clauses rather than one action.
+MAX_COORDINATION_GAP = 3
+
+
+def _coordinated(verb: Token) -> str:
+    """The verb the duty's verb is joined to when they share its subject and object ("should be
+    seen or spoken to": "see or "), so the action keeps both; empty otherwise."""
+    head = verb.head
+    if verb.dep_ != "conj" or head.pos_ != "VERB" or not 0 < verb.i - head.i <= MAX_COORDINATION_GAP \
+            or any(c.dep_ in _SUBJECTS or c.dep_ == "dobj" for c in verb.children) \
+            or any(c.dep_ == "dobj" for c in head.children):
+        return ""
+    cc = next((c for c in head.children if c.dep_ == "cc" and head.i < c.i < verb.i), None)
+    return f"{head.lemma_.lower()} {cc.lower_} " if cc is not None else ""
+
+
+def _causative_participle(verb: Token, exclude: set[int]) -> Token | None:
+    """"have / get X done": the participle on the object of a causative verb ("have a care plan
+    recorded", "having a life story book completed"), the thing actually to be done."""
+    if verb.lemma_.lower() not in ("have", "get"):
+        return None
+    obj = next((c for c in verb.children if c.dep_ == "dobj" and c.i not in exclude), None)
+    if obj is None:
+        return None
+    return next((c for c in obj.children if c.dep_ == "acl" and c.tag_ == "VBN" and c.i > obj.i
+                 and not any(a.dep_ in ("aux", "auxpass") for a in c.children)), None)
+
+
+def _complement(verb: Token, exclude: set[int]) -> str:
+    """What a verb makes its object ("made available to the IRO": "available to the IRO"; "kept
+    up to date"): the object predicate, without the figure."""
+    comp = next((c for c in verb.children if c.dep_ in ("oprd", "acomp") and c.i > verb.i and c.i not in exclude),
+                None)
+    if comp is None:
+        return ""
+    run: list[Token] = []
+    for t in sorted(comp.subtree, key=lambda t: t.i):
+        if t.i in exclude or (run and t.i != run[-1].i + 1):
+            break
+        run.append(t)
+    while run and (run[-1].dep_ in ("prep", "det", "cc", "punct") or run[-1].is_punct):
+        run.pop()
+    return _text(run) if 0 < len(run) <= MAX_PHRASE_TOKENS else ""
 
 
 def _timed_event(subject: Token, words: FrameWords) -> Token | None:

@@ -46,3 +46,40 @@ def test_the_root_is_its_own_head_by_position():
     root = next(t for t in doc if t.dep_ == "ROOT")
     assert root.head is not root  # why frame.py compares .i: identity never holds
     assert root.head.i == root.i
+
+
+# --- actions: the verb that states the duty, with its object, in the document's words --------
+def test_a_clause_complement_states_the_duty():
+    o = _one("I will ensure that I meet the young person regularly, but at least monthly.")
+    assert o.action == "meet the young person"
+
+
+def test_have_something_done_is_doing_it():
+    o = _one("Each young person will have an up-to-date risk plan written within 15 working days of referral.")
+    assert o.action == "write an up to date risk plan"
+    assert o.actor is None  # the young person has it; who writes it is not said
+
+
+def test_a_passive_keeps_what_it_makes_the_object():
+    o = _one("The assessment report will be made available to the family 2 working days before the panel.")
+    assert o.action == "make The assessment report available to the family"
+
+
+def test_a_passive_keeps_its_stranded_preposition():
+    o = _one("Complaints will be replied to within 10 working days.")
+    assert o.action == "reply to Complaints"
+
+
+def test_coordinated_verbs_sharing_the_object_stay_together():
+    o = _one("Families should be visited or telephoned within 5 working days of allocation.")
+    assert o.action == "visit or telephone Families"
+
+
+def test_a_name_in_capitals_is_not_the_verb():
+    o = _one("The OT service will refer to PORTAGE within 3 working days.")
+    assert o.action and o.action.split()[0].lower() != "portage"
+
+
+def test_a_misparsed_clause_on_a_passive_is_not_its_duty():
+    o = _one("The minutes must be sent on the same day that the family agrees the plan.")
+    assert o.action == "send The minutes"

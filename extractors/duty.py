@@ -227,8 +227,17 @@ def resolve_hedges(sentence: str, found: list[Timescale], words: DutyWords) -> t
             continue
         if re.search(r"\b(?:then|thereafter|and|if|unless|for|where)\b", gap, re.I):
             continue  # a sequence or a condition: two duties, not one hedged
-        a_hedged = _has_phrase(sentence[max(0, a.start - HEDGE_WINDOW):a.start], words.hedges) is not None
-        b_hedged = _has_phrase(gap, words.hedges) is not None
+        # Hedge words in the gap before its last joining word or comma are a's ("weekly (good
+        # practice) or at least every 4 weeks"), after it b's ("every 2 weeks, ideally weekly").
+        joins = list(re.finditer(r"\b(?:or|but)\b|,", gap, re.I))
+        a_tail, gap_b = (gap[:joins[-1].start()], gap[joins[-1].start():]) if joins else ("", gap)
+        a_hedged = _has_phrase(sentence[max(0, a.start - HEDGE_WINDOW):a.start], words.hedges) is not None \
+            or _has_phrase(a_tail, words.hedges) is not None
+        # b's hedge may also follow it inside the aside that holds it ("every 12 months (3 months
+        # recommended for ...)"): up to the aside's end, within the window.
+        aside = re.match(rf"[^()]{{0,{HEDGE_WINDOW}}}\)", sentence[b.end:]) if gap.rstrip().endswith("(") else None
+        b_hedged = _has_phrase(gap_b, words.hedges) is not None \
+            or (aside is not None and _has_phrase(aside.group(0), words.hedges) is not None)
         if a_hedged and not b_hedged:
             loose, firm = a, b
         elif b_hedged and not a_hedged:
@@ -242,10 +251,13 @@ def resolve_hedges(sentence: str, found: list[Timescale], words: DutyWords) -> t
         start = loose.start
         lead_in = max(0, loose.start - HEDGE_WINDOW) if loose is a else a.end
         hedge = _has_phrase(sentence[lead_in:loose.start], words.hedges)
+        end = loose.end
         if hedge is not None:
             start = lead_in + hedge.start()
+        elif loose is b and aside is not None:
+            end = loose.end + aside.end() - 1  # the hedge follows the figure: keep the aside's words
         dropped.add(id(loose))
-        hedges[id(firm)] = " ".join(sentence[start:loose.end].replace("*", "").split())
+        hedges[id(firm)] = " ".join(sentence[start:end].replace("*", "").split())
     return [t for t in found if id(t) not in dropped], hedges
 
 

@@ -83,3 +83,16 @@ def test_a_name_in_capitals_is_not_the_verb():
 def test_a_misparsed_clause_on_a_passive_is_not_its_duty():
     o = _one("The minutes must be sent on the same day that the family agrees the plan.")
     assert o.action == "send The minutes"
+
+
+# --- hedges: the binding figure, whichever side the hedge word stands ------------------------
+def test_a_recommended_figure_in_an_aside_is_the_hedge_of_the_firm_one():
+    o = _one("Children with a care and support plan will have it reviewed every 12 months "
+             "(3 months recommended for babies).")
+    assert (o.timescale.value, o.timescale.unit) == (12, "month")
+    assert o.timescale.hedge and "recommended" in o.timescale.hedge
+
+
+def test_a_hedge_word_right_after_the_first_figure_is_the_first_figures():
+    o = _one("Children should be seen weekly (good practice) or at least every 4 weeks.")
+    assert (o.timescale.value, o.timescale.unit) == (4, "week")

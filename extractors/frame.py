@@ -513,6 +513,10 @@ def _anchor_head(a_span: Span, tokens: set[int]) -> tuple[int, int] | None:
         # "the decision is required", "the review being held": the event is the clause's subject.
         head = next((c for c in head.children if c.dep_ in _SUBJECTS and c.i in tokens), head)
     if head.pos_ not in ("NOUN", "PROPN"):
+        # The parser may hang the event and its participle apart ("of the transfer meeting |
+        # taking place"): the noun among the phrase's roots is the event.
+        head = next((t for t in a_span if t.pos_ in ("NOUN", "PROPN") and t.head.i not in tokens), head)
+    if head.pos_ not in ("NOUN", "PROPN"):
         return None
     compact = [t for t in _compact(head, set()) if t.i in tokens and t.i <= head.i]
     return _char_span(head.doc, compact) if compact else None

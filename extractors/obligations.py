@@ -625,11 +625,7 @@ def _canonical_anchor(tax: Taxonomy, ts: Timescale, sentence: str, topic: str | 
         bare = canonical in generic
     else:
         canonical = _event_anchor(tax, raw) or tax.canonical_anchor(raw)
-        # "the meeting", "the meeting date": the kind of event only (its date or day is the same event).
-        occasion = "|".join(map(re.escape, sorted(lang.occasion_words))) if lang is not None else ""
-        bare = canonical in generic and re.fullmatch(
-            r"(?:the\s+)?(?:child protection\s+|CP\s+)?(?:meeting|conference|review|event)s?"
-            + (rf"(?:\s+(?:{occasion}))?" if occasion else ""), raw.replace("*", "").strip(), re.I) is not None
+        bare = canonical in generic and _bare_event(raw, lang)
     if bare:
         # "within 10 days of the meeting": which meeting is named earlier in the sentence.
         named_before = [m for m in tax.find("anchors", sentence[:ts.start]) if m.canonical not in generic] if raw else []
@@ -645,6 +641,10 @@ def _canonical_anchor(tax: Taxonomy, ts: Timescale, sentence: str, topic: str | 
                 if named:
                     canonical, found = named[0], True
                     break
+        if not found and raw and topic:
+            named = _topic_event(tax, topic, canonical, generic)
+            if named:
+                canonical, found = named, True
         if not found:
             # The nearest heading that names one event of that kind ("Core Group Meetings").
             kind = (canonical or "").split()[-1]
@@ -655,6 +655,30 @@ def _canonical_anchor(tax: Taxonomy, ts: Timescale, sentence: str, topic: str | 
                     canonical = named.pop()
                     break
     return canonical or (re.sub(r"\s+", " ", raw.replace("*", "")).strip() if raw else None)
+
+
+def _bare_event(raw: str, lang: _Language | None) -> bool:
+    """"the meeting", "the meeting date": the kind of event only (its date or day is the same event)."""
+    occasion = "|".join(map(re.escape, sorted(lang.occasion_words))) if lang is not None else ""
+    return re.fullmatch(r"(?:the\s+)?(?:child protection\s+|CP\s+)?(?:meeting|conference|review|event)s?"
+                        + (rf"(?:\s+(?:{occasion}))?" if occasion else ""), raw.replace("*", "").strip(), re.I) is not None
+
+
+def _topic_event(tax: Taxonomy, topic: str, bare: str | None, generic: set[str] | frozenset[str]) -> str | None:
+    """The event of a bare anchor's kind that the duty's own topic names: "signed off within two
+    weeks of the meeting date", a duty on a child in need review's record, runs from the child in
+    need meeting. None when the topic names no event of that kind."""
+    kind = (bare or "").split()[-1] if bare else ""
+    return next((a.canonical for a in tax.find("anchors", topic)
+                 if a.canonical not in generic and _of_kind(tax, a.canonical, kind)), None)
+
+
+def _of_kind(tax: Taxonomy, anchor: str, kind: str) -> bool:
+    """Whether the anchor event is a ``kind`` ("meeting") by its name or one of its synonyms
+    ("child in need meeting"; "CIN review meeting")."""
+    entry = tax.anchors.get(anchor)
+    names = [anchor, *(entry.synonyms if entry is not None else ())]
+    return bool(kind) and any(n.split() and stem(n.split()[-1].lower()) == stem(kind.lower()) for n in names)
 
 
 def _specific_anchor(tax: Taxonomy, canonical: str | None, sentence: str, frame: Frame) -> tuple[str | None, bool]:
@@ -1296,7 +1320,13 @@ def extract_obligations(clauses: list[Clause], doc_text: str, encode: Encode | N
         out.extend(extract_clause(clause, doc_text, tax, first_person_section=tuple(clause.heading_path) in first_person))
     if encode is not None:
         _by_similarity(out, tax, encode)
+    lang = _language(tax)
     for o in out:
+        t = o.timescale
+        if o.topic and t.anchor in lang.generic_anchors and t.anchor_text and _bare_event(t.anchor_text, lang):
+            # A bare "the meeting" whose duty's final topic (settled after the anchor was read:
+            # by similarity, or as the record of an event) names an event of that kind.
+            t.anchor = _topic_event(tax, o.topic, t.anchor, lang.generic_anchors) or t.anchor
         if o.label is None and o.topic:
             o.label = o.topic  # a verbless table cell: what it is about is the best short name
     return out

@@ -96,3 +96,23 @@ def test_a_recommended_figure_in_an_aside_is_the_hedge_of_the_firm_one():
 def test_a_hedge_word_right_after_the_first_figure_is_the_first_figures():
     o = _one("Children should be seen weekly (good practice) or at least every 4 weeks.")
     assert (o.timescale.value, o.timescale.unit) == (4, "week")
+
+
+# --- anchors: the whole event, never a bare kind when the text says which --------------------
+def test_an_event_named_before_its_participle_keeps_its_name():
+    o = _one("The worker will send the plan to the family within 3 working days of the Family Network "
+             "Meeting taking place.")
+    assert o.timescale.anchor == "family network meeting"
+
+
+def test_a_bare_meeting_is_the_one_the_duties_topic_names():
+    o = _one("The notes must be typed and approved by the team manager within ten working days of the meeting date.",
+             headings=["Children in Need Plans and Reviews", "Reviews"])
+    assert o.topic == "child in need review"
+    assert o.timescale.anchor == "child in need meeting"
+
+
+def test_a_bare_meeting_with_nothing_to_say_which_stays_as_written():
+    o = _one("The notes must be typed and approved by the team manager within ten working days of the meeting.",
+             headings=["Planning"])
+    assert o.timescale.anchor == "meeting"

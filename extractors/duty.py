@@ -438,8 +438,24 @@ def qualifiers(tax: Taxonomy, cohort: str | None, sentence: str, frame: Frame, r
     for context in (row, *headings):
         names = {m.canonical for m in tax.find("cohorts", context or "")}
         if len(names) == 1:
-            add(names.pop())
+            name = names.pop()
+            if not (cohort and _broader_name(tax, name, cohort)):
+                add(name)
     return out
+
+
+def _broader_name(tax: Taxonomy, wider: str, cohort: str) -> bool:
+    """Whether a heading's cohort is the chosen cohort's own people named more broadly: one of its
+    names ends the cohort's name ("foster carers" of "prospective foster carers"), so it says
+    nothing narrower (and "approved" would contradict "prospective")."""
+    def names(name: str) -> list[list[str]]:
+        entry = tax.cohorts.get(name)
+        return [n.lower().split() for n in (name, *(entry.synonyms if entry is not None else ())) if n.split()]
+
+    # Only the heading cohort's names for its people (ending as its name does, "... carers"), of two
+    # words or more: a one-word or other-headed synonym ("placement", "care order") names a thing.
+    people = [w for w in names(wider) if len(w) >= 2 and w[-1] == wider.lower().split()[-1]]
+    return any(len(w) < len(c) and c[-len(w):] == w for w in people for c in names(cohort))
 
 
 def _names_when(tax: Taxonomy, modifier: str) -> bool:

@@ -116,3 +116,11 @@ def test_a_bare_meeting_with_nothing_to_say_which_stays_as_written():
     o = _one("The notes must be typed and approved by the team manager within ten working days of the meeting.",
              headings=["Planning"])
     assert o.timescale.anchor == "meeting"
+
+
+# --- cohorts: applicants are not approved carers; a broader heading name narrows nothing -------
+def test_prospective_carers_are_not_approved_ones():
+    o = _one("I will phone prospective foster carers within 3 working days of their enquiry.",
+             headings=["Fostering", "Foster carers"])
+    assert o.cohort == "prospective foster carers"
+    assert "approved foster carers" not in o.qualifiers

@@ -657,6 +657,13 @@ def _canonical_anchor(tax: Taxonomy, ts: Timescale, sentence: str, topic: str | 
     return canonical or (re.sub(r"\s+", " ", raw.replace("*", "")).strip() if raw else None)
 
 
+def _is_own_event(tax: Taxonomy, topic: str | None, anchor: str | None) -> bool:
+    """Whether the topic is itself the anchor event (its whole name names that event)."""
+    if not topic or not anchor:
+        return False
+    return any(m.canonical == anchor and m.start == 0 and m.end == len(topic) for m in tax.find("anchors", topic))
+
+
 def _bare_event(raw: str, lang: _Language | None) -> bool:
     """"the meeting", "the meeting date": the kind of event only (its date or day is the same event)."""
     occasion = "|".join(map(re.escape, sorted(lang.occasion_words))) if lang is not None else ""
@@ -1148,6 +1155,11 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 # "Decisions recorded within 5 days of the review": recording an event is its record.
                 document = document_of_event(tax, topic, "record", anchor, documents) \
                     or document_of_event(tax, topic, "record", topic, documents)
+            if document is None and not frame.action and ts.kind == "deadline" and relation != "before" \
+                    and _is_own_event(tax, topic, anchor):
+                # A verbless row timed from its own event ("Initial conference outcome | within 24
+                # hours of the ICPC"): what is due after the event is its record, not the event.
+                document = document_of_event(tax, topic, "record", topic, documents)
             if document is None and topic_how not in _ACTION_NAMED \
                     and stem((topic or "").split()[-1:][0] if topic else "") != stem(frame.object_lemma or ""):
                 # "the carer has a review annually" in a foster carers' section: the bare noun's kind.

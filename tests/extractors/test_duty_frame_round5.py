@@ -124,3 +124,14 @@ def test_prospective_carers_are_not_approved_ones():
              headings=["Fostering", "Foster carers"])
     assert o.cohort == "prospective foster carers"
     assert "approved foster carers" not in o.qualifiers
+
+
+# --- topics: a verbless row timed from its own event is that event's record -------------------
+def test_a_row_due_after_its_own_event_is_the_events_record():
+    o = _one("Core Group Meeting\tOutcome sheet\tWithin 2 working days of the Core Group Meeting")
+    assert o.topic == "core group record"
+
+
+def test_a_row_due_before_its_own_event_stays_the_event():
+    o = _one("Initial Child Protection Conference\tWithin 15 working days of the strategy discussion")
+    assert o.topic == "initial child protection conference"

@@ -803,6 +803,8 @@ def _narrative_only_in_condition(sentence: str, lang: _Language) -> bool:
 
 # How _actor says it fell back to a default rather than reading the text.
 _ACTOR_DEFAULTS = {"topic", "none", "first-person-topic"}
+# ... and of those, the ones where the text names nobody at all ("I will" names the practitioner).
+_ACTOR_UNSTATED = {"topic", "none"}
 
 
 def _names_actor(text: str, lang: _Language) -> bool:
@@ -1222,6 +1224,8 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 sentence_id=sentence_id(clause.id, index),
                 extra={"anchor_phrase": ts.anchor, "occurrence": occurrence, "span_verified": verified, "duty": why,
                        "topic_from": topic_how, "actor_from": actor_how, "cohort_from": cohort_how,
+                       # False when no text names who acts and the actor is the topic's usual role.
+                       "actor_stated": actor_how not in _ACTOR_UNSTATED,
                        "rule_topic": rule_topic, "embed_query": embed_query, "core_query": core_query,
                        "topic_rivals": rivals,
                        "party": (tax.canonical_role(frame.party) or frame.party.lower()) if frame.party else None,

@@ -135,3 +135,16 @@ def test_a_row_due_after_its_own_event_is_the_events_record():
 def test_a_row_due_before_its_own_event_stays_the_event():
     o = _one("Initial Child Protection Conference\tWithin 15 working days of the strategy discussion")
     assert o.topic == "initial child protection conference"
+
+
+# --- actors: the usual role of a duty nobody is named for is marked as such --------------------
+def test_an_actor_nobody_names_is_marked_unstated_and_shown_as_usual():
+    from service.induction import ownership
+
+    o = _one("Thereafter, core group meetings will be held at least every 4 weeks.",
+             headings=["Child protection plans"])
+    assert o.extra["actor_stated"] is False
+    assert o.actor == "Social Worker"  # the topic's usual role, kept for whom the duty concerns ...
+    assert "not named" in ownership(o, None)[1]  # ... and never presented as what the text says
+    named = _one("The team manager will sign off the plan within 5 working days.")
+    assert named.extra["actor_stated"] is True and named.actor == "Team Manager"

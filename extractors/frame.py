@@ -371,7 +371,7 @@ def _text(tokens: list[Token]) -> str:
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         if nxt is not None and (nxt.i != t.i + 1 or t.whitespace_):
             parts.append(" ")
-    return re.sub(r"\s+", " ", "".join(parts)).strip(" ,;:-")
+    return re.sub(r"\s+", " ", "".join(parts)).strip(" ,;:-").rstrip(" ([").strip(" ,;:-")
 
 
 def _compact(head: Token, exclude: set[int]) -> list[Token]:
@@ -562,6 +562,9 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
     if frame.passive:
         obj = subject if subject is not None and subject.lower_ not in _PRONOUNS | {"i", "we", "you"} else None
         agent = next((c for c in verb.children if c.dep_ == "agent"), None)
+        if agent is None and verb.dep_ == "conj" and verb.head.pos_ == "VERB" and _is_passive(verb.head):
+            # "reviewed by the therapists ... and prioritised": the participles share the agent.
+            agent = next((c for c in verb.head.children if c.dep_ == "agent"), None)
         pobj = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent is not None else None
         if pobj is not None:
             frame.actor_text = _text(_phrase_tokens(pobj, exclude))

@@ -1120,8 +1120,13 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                     actor, actor_how = role, "parse"
                 elif actor_how in _ACTOR_DEFAULTS and _names_actor(frame.actor_text, lang):
                     # "Occupational Therapists will contact ...", "signed off by management": the
-                    # text names who acts; the topic's usual role is only a default.
-                    actor, actor_how = _as_written(frame.actor_text), "parse-text"
+                    # text names who acts; the topic's usual role is only a default, unless the
+                    # text names that role by its head word ("signed by the Chair" of a conference).
+                    written = _as_written(frame.actor_text)
+                    if actor and written.lower().split()[-1] == actor.lower().split()[-1]:
+                        actor_how = "parse-usual"
+                    else:
+                        actor, actor_how = written, "parse-text"
             if cohort is None and topic and tax.topics[topic].cohort:
                 # Whom the duty is about follows from what it is (a PEP is for a child in care).
                 cohort, cohort_how = tax.topics[topic].cohort, "topic"

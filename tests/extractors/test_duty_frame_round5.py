@@ -148,3 +148,10 @@ def test_an_actor_nobody_names_is_marked_unstated_and_shown_as_usual():
     assert "not named" in ownership(o, None)[1]  # ... and never presented as what the text says
     named = _one("The team manager will sign off the plan within 5 working days.")
     assert named.extra["actor_stated"] is True and named.actor == "Team Manager"
+
+
+def test_conjoined_participles_share_the_passive_agent():
+    found = _all("New requests will be screened by the duty officers every day and graded within 2 working days.")
+    graded = next(o for o in found if o.timescale.value == 2)
+    assert graded.action == "grade New requests"
+    assert graded.actor and "duty officers" in graded.actor.lower()

@@ -1219,7 +1219,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             out.append(Obligation(
                 id=_obligation_id(clause.id, offset, ts), authority=clause.authority,
                 document_id=clause.document_id, clause_id=clause.id, topic=topic, actor=actor,
-                action=frame.action or _action(sent.text, ts, lang), cohort=cohort,
+                action=(frame.action or _action(sent.text, ts, lang) or "").rstrip(" ([").strip() or None, cohort=cohort,
                 modality=_modality(sent.text, ts.start, lang) or (_modality(lead, 0, lang) if lead else None),
                 conditions=conditions,
                 timescale=timescale, citation=citation,

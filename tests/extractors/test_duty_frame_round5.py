@@ -155,3 +155,8 @@ def test_conjoined_participles_share_the_passive_agent():
     graded = next(o for o in found if o.timescale.value == 2)
     assert graded.action == "grade New requests"
     assert graded.actor and "duty officers" in graded.actor.lower()
+
+
+def test_an_action_does_not_end_on_an_open_bracket():
+    o = _one("The manager will send a calendar invite for day 20 (2 days before the review is due) to the team.")
+    assert o.action and not o.action.endswith("(")

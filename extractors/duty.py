@@ -126,7 +126,7 @@ def not_a_duty(sentence: str, ts: Timescale, frame: Frame, words: DutyWords,
                 return "statute context"
         tok = span.root
         for _ in range(8):
-            if tok.head is tok:
+            if tok.head.i == tok.i:
                 break
             tok = tok.head
             if tok.pos_ in ("VERB", "AUX") and _legislation_subject(tok, words):
@@ -203,7 +203,7 @@ def _permitted(doc, span, words: DutyWords) -> bool:
             # infinitive on the object serves the verb that governs that object (an offer).
             tok = tok.head.head
             continue
-        if any(c.dep_ == "aux" and c.tag_ != "TO" for c in tok.children) or tok.head is tok \
+        if any(c.dep_ == "aux" and c.tag_ != "TO" for c in tok.children) or tok.head.i == tok.i \
                 or not (tok.dep_ in ("conj", "xcomp") or (tok.dep_ == "advcl" and infinitive)):
             return False  # its own auxiliary ("will"), or a clause of its own
         tok = tok.head  # "can be given to increase ...": the permission governs the infinitive
@@ -227,8 +227,17 @@ def resolve_hedges(sentence: str, found: list[Timescale], words: DutyWords) -> t
             continue
         if re.search(r"\b(?:then|thereafter|and|if|unless|for|where)\b", gap, re.I):
             continue  # a sequence or a condition: two duties, not one hedged
-        a_hedged = _has_phrase(sentence[max(0, a.start - HEDGE_WINDOW):a.start], words.hedges) is not None
-        b_hedged = _has_phrase(gap, words.hedges) is not None
+        # Hedge words in the gap before its last joining word or comma are a's ("weekly (good
+        # practice) or at least every 4 weeks"), after it b's ("every 2 weeks, ideally weekly").
+        joins = list(re.finditer(r"\b(?:or|but)\b|,", gap, re.I))
+        a_tail, gap_b = (gap[:joins[-1].start()], gap[joins[-1].start():]) if joins else ("", gap)
+        a_hedged = _has_phrase(sentence[max(0, a.start - HEDGE_WINDOW):a.start], words.hedges) is not None \
+            or _has_phrase(a_tail, words.hedges) is not None
+        # b's hedge may also follow it inside the aside that holds it ("every 12 months (3 months
+        # recommended for ...)"): up to the aside's end, within the window.
+        aside = re.match(rf"[^()]{{0,{HEDGE_WINDOW}}}\)", sentence[b.end:]) if gap.rstrip().endswith("(") else None
+        b_hedged = _has_phrase(gap_b, words.hedges) is not None \
+            or (aside is not None and _has_phrase(aside.group(0), words.hedges) is not None)
         if a_hedged and not b_hedged:
             loose, firm = a, b
         elif b_hedged and not a_hedged:
@@ -242,10 +251,13 @@ def resolve_hedges(sentence: str, found: list[Timescale], words: DutyWords) -> t
         start = loose.start
         lead_in = max(0, loose.start - HEDGE_WINDOW) if loose is a else a.end
         hedge = _has_phrase(sentence[lead_in:loose.start], words.hedges)
+        end = loose.end
         if hedge is not None:
             start = lead_in + hedge.start()
+        elif loose is b and aside is not None:
+            end = loose.end + aside.end() - 1  # the hedge follows the figure: keep the aside's words
         dropped.add(id(loose))
-        hedges[id(firm)] = " ".join(sentence[start:loose.end].replace("*", "").split())
+        hedges[id(firm)] = " ".join(sentence[start:end].replace("*", "").split())
     return [t for t in found if id(t) not in dropped], hedges
 
 
@@ -426,8 +438,24 @@ def qualifiers(tax: Taxonomy, cohort: str | None, sentence: str, frame: Frame, r
     for context in (row, *headings):
         names = {m.canonical for m in tax.find("cohorts", context or "")}
         if len(names) == 1:
-            add(names.pop())
+            name = names.pop()
+            if not (cohort and _broader_name(tax, name, cohort)):
+                add(name)
     return out
+
+
+def _broader_name(tax: Taxonomy, wider: str, cohort: str) -> bool:
+    """Whether a heading's cohort is the chosen cohort's own people named more broadly: one of its
+    names ends the cohort's name ("foster carers" of "prospective foster carers"), so it says
+    nothing narrower (and "approved" would contradict "prospective")."""
+    def names(name: str) -> list[list[str]]:
+        entry = tax.cohorts.get(name)
+        return [n.lower().split() for n in (name, *(entry.synonyms if entry is not None else ())) if n.split()]
+
+    # Only the heading cohort's names for its people (ending as its name does, "... carers"), of two
+    # words or more: a one-word or other-headed synonym ("placement", "care order") names a thing.
+    people = [w for w in names(wider) if len(w) >= 2 and w[-1] == wider.lower().split()[-1]]
+    return any(len(w) < len(c) and c[-len(w):] == w for w in people for c in names(cohort))
 
 
 def _names_when(tax: Taxonomy, modifier: str) -> bool:

@@ -192,16 +192,58 @@ def governing_verb(doc: Doc, span: Span, relations: dict[str, str] | None = None
     relation word read as a verb, "following the meeting", is not the duty's verb)."""
     tok = span.root
     for _ in range(8):
-        if tok.head is tok:
+        if tok.head.i == tok.i:
             break
         tok = tok.head
         if tok.i in range(span.start, span.end) or (relations and tok.lower_ in relations):
             continue
-        if tok.dep_ == "acl" and tok.tag_ == "VBN" and tok.head is not tok:
+        if tok.dep_ == "acl" and tok.tag_ == "VBN" and tok.head.i != tok.i:
             continue  # a participle on a noun ("those invited"): the figure belongs to the clause's verb
         if tok.pos_ in _VERB_POS or (tok.pos_ == "AUX" and tok.dep_ in ("ROOT", "conj", "advcl", "ccomp", "xcomp")):
             return tok
     return tok if tok.pos_ in _VERB_POS else None
+
+
+def _named_tokens(doc: Doc, words: FrameWords) -> set[int]:
+    """Tokens inside a name the taxonomy knows (a topic, anchor or cohort: "Looked After Review")."""
+    named: set[int] = set()
+    if words.roles is not None:
+        for category in ("topics", "anchors", "cohorts"):
+            for m in words.roles.find(category, doc.text):  # type: ignore[attr-defined]
+                named.update(t.i for t in doc if m.start <= t.idx < m.end)
+    return named
+
+
+def _is_name_word(tok: Token, named: set[int]) -> bool:
+    """A capitalised word inside a name the taxonomy knows ("Looked" of "the first Looked After
+    Review"), or a word all in capitals ("ASSIST"), mid-sentence: part of a name, not a verb."""
+    if tok.i == tok.sent.start:
+        return False
+    return (tok.i in named and tok.text[:1].isupper()) or (tok.text.isupper() and len(tok.text) > 1)
+
+
+def _duty_verb(verb: Token | None, named: set[int]) -> Token | None:
+    """The verb that states the duty, from the one the figure hangs on:
+
+    - a word the parser read as a verb inside a name ("the first Looked After Review") or an
+      acronym in capitals ("allocate to ASSIST") is no verb: the verb above it is;
+    - an active verb with no object whose complement is a clause ("I will ensure that I visit
+      the family ...") states the duty through that clause: its verb is the duty's.
+    """
+    for _ in range(3):
+        if verb is None:
+            return None
+        if _is_name_word(verb, named):
+            verb = next((a for a in verb.ancestors if a.pos_ in _VERB_POS and not _is_name_word(a, named)), None)
+            continue
+        if not _is_passive(verb) and not any(c.dep_ in ("dobj", "attr", "oprd", "dative") for c in verb.children):
+            clause = next((c for c in verb.children if c.dep_ == "ccomp" and c.i > verb.i
+                           and c.pos_ in _VERB_POS and is_finite_duty_verb(c)), None)
+            if clause is not None:
+                verb = clause
+                continue
+        break
+    return verb
 
 
 def _is_passive(verb: Token) -> bool:
@@ -209,7 +251,7 @@ def _is_passive(verb: Token) -> bool:
     distributed"); or a participle with a subject but no auxiliary ("have their plans reviewed")."""
     if any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children):
         return True
-    if verb.dep_ == "conj" and verb.tag_ in ("VBN", "VBD") and verb.head is not verb and _is_passive(verb.head) \
+    if verb.dep_ == "conj" and verb.tag_ in ("VBN", "VBD") and verb.head.i != verb.i and _is_passive(verb.head) \
             and not any(c.dep_ in _SUBJECTS for c in verb.children):
         return True  # "checked, signed and sent": the participles share the first one's passive
     if verb.tag_ != "VBN":
@@ -228,7 +270,7 @@ def is_finite_duty_verb(verb: Token) -> bool:
                 return True
             if tok.tag_ == "VB" and tok.i == tok.sent.start:
                 return True  # an instruction: "Attend and contribute to reviews ..."
-        if tok.head is tok or tok.dep_ in ("ROOT", "appos", "dep", "npadvmod"):
+        if tok.head.i == tok.i or tok.dep_ in ("ROOT", "appos", "dep", "npadvmod"):
             break
         tok = tok.head  # through conjuncts, infinitives, "by completing ... and participating in ..."
     return False
@@ -246,7 +288,7 @@ def _subject(verb: Token) -> Token | None:
             if subj.lower_ in ("which", "that", "who") and tok.dep_ == "relcl":
                 return tok.head  # "a visit which must take place": the visit
             return subj
-        if tok.dep_ in ("conj", "xcomp", "ccomp", "advcl") and tok.head is not tok:
+        if tok.dep_ in ("conj", "xcomp", "ccomp", "advcl") and tok.head.i != tok.i:
             tok = tok.head
             continue
         if tok.dep_ in ("relcl", "acl") and tok.head.pos_ in ("NOUN", "PROPN"):
@@ -266,7 +308,7 @@ def _phrase_tokens(head: Token, exclude: set[int], keep_preps: tuple[str, ...] =
         for child in tok.children:
             if child.dep_ in _CLAUSE_DEPS and not (child.dep_ in ("conj", "cc") and tok.pos_ in ("NOUN", "PROPN")):
                 continue
-            if child.dep_ == "prep" and child.lower_ not in keep_preps \
+            if child.dep_ == "prep" and child.lower_ not in keep_preps and not _hyphenated(child) \
                     and not _joins_name(tok, child) and not _is_particle(tok, child):
                 continue
             walk(child)
@@ -280,6 +322,13 @@ def _phrase_tokens(head: Token, exclude: set[int], keep_preps: tuple[str, ...] =
     while run and run[0].dep_ in ("cc", "punct"):
         run.pop(0)
     return run
+
+
+def _hyphenated(tok: Token) -> bool:
+    """A word joined to the one before by a hyphen with no space ("up-to-date"): part of one word."""
+    prev = tok.doc[tok.i - 1] if tok.i > 0 else None
+    return prev is not None and prev.tag_ == "HYPH" and not prev.whitespace_ and prev.i > 0 \
+        and not prev.doc[prev.i - 1].whitespace_
 
 
 def _joins_name(tok: Token, prep: Token) -> bool:
@@ -322,7 +371,7 @@ def _text(tokens: list[Token]) -> str:
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         if nxt is not None and (nxt.i != t.i + 1 or t.whitespace_):
             parts.append(" ")
-    return re.sub(r"\s+", " ", "".join(parts)).strip(" ,;:-")
+    return re.sub(r"\s+", " ", "".join(parts)).strip(" ,;:-").rstrip(" ([").strip(" ,;:-")
 
 
 def _compact(head: Token, exclude: set[int]) -> list[Token]:
@@ -331,7 +380,7 @@ def _compact(head: Token, exclude: set[int]) -> list[Token]:
             and c.pos_ in ("NOUN", "PROPN", "ADJ", "VERB")]
     toks = []
     for c in left:
-        toks.extend(t for t in c.subtree if t.dep_ in ("compound", "amod", "nmod") or t is c)
+        toks.extend(t for t in c.subtree if t.dep_ in ("compound", "amod", "nmod") or t.i == c.i)
     toks.append(head)
     of = next((c for c in head.rights if c.dep_ == "prep" and c.lower_ == "of"), None)
     if of is not None:
@@ -344,8 +393,10 @@ def _compact(head: Token, exclude: set[int]) -> list[Token]:
 
 
 def _verb_words(verb: Token) -> list[Token]:
-    """The verb with its particle ("sign off", "write up")."""
-    return [verb, *[c for c in verb.children if c.dep_ == "prt"]]
+    """The verb with its particle ("sign off", "write up") or the preposition a passive leaves
+    behind ("will be responded to": "respond to")."""
+    stranded = [c for c in verb.children if c.dep_ == "prep" and c.i == verb.i + 1 and not list(c.children)]
+    return [verb, *[c for c in verb.children if c.dep_ == "prt"], *stranded]
 
 
 def _third_person(verb: Token, subject: Token) -> str:
@@ -385,7 +436,7 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
             anchor_tokens = set(range(a_span.start, a_span.end))
             frame.anchor_head_span = _anchor_head(a_span, anchor_tokens)
     exclude = ts_tokens | anchor_tokens
-    verb = governing_verb(doc, span, words.anchor_relations)
+    verb = _duty_verb(governing_verb(doc, span, words.anchor_relations), _named_tokens(doc, words))
     if verb is not None and verb.i not in anchor_tokens and is_finite_duty_verb(verb):
         _fill_action(frame, verb, exclude, words)
         figures = [(s.start, s.end) for t in others if (s := _span_of(doc, t.start, t.end)) is not None]
@@ -462,6 +513,10 @@ def _anchor_head(a_span: Span, tokens: set[int]) -> tuple[int, int] | None:
         # "the decision is required", "the review being held": the event is the clause's subject.
         head = next((c for c in head.children if c.dep_ in _SUBJECTS and c.i in tokens), head)
     if head.pos_ not in ("NOUN", "PROPN"):
+        # The parser may hang the event and its participle apart ("of the transfer meeting |
+        # taking place"): the noun among the phrase's roots is the event.
+        head = next((t for t in a_span if t.pos_ in ("NOUN", "PROPN") and t.head.i not in tokens), head)
+    if head.pos_ not in ("NOUN", "PROPN"):
         return None
     compact = [t for t in _compact(head, set()) if t.i in tokens and t.i <= head.i]
     return _char_span(head.doc, compact) if compact else None
@@ -487,10 +542,29 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
         if pobj is not None:
             _set_head(frame, pobj, exclude)
         return
+    done = _causative_participle(verb, exclude)
+    if done is not None:
+        # "every child will have a care plan recorded on file": the duty is recording the plan;
+        # the subject of "have" is whom it is for, not who acts (unless "I"/"we").
+        obj = done.head
+        phrase = _phrase_tokens(obj, exclude)
+        verb_text = " ".join([done.lemma_.lower(), *[t.text.lower() for t in _verb_words(done)[1:]]])
+        frame.verb, frame.verb_surface, frame.passive = done.lemma_.lower(), done.text, True
+        frame.object_text = _text(phrase)
+        frame.object_span = _char_span(verb.doc, phrase) if phrase else None
+        frame.action = f"{verb_text} {frame.object_text}".strip()
+        frame.label = f"{verb_text} {_text(_compact(obj, exclude))}".strip()
+        if subject is not None and subject.lower_ in ("i", "we"):
+            frame.actor_text, frame.actor_is_first_person = subject.text, True
+        _set_head(frame, obj, exclude)
+        return
     obj: Token | None = None
     if frame.passive:
         obj = subject if subject is not None and subject.lower_ not in _PRONOUNS | {"i", "we", "you"} else None
         agent = next((c for c in verb.children if c.dep_ == "agent"), None)
+        if agent is None and verb.dep_ == "conj" and verb.head.pos_ == "VERB" and _is_passive(verb.head):
+            # "reviewed by the therapists ... and prioritised": the participles share the agent.
+            agent = next((c for c in verb.head.children if c.dep_ == "agent"), None)
         pobj = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent is not None else None
         if pobj is not None:
             frame.actor_text = _text(_phrase_tokens(pobj, exclude))
@@ -502,18 +576,18 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
             frame.actor_text = _text(_phrase_tokens(subject, exclude)) or subject.text
             frame.actor_is_first_person = subject.lower_ in ("i", "we")
     verb_tokens = _verb_words(verb)
-    verb_text = " ".join([verb.lemma_.lower(), *[t.text.lower() for t in verb_tokens[1:]]])
+    verb_text = _coordinated(verb) + " ".join([verb.lemma_.lower(), *[t.text.lower() for t in verb_tokens[1:]]])
     frame.verb_surface = " ".join(t.text for t in verb_tokens)
     if obj is not None and obj.pos_ in ("NOUN", "PROPN", "PRON", "NUM"):
         phrase = _phrase_tokens(obj, exclude)
         head = _name_head(obj)
-        if head is not obj and head.i not in {t.i for t in phrase}:
+        if head.i != obj.i and head.i not in {t.i for t in phrase}:
             joined = {t.i: t for t in [*phrase, *obj.doc[obj.i + 1:head.i], *_phrase_tokens(head, exclude)]}
             phrase = sorted(joined.values(), key=lambda t: t.i)
         frame.object_text = _text(phrase)
         frame.object_span = _char_span(verb.doc, phrase) if phrase else None
-        frame.action = f"{verb_text} {frame.object_text}".strip()
-        label = [t for t in phrase if t.i >= obj.i and t.i <= head.i and t.dep_ != "det"] if head is not obj \
+        frame.action = f"{verb_text} {frame.object_text} {_complement(verb, exclude)}".strip()
+        label = [t for t in phrase if t.i >= obj.i and t.i <= head.i and t.dep_ != "det"] if head.i != obj.i \
             else _compact(obj, exclude)
         frame.label = f"{verb_text} {_text(label)}".strip()
         frame.modifiers = _person_modifiers(obj, exclude)
@@ -567,7 +641,7 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
     for prep in (t for t in verb.subtree if t.i > verb.i or t.head.i == verb.i):
         path = []
         tok = prep
-        while tok.i != verb.i and tok.head is not tok:
+        while tok.i != verb.i and tok.head.i != tok.i:
             path.append(tok.dep_)
             tok = tok.head
         if tok.i != verb.i or any(d in _CLAUSE_DEPS - {"punct", "cc"} for d in path):
@@ -644,6 +718,52 @@ def _fallback_action(frame: Frame, doc: Doc, verb: Token | None, exclude: set[in
         frame.action = frame.label = verb_text
 
 
+# Furthest a verb joined by "and"/"or" to the duty's verb stands from it, in tokens ("seen or
+# spoken to": 2); further off, the two are separate clauses rather than one action.
+MAX_COORDINATION_GAP = 3
+
+
+def _coordinated(verb: Token) -> str:
+    """The verb the duty's verb is joined to when they share its subject and object ("should be
+    seen or spoken to": "see or "), so the action keeps both; empty otherwise."""
+    head = verb.head
+    if verb.dep_ != "conj" or head.pos_ != "VERB" or not 0 < verb.i - head.i <= MAX_COORDINATION_GAP \
+            or any(c.dep_ in _SUBJECTS or c.dep_ == "dobj" for c in verb.children) \
+            or any(c.dep_ == "dobj" for c in head.children):
+        return ""
+    cc = next((c for c in head.children if c.dep_ == "cc" and head.i < c.i < verb.i), None)
+    return f"{head.lemma_.lower()} {cc.lower_} " if cc is not None else ""
+
+
+def _causative_participle(verb: Token, exclude: set[int]) -> Token | None:
+    """"have / get X done": the participle on the object of a causative verb ("have a care plan
+    recorded", "having a life story book completed"), the thing actually to be done."""
+    if verb.lemma_.lower() not in ("have", "get"):
+        return None
+    obj = next((c for c in verb.children if c.dep_ == "dobj" and c.i not in exclude), None)
+    if obj is None:
+        return None
+    return next((c for c in obj.children if c.dep_ == "acl" and c.tag_ == "VBN" and c.i > obj.i
+                 and not any(a.dep_ in ("aux", "auxpass") for a in c.children)), None)
+
+
+def _complement(verb: Token, exclude: set[int]) -> str:
+    """What a verb makes its object ("made available to the IRO": "available to the IRO"; "kept
+    up to date"): the object predicate, without the figure."""
+    comp = next((c for c in verb.children if c.dep_ in ("oprd", "acomp") and c.i > verb.i and c.i not in exclude),
+                None)
+    if comp is None:
+        return ""
+    run: list[Token] = []
+    for t in sorted(comp.subtree, key=lambda t: t.i):
+        if t.i in exclude or (run and t.i != run[-1].i + 1):
+            break
+        run.append(t)
+    while run and (run[-1].dep_ in ("prep", "det", "cc", "punct") or run[-1].is_punct):
+        run.pop()
+    return _text(run) if 0 < len(run) <= MAX_PHRASE_TOKENS else ""
+
+
 def _timed_event(subject: Token, words: FrameWords) -> Token | None:
     """The event a timing noun is about: "the frequency of visits", "the timing of reviews" ->
     the visits / the reviews (its "of" object), when the subject's head is such a noun."""
@@ -677,7 +797,7 @@ def _set_head(frame: Frame, head: Token, exclude: set[int]) -> None:
     frame.object_head_span = _char_span(head.doc, compact)
     frame.object_tree_span = _char_span(head.doc, [head.left_edge, head.right_edge])
     frame.object_lemma = head.lemma_.lower()
-    frame.object_modifiers = tuple(t.lemma_.lower() for t in compact if t is not head)
+    frame.object_modifiers = tuple(t.lemma_.lower() for t in compact if t.i != head.i)
 
 
 def _person_modifiers(head: Token, exclude: set[int]) -> list[str]:
@@ -706,7 +826,7 @@ def _phase(doc: Doc, verb: Token, span: Span, exclude: set[int], words: FrameWor
     # the later one, not the first (the parser may hang "then" on either).
     for tok in doc:
         if tok.lower_ in words.subsequent and (tok.head.i in ts_range or tok.i in ts_range
-                                               or (tok.head is verb and tok.i > span.start)) \
+                                               or (tok.head.i == verb.i and tok.i > span.start)) \
                 and not _other_figure_between(tok.i, span, figures or []):
             return "subsequent"
     # A period on the verb: "during the first year", "after the first 12 months", "until the first review".
@@ -746,8 +866,8 @@ def _other_figure_between(i: int, span: Span, figures: list[tuple[int, int]]) ->
             continue
         if i < span.start and i < start < span.start:
             return True
-        if i >= span.end and start > i:
-            return True
+        if i >= span.end and (start > i or span.end <= start < i):
+            return True  # (it leads a later figure, or a later figure stands before it)
     return False
 
 
@@ -789,7 +909,7 @@ def _clause_heads(verb: Token) -> list[Token]:
     out = [verb]
     tok = verb
     for _ in range(4):
-        if tok.dep_ not in ("conj", "xcomp", "ccomp") or tok.head is tok:
+        if tok.dep_ not in ("conj", "xcomp", "ccomp") or tok.head.i == tok.i:
             break
         tok = tok.head
         out.append(tok)
@@ -847,7 +967,7 @@ def condition_at(sentence: str, start: int, ts: Timescale, words: FrameWords | N
             ts_tokens.update(range(o.start, o.end))
     if _other_trigger(tok, ts_span, ts.kind, words):
         return False
-    if tok.dep_ in ("mark", "advmod") and tok.head is not tok and tok.head.i > tok.i:
+    if tok.dep_ in ("mark", "advmod") and tok.head.i != tok.i and tok.head.i > tok.i:
         if _qualifies_alternative(tok):
             return False
         if tok.head.dep_ in ("relcl", "acl"):

@@ -219,6 +219,8 @@ def _fields(o: Obligation) -> dict:
         "cohort": o.cohort,
         "qualifiers": list(o.qualifiers or []),
         "actor": o.actor,
+        # "no": the text names nobody; the actor shown is the usual role for the topic.
+        "actor_stated": "no" if o.extra.get("actor_stated") is False else "yes",
         "action": o.action,
         "label": o.label,
         "phase": o.phase,

@@ -625,11 +625,7 @@ def _canonical_anchor(tax: Taxonomy, ts: Timescale, sentence: str, topic: str | 
         bare = canonical in generic
     else:
         canonical = _event_anchor(tax, raw) or tax.canonical_anchor(raw)
-        # "the meeting", "the meeting date": the kind of event only (its date or day is the same event).
-        occasion = "|".join(map(re.escape, sorted(lang.occasion_words))) if lang is not None else ""
-        bare = canonical in generic and re.fullmatch(
-            r"(?:the\s+)?(?:child protection\s+|CP\s+)?(?:meeting|conference|review|event)s?"
-            + (rf"(?:\s+(?:{occasion}))?" if occasion else ""), raw.replace("*", "").strip(), re.I) is not None
+        bare = canonical in generic and _bare_event(raw, lang)
     if bare:
         # "within 10 days of the meeting": which meeting is named earlier in the sentence.
         named_before = [m for m in tax.find("anchors", sentence[:ts.start]) if m.canonical not in generic] if raw else []
@@ -645,6 +641,10 @@ def _canonical_anchor(tax: Taxonomy, ts: Timescale, sentence: str, topic: str | 
                 if named:
                     canonical, found = named[0], True
                     break
+        if not found and raw and topic:
+            named = _topic_event(tax, topic, canonical, generic)
+            if named:
+                canonical, found = named, True
         if not found:
             # The nearest heading that names one event of that kind ("Core Group Meetings").
             kind = (canonical or "").split()[-1]
@@ -655,6 +655,37 @@ def _canonical_anchor(tax: Taxonomy, ts: Timescale, sentence: str, topic: str | 
                     canonical = named.pop()
                     break
     return canonical or (re.sub(r"\s+", " ", raw.replace("*", "")).strip() if raw else None)
+
+
+def _is_own_event(tax: Taxonomy, topic: str | None, anchor: str | None) -> bool:
+    """Whether the topic is itself the anchor event (its whole name names that event)."""
+    if not topic or not anchor:
+        return False
+    return any(m.canonical == anchor and m.start == 0 and m.end == len(topic) for m in tax.find("anchors", topic))
+
+
+def _bare_event(raw: str, lang: _Language | None) -> bool:
+    """"the meeting", "the meeting date": the kind of event only (its date or day is the same event)."""
+    occasion = "|".join(map(re.escape, sorted(lang.occasion_words))) if lang is not None else ""
+    return re.fullmatch(r"(?:the\s+)?(?:child protection\s+|CP\s+)?(?:meeting|conference|review|event)s?"
+                        + (rf"(?:\s+(?:{occasion}))?" if occasion else ""), raw.replace("*", "").strip(), re.I) is not None
+
+
+def _topic_event(tax: Taxonomy, topic: str, bare: str | None, generic: set[str] | frozenset[str]) -> str | None:
+    """The event of a bare anchor's kind that the duty's own topic names: "signed off within two
+    weeks of the meeting date", a duty on a child in need review's record, runs from the child in
+    need meeting. None when the topic names no event of that kind."""
+    kind = (bare or "").split()[-1] if bare else ""
+    return next((a.canonical for a in tax.find("anchors", topic)
+                 if a.canonical not in generic and _of_kind(tax, a.canonical, kind)), None)
+
+
+def _of_kind(tax: Taxonomy, anchor: str, kind: str) -> bool:
+    """Whether the anchor event is a ``kind`` ("meeting") by its name or one of its synonyms
+    ("child in need meeting"; "CIN review meeting")."""
+    entry = tax.anchors.get(anchor)
+    names = [anchor, *(entry.synonyms if entry is not None else ())]
+    return bool(kind) and any(n.split() and stem(n.split()[-1].lower()) == stem(kind.lower()) for n in names)
 
 
 def _specific_anchor(tax: Taxonomy, canonical: str | None, sentence: str, frame: Frame) -> tuple[str | None, bool]:
@@ -772,6 +803,8 @@ def _narrative_only_in_condition(sentence: str, lang: _Language) -> bool:
 
 # How _actor says it fell back to a default rather than reading the text.
 _ACTOR_DEFAULTS = {"topic", "none", "first-person-topic"}
+# ... and of those, the ones where the text names nobody at all ("I will" names the practitioner).
+_ACTOR_UNSTATED = {"topic", "none"}
 
 
 def _names_actor(text: str, lang: _Language) -> bool:
@@ -1087,8 +1120,13 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                     actor, actor_how = role, "parse"
                 elif actor_how in _ACTOR_DEFAULTS and _names_actor(frame.actor_text, lang):
                     # "Occupational Therapists will contact ...", "signed off by management": the
-                    # text names who acts; the topic's usual role is only a default.
-                    actor, actor_how = _as_written(frame.actor_text), "parse-text"
+                    # text names who acts; the topic's usual role is only a default, unless the
+                    # text names that role by its head word ("signed by the Chair" of a conference).
+                    written = _as_written(frame.actor_text)
+                    if actor and written.lower().split()[-1] == actor.lower().split()[-1]:
+                        actor_how = "parse-usual"
+                    else:
+                        actor, actor_how = written, "parse-text"
             if cohort is None and topic and tax.topics[topic].cohort:
                 # Whom the duty is about follows from what it is (a PEP is for a child in care).
                 cohort, cohort_how = tax.topics[topic].cohort, "topic"
@@ -1124,6 +1162,11 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 # "Decisions recorded within 5 days of the review": recording an event is its record.
                 document = document_of_event(tax, topic, "record", anchor, documents) \
                     or document_of_event(tax, topic, "record", topic, documents)
+            if document is None and not frame.action and ts.kind == "deadline" and relation != "before" \
+                    and _is_own_event(tax, topic, anchor):
+                # A verbless row timed from its own event ("Initial conference outcome | within 24
+                # hours of the ICPC"): what is due after the event is its record, not the event.
+                document = document_of_event(tax, topic, "record", topic, documents)
             if document is None and topic_how not in _ACTION_NAMED \
                     and stem((topic or "").split()[-1:][0] if topic else "") != stem(frame.object_lemma or ""):
                 # "the carer has a review annually" in a foster carers' section: the bare noun's kind.
@@ -1176,7 +1219,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             out.append(Obligation(
                 id=_obligation_id(clause.id, offset, ts), authority=clause.authority,
                 document_id=clause.document_id, clause_id=clause.id, topic=topic, actor=actor,
-                action=frame.action or _action(sent.text, ts, lang), cohort=cohort,
+                action=(frame.action or _action(sent.text, ts, lang) or "").rstrip(" ([").strip() or None, cohort=cohort,
                 modality=_modality(sent.text, ts.start, lang) or (_modality(lead, 0, lang) if lead else None),
                 conditions=conditions,
                 timescale=timescale, citation=citation,
@@ -1186,6 +1229,8 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 sentence_id=sentence_id(clause.id, index),
                 extra={"anchor_phrase": ts.anchor, "occurrence": occurrence, "span_verified": verified, "duty": why,
                        "topic_from": topic_how, "actor_from": actor_how, "cohort_from": cohort_how,
+                       # False when no text names who acts and the actor is the topic's usual role.
+                       "actor_stated": actor_how not in _ACTOR_UNSTATED,
                        "rule_topic": rule_topic, "embed_query": embed_query, "core_query": core_query,
                        "topic_rivals": rivals,
                        "party": (tax.canonical_role(frame.party) or frame.party.lower()) if frame.party else None,
@@ -1296,7 +1341,13 @@ def extract_obligations(clauses: list[Clause], doc_text: str, encode: Encode | N
         out.extend(extract_clause(clause, doc_text, tax, first_person_section=tuple(clause.heading_path) in first_person))
     if encode is not None:
         _by_similarity(out, tax, encode)
+    lang = _language(tax)
     for o in out:
+        t = o.timescale
+        if o.topic and t.anchor in lang.generic_anchors and t.anchor_text and _bare_event(t.anchor_text, lang):
+            # A bare "the meeting" whose duty's final topic (settled after the anchor was read:
+            # by similarity, or as the record of an event) names an event of that kind.
+            t.anchor = _topic_event(tax, o.topic, t.anchor, lang.generic_anchors) or t.anchor
         if o.label is None and o.topic:
             o.label = o.topic  # a verbless table cell: what it is about is the best short name
     return out

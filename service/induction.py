@@ -245,6 +245,9 @@ def ownership(ob: Obligation, clause: Clause | None = None) -> tuple[set[str], s
     taxonomy = _taxonomy()
     roles = set(taxonomy.roles_in(ob.actor)) if ob.actor else set()
     basis = ob.actor or ""
+    if ob.actor and ob.extra.get("actor_stated") is False:
+        # The text names nobody: the actor is the role that usually owns such duties; say so.
+        basis = f"not named in the standard; usually the {ob.actor}'s duty"
     if clause is not None and clause.role_context:
         column = set(taxonomy.roles_in(clause.role_context))
         if column and (not roles or roles & column):

@@ -358,9 +358,19 @@ def _distractor_tiers(
         (Figure(correct.kind, float(v), correct.unit, None, correct.before), "neighbouring figure")
         for v in _neighbours(ladder, correct.value)
     ]
+    # A short ladder ("term": 1, 2, 3) can leave a question short of options: any stored figure
+    # of the same kind in another unit ("every 6 weeks" against "every term") fills the rest.
+    other_units = [
+        (fig, f"{other.authority}'s figure for {other.topic or other.action or 'another duty'}")
+        for other in everyone
+        if (fig := figure_of(other)) is not None
+        and fig.kind == correct.kind
+        and fig.before == correct.before
+        and fig.unit != correct.unit
+    ]
     # At most two other-authority figures first, so every question also tests the number
     # itself; the later tiers fill up whatever is still missing.
-    return [(others, 2), (swapped, 1), (neighbours, 3), (own, 3), (others, 3)]
+    return [(others, 2), (swapped, 1), (neighbours, 3), (own, 3), (others, 3), (other_units, 3)]
 
 
 def _neighbours(ladder: list[float], value: float, width: int = 2) -> list[float]:

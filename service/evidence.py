@@ -85,7 +85,7 @@ FEATURES = (
     "qualifier_clash",  # the sentence names only another member of that qualifier's set
     "anchor_is_subject",  # the figure runs from the very event asked about ("minutes after the meeting")
     "age_clash",  # the question names an age band and the sentence (or its context) only others
-    "stage_clash",  # a timescale question on one end of an event ("be concluded") and a duty only on
+    "stage_clash",  # a deadline question on one end of an event ("be concluded") and a duty only on
     # the other ("contact the officer"): its action (else its sentence) names only the other end
     "topic_words_missing",  # IDF-weighted share of the words naming the question's topic (not its
     # cohort) absent from the sentence and its context, when no topic label of it names it either
@@ -673,7 +673,9 @@ def features_of(
             " ".join(t for t in (clause.cohort_context, clause.heading_path[-1] if clause.heading_path else None) if t))
         if theirs and not bands_overlap(question.ages, theirs):
             f["age_clash"] = 1.0
-    if question.stages and question.asks_timescale:
+    if question.stages and question.asks in ("when", "how_long"):
+        # A deadline's event has ends; a frequency's does not ("visits completed every 6 weeks"
+        # answers how often there is contact).
         f["stage_clash"] = _stage_clash(question.stages, obligations, facts)
     if question.topics and question.asks_timescale:
         top = question.topics[0]

@@ -73,3 +73,16 @@ def test_the_opening_duty_still_answers_when_it_must_be_done(state) -> None:
     answer = ask(state, "How quickly must the warden contact the complaints officer about a plot complaint in Testshire?")
     assert not answer.abstained, answer.answer
     assert "2 working days" in answer.statements[0].figure
+
+
+@pytest.mark.slow
+def test_a_frequency_question_has_no_end_to_clash_with(state) -> None:
+    from service.evidence import gather
+    from service.question import understand
+
+    # "contact" names an opening act, but a frequency recurs: no end of it is asked about.
+    question = understand("How often must the warden have contact about rent with each tenant in Testshire?",
+                          state.resolver, state.taxonomy)
+    assert question.stages == {"opening"} and question.asks == "how_often"
+    cands = gather(state, question, ["Testshire"]).by_authority["Testshire"]
+    assert cands and not any(c.features.get("stage_clash") for c in cands)

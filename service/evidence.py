@@ -36,6 +36,7 @@ from service.question import (
     Question,
     age_bands,
     bands_overlap,
+    event_stages,
     find_qualifiers,
     gives_a_reason,
     names_a_condition,
@@ -84,6 +85,8 @@ FEATURES = (
     "qualifier_clash",  # the sentence names only another member of that qualifier's set
     "anchor_is_subject",  # the figure runs from the very event asked about ("minutes after the meeting")
     "age_clash",  # the question names an age band and the sentence (or its context) only others
+    "stage_clash",  # a deadline question on one end of an event ("be concluded") and a duty only on
+    # the other ("contact the officer"): its action (else its sentence) names only the other end
     "topic_words_missing",  # IDF-weighted share of the words naming the question's topic (not its
     # cohort) absent from the sentence and its context, when no topic label of it names it either
 )
@@ -124,6 +127,7 @@ class Weights:
     qualifier_clash: float = 0.0
     anchor_is_subject: float = 0.0
     age_clash: float = 0.0
+    stage_clash: float = 0.0
     topic_words_missing: float = 0.0
     threshold: float = 0.0
     # A second sentence is stated beside the best when it scores within this of it.
@@ -493,8 +497,11 @@ class Candidate:
     @property
     def is_other_duty(self) -> bool:
         """Whether it names only another member of a qualifier set the question uses ("stage
-        one" for a stage two question) or only another age band: a different duty."""
-        return bool(self.features.get("qualifier_clash") or self.features.get("age_clash"))
+        one" for a stage two question), only another age band, or only the other end of the
+        event asked about (a duty to contact the officer, for when the enquiry concludes): a
+        different duty."""
+        return bool(self.features.get("qualifier_clash") or self.features.get("age_clash")
+                    or self.features.get("stage_clash"))
 
     def can_answer(self, question: Question) -> bool:
         """Whether the sentence can answer at all: not when it names only another member of a
@@ -557,6 +564,26 @@ def _figure_kind_fit(asks: str, timescales: list[Timescale]) -> tuple[float, flo
     if any(t.kind in wanted for t in timescales):
         return 1.0, 0.0, 0.0
     return 0.0, 1.0, 0.0
+
+
+def _stage_clash(asked: frozenset[str], obligations: list[Obligation], facts: SentenceFacts) -> float:
+    """1.0 when the sentence's duties are all on another end of an event than the one asked about:
+    their actions name only the other end (failing an action naming one, the sentence's words
+    outside its figures and their anchors: "before the placement starts" is when, not what), and
+    the sentence nowhere names the asked end ("contact the LADO within one working day" for when
+    an enquiry must be concluded)."""
+    if event_stages(facts.plain) & asked:
+        return 0.0
+    done = frozenset().union(*(event_stages(ob.action) for ob in obligations if ob.action))
+    if not done:
+        rest = facts.plain
+        for t in sorted(facts.timescales, key=lambda t: -t.start):
+            rest = rest[:t.start] + " " + rest[t.end:]
+        for t in facts.timescales:
+            if t.anchor_text:
+                rest = rest.replace(t.anchor_text, " ")
+        done = event_stages(rest)
+    return 1.0 if done and not done & asked else 0.0
 
 
 def features_of(
@@ -646,6 +673,10 @@ def features_of(
             " ".join(t for t in (clause.cohort_context, clause.heading_path[-1] if clause.heading_path else None) if t))
         if theirs and not bands_overlap(question.ages, theirs):
             f["age_clash"] = 1.0
+    if question.stages and question.asks in ("when", "how_long"):
+        # A deadline's event has ends; a frequency's does not ("visits completed every 6 weeks"
+        # answers how often there is contact).
+        f["stage_clash"] = _stage_clash(question.stages, obligations, facts)
     if question.topics and question.asks_timescale:
         top = question.topics[0]
         anchors = [ob.timescale.anchor for ob in obligations if ob.timescale.anchor]

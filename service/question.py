@@ -60,6 +60,7 @@ class Question:
     cohort_words: str = ""  # the words naming the cohort, in search_text
     counted: list[str] = field(default_factory=list)  # a count question: stems of the thing counted
     ages: list[tuple[int, int]] = field(default_factory=list)  # age bands the question names (years, inclusive)
+    stages: frozenset[str] = frozenset()  # which end of the event it asks about ("closing": concluded)
 
     @property
     def has_condition(self) -> bool:
@@ -113,6 +114,7 @@ def _config() -> dict:
         "number_words": frozenset(data["number_words"]),
         "condition": group([re.escape(w) for w in data["condition_words"]]),
         "reason": group([re.escape(w) for w in data["reason_words"]]),
+        "stages": {name: group([re.escape(w) for w in words]) for name, words in data["event_stages"].items()},
     }
 
 
@@ -130,6 +132,12 @@ def names_a_condition(text: str) -> bool:
 def gives_a_reason(text: str) -> bool:
     """Does ``text`` give a reason ("because", "so that")? (``reason_words``)"""
     return bool(_config()["reason"].search(text))
+
+
+def event_stages(text: str) -> frozenset[str]:
+    """Which ends of an event ``text`` names by verb or noun ("opening": start, contact, notify;
+    "closing": complete, conclude), from ``event_stages``."""
+    return frozenset(name for name, pattern in _config()["stages"].items() if pattern and pattern.search(text))
 
 
 # --- authorities --------------------------------------------------------------------------
@@ -558,6 +566,9 @@ def _resolve(
     if not ages and earlier is not None and not r.has_subject:
         ages = list(earlier.ages)
     counted = counted_words(r.stripped) if asks == "how_many" else []
+    stages = event_stages(r.stripped)
+    if not stages and earlier is not None and not r.has_subject:
+        stages = earlier.stages
     if asks == "how_many" and not counted and earlier is not None:
         counted = list(earlier.counted)
     premise = _premise(r.stripped)
@@ -591,4 +602,5 @@ def _resolve(
         cohort_words=cohort_words,
         counted=counted,
         ages=ages,
+        stages=stages,
     )

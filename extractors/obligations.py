@@ -43,6 +43,8 @@ from extractors.frame import (
 from extractors.records import Citation, Obligation, Timescale
 from extractors.similarity import (
     ANCHOR_SIMILARITY_THRESHOLD,
+    SENTENCE_TOPIC_MARGIN,
+    SENTENCE_TOPIC_THRESHOLD,
     TOPIC_SIMILARITY_THRESHOLD,
     Encode,
     rank,
@@ -1308,6 +1310,22 @@ def _by_similarity(obligations: list[Obligation], tax: Taxonomy, encode: Encode)
             o.topic, o.extra["topic_from"] = name, "similarity"
         if o.topic and o.timescale.kind == "frequency":
             o.topic = tax.topics[o.topic].frequency_topic or o.topic
+    # Still no topic: the parse's core words were too thin or garbled to place ("the visits be
+    # the visits", "appointed all children in care"). The whole sentence carries what they lost
+    # (its object, anchor and cohort); it names a topic only when the best one stands clear of
+    # the runner-up, since a long sentence sits near several definitions. Only duties with core
+    # words (a parsed verb): the calibration saw no others, and a verbless list item's sentence
+    # lacks the lead-in that says what it is about.
+    blank = [o for o in obligations if o.topic is None and o.extra.get("core_query") and o.citation.quote.strip()]
+    ranked = rank("topics", [" ".join(o.citation.quote.split()) for o in blank], tax, encode)
+    for o, best in zip(blank, ranked, strict=True):
+        (name, score), (_, runner_up) = best[0], best[1]
+        o.extra["sentence_similarity"] = round(score, 3)
+        o.extra["sentence_margin"] = round(score - runner_up, 3)
+        if score >= SENTENCE_TOPIC_THRESHOLD and score - runner_up >= SENTENCE_TOPIC_MARGIN:
+            o.topic, o.extra["topic_from"] = name, "similarity-sentence"
+            if o.timescale.kind == "frequency":
+                o.topic = tax.topics[o.topic].frequency_topic or o.topic
     # (an anchor the parse narrowed, "significant event", is not collapsed back to its bare kind)
     loose = [o for o in obligations if o.timescale.anchor and o.timescale.anchor not in tax.anchors
              and not o.extra.get("anchor_specific")]

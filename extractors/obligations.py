@@ -1368,4 +1368,38 @@ def extract_obligations(clauses: list[Clause], doc_text: str, encode: Encode | N
             t.anchor = _topic_event(tax, o.topic, t.anchor, lang.generic_anchors) or t.anchor
         if o.label is None and o.topic:
             o.label = o.topic  # a verbless table cell: what it is about is the best short name
+        narrowed = _which_event(t.anchor, t.anchor_text)
+        if narrowed:
+            o.extra["anchor_event"], t.anchor = t.anchor, narrowed
     return out
+
+
+# Grammatical links by which a noun's own complement says which one it is ("a request for an
+# assessment", "the notification that a child has come into care"): spaCy dependency labels.
+_COMPLEMENT_DEPS = {"prep", "acl", "relcl"}
+
+
+def _which_event(anchor: str | None, written: str | None) -> str | None:
+    """The written phrase for a one-word canonical event ("request", "notification") whose words
+    say which one it is: the event noun with its complement, as the parser attaches it. A bare
+    "request" does not tell a reader which request; the complement does. None when nothing narrows."""
+    if not anchor or not written or len(anchor.split()) != 1 or len(written.split()) < 3:
+        return None
+    from extractors.frame import parse
+
+    doc = parse(written)
+    for token in doc:
+        if stem(token.lemma_.lower()) != stem(anchor.lower()) and stem(token.text.lower()) != stem(anchor.lower()):
+            continue
+        # A bare infinitive or participle after the noun is as often the duty's purpose ("within
+        # 24 hours of placement to enable ...") as the event's: only a preposition or a finite clause.
+        complements = [c for c in token.rights if c.dep_ in _COMPLEMENT_DEPS
+                       and (c.dep_ != "acl" or any(g.dep_ == "mark" for g in c.children))]
+        if not complements:
+            return None
+        words = list(doc[token.left_edge.i:max(c.right_edge.i for c in complements) + 1])
+        while words and words[0].lower_ in _DETERMINERS:
+            words = words[1:]
+        phrase = " ".join(w.text for w in words).replace(" ,", ",")
+        return tidy_label(phrase) if len(phrase.split()) > 1 else None
+    return None

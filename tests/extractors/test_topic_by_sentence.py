@@ -1,6 +1,7 @@
 """A duty whose parsed core words are too thin to place gets its topic from the whole sentence,
-when the sentence's best topic stands clear of the runner-up; and the calibration command that
-sets those thresholds reads the development labels. Sentences are written for these tests (not
+when the sentence's best topic stands clear of the runner-up; the calibration command that sets
+those thresholds reads the development labels; a one-word anchor event keeps the complement that
+says which one. Sentences are written for these tests (not
 taken from any authority's documents). Real parser, real taxonomy, real embedding model.
 """
 
@@ -54,3 +55,12 @@ def test_calibration_reads_the_development_labels_and_backs_the_shipped_threshol
     assert topic.total > 50 and anchor.total > 10 and sentence.total > 50
     net = {t: r - w for t, r, w in sentence.rows}
     assert net[SENTENCE_TOPIC_THRESHOLD] == max(net.values())
+
+
+def test_a_one_word_event_keeps_the_complement_that_says_which():
+    [found] = _extract("The manager will convene a panel within 10 working days of a request for a second opinion.")
+    assert found.timescale.anchor == "request for a second opinion"
+    assert found.extra["anchor_event"] == "request"  # the canonical event is kept alongside
+    [found] = _extract("The social worker will update the records within 24 hours of placement to allow the "
+                       "health assessment to be booked.")
+    assert found.timescale.anchor == "placement"  # a purpose, not which placement

@@ -43,6 +43,8 @@ from extractors.frame import (
 from extractors.records import Citation, Obligation, Timescale
 from extractors.similarity import (
     ANCHOR_SIMILARITY_THRESHOLD,
+    SENTENCE_TOPIC_MARGIN,
+    SENTENCE_TOPIC_THRESHOLD,
     TOPIC_SIMILARITY_THRESHOLD,
     Encode,
     rank,
@@ -1308,6 +1310,22 @@ def _by_similarity(obligations: list[Obligation], tax: Taxonomy, encode: Encode)
             o.topic, o.extra["topic_from"] = name, "similarity"
         if o.topic and o.timescale.kind == "frequency":
             o.topic = tax.topics[o.topic].frequency_topic or o.topic
+    # Still no topic: the parse's core words were too thin or garbled to place ("the visits be
+    # the visits", "appointed all children in care"). The whole sentence carries what they lost
+    # (its object, anchor and cohort); it names a topic only when the best one stands clear of
+    # the runner-up, since a long sentence sits near several definitions. Only duties with core
+    # words (a parsed verb): the calibration saw no others, and a verbless list item's sentence
+    # lacks the lead-in that says what it is about.
+    blank = [o for o in obligations if o.topic is None and o.extra.get("core_query") and o.citation.quote.strip()]
+    ranked = rank("topics", [" ".join(o.citation.quote.split()) for o in blank], tax, encode)
+    for o, best in zip(blank, ranked, strict=True):
+        (name, score), (_, runner_up) = best[0], best[1]
+        o.extra["sentence_similarity"] = round(score, 3)
+        o.extra["sentence_margin"] = round(score - runner_up, 3)
+        if score >= SENTENCE_TOPIC_THRESHOLD and score - runner_up >= SENTENCE_TOPIC_MARGIN:
+            o.topic, o.extra["topic_from"] = name, "similarity-sentence"
+            if o.timescale.kind == "frequency":
+                o.topic = tax.topics[o.topic].frequency_topic or o.topic
     # (an anchor the parse narrowed, "significant event", is not collapsed back to its bare kind)
     loose = [o for o in obligations if o.timescale.anchor and o.timescale.anchor not in tax.anchors
              and not o.extra.get("anchor_specific")]
@@ -1350,4 +1368,38 @@ def extract_obligations(clauses: list[Clause], doc_text: str, encode: Encode | N
             t.anchor = _topic_event(tax, o.topic, t.anchor, lang.generic_anchors) or t.anchor
         if o.label is None and o.topic:
             o.label = o.topic  # a verbless table cell: what it is about is the best short name
+        narrowed = _which_event(t.anchor, t.anchor_text)
+        if narrowed:
+            o.extra["anchor_event"], t.anchor = t.anchor, narrowed
     return out
+
+
+# Grammatical links by which a noun's own complement says which one it is ("a request for an
+# assessment", "the notification that a child has come into care"): spaCy dependency labels.
+_COMPLEMENT_DEPS = {"prep", "acl", "relcl"}
+
+
+def _which_event(anchor: str | None, written: str | None) -> str | None:
+    """The written phrase for a one-word canonical event ("request", "notification") whose words
+    say which one it is: the event noun with its complement, as the parser attaches it. A bare
+    "request" does not tell a reader which request; the complement does. None when nothing narrows."""
+    if not anchor or not written or len(anchor.split()) != 1 or len(written.split()) < 3:
+        return None
+    from extractors.frame import parse
+
+    doc = parse(written)
+    for token in doc:
+        if stem(token.lemma_.lower()) != stem(anchor.lower()) and stem(token.text.lower()) != stem(anchor.lower()):
+            continue
+        # A bare infinitive or participle after the noun is as often the duty's purpose ("within
+        # 24 hours of placement to enable ...") as the event's: only a preposition or a finite clause.
+        complements = [c for c in token.rights if c.dep_ in _COMPLEMENT_DEPS
+                       and (c.dep_ != "acl" or any(g.dep_ == "mark" for g in c.children))]
+        if not complements:
+            return None
+        words = list(doc[token.left_edge.i:max(c.right_edge.i for c in complements) + 1])
+        while words and words[0].lower_ in _DETERMINERS:
+            words = words[1:]
+        phrase = " ".join(w.text for w in words).replace(" ,", ",")
+        return tidy_label(phrase) if len(phrase.split()) > 1 else None
+    return None

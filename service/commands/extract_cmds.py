@@ -248,6 +248,5 @@ def register_calibrate(cli: click.Group) -> None:
         from index.embedder import load_embedder
 
         settings = load_settings()
-        topic, anchor = calibrate(corpus or settings.corpus_dir, gold, load_embedder(settings).encode)
-        click.echo(topic.to_text())
-        click.echo(anchor.to_text())
+        for sweep in calibrate(corpus or settings.corpus_dir, gold, load_embedder(settings).encode):
+            click.echo(sweep.to_text())

@@ -160,6 +160,8 @@ FORMS: list[tuple[str, list[tuple]]] = [
     ("a 24 hours / 7 days a week on-call system", []),
     ("a 7-year-old child could understand it", []),
     ("when the young person is 15 years and 3 months", []),
+    ("support from now until you turning 18 years", []),
+    ("a young person who reached 16 years last month", []),
     ("aged between four (4) and sixteen (16) years (inclusive)", []),
     ("Looked After for at least 12 months", []),
     ("looked after for at least 13 weeks since the age of 14", []),

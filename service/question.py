@@ -114,8 +114,40 @@ def _config() -> dict:
         "number_words": frozenset(data["number_words"]),
         "condition": group([re.escape(w) for w in data["condition_words"]]),
         "reason": group([re.escape(w) for w in data["reason_words"]]),
-        "stages": {name: group([re.escape(w) for w in words]) for name, words in data["event_stages"].items()},
+        "stages": {
+            name: group(sorted({re.escape(w) for lemma in entry.get("verbs") or []
+                                for w in verb_forms(lemma, data.get("irregular_verbs") or {})}
+                               | {re.escape(n) + "s?" for n in entry.get("nouns") or []}))
+            for name, entry in data["event_stages"].items()
+        },
     }
+
+
+_VOWELS = "aeiou"
+
+
+def verb_forms(lemma: str, irregular: dict[str, list[str]] | None = None) -> set[str]:
+    """Every form of the English verb ``lemma`` by the regular spelling rules: third person
+    ("notifies", "finishes"), past and participle ("triggered", "concluded", "notified") and
+    "-ing" ("concluding", "beginning"), plus any irregular past forms given for it.
+
+    A final consonant after a single vowel may or may not double ("beginning", "triggering"),
+    so both spellings are accepted: the other is not an English word that could be misread.
+    """
+    w = lemma.lower()
+    forms = {w}
+    if w.endswith("y") and len(w) > 1 and w[-2] not in _VOWELS:
+        forms |= {w[:-1] + "ies", w[:-1] + "ied", w + "ing"}
+    elif w.endswith("e"):
+        forms |= {w + "s", w + "d", w[:-1] + "ing"}
+    else:
+        forms.add(w + ("es" if re.search(r"(?:s|sh|ch|x|z|o)$", w) else "s"))
+        stems = {w}
+        if len(w) >= 3 and w[-1] not in _VOWELS + "wxy" and w[-2] in _VOWELS and w[-3] not in _VOWELS:
+            stems.add(w + w[-1])
+        forms |= {s + "ed" for s in stems} | {s + "ing" for s in stems}
+    forms.update((irregular or {}).get(w, []))
+    return forms
 
 
 def points_back(text: str) -> bool:

@@ -68,6 +68,9 @@ def test_bands_overlap_only_when_they_share_an_age() -> None:
     ("How many working days before the conference is the report shared?", "how_long", []),
     ("How many times a year is the plan reviewed?", "how_often", []),
     ("What is the minimum visiting frequency?", "how_often", []),
+    # A degree of a frequency word asks how often, however the question opens.
+    ("What's the least often a garden warden may inspect a plot?", "how_often", []),
+    ("What is the most frequent inspection a plot can need?", "how_often", []),
 ])
 def test_a_count_is_told_from_a_time(text: str, asks: str, counted: list[str]) -> None:
     assert what_is_asked(text)[0] == asks

@@ -32,6 +32,7 @@ _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 # words) and no taxonomy topic names no subject: it takes the conversation's ("and who chairs?").
 MIN_OWN_SUBJECT_TERMS = 2
 _PLACE_LEAD = re.compile(r"\b(?:in|for|at|from|by|on|across|and)(?:\s+the)?\s*$", re.I)
+_ASIDE = re.compile(r"\s*\(([^()]*)\)")
 TIMESCALE_ASKS = ("when", "how_often", "how_long")
 
 
@@ -494,6 +495,20 @@ def question_topics(taxonomy: Any, text: str) -> dict[str, float]:
     return scored_topics(taxonomy, _normalise(" ".join(text.split())))
 
 
+def _asides_last(taxonomy: Any, text: str, topics: dict[str, float]) -> tuple[str, dict[str, float]]:
+    """``text`` with its bracketed asides moved to the end when that joins the words of a topic
+    they split ("a child and family (single) assessment"), and its topics so read; else as it was.
+    Nothing is dropped: the aside may name a cohort or a qualifier."""
+    asides = [m.group(1).strip() for m in _ASIDE.finditer(text) if m.group(1).strip()]
+    if not asides:
+        return text, topics
+    joined = " ".join(_ASIDE.sub(" ", text).split())
+    found = scored_topics(taxonomy, joined)
+    if not set(found) - set(topics):
+        return text, topics
+    return f"{joined.rstrip('?.! ')} ({'; '.join(asides)})", found
+
+
 def _read(text: str, resolver: Any, taxonomy: Any) -> _Reading:
     vocab = vocabulary(taxonomy)
     places = resolver.places_in_text(text, vocab)
@@ -517,6 +532,7 @@ def _read(text: str, resolver: Any, taxonomy: Any) -> _Reading:
         stripped = stripped[:start] + " " + stripped[place.end:]
     stripped = _normalise(" ".join(stripped.split()))
     topics = scored_topics(taxonomy, stripped)
+    stripped, topics = _asides_last(taxonomy, stripped, topics)
     spans = sorted({(m.start, m.end) for m in taxonomy.find("topics", stripped)})
     # Words that name the question's topic are its subject, not its cohort: "core group" is a
     # topic and, in some standards, a cohort ("children with a core group").

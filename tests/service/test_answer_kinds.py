@@ -203,3 +203,19 @@ def test_a_contracted_question_word_asks_as_written_in_full(state) -> None:
     full = understand("What is the longest a short break can last in Testshire?", state.resolver, state.taxonomy)
     short = understand("What's the longest a short break can last in Testshire?", state.resolver, state.taxonomy)
     assert full.asks == short.asks == "how_long"
+
+
+def test_a_bracketed_aside_inside_a_topic_name_does_not_hide_the_topic() -> None:
+    from extractors.taxonomy import load_taxonomy
+    from service.question import understand
+    from service.resolver import Resolver
+
+    taxonomy = load_taxonomy()
+    resolver = Resolver({"Testshire": []}, taxonomy)
+    joined = understand("How long may a child and family assessment take in Testshire?", resolver, taxonomy)
+    split = understand("How long may a child and family (single) assessment take in Testshire?", resolver, taxonomy)
+    assert joined.topics and split.topics == joined.topics
+    assert "single" in split.search_text  # the aside is kept, only moved
+    # An aside that splits no topic name leaves the question as it was.
+    plain = understand("How often are children in care (under 1s) visited in Testshire?", resolver, taxonomy)
+    assert "care (under 1) visited" in plain.search_text

@@ -21,6 +21,7 @@ Every figure shown comes from a quoted sentence of a held document; nothing comp
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from extractors.records import Conflict, Obligation, Timescale
@@ -120,6 +121,10 @@ def conflict_dict(conflict: Conflict) -> dict:
 
 
 # --- figures in a sentence ---------------------------------------------------------------
+# A bracketed aside in a sentence ("(up to 20 days for complex cases)").
+_BRACKETED = re.compile(r"\([^()]*\)")
+
+
 def _near(a: tuple[int, int], b: tuple[int, int], window: int) -> bool:
     return a[0] - window <= b[1] and b[0] <= a[1] + window
 
@@ -128,8 +133,11 @@ def order_figures(question: Question, cand: Candidate) -> list[Timescale]:
     """The sentence's figures, the one asked about first.
 
     The kind asked for first (a frequency for "how often"); then the one whose surroundings
-    name the question's qualifier ("first year", "stage two") and share its words; a figure
-    that is also an extracted duty before one that is not; otherwise reading order.
+    name the question's qualifier ("first year", "stage two"); a figure outside brackets before
+    one in a bracketed aside the question does not echo ("within 15 working days (up to 20 days
+    for complex cases)": the aside qualifies the main figure), and after one in an aside it does
+    echo (a question on complex cases); then the one whose surroundings share the question's
+    words; a figure that is also an extracted duty before one that is not; otherwise reading order.
     """
     from service.evidence import QUALIFIER_WINDOW, _figure_kind_fit
     from service.question import content_terms, find_qualifiers
@@ -146,7 +154,10 @@ def order_figures(question: Question, cand: Candidate) -> list[Timescale]:
         quals = find_qualifiers(around)
         qual = 1 if set(question.qualifiers) & set(quals) else 0
         words = len(terms & set(content_terms(around)))
-        return (-kind, -qual, -words, -((t.kind, t.value, t.unit) in duties), i)
+        aside = next((m for m in _BRACKETED.finditer(plain) if m.start() < t.start and t.end <= m.end()), None)
+        # An aside the question echoes is the case asked about: its figure first; else last.
+        aside_rank = 0 if aside is None else (-1 if terms & set(content_terms(aside.group(0))) else 1)
+        return (-kind, -qual, aside_rank, -words, -((t.kind, t.value, t.unit) in duties), i)
 
     return [t for _, t in sorted(enumerate(cand.facts.timescales), key=key)]
 

@@ -125,6 +125,14 @@ def conflict_dict(conflict: Conflict) -> dict:
 _BRACKETED = re.compile(r"\([^()]*\)")
 
 
+def _whole_words(text: str) -> set[str]:
+    """Content words of ``text``, whole (a plural folded to its singular), stopwords left out."""
+    from service.question import content_terms
+
+    return {re.sub(r"(?<=[a-z]{3})s$", "", w) for w in re.findall(r"[a-z]+", text.lower())
+            if content_terms(w)}
+
+
 def _near(a: tuple[int, int], b: tuple[int, int], window: int) -> bool:
     return a[0] - window <= b[1] and b[0] <= a[1] + window
 
@@ -145,6 +153,7 @@ def order_figures(question: Question, cand: Candidate) -> list[Timescale]:
     plain = cand.facts.plain
     terms = set(question.terms)
     duties = {(o.timescale.kind, o.timescale.value, o.timescale.unit) for o in cand.obligations}
+    asked_words = _whole_words(question.search_text)
 
     def key(item: tuple[int, Timescale]) -> tuple:
         i, t = item
@@ -156,7 +165,8 @@ def order_figures(question: Question, cand: Candidate) -> list[Timescale]:
         words = len(terms & set(content_terms(around)))
         aside = next((m for m in _BRACKETED.finditer(plain) if m.start() < t.start and t.end <= m.end()), None)
         # An aside the question echoes is the case asked about: its figure first; else last.
-        aside_rank = 0 if aside is None else (-1 if terms & set(content_terms(aside.group(0))) else 1)
+        # Whole words, not stems: "complaints" does not echo "complex cases".
+        aside_rank = 0 if aside is None else (-1 if asked_words & _whole_words(aside.group(0)) else 1)
         return (-kind, -qual, aside_rank, -words, -((t.kind, t.value, t.unit) in duties), i)
 
     return [t for _, t in sorted(enumerate(cand.facts.timescales), key=key)]

@@ -14,8 +14,8 @@ from tests.one_document import one_document_settings
 DOCUMENT = (
     "Testshire Allotment Appeals\n\n"
     "Appeals\n"
-    "1. The allotment panel will decide an appeal about a plot within 12 working days "
-    "(up to 30 working days for disputed boundaries).\n"
+    "1. The allotment panel will decide an appeal about a plot contract within 12 working days "
+    "(up to 30 working days for contested boundaries).\n"
 )
 
 
@@ -33,7 +33,8 @@ def state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 def test_the_main_figure_comes_before_the_one_in_an_aside(state) -> None:
     from service.answer import ask
 
-    answer = ask(state, "How quickly will the allotment panel decide a plot appeal in Testshire?")
+    # "contract" shares its first letters with "contested", but the question does not echo the aside.
+    answer = ask(state, "How quickly will the allotment panel decide a plot contract appeal in Testshire?")
     assert not answer.abstained, answer.answer
     assert "12 working days" in answer.statements[0].figure, answer.answer
 
@@ -42,7 +43,7 @@ def test_the_main_figure_comes_before_the_one_in_an_aside(state) -> None:
 def test_the_aside_figure_comes_first_when_its_case_is_asked(state) -> None:
     from service.answer import ask
 
-    answer = ask(state, "How quickly will the allotment panel decide a plot appeal about disputed boundaries "
+    answer = ask(state, "How quickly will the allotment panel decide a plot appeal about contested boundaries "
                         "in Testshire?")
     assert not answer.abstained, answer.answer
     assert "30 working days" in answer.statements[0].figure, answer.answer

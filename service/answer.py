@@ -255,9 +255,12 @@ def _statement(state: ServiceState, question: Question, cand: Candidate, rows: d
         marks = states_a_count(cand.facts.plain, question.counted,
                                [(t.start, t.end) for t in cand.facts.timescales if t.kind != "frequency"])
     sentence, marks = _quote(cand.facts.plain, marks)
+    qualifiers = _qualifiers(cand, None) if cand.clause.cohort_context else []
+    if question.asks == "who" and not marks and cand.features.get("kind_match") and cand.clause.role_context:
+        # The sentence names no one: who holds the duty is in the table's role column.
+        qualifiers.append(f"responsible: {' '.join(cand.clause.role_context.split())}")
     return Statement(authority=cand.authority, kind="quote", sentence=sentence, citation=citation, marks=marks,
-                     qualifiers=_qualifiers(cand, None) if cand.clause.cohort_context else [], items=items,
-                     sentence_id=cand.row.id), None, None
+                     qualifiers=qualifiers, items=items, sentence_id=cand.row.id), None, None
 
 
 def _clause_has_figure(state: ServiceState, cand: Candidate, rows: dict) -> bool:

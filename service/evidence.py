@@ -506,11 +506,17 @@ class Candidate:
     def can_answer(self, question: Question) -> bool:
         """Whether the sentence can answer at all: not when it names only another member of a
         qualifier set the question uses ("stage one" for a stage two question: a different
-        duty); a timescale question only with a figure, "how often" only with a frequency."""
+        duty); a timescale question only with a figure, "how often" only with a frequency, a
+        count only with a number of the thing counted; "who does X" only by naming a role or
+        the action X."""
         if self.is_other_duty:
             return False
         if question.asks == "how_many":
             return bool(self.features.get("kind_match"))
+        if question.asks == "who" and not self.features.get("kind_match") and question.asked_action:
+            # Naming no one, it answers "who chairs" only by saying what is chaired, and by whom
+            # in words the taxonomy's roles do not hold ("representatives from the Police").
+            return question.asked_action in self.facts.words.stems
         if not question.asks_timescale:
             return True
         if question.asks == "how_often":
@@ -610,7 +616,12 @@ def features_of(
     if question.asks_timescale:
         f["kind_match"], f["kind_other"], f["no_figure"] = _figure_kind_fit(asks, facts.timescales)
     elif asks == "who":
-        f["kind_match"] = 1.0 if facts.roles(state.taxonomy) else (0.5 if clause.role_context else 0.0)
+        # A table's role column says who holds the row's duty: it answers "who is responsible",
+        # or "who visits" when the sentence is about visiting, never "who chairs" a meeting the
+        # sentence only mentions.
+        role_column = bool(clause.role_context) and (
+            not question.asked_action or question.asked_action in facts.words.stems)
+        f["kind_match"] = 1.0 if facts.roles(state.taxonomy) else (0.5 if role_column else 0.0)
     elif asks == "how_many":
         # A number of the thing counted; a deadline or a section number is not one.
         spans = [(t.start, t.end) for t in facts.timescales if t.kind != "frequency"]

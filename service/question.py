@@ -60,6 +60,7 @@ class Question:
     topic_names: list[str] = field(default_factory=list)  # each phrase naming a taxonomy topic, as written
     cohort_words: str = ""  # the words naming the cohort, in search_text
     counted: list[str] = field(default_factory=list)  # a count question: stems of the thing counted
+    asked_action: str = ""  # a "who" question: stem of what the person does ("chair"); "" = responsible
     ages: list[tuple[int, int]] = field(default_factory=list)  # age bands the question names (years, inclusive)
     stages: frozenset[str] = frozenset()  # which end of the event it asks about ("closing": concluded)
 
@@ -107,6 +108,9 @@ def _config() -> dict:
     ]
     return {
         "count": group((data["asks"].get("how_many") or {}).get("strong") or []),
+        "who": group((data["asks"].get("who") or {}).get("strong") or []),
+        "who_generic": frozenset(stem(w) for w in data.get("who_generic") or []),
+        "who_openers": frozenset(data.get("who_openers") or []),
         "asks": asks,
         "qualifiers": qualifier_sets,
         "stopwords": frozenset(data["stopwords"].split()),
@@ -338,6 +342,25 @@ def find_qualifiers(text: str) -> list[tuple[int, int]]:
     return found
 
 
+_RELATIVE_PRONOUN = re.compile(r"who(?:m|se)?\b", re.I)
+
+
+def _is_relative(text: str, m: re.Match[str]) -> bool:
+    """Whether a "who" match opens a relative clause: it follows a word of its own clause that
+    does not open a question ("a child who is ..."), not the start, punctuation or an opener."""
+    if not _RELATIVE_PRONOUN.match(m.group(0)):
+        return False
+    before = re.search(r"([\w'’]+)\s*$", text[:m.start()])
+    return before is not None and before.group(1).lower() not in _config()["who_openers"]
+
+
+def _first_question_match(pattern: re.Pattern[str] | None, text: str) -> re.Match[str] | None:
+    """The earliest match of ``pattern`` that asks something (a relative "who" does not)."""
+    if pattern is None:
+        return None
+    return next((m for m in pattern.finditer(text) if not _is_relative(text, m)), None)
+
+
 def what_is_asked(text: str) -> tuple[str, bool]:
     """(kind, stated): the earliest strong question phrase's kind, else the earliest weak one's,
     else ("when", False): a timescale, the commonest question."""
@@ -345,7 +368,7 @@ def what_is_asked(text: str) -> tuple[str, bool]:
     for strength in (1, 2):
         for order, (name, strong, weak) in enumerate(_config()["asks"]):
             pattern = strong if strength == 1 else weak
-            m = pattern.search(text) if pattern is not None else None
+            m = _first_question_match(pattern, text)
             if m and (best is None or (m.start(), order) < best[:2]):
                 best = (m.start(), order, name)
         if best is not None:
@@ -381,6 +404,20 @@ def states_a_count(text: str, counted: list[str], skip: list[tuple[int, int]]) -
         if any(stem(t.strip(".")) in want for t in before + after):
             out.append((a, b))
     return out
+
+
+def asked_action(text: str) -> str:
+    """Stem of what a "who" question asks who does: the first content word after its question
+    phrase ("who chairs the conference" -> chair); empty when it asks who is responsible in
+    general ("who is responsible for ...") or names no action."""
+    config = _config()
+    m = _first_question_match(config["who"], text)
+    if not m:
+        return ""
+    terms = content_terms(text[m.end():])
+    if not terms or terms[0] in config["who_generic"] or stem(m.group(0).split()[-1].lower()) in config["who_generic"]:
+        return ""
+    return terms[0]
 
 
 def counted_words(text: str) -> list[str]:
@@ -619,6 +656,7 @@ def _resolve(
         stages = earlier.stages
     if asks == "how_many" and not counted and earlier is not None:
         counted = list(earlier.counted)
+    action = asked_action(r.stripped) if asks == "who" else ""
     premise = _premise(r.stripped)
     if premise and (asks == "why" or not stated):
         # "Why does X require core groups every 2 weeks?": the figure is what is in question.
@@ -649,6 +687,7 @@ def _resolve(
         topic_names=topic_names,
         cohort_words=cohort_words,
         counted=counted,
+        asked_action=action,
         ages=ages,
         stages=stages,
     )

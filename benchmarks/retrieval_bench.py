@@ -400,7 +400,7 @@ def bench_scale(embedder, n: int, rounds: int, store_dir: Path | None = None, ch
             "db_mb": db_mb, "faiss_file_mb": index_mb,
         }
         if choices:
-            if dense.kind not in ("flat", "hnsw"):
+            if dense.kind not in ("flat", "flat16", "hnsw"):
                 raise SystemExit(f"cannot read vectors back from a {dense.kind} index")
             vectors = dense.index.reconstruct_n(0, dense.index.ntotal)
             allowed = {r[0] for r in conn.execute(
@@ -422,11 +422,11 @@ def build_choice(kind: str, vectors: np.ndarray):  # -> faiss.Index
     import faiss
 
     n, d = vectors.shape
-    if kind in ("flat", "hnsw"):
+    if kind in ("flat", "flat16", "hnsw"):
         return build_faiss(vectors, kind)[0]
     factory = {"ivf": "Flat", "ivf-sq8": "SQ8"}
     if kind not in factory:
-        raise SystemExit(f"unknown index choice {kind!r}: use flat, hnsw, ivf, ivf-sq8")
+        raise SystemExit(f"unknown index choice {kind!r}: use flat, flat16, hnsw, ivf, ivf-sq8")
     nlist = _ivf_lists(n)
     index = faiss.index_factory(d, f"IVF{nlist},{factory[kind]}", faiss.METRIC_INNER_PRODUCT)
     rng = np.random.default_rng(3)
@@ -532,7 +532,7 @@ def compare_index_choices(
                                    "p50_ms": round(percentile(times, 50), 2), "p95_ms": round(percentile(times, 95), 2),
                                    "cpu_p95_ms": round(percentile(cpu, 95), 2)}
             entry[key] = measures
-        if kind in ("flat", "hnsw"):  # and through DenseIndex.search, the way the retriever asks
+        if kind in ("flat", "flat16", "hnsw"):  # and through DenseIndex.search, the way the retriever asks
             served_index = dense if dense is not None and kind == dense.kind else DenseIndex(
                 index, ids, "synthetic", vectors.shape[1], 0, kind)
             served = {}
@@ -555,6 +555,168 @@ def compare_index_choices(
         print(f"{kind}: {json.dumps(entry)}", file=sys.stderr, flush=True)  # progress: long runs show each kind
         del index
     return out
+
+
+# --- 4. hybrid at a scale too big for a full synthetic store -------------------------------------
+# IVF search depth for the composed hybrid run: 16 of 1,000 lists kept recall@10 at 0.99 against
+# exact search over 1,000,000 synthetic vectors (docs/scaling.md, index choices).
+COMPOSED_NPROBE = 16
+# Rows written per transaction while building the full-text-only store (bounds Python memory).
+FTS_BLOCK = 50_000
+
+
+def lexical_only_store(settings, n: int, seed: int = 13) -> dict:
+    """A store holding ``n`` synthetic clauses in its full-text index ONLY (no clause rows, no
+    vectors in SQLite): the same text generator and layout as ``synthetic_store``, written
+    straight into ``clauses_fts``. Bounded where the full store is not (1,000,000 clause rows
+    with their vectors take tens of minutes on 2 busy cores)."""
+    nprng = np.random.default_rng(seed)
+    vocab, weights = corpus_vocabulary()
+    cdf = np.cumsum(weights) / sum(weights)
+    conn = connect(settings.db_path)
+    t0, c0 = time.perf_counter(), time.process_time()
+    for start in range(0, n, FTS_BLOCK):
+        stop = min(n, start + FTS_BLOCK)
+        # Words drawn by the corpus's frequencies for the whole block at once (12-60 per body,
+        # 3 per heading), then cut into clauses.
+        lengths = nprng.integers(12, 61, stop - start) + 3
+        drawn = np.minimum(np.searchsorted(cdf, nprng.random(int(lengths.sum()))), len(vocab) - 1)
+        ends = np.cumsum(lengths)
+        rows = []
+        for j, i in enumerate(range(start, stop)):
+            clause = [vocab[w] for w in drawn[ends[j] - lengths[j]:ends[j]]]
+            doc = i // SYNTHETIC_PER_DOC
+            rows.append((f"{i:08x}", "", f"Authority {doc % SYNTHETIC_AUTHORITIES:02d}", f"syn_{doc:05d}",
+                         " ".join(clause[3:]) + ".", " ".join(clause[:3]).title()))
+        with transaction(conn):
+            conn.executemany("INSERT INTO clauses_fts(clause_id, text_hash, authority, document_id, body, context) "
+                             "VALUES (?, ?, ?, ?, ?, ?)", rows)
+    with transaction(conn):
+        bump_generation(conn)
+    conn.close()
+    return {"fts_store_build_s": round(time.perf_counter() - t0, 1), "fts_store_build_cpu_s": round(time.process_time() - c0, 1)}
+
+
+def bench_composed(embedder, n: int, store_dir: Path, kind: str) -> dict:
+    """Hybrid search at ``n`` clauses, composed from the product's own parts: the query plan
+    (taxonomy expansion), the service's query embedding, ``DenseIndex.search`` over an in-memory
+    ``kind`` index of ``n`` synthetic vectors, ``bm25_search`` (with its OR budget) over a
+    full-text-only store of ``n`` synthetic clauses, and the retriever's fusion. Unfiltered only
+    (authority filters need the clause rows this store does not hold). Reported: wall and CPU
+    per question beside the same-run embedding floor, each part's CPU, recall@10 of the hybrid
+    top 10 and of the dense top 50 against the same with exact dense search, build times and
+    resident memory. Vectors are made block by block and never held whole beside the index."""
+    import faiss
+
+    from index.dense import DenseIndex
+    from index.lexical import TermStats, bm25_search
+    from ingest.store import generation
+
+    rss0 = rss_mb()
+    settings = dataclasses.replace(load_settings(), data_dir=store_dir, database_url="")
+    notes = store_dir / "fts-only-build.json"
+    if notes.is_file() and settings.db_path.is_file():
+        built = json.loads(notes.read_text()) | {"store": f"reused {store_dir}"}
+    else:
+        if settings.db_path.exists():
+            raise SystemExit(f"{store_dir} holds another store; give an empty or new --lexical-store")
+        store_dir.mkdir(parents=True, exist_ok=True)
+        built = lexical_only_store(settings, n)
+        notes.write_text(json.dumps(built))
+    conn = connect(settings.db_path)
+    if conn.execute("SELECT COUNT(*) FROM clauses_fts").fetchone()[0] != n:
+        raise SystemExit(f"{store_dir} does not hold {n} full-text rows")
+    texts = [q for q, _ in questions()]
+    retriever = Retriever(conn, settings, embedder)
+    plans = [retriever.query_builder().plan(q) for q in texts]
+    dense_q = np.vstack([embedder.encode_query(p.dense_text) for p in plans]).astype(np.float32)
+
+    # Vectors block by block: exact top-50 per question (the truth) and the index, together.
+    centres = corpus_centres(embedder)
+    nprng = np.random.default_rng(13)
+    nlist = _ivf_lists(n)
+    if kind == "ivf":
+        index = faiss.index_factory(centres.shape[1], f"IVF{nlist},Flat", faiss.METRIC_INNER_PRODUCT)
+    elif kind == "ivf-sq8":
+        index = faiss.index_factory(centres.shape[1], f"IVF{nlist},SQ8", faiss.METRIC_INNER_PRODUCT)
+    else:
+        raise SystemExit(f"--composed-index takes ivf or ivf-sq8, not {kind!r}")
+    best_s = np.full((len(dense_q), 50), -np.inf, dtype=np.float32)
+    best_i = np.zeros((len(dense_q), 50), dtype=np.int64)
+    t0, c0 = time.perf_counter(), time.process_time()
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
+    try:
+        for start in range(0, n, VECTOR_BLOCK):
+            stop = min(n, start + VECTOR_BLOCK)
+            block = centres[nprng.integers(0, len(centres), stop - start)] + VECTOR_NOISE * nprng.standard_normal(
+                (stop - start, centres.shape[1])).astype(np.float32)
+            block /= np.linalg.norm(block, axis=1, keepdims=True)
+            block = np.ascontiguousarray(block, dtype=np.float32)
+            if not index.is_trained:  # the first block is a random sample of the whole
+                index.train(block[: IVF_TRAIN_PER_LIST * nlist])
+            index.add(block)
+            scores = dense_q @ block.T
+            top = np.argpartition(-scores, 50, axis=1)[:, :50]
+            cand_s = np.concatenate([best_s, np.take_along_axis(scores, top, 1)], 1)
+            cand_i = np.concatenate([best_i, top + start], 1)
+            keep = np.argsort(-cand_s, axis=1)[:, :50]
+            best_s, best_i = np.take_along_axis(cand_s, keep, 1), np.take_along_axis(cand_i, keep, 1)
+            del block, scores
+    finally:
+        faiss.omp_set_num_threads(1)
+    build_s, build_cpu = time.perf_counter() - t0, time.process_time() - c0
+    faiss.extract_index_ivf(index).nprobe = COMPOSED_NPROBE
+    ids = [f"{i:08x}" for i in range(n)]
+    dense = DenseIndex(index, ids, embedder.model_id, centres.shape[1], generation(conn), kind)
+    rss_built = rss_mb()
+
+    stats, key = TermStats(), generation(conn)
+    depth = 50
+    parts: dict[str, list[float]] = {"plan": [], "embed": [], "faiss": [], "bm25": [], "fuse": []}
+    wall, cpu, floor, recall_dense, recall_hybrid = [], [], [], [], []
+    # One warm-up question (pages the FTS index in, as a served store would be).
+    bm25_search(conn, plans[0].lexical, k=depth, stats=stats, stats_key=key)
+    for qi, text in enumerate(texts):
+        t = time.perf_counter()
+        embedder.encode_query(text)
+        floor.append((time.perf_counter() - t) * 1000)
+        t, c = time.perf_counter(), time.process_time()
+        plan = retriever.query_builder().plan(text)
+        c1 = time.process_time()
+        vector = embedder.encode_query(plan.dense_text)
+        c2 = time.process_time()
+        found = dense.search(vector, depth)
+        c3 = time.process_time()
+        lexical = bm25_search(conn, plan.lexical, k=depth, stats=stats, stats_key=key)
+        c4 = time.process_time()
+        bm25_rank = {cid: i + 1 for i, (cid, _) in enumerate(lexical)}
+        dense_rank = {cid: i + 1 for i, (cid, _) in enumerate(found)}
+        fused = retriever._fuse(bm25_rank, dense_rank, plan)[:10]
+        c5 = time.process_time()
+        wall.append((time.perf_counter() - t) * 1000)
+        cpu.append((c5 - c) * 1000)
+        for name, a, b in (("plan", c, c1), ("embed", c1, c2), ("faiss", c2, c3), ("bm25", c3, c4), ("fuse", c4, c5)):
+            parts[name].append((b - a) * 1000)
+        exact_rank = {ids[r]: i + 1 for i, r in enumerate(best_i[qi])}
+        recall_dense.append(len(set(dense_rank) & set(exact_rank)) / 50)
+        exact_fused = retriever._fuse(bm25_rank, exact_rank, plan)[:10]
+        recall_hybrid.append(len({c for c, _ in fused} & {c for c, _ in exact_fused}) / 10)
+    conn.close()
+    pct = lambda v: (round(statistics.median(v), 2), round(percentile(v, 95), 2))  # noqa: E731
+    floor_p = pct(floor)
+    return {
+        "clauses": n, "mode": "composed hybrid, unfiltered", **built, "dense_index": kind,
+        "ivf_lists": nlist, "nprobe": COMPOSED_NPROBE, "index_build_s": round(build_s, 1),
+        "index_build_cpu_s": round(build_cpu, 1), "queries": len(texts),
+        "wall_ms": pct(wall), "cpu_ms": pct(cpu), "embed_floor_ms": floor_p,
+        "x_floor": (round(pct(wall)[0] / floor_p[0], 2), round(pct(wall)[1] / floor_p[1], 2)),
+        "parts_cpu_ms": {k: pct(v) for k, v in parts.items()},
+        "recall@50 dense vs exact": round(statistics.fmean(recall_dense), 3),
+        "recall@10 hybrid vs hybrid with exact dense": round(statistics.fmean(recall_hybrid), 3),
+        "rss_before_mb": round(rss0, 1), "rss_after_build_mb": round(rss_built, 1),
+        "rss_after_queries_mb": round(rss_mb(), 1), "peak_rss_mb": round(peak_rss_mb(), 1),
+        "db_mb": round(settings.db_path.stat().st_size / 2**20, 1),
+    }
 
 
 def print_report(corpus: dict | None, scale: dict | None) -> None:
@@ -620,6 +782,9 @@ def main() -> None:
     parser.add_argument("--vectors-only", action="store_true", help="at --scale, compare --index-choices over "
                         "synthetic vectors alone (no store: bounded at 1,000,000)")
     parser.add_argument("--ivf-lists", type=int, help="IVF lists (default 4 * sqrt(N))")
+    parser.add_argument("--lexical-store", type=Path, help="at --scale, hybrid composed from the product's parts "
+                        "over a full-text-only store kept here and an in-memory IVF index (bounded at 1,000,000)")
+    parser.add_argument("--composed-index", default="ivf", help="dense index of --lexical-store: ivf or ivf-sq8")
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-corpus", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the figures here")
@@ -637,6 +802,13 @@ def main() -> None:
     IVF_LISTS = args.ivf_lists
     if args.vectors_only and not choices:
         raise SystemExit("--vectors-only needs --index-choices (e.g. flat,hnsw,ivf)")
+    if args.lexical_store:
+        composed = bench_composed(embedder, args.scale, args.lexical_store, args.composed_index)
+        print(json.dumps(composed, indent=2))
+        print(f"1-min load average: {load_before:.2f} at start, {os.getloadavg()[0]:.2f} at end ({os.cpu_count()} CPUs)")
+        if args.json:
+            args.json.write_text(json.dumps({"composed": composed}, indent=2))
+        return
     if args.skip_scale:
         scale = None
     elif args.vectors_only:

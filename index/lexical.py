@@ -158,9 +158,14 @@ def _row_key(row: sqlite3.Row) -> str:
 # An OR query costs FTS5 a bm25() call per matching row. On a large corpus the most common
 # query words ("children", "social") match a third of all clauses each while adding almost
 # nothing to the ranking (tiny IDF), so the OR fallback drops the most common words until it
-# would touch at most this many rows (the rarest two words are always kept). Corpora of a few
-# thousand clauses never reach the budget, so their ranking is plain BM25.
-OR_ROW_BUDGET = 10_000
+# would touch at most this many rows (the rarest OR_MIN_TERMS words are always kept). FTS5
+# costs about 3 us of CPU per matching row here (25 ms at 7,300 rows, 100,000 synthetic
+# clauses, benchmarks/retrieval_bench.py 2026-12-02); 10,000 rows and the rarest two words
+# kept let p95 reach 12,000 rows. The shipped corpus plus the other authorities' excerpts
+# (1,859 clauses) touch at most 4,338 rows for any of the 129 development and other-authority
+# questions, so its ranking stays plain BM25 (the same top 50 for every one of them).
+OR_ROW_BUDGET = 5_000
+OR_MIN_TERMS = 1
 
 
 class TermStats:
@@ -239,7 +244,7 @@ def _budgeted_or(conn: sqlite3.Connection, lq: LexicalQuery, stats: TermStats, k
     toks = _query_tokens(lq)
     df = {t: stats.document_frequency(conn, t, key) for t in toks}
     kept = sorted((t for t in toks if df[t] > 0), key=lambda t: df[t])
-    while len(kept) > 2 and sum(df[t] for t in kept) > OR_ROW_BUDGET:
+    while len(kept) > OR_MIN_TERMS and sum(df[t] for t in kept) > OR_ROW_BUDGET:
         kept.pop()  # the most common word goes first
     return kept
 

@@ -92,3 +92,32 @@ def test_latency_summary_is_a_multiple_of_the_embedding_floor() -> None:
     assert out["embed_floor"] == (5.0, 10.0)  # p95 of 20 values is the largest (see percentile)
     assert out["wall"] == (19.5, 29.0)
     assert out["x_floor"] == (3.9, 2.9)
+
+
+def test_lexical_only_store_holds_synthetic_text_in_the_real_full_text_index(tmp_path: Path) -> None:
+    """The 1,000,000-clause composed run's store: n rows in ``clauses_fts`` only, laid out by
+    document and authority as the full synthetic store is, 12-60 corpus words per clause, and
+    searchable by the product's own ``bm25_search`` (AND first, then the budgeted OR)."""
+    from index.lexical import TermStats, bm25_search, content_terms
+    from ingest.settings import load_settings
+    from ingest.store import connect, generation
+
+    settings = dataclasses.replace(load_settings(), data_dir=tmp_path / "data", database_url="")
+    n = 2 * bench.SYNTHETIC_PER_DOC + 7
+    bench.lexical_only_store(settings, n)
+    conn = connect(settings.db_path)
+    assert conn.execute("SELECT COUNT(*) FROM clauses_fts").fetchone()[0] == n
+    assert conn.execute("SELECT COUNT(*) FROM clauses").fetchone()[0] == 0
+    rows = conn.execute("SELECT clause_id, authority, document_id, body, context FROM clauses_fts").fetchall()
+    last = rows[-1]
+    assert last[0] == f"{n - 1:08x}" and last[1] == "Authority 02" and last[2] == "syn_00002"
+    vocab = set(bench.corpus_vocabulary()[0])
+    for _, _, _, body, context in rows[:200]:
+        words = body.rstrip(".").split()
+        assert 12 <= len(words) <= 60 and set(words) <= vocab and len(context.split()) == 3
+    word = content_terms(rows[0][3])[0]  # a word of the first clause that is not a stopword
+    hits = bm25_search(conn, word, k=5, stats=TermStats(), stats_key=generation(conn))
+    matching = {r[0] for r in conn.execute("SELECT clause_id FROM clauses_fts WHERE clauses_fts MATCH ?",
+                                           (f'"{word}"',))}  # stemmed as the index is
+    assert hits and rows[0][0] in matching and {cid for cid, _ in hits} <= matching
+    conn.close()

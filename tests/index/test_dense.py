@@ -176,3 +176,41 @@ def test_filtered_hnsw_search_keeping_few_rows_is_exact() -> None:
         assert np.allclose([s for _, s in got], [s for _, s in exact], atol=1e-5)
     # Unfiltered, the graph is still used (and still agrees on the nearest row).
     assert sum(hnsw.search(q, 1)[0][0] == flat.search(q, 1)[0][0] for q in queries) >= 36
+
+
+def test_flat16_is_exact_search_over_float16_and_a_file_of_another_kind_is_rebuilt(small_store, embedder) -> None:
+    """From FLAT16_MIN_ROWS vectors the exact index keeps float16 copies: the same neighbours as
+    float32 up to ties within float16 rounding, filtered or not. A FAISS file of another kind than
+    the store's size calls for (an older version's) is rebuilt from the stored vectors on load."""
+    import index.dense as dense_mod
+
+    rng = np.random.default_rng(3)
+    vecs = rng.standard_normal((4000, 384)).astype("float32")
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    ids = [f"c{i}" for i in range(len(vecs))]
+    exact = DenseIndex(build_faiss(vecs, "flat")[0], ids, "m", 384, 1, "flat")
+    half_index, kind = build_faiss(vecs, "flat16")
+    half = DenseIndex(half_index, ids, "m", 384, 1, kind)
+    allowed = frozenset(ids[::7])
+    for q in vecs[:30] + 0.05 * rng.standard_normal((30, 384)).astype("float32"):
+        for filt in (None, allowed):
+            want, got = exact.search(q, 10, allowed_ids=filt), half.search(q, 10, allowed_ids=filt)
+            assert got[0][0] == want[0][0] and all(c in allowed for c, _ in got if filt)
+            # Rank by rank the same score within float16 rounding: any swap is between near-ties.
+            assert np.allclose([s for _, s in got], [s for _, s in want], atol=2e-3)
+            assert len({c for c, _ in got} & {c for c, _ in want}) >= 9
+    assert dense_mod.index_kind(dense_mod.FLAT16_MIN_ROWS - 1) == "flat"
+    assert dense_mod.index_kind(dense_mod.FLAT16_MIN_ROWS) == "flat16"
+    assert dense_mod.index_kind(dense_mod.HNSW_THRESHOLD + 1) == "hnsw"
+
+    conn, settings = small_store  # 7 clauses: a float32 file on disk
+    assert read_sidecar(settings.index_dir)["kind"] == "flat"
+    dense_mod_min = dense_mod.FLAT16_MIN_ROWS
+    try:
+        dense_mod.FLAT16_MIN_ROWS = 5  # this store's size now calls for float16: the file is rebuilt
+        loaded = load_dense(conn, settings, embedder)
+        assert loaded.kind == "flat16" and read_sidecar(settings.index_dir)["kind"] == "flat16"
+        assert set(loaded.clause_ids) == current_ids(conn)
+    finally:
+        dense_mod.FLAT16_MIN_ROWS = dense_mod_min
+    assert load_dense(conn, settings, embedder).kind == "flat"

@@ -98,3 +98,28 @@ def test_filters(store: sqlite3.Connection) -> None:
     assert bm25_search(store, "core group", k=10, document_ids=["nope"]) == []
     one = hits[0][0]
     assert [c for c, _ in bm25_search(store, "core group", k=10, allowed_ids={one})] == [one]
+
+
+def test_or_budget_keeps_the_rarest_word_when_the_two_rarest_exceed_it(store_target, monkeypatch) -> None:
+    """On a big store the OR fallback drops common words until it touches at most OR_ROW_BUDGET
+    rows; even when the two rarest words together exceed it, only the rarest is kept, so the
+    query still runs (and every result carries that word) while scoring fewer rows."""
+    import index.lexical as lexical
+    from ingest.store import generation
+
+    conn = connect(store_target)
+    # "visit" in 12 clauses, "review" in 8, "advocate" in 3; never all three together.
+    clauses = [{"text": f"Clause {i} about a visit to the family home."} for i in range(12)]
+    clauses += [{"text": f"Clause {i} about a review of the plan."} for i in range(8)]
+    clauses += [{"text": f"Clause {i} about an advocate for the child."} for i in range(3)]
+    insert_document(conn, "budget", "Testshire", clauses)
+    stats, key = lexical.TermStats(), generation(conn)
+    query = LexicalQuery.from_text("visit review advocate")
+    assert lexical._budgeted_or(conn, query, stats, key) == ["advocate", "review", "visit"]  # within 5,000
+    monkeypatch.setattr(lexical, "OR_ROW_BUDGET", 10)  # the two rarest (3 + 8 rows) exceed it
+    assert lexical._budgeted_or(conn, query, stats, key) == ["advocate"]
+    hits = bm25_search(conn, query, k=10, stats=stats, stats_key=key)
+    texts = [conn.execute("SELECT plain_text FROM clauses WHERE id = ?", (cid,)).fetchone()[0] for cid, _ in hits]
+    assert len(texts) == 3 and all("advocate" in t for t in texts)
+    # Without term statistics (no budget) every word is OR-ed: more rows come back.
+    assert len(bm25_search(conn, query, k=30)) == 23

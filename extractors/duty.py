@@ -51,6 +51,7 @@ class DutyWords:
     aim_verbs: frozenset[str] = frozenset()
     limit_openers: tuple[str, ...] = ()
     entitlement_verbs: frozenset[str] = frozenset()
+    proportion_words: frozenset[str] = frozenset()
 
 
 def duty_words(tax: Taxonomy) -> DutyWords:
@@ -69,7 +70,8 @@ def duty_words(tax: Taxonomy) -> DutyWords:
                      record_documents=frozenset(stem(w) for w in get("record_documents")),
                      aim_adverbs=frozenset(get("aim_adverbs")), aim_verbs=frozenset(get("aim_verbs")),
                      limit_openers=tuple(get("limit_openers")),
-                     entitlement_verbs=frozenset(get("entitlement_verbs")))
+                     entitlement_verbs=frozenset(get("entitlement_verbs")),
+                     proportion_words=frozenset(get("proportion_words")))
 
 
 def stem(word: str) -> str:
@@ -115,6 +117,8 @@ def not_a_duty(sentence: str, ts: Timescale, frame: Frame, words: DutyWords,
         return "permission"
     if span is not None and not firm and _aimed(doc, span, words, others or [], ts):
         return "aim"
+    if span is not None and _share_of_cases(doc, span, words):
+        return "target"
     if span is not None:
         # "the 6 weekly minimum national standard": the figure names a national rule, quoted.
         for t in span:
@@ -180,6 +184,22 @@ def _aimed(doc, span, words: DutyWords, others: list[Timescale], ts: Timescale) 
             break
         tok = tok.head
         if tok.lemma_.lower() in words.aim_verbs and not any(c.dep_ == "neg" for c in tok.children):
+            return True
+    return False
+
+
+def _share_of_cases(doc, span, words: DutyWords) -> bool:
+    """The figure's verb has a share of the cases for its subject ("most reviews will be held
+    within four weeks", "the majority of plans are signed off within ten working days"): a
+    performance expectation over all cases, not what each case is owed. The subject is the
+    proportion word itself (with "of" the cases) or a noun the word qualifies."""
+    verb = governing_verb(doc, span)
+    if verb is None or not words.proportion_words:
+        return False
+    for subject in (c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")):
+        if subject.lower_ in words.proportion_words:
+            return True
+        if any(c.dep_ in ("amod", "det") and c.lower_ in words.proportion_words for c in subject.children):
             return True
     return False
 

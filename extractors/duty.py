@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from extractors.frame import Frame, governing_verb, parse, to_parse
 from extractors.records import Timescale
 from extractors.taxonomy import Taxonomy, TermMatch
+from extractors.timescale import names_a_period
 
 # How far before a figure a hedge word may stand ("ideally within 5 days"), in characters.
 HEDGE_WINDOW = 25
@@ -119,6 +120,8 @@ def not_a_duty(sentence: str, ts: Timescale, frame: Frame, words: DutyWords,
         return "aim"
     if span is not None and _share_of_cases(doc, span, words):
         return "target"
+    if span is not None and _quantity_of_a_thing(doc, ts, others or [], sentence):
+        return "quantity"
     if span is not None:
         # "the 6 weekly minimum national standard": the figure names a national rule, quoted.
         for t in span:
@@ -185,6 +188,59 @@ def _aimed(doc, span, words: DutyWords, others: list[Timescale], ts: Timescale) 
         tok = tok.head
         if tok.lemma_.lower() in words.aim_verbs and not any(c.dep_ == "neg" for c in tok.children):
             return True
+    return False
+
+
+# What may stand between two figures of one range or list ("16 years and 21 years", "30 days/90 days").
+_FIGURE_JOIN = re.compile(r"\s*(?:and|or|to|,|/|-|–)?\s*", re.I)
+
+
+def _bare(ts: Timescale) -> bool:
+    """A figure written with no cue of its own (no "within", "every", "by", "after" and no
+    anchor): "16 years", "40 days". Only its place in the sentence says what it measures."""
+    return ts.kind == "deadline" and ts.bound is None and ts.anchor is None and ts.phrase[:1].isalnum() \
+        and not re.match(r"(?:within|every|by|after|before|at|on|in)\b", ts.phrase, re.I)
+
+
+def _quantity_of_a_thing(doc, ts: Timescale, others: list[Timescale], sentence: str, depth: int = 0) -> bool:
+    """A bare figure the parser hangs on a noun through a preposition ("every child between 3
+    years and 21 years", "a total of 40 days", "for 15 year olds") measures that thing (an age,
+    a threshold, an eligibility), not when a duty is due. Nouns that name a stretch of time
+    ("a maximum timescale of ten working days") keep it a time. A figure joined to such a
+    figure by "and", "or", "/" is part of the same range ("between 16 years and 21 years")
+    even where the parser hangs it elsewhere."""
+    if not _bare(ts):
+        return False
+    span = doc.char_span(to_parse(doc, ts.start), to_parse(doc, ts.end), alignment_mode="expand")
+    if span is not None and _hangs_on_a_noun(span):
+        return True
+    earlier = [o for o in others if o.end <= ts.start and o is not ts]
+    if earlier and depth < len(others):
+        previous = max(earlier, key=lambda o: o.end)
+        if _FIGURE_JOIN.fullmatch(sentence[previous.end:ts.start]) \
+                and _quantity_of_a_thing(doc, previous, others, sentence, depth + 1):
+            return True
+    return False
+
+
+def _hangs_on_a_noun(span) -> bool:
+    """The figure's noun phrase is the object of a preposition whose head is a noun that does
+    not name a period of time (climbing through the figure's own compounds and coordination)."""
+    tok = span.root
+    for _ in range(6):
+        head = tok.head
+        if head.i == tok.i:
+            return False
+        if tok.dep_ == "pobj" and head.pos_ == "ADP":
+            owner = head.head
+            return owner.i != head.i and owner.pos_ in ("NOUN", "PROPN") \
+                and not names_a_period(" ".join(t.text for t in owner.doc[owner.i:owner.i + 2]))
+        if tok.dep_ in ("compound", "nummod", "amod", "conj", "appos") and head.pos_ in ("NOUN", "PROPN", "NUM"):
+            if names_a_period(head.text):
+                return False  # "a 12-month period", "the 20 week time limit": a time
+            tok = head
+            continue
+        return False
     return False
 
 

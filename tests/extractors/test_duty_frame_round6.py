@@ -31,3 +31,18 @@ def test_each_case_within_a_time_stays_a_duty():
     # "most" on something other than the duty's subject does not make it a share of cases.
     assert _phrases("In most cases the plan must be signed off within ten working days.") \
         == ["within ten working days"]
+
+
+# --- a bare figure hung on a noun measures that thing (an age, a threshold), not a time ---------
+def test_an_age_range_on_the_children_is_not_a_timescale():
+    assert _phrases("Every care leaver between 19 years and 21 years must have a plan.") == []
+
+
+def test_a_threshold_on_a_noun_is_not_a_timescale():
+    assert _phrases("Stays that come to a total of 40 days must be reported to the IRO.") == []
+
+
+def test_a_bare_figure_on_a_period_noun_or_the_verb_stays_a_time():
+    assert _phrases("The review must take place with a maximum timescale of 10 working days.") \
+        == ["10 working days"]
+    assert _phrases("The plan must be reviewed 3 months later.") == ["3 months"]

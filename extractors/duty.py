@@ -53,6 +53,7 @@ class DutyWords:
     limit_openers: tuple[str, ...] = ()
     entitlement_verbs: frozenset[str] = frozenset()
     proportion_words: frozenset[str] = frozenset()
+    addressee_words: frozenset[str] = frozenset()
 
 
 def duty_words(tax: Taxonomy) -> DutyWords:
@@ -72,7 +73,8 @@ def duty_words(tax: Taxonomy) -> DutyWords:
                      aim_adverbs=frozenset(get("aim_adverbs")), aim_verbs=frozenset(get("aim_verbs")),
                      limit_openers=tuple(get("limit_openers")),
                      entitlement_verbs=frozenset(get("entitlement_verbs")),
-                     proportion_words=frozenset(get("proportion_words")))
+                     proportion_words=frozenset(get("proportion_words")),
+                     addressee_words=frozenset(get("addressee_words")))
 
 
 def stem(word: str) -> str:
@@ -120,6 +122,8 @@ def not_a_duty(sentence: str, ts: Timescale, frame: Frame, words: DutyWords,
         return "aim"
     if span is not None and _share_of_cases(doc, span, words):
         return "target"
+    if span is not None and _addressees_own_limit(doc, span, ts, words):
+        return "addressee's limit"
     if span is not None and _quantity_of_a_thing(doc, ts, others or [], sentence):
         return "quantity"
     if span is not None:
@@ -242,6 +246,48 @@ def _hangs_on_a_noun(span) -> bool:
             continue
         return False
     return False
+
+
+def _addressees_own_limit(doc, span, ts: Timescale, words: DutyWords) -> bool:
+    """The time is the reader's own: the document speaks to its reader ("you"), the reader is the
+    one who acts ("you can ask for a review ... within 15 working days", "your appeal must reach
+    us from you within ..."), and the time runs from something the reader receives or does
+    ("of getting your letter"). What the service owes the reader ("you can expect a decision
+    within 10 days") stays a duty, and so does a duty on a practitioner addressed as "you" that
+    runs from a case event ("you must see the child within 4 days of allocation")."""
+    if not words.addressee_words:
+        return False
+    anchor = (ts.anchor_text or ts.anchor or "").lower()
+    if not set(re.findall(r"[a-z]+", anchor)) & words.addressee_words:
+        return False
+    verb = governing_verb(doc, span)
+    for _ in range(4):
+        if verb is None or verb.lemma_.lower() in words.entitlement_verbs:
+            return False
+        # Being somewhere is not acting ("while you are living with carers - within two months of
+        # your 17th birthday" hangs the figure on "are"; the duty is the clause it serves).
+        if verb.lemma_.lower() != "be" and _acted_by_addressee(verb, words):
+            return True
+        if verb.dep_ not in ("pcomp", "xcomp", "conj", "advcl") or verb.head.i == verb.i:
+            return False
+        verb = verb.head if verb.head.pos_ != "ADP" else verb.head.head  # "by writing" -> "take"
+    return False
+
+
+def _acted_by_addressee(verb, words: DutyWords) -> bool:
+    """The verb's active subject is the reader ("you can take ..."), or the thing is to come
+    "from" / be done "by" the reader ("your appeal must reach us (in writing) from you"): on the
+    verb, its subject, or the noun of one of its own prepositions."""
+    def is_reader(tok) -> bool:
+        return tok.lower_ in words.addressee_words and tok.pos_ == "PRON"
+
+    if any(c.dep_ == "nsubj" and is_reader(c) for c in verb.children):
+        return True
+    holders = [verb, *(c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass"))]
+    holders += [p for c in verb.children if c.dep_ == "prep" for p in c.children if p.dep_ == "pobj"]
+    preps = [c for h in holders for c in h.children if c.dep_ in ("prep", "agent")]
+    return any(p.lower_ in ("from", "by") and any(c.dep_ == "pobj" and is_reader(c) for c in p.children)
+               for p in preps)
 
 
 def _share_of_cases(doc, span, words: DutyWords) -> bool:

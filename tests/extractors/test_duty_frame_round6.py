@@ -46,3 +46,21 @@ def test_a_bare_figure_on_a_period_noun_or_the_verb_stays_a_time():
     assert _phrases("The review must take place with a maximum timescale of 10 working days.") \
         == ["10 working days"]
     assert _phrases("The plan must be reviewed 3 months later.") == ["3 months"]
+
+
+# --- the reader's own time limit is not the service's duty -------------------------------------
+def test_the_readers_own_time_to_act_is_not_a_duty():
+    assert _phrases("If you are still unhappy, you can ask for a review by emailing the team within "
+                    "15 working days of getting your letter.") == []
+    assert _phrases("Your appeal must be sent by you within 10 days of your receiving our decision.") == []
+
+
+def test_what_the_reader_is_owed_or_a_service_duty_stays():
+    assert _phrases("You can expect a decision within 15 working days of your appeal.") \
+        == ["within 15 working days"]
+    # The service acts; "you" is only where the child is when it does.
+    assert _phrases("We will begin your plan while you are living with carers - within two months "
+                    "of your 17th birthday.") == ["within two months"]
+    # "you" as a practitioner, with the time running from a case event, still owes the duty.
+    assert _phrases("You must see the child within 4 working days of allocation.") \
+        == ["within 4 working days"]

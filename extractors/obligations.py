@@ -50,6 +50,7 @@ from extractors.similarity import (
     rank,
 )
 from extractors.taxonomy import Taxonomy, TermMatch, load_taxonomy
+from ingest.normalise import BULLET_CHARS
 from ingest.records import Clause
 from ingest.sentences import Sentence as _Sentence
 from ingest.sentences import sentence_id, split_sentences
@@ -1040,11 +1041,14 @@ def _narrowing_words(tax: Taxonomy, frame: Frame, topic: str | None, cohort: str
 
 
 def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
-                   keep_rejected: bool = False, first_person_section: bool = False) -> list[Obligation]:
+                   keep_rejected: bool = False, first_person_section: bool = False,
+                   list_lead: str | None = None) -> list[Obligation]:
     """Obligations of one clause (``keep_rejected`` also returns non-duties, marked in ``extra``).
 
     ``first_person_section``: the clause sits in a section written as "I will ..." statements,
-    so a duty that names no one is the addressed practitioner's too. Topics the duty's words do
+    so a duty that names no one is the addressed practitioner's too. ``list_lead``: the clause is
+    a bullet under a sentence that introduces a list ("... must see them at these intervals:");
+    a sentence of it with no modal of its own states that sentence's duty. Topics the duty's words do
     not name are settled by ``extract_obligations`` (similarity, when it has a model).
     """
     tax = tax or load_taxonomy()
@@ -1064,6 +1068,8 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             continue
         kept, hedges = resolve_hedges(sent.text, found, dwords)
         lead = leads.get(index)
+        if lead is None and list_lead and not (lang.any_modal and lang.any_modal.search(sent.text)):
+            lead = list_lead
         # A labelled list item under a lead sentence: the lead's duty, the item's cohort.
         s_context, s_parts = (context, parts) if lead is None else (
             f"{context} {lead}", [*clause.heading_path, lead, clause.cohort_context or ""])
@@ -1355,8 +1361,14 @@ def extract_obligations(clauses: list[Clause], doc_text: str, encode: Encode | N
     # Parse every sentence that states a timescale in batches first (then the per-timescale reads hit the cache).
     prime([s.text for c in clauses for s in _sentences(c.text) if _timescales_cached(s.text)])
     out: list[Obligation] = []
+    intro: Clause | None = None  # the last sentence in this section that introduces a list
     for clause in clauses:
-        out.extend(extract_clause(clause, doc_text, tax, first_person_section=tuple(clause.heading_path) in first_person))
+        bullet = _is_bullet(clause, doc_text)
+        lead = intro.text if bullet and intro is not None and intro.heading_path == clause.heading_path else None
+        if not bullet:
+            intro = clause if clause.text.rstrip().endswith(":") else None
+        out.extend(extract_clause(clause, doc_text, tax, first_person_section=tuple(clause.heading_path) in first_person,
+                                  list_lead=lead))
     if encode is not None:
         _by_similarity(out, tax, encode)
     lang = _language(tax)
@@ -1372,6 +1384,12 @@ def extract_obligations(clauses: list[Clause], doc_text: str, encode: Encode | N
         if narrowed:
             o.extra["anchor_event"], t.anchor = t.anchor, narrowed
     return out
+
+
+def _is_bullet(clause: Clause, doc_text: str) -> bool:
+    """Whether the clause is a bulleted list item: its line starts with a bullet before it."""
+    line = doc_text[doc_text.rfind("\n", 0, clause.start) + 1:clause.start]
+    return re.fullmatch(rf"[ \t\u00a0]*(?:[{BULLET_CHARS}]|[-–—*+])[ \t\u00a0]*", line) is not None
 
 
 # Grammatical links by which a noun's own complement says which one it is ("a request for an

@@ -64,3 +64,39 @@ def test_what_the_reader_is_owed_or_a_service_duty_stays():
     # "you" as a practitioner, with the time running from a case event, still owes the duty.
     assert _phrases("You must see the child within 4 working days of allocation.") \
         == ["within 4 working days"]
+
+
+# --- a bulleted item under a sentence that introduces a list states that sentence's duty ------
+def _document(paragraphs: list[str], headings: list[str] | None = None) -> tuple[list[Clause], str]:
+    text, clauses = "", []
+    for n, para in enumerate(paragraphs, 1):
+        body = para.lstrip(" •")
+        start = len(text) + len(para) - len(body)
+        clauses.append(Clause(id=f"cccc0000-{n:04d}", document_id="doc", authority="Testshire", ordinal=n,
+                              heading_path=headings or ["Visits"], clause_ref=None, text=body, plain_text=body,
+                              start=start, end=start + len(body)))
+        text += para + "\n"
+    return clauses, text
+
+
+def test_bullets_under_a_list_lead_take_its_duty():
+    clauses, text = _document([
+        "Wherever a child in care lives, their social worker must see them at these intervals:",
+        "  • Within five working days of a move;",
+        "  • After that, at least every four weeks;",
+    ])
+    found = extract_obligations(clauses, text)
+    assert [o.timescale.phrase for o in found] == ["Within five working days",
+                                                   "at least every four weeks"]
+    for o in found:
+        assert o.action and o.action.startswith("see"), o.action
+        assert o.actor == "Social Worker"
+        assert o.topic == "child in care visit"
+
+
+def test_a_paragraph_is_not_an_item_of_the_list_before_it():
+    clauses, text = _document([
+        "Wherever a child in care lives, their social worker must see them at these intervals:",
+        "Within five working days of a move;",
+    ])
+    assert all(o.action is None or not o.action.startswith("see") for o in extract_obligations(clauses, text))

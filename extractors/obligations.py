@@ -1293,6 +1293,17 @@ def _kind_rivals(tax: Taxonomy, topic: str, frame: Frame) -> list[str]:
     return out
 
 
+def _cohort_keeps(tax: Taxonomy, held: str | None, nearest: str, cohort: str | None) -> bool:
+    """Whether the topic the sentence's context already gave stands against the nearest
+    definition: the held topic is about the duty's own children (its taxonomy cohort is the
+    duty's cohort) and the nearest one is about other children (a bare "see the children" in a
+    list of visits to children in care may sit nearer another kind of visit's definition)."""
+    if not held or not cohort or cohort == ALL_CHILDREN or held not in tax.topics:
+        return False
+    other = tax.topics[nearest].cohort
+    return tax.topics[held].cohort == cohort and other is not None and other != cohort
+
+
 def _by_similarity(obligations: list[Obligation], tax: Taxonomy, encode: Encode) -> None:
     """Settle topics the duty's words did not name, and anchors the taxonomy does not list, by meaning.
 
@@ -1312,7 +1323,7 @@ def _by_similarity(obligations: list[Obligation], tax: Taxonomy, encode: Encode)
     for o, best in zip(pending, ranked, strict=True):
         name, score = best[0]
         o.extra["topic_similarity"] = round(score, 3)
-        if score >= TOPIC_SIMILARITY_THRESHOLD:
+        if score >= TOPIC_SIMILARITY_THRESHOLD and not _cohort_keeps(tax, o.topic, name, o.cohort):
             o.topic, o.extra["topic_from"] = name, "similarity"
         if o.topic and o.timescale.kind == "frequency":
             o.topic = tax.topics[o.topic].frequency_topic or o.topic

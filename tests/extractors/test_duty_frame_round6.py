@@ -100,3 +100,16 @@ def test_a_paragraph_is_not_an_item_of_the_list_before_it():
         "Within five working days of a move;",
     ])
     assert all(o.action is None or not o.action.startswith("see") for o in extract_obligations(clauses, text))
+
+
+# --- the topic the context gave stands against a near definition about other children ---------
+def test_the_cohort_signal_only_keeps_a_topic_about_the_duties_own_children():
+    from extractors.obligations import _cohort_keeps
+    from extractors.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    assert _cohort_keeps(tax, "child in care visit", "short break visit", "children in care")
+    # the held topic is about other children than the duty's: the nearest definition may win
+    assert not _cohort_keeps(tax, "child in care visit", "foster carer assessment", "approved foster carers")
+    # a duty about every child says nothing either way
+    assert not _cohort_keeps(tax, "child in care visit", "short break visit", "all children")

@@ -870,12 +870,32 @@ def _other_figures_span(sentence: str, ts: Timescale, found: list[Timescale]) ->
     return ts.end, nxt.end
 
 
-def _first_of_pair(obligations: list[Obligation]) -> None:
+def _first_of_pair(obligations: list[Obligation], lang: _Language) -> None:
     """"Within one week of the placement and thereafter every six weeks": the figure before a
-    later one of the same duty is its first occurrence (the text distinguishes the two)."""
+    later one of the same duty is its first occurrence (the text distinguishes the two). A
+    one-off time (a deadline, or "on the day") followed by a recurring one for the same duty is
+    its first occurrence too, whatever words lead to the recurrence ("within 3 working days of
+    the move and fortnightly until the first review")."""
     for a, b in zip(obligations, obligations[1:], strict=False):
-        if a.phase is None and b.phase == "subsequent" and a.topic == b.topic:
+        if a.phase is not None or a.topic != b.topic or _from_earlier_occurrence(a, lang):
+            continue
+        if b.phase == "subsequent" or (a.timescale.kind in ("deadline", "immediate")
+                                       and b.timescale.kind == "frequency"):
             a.phase = "first"
+
+
+def _from_earlier_occurrence(o: Obligation, lang: _Language) -> bool:
+    """The time runs from an earlier occurrence of the duty's own event (a meeting due a set time
+    after the first such meeting): the anchor event less its ordinal is the duty's topic, or the
+    bare kind of it. Then it is not the first occurrence (a review conference
+    after the initial conference is another event, and may be the first review)."""
+    anchor = o.timescale.anchor or ""
+    if not o.topic:
+        return False
+    for pattern in lang.occurrence.values():
+        if pattern is not None:
+            anchor = pattern.sub(" ", anchor)
+    return anchor != (o.timescale.anchor or "") and stems(anchor) == stems(o.topic)
 
 
 def _list_leads(tax: Taxonomy, sentences: list[_Sentence], lang: _Language) -> dict[int, str]:
@@ -1251,7 +1271,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                        "object_names_topic": topic_how in ("action-object", "action-document"),
                        "sentence_start": clause.start + sent.start if verified else None},
             ))
-        _first_of_pair([o for o in out if o.sentence_id == sentence_id(clause.id, index)])
+        _first_of_pair([o for o in out if o.sentence_id == sentence_id(clause.id, index)], lang)
         if out and out[-1].topic:
             previous_topic = out[-1].topic
     return out

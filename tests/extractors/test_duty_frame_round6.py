@@ -113,3 +113,21 @@ def test_the_cohort_signal_only_keeps_a_topic_about_the_duties_own_children():
     assert not _cohort_keeps(tax, "child in care visit", "foster carer assessment", "approved foster carers")
     # a duty about every child says nothing either way
     assert not _cohort_keeps(tax, "child in care visit", "short break visit", "all children")
+
+
+# --- a one-off time before a recurring one for the same duty is its first occurrence ----------
+def test_a_deadline_before_a_frequency_of_the_same_duty_is_the_first():
+    found = extract_obligations(*_document([
+        "Children placed with kinship carers – within 3 working days of the move and fortnightly until "
+        "the first review.",
+    ], ["Visits to children in care"]))
+    first = next(o for o in found if o.timescale.kind == "deadline")
+    assert first.phase == "first"
+
+
+def test_a_deadline_from_an_earlier_occurrence_is_not_the_first():
+    found = extract_obligations(*_document([
+        "The core group will meet within four weeks of the first meeting and every month after that.",
+    ], ["Core groups"]))
+    deadline = next(o for o in found if o.timescale.kind == "deadline")
+    assert deadline.phase != "first"

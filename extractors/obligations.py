@@ -895,7 +895,8 @@ def _from_earlier_occurrence(o: Obligation, lang: _Language) -> bool:
     for pattern in lang.occurrence.values():
         if pattern is not None:
             anchor = pattern.sub(" ", anchor)
-    return anchor != (o.timescale.anchor or "") and stems(anchor) == stems(o.topic)
+    # (the event named in full, or by its bare kind: "its first meeting" of a core group meeting)
+    return anchor != (o.timescale.anchor or "") and stems(anchor) in (stems(o.topic), {stem(o.topic.split()[-1])})
 
 
 def _list_leads(tax: Taxonomy, sentences: list[_Sentence], lang: _Language) -> dict[int, str]:

@@ -127,7 +127,7 @@ def test_a_deadline_before_a_frequency_of_the_same_duty_is_the_first():
 
 def test_a_deadline_from_an_earlier_occurrence_is_not_the_first():
     found = extract_obligations(*_document([
-        "The core group will meet within four weeks of the first meeting and every month after that.",
+        "Core group members meet again within four weeks of their first meeting and every month after that.",
     ], ["Core groups"]))
     deadline = next(o for o in found if o.timescale.kind == "deadline")
     assert deadline.phase != "first"

@@ -54,6 +54,7 @@ class DutyWords:
     entitlement_verbs: frozenset[str] = frozenset()
     proportion_words: frozenset[str] = frozenset()
     addressee_words: frozenset[str] = frozenset()
+    rating_words: frozenset[str] = frozenset()
 
 
 def duty_words(tax: Taxonomy) -> DutyWords:
@@ -74,7 +75,8 @@ def duty_words(tax: Taxonomy) -> DutyWords:
                      limit_openers=tuple(get("limit_openers")),
                      entitlement_verbs=frozenset(get("entitlement_verbs")),
                      proportion_words=frozenset(get("proportion_words")),
-                     addressee_words=frozenset(get("addressee_words")))
+                     addressee_words=frozenset(get("addressee_words")),
+                     rating_words=frozenset(get("rating_words")))
 
 
 def stem(word: str) -> str:
@@ -564,6 +566,29 @@ def qualifiers(tax: Taxonomy, cohort: str | None, sentence: str, frame: Frame, r
             if not (cohort and _broader_name(tax, name, cohort)):
                 add(name)
     return out
+
+
+def rating(sentence: str, ts: Timescale, words: DutyWords) -> str | None:
+    """The rating on the subject of the figure's own clause, in the document's words ("amber
+    cases will be seen within 2 days, red cases within 4 hours" -> "amber cases" for the first):
+    a rating colour modifying the subject of the figure's verb or of a verb governing it."""
+    if not words.rating_words:
+        return None
+    doc = parse(sentence)
+    span = doc.char_span(to_parse(doc, ts.start), to_parse(doc, ts.end), alignment_mode="expand")
+    verb = governing_verb(doc, span) if span is not None else None
+    for _ in range(3):
+        if verb is None:
+            return None
+        for subject in (c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")):
+            colour = next((c for c in subject.children if c.dep_ in ("amod", "compound")
+                           and c.lower_ in words.rating_words), None)
+            if colour is not None:
+                return f"{colour.text} {subject.text}"
+        if verb.head.i == verb.i or verb.dep_ not in ("ccomp", "xcomp", "conj", "advcl"):
+            return None
+        verb = verb.head
+    return None
 
 
 def _broader_name(tax: Taxonomy, wider: str, cohort: str) -> bool:

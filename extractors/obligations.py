@@ -24,6 +24,7 @@ from extractors.duty import (
     not_a_duty,
     outside_owned_names,
     qualifiers,
+    rating,
     resolve_hedges,
     stem,
     stems,
@@ -1242,6 +1243,9 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             quals = qualifiers(tax, cohort, sent.text, frame, clause.cohort_context, clause.heading_path[1:], dwords,
                                _item_label_text(tax, sent.text, lang),
                                [anchor_text or "", _when_words(conditions, fwords, lang), *_other_figures_scope(sent.text, ts, found)])
+            rated = rating(sent.text, ts, dwords)
+            if rated and not any(rated.lower() in q.lower() for q in quals):
+                quals.append(rated)  # "amber cases ... within 2 days": which cases this figure is for
             if cohort in (None, ALL_CHILDREN) and quals and quals[0] in tax.cohorts:
                 # Nothing chose a cohort, but the sentence or a lower heading names one: it is whom.
                 cohort, cohort_how, quals = quals[0], "qualifier", quals[1:]

@@ -131,3 +131,14 @@ def test_a_deadline_from_an_earlier_occurrence_is_not_the_first():
     ], ["Core groups"]))
     deadline = next(o for o in found if o.timescale.kind == "deadline")
     assert deadline.phase != "first"
+
+
+# --- a rating on the subject of the figure's own clause narrows which cases it is for ----------
+def test_each_figure_keeps_the_rating_of_its_own_clause():
+    text = "Amber contacts will mean that checks are completed within 2 days, and red contacts will mean " \
+           "that checks are completed within 4 hours."
+    found = extract_obligations([_clause(text)], text)
+    by_phrase = {o.timescale.phrase: o.qualifiers for o in found}
+    assert "Amber contacts" in by_phrase["within 2 days"]
+    assert "red contacts" in by_phrase["within 4 hours"]
+    assert "red contacts" not in by_phrase["within 2 days"]

@@ -124,6 +124,8 @@ def not_a_duty(sentence: str, ts: Timescale, frame: Frame, words: DutyWords,
         return "aim"
     if span is not None and _share_of_cases(doc, span, words):
         return "target"
+    if span is not None and _who_someone_was(doc, span):
+        return "description"
     if span is not None and _addressees_own_limit(doc, span, ts, words):
         return "addressee's limit"
     if span is not None and _quantity_of_a_thing(doc, ts, others or [], sentence):
@@ -290,6 +292,21 @@ def _acted_by_addressee(verb, words: DutyWords) -> bool:
     preps = [c for h in holders for c in h.children if c.dep_ in ("prep", "agent")]
     return any(p.lower_ in ("from", "by") and any(c.dep_ == "pobj" and is_reader(c) for c in p.children)
                for p in preps)
+
+
+def _who_someone_was(doc, span) -> bool:
+    """The figure's verb tells the history of the people its relative pronoun stands for ("young
+    people who were placed immediately before the order", "children who have been seen within a
+    week"): a past or perfect verb whose subject is "who"/"which"/"that", with no modal, says who
+    someone is, not what must be done."""
+    verb = governing_verb(doc, span)
+    if verb is None or any(c.tag_ == "MD" for c in verb.children):
+        return False
+    if not any(c.dep_ in ("nsubj", "nsubjpass") and c.tag_ in ("WP", "WDT") for c in verb.children):
+        return False
+    auxiliaries = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+    return verb.tag_ == "VBD" or any(c.tag_ == "VBD" for c in auxiliaries) \
+        or (verb.tag_ == "VBN" and any(c.lemma_ == "have" for c in auxiliaries))
 
 
 def _share_of_cases(doc, span, words: DutyWords) -> bool:

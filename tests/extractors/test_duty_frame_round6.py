@@ -142,3 +142,14 @@ def test_each_figure_keeps_the_rating_of_its_own_clause():
     assert "Amber contacts" in by_phrase["within 2 days"]
     assert "red contacts" in by_phrase["within 4 hours"]
     assert "red contacts" not in by_phrase["within 2 days"]
+
+
+# --- a relative clause in the past says who someone is, not what must be done ------------------
+def test_a_past_relative_clause_is_a_description_not_a_duty():
+    assert _phrases("Adults who were fostered until they were 18, and who were visited immediately before "
+                    "leaving care, must be offered advice.") == []
+    assert _phrases("The team must offer advice to adults who were visited weekly by a worker.") == []
+
+
+def test_a_relative_clause_with_a_modal_is_still_a_duty():
+    assert _phrases("Each child has a plan which must be reviewed every 6 months.") == ["every 6 months"]

@@ -228,13 +228,18 @@ def _duty_verb(verb: Token | None, named: set[int]) -> Token | None:
     - a word the parser read as a verb inside a name ("the first Looked After Review") or an
       acronym in capitals ("allocate to ASSIST") is no verb: the verb above it is;
     - an active verb with no object whose complement is a clause ("I will ensure that I visit
-      the family ...") states the duty through that clause: its verb is the duty's.
+      the family ...") states the duty through that clause: its verb is the duty's;
+    - an elliptical "as" clause ("visited every 4 weeks as agreed with the manager") is a
+      reference, not the duty: the verb it modifies is.
     """
     for _ in range(3):
         if verb is None:
             return None
         if _is_name_word(verb, named):
             verb = next((a for a in verb.ancestors if a.pos_ in _VERB_POS and not _is_name_word(a, named)), None)
+            continue
+        if _is_reference_clause(verb):
+            verb = verb.head
             continue
         if not _is_passive(verb) and not any(c.dep_ in ("dobj", "attr", "oprd", "dative") for c in verb.children):
             clause = next((c for c in verb.children if c.dep_ == "ccomp" and c.i > verb.i
@@ -244,6 +249,36 @@ def _duty_verb(verb: Token | None, named: set[int]) -> Token | None:
                 continue
         break
     return verb
+
+
+def _names_person(subject: Token, exclude: set[int], words: FrameWords) -> bool:
+    """Whether a subject phrase names someone who acts: a role name in it ("the Early Help Hub"),
+    unless the role words only describe an event the taxonomy names at the phrase's head ("Early
+    Help Reviews", "Personal Adviser contacts": the subject is what happens)."""
+    phrase = _phrase_tokens(subject, exclude) or [subject]
+    text = _text(phrase) or subject.text
+    if not words.is_person(text):
+        return False
+    if words.roles is None or subject.lower_ in ("i", "we", "you"):
+        return True
+    doc = subject.doc
+    start, end = phrase[0].idx, phrase[-1].idx + len(phrase[-1].text)
+    span_text = doc.text[start:end]
+    head_at = subject.idx - start
+
+    def covers(category: str) -> bool:
+        return any(m.start <= head_at < m.end for m in words.roles.find(category, span_text))  # type: ignore[attr-defined]
+
+    return covers("roles") or not (covers("topics") or covers("anchors"))
+
+
+def _is_reference_clause(verb: Token) -> bool:
+    """An elliptical "as" clause with no subject or auxiliary of its own ("as agreed with the
+    Team Manager", "as set out in the plan") points to where something is settled; the figure the
+    parser hangs on it belongs to the verb it modifies."""
+    return verb.dep_ == "advcl" and verb.head.i != verb.i and verb.head.pos_ in _VERB_POS \
+        and any(c.dep_ == "mark" and c.lower_ == "as" for c in verb.children) \
+        and not any(c.dep_ in _SUBJECTS or c.dep_ in ("aux", "auxpass") for c in verb.children)
 
 
 def _is_passive(verb: Token) -> bool:
@@ -593,7 +628,7 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
         frame.modifiers = _person_modifiers(obj, exclude)
         _set_head(frame, head, exclude)
     elif not frame.passive and subject is not None and subject.lower_ not in _PRONOUNS | {"i", "we", "you", "who"} \
-            and not words.is_person(frame.actor_text or "") and verb.lemma_.lower() != "be":
+            and not _names_person(subject, exclude, words) and verb.lemma_.lower() != "be":
         # "The core group will meet", "Visits take place": the subject is what happens.
         phrase = _phrase_tokens(subject, exclude)
         frame.object_text = _text(phrase)

@@ -1112,6 +1112,25 @@ class FrameWords:
         return self.roles is not None and self.roles.canonical_role(text) is not None  # type: ignore[attr-defined]
 
 
+def _counting_participle(sentence: str, ts: Timescale, rest: str) -> int:
+    """Length of a bracketed or comma-led past participle right after the figure that only says how
+    the time is counted and heads the relation word after it ("12 weekly (measured from completion
+    of the assessment)", "10 days, calculated from the referral"), so the event after it is the
+    anchor; 0 when there is none. Read from the parse: the participle must govern the preposition."""
+    lead = re.match(r"^\s*[(\[,]\s*(?P<verb>[A-Za-z]+)\s+(?P<prep>[A-Za-z]+)", rest)
+    if not lead:
+        return 0
+    doc = parse(sentence)
+    at = sentence.find(lead.group("verb"), ts.end)
+    span = _span_of(doc, at, at + len(lead.group("verb"))) if at >= 0 else None
+    if span is None or len(span) != 1:
+        return 0
+    verb = span[0]
+    governs = any(c.dep_ == "prep" and c.lower_ == lead.group("prep").lower() and c.i == verb.i + 1
+                  for c in verb.children)
+    return lead.end("verb") if verb.tag_ == "VBN" and governs else 0
+
+
 def read_anchor(sentence: str, ts: Timescale, words: FrameWords) -> tuple[str, str, tuple[int, int]] | None:
     """The anchor phrase after the timescale: relation word, then words up to a clause boundary.
 
@@ -1120,13 +1139,17 @@ def read_anchor(sentence: str, ts: Timescale, words: FrameWords) -> tuple[str, s
     """
     rest = clean(sentence[ts.end:])
     rels = sorted(words.anchor_relations, key=len, reverse=True)
-    m = re.match(r"^[\s,]*(?P<rel>" + "|".join(r"\s+".join(map(re.escape, r.split())) for r in rels)
-                 + r")\s+(?P<body>.*)$", rest, re.I | re.S)
+    rel_re = r"^[\s,]*(?P<rel>" + "|".join(r"\s+".join(map(re.escape, r.split())) for r in rels) + r")\s+(?P<body>.*)$"
+    m = re.match(rel_re, rest, re.I | re.S)
+    skipped = 0
+    if not m:
+        skipped = _counting_participle(sentence, ts, rest)
+        m = re.match(rel_re, rest[skipped:], re.I | re.S) if skipped else None
     if not m:
         return None
     relation = words.anchor_relations[" ".join(m.group("rel").lower().split())]
     body = m.group("body")
-    start = ts.end + m.start("body")
+    start = ts.end + skipped + m.start("body")
     opener = re.match(r"(\w+)\s+", body)
     if opener and opener.group(1).lower() in words.event_openers:
         # "prior to when the decision is required": the event is the clause's subject.

@@ -46,3 +46,21 @@ def test_a_team_named_after_a_role_still_acts():
 def test_a_subject_headed_by_a_role_still_acts():
     actions = _actions("The Social Worker will meet the family every 8 weeks.")
     assert actions == ["meet the family"]
+
+
+# --- a participle saying how the time is counted introduces the event it runs from --------------
+def _anchors(text: str) -> list[tuple[str | None, str | None]]:
+    return [(o.timescale.anchor_text, o.timescale.anchor_relation)
+            for o in extract_obligations([_clause(text)], text)]
+
+
+def test_bracketed_counting_participle_gives_the_anchor():
+    assert _anchors("Reviews will be held every 3 months (counted from the start of the plan).") \
+        == [("the start of the plan", "after")]
+    assert _anchors("The plan will be written within 10 working days, calculated from the date of the meeting.") \
+        == [("the date of the meeting", "after")]
+
+
+def test_bracketed_participle_without_a_relation_gives_no_anchor():
+    # "(agreed with the family)": the participle names no event the time runs from.
+    assert _anchors("The plan will be shared within 10 working days (agreed with the family).") == [(None, None)]

@@ -530,6 +530,32 @@ def outside_owned_names(tax: Taxonomy, sentence: str, matches: list[TermMatch]) 
                        and cohort != m.canonical for t, cohort in owned)]
 
 
+# Prepositions after which a named service or status is where children go, not where they are.
+_DESTINATION_PREPS = frozenset({"to", "into"})
+
+
+def names_destination(tax: Taxonomy, text: str, match: TermMatch) -> bool:
+    """Whether a heading names a cohort only as a destination: the term is the object of "to" /
+    "into" ("Case closures and Step-down to Early Help", "Transfer into Adult Services") and has no
+    word for people, so the section is about moving cases there, not about children already there
+    ("Visits to Children in Care" names the children; "Children subject to a plan" their status).
+    Read from the parse."""
+    people = {w.lower() for w in tax.words("person_nouns")}
+    if any(w in people for w in re.findall(r"[a-z]+", match.term.lower())):
+        return False
+    doc = parse(text)
+    head = next((t for t in doc if t.idx < match.end <= t.idx + len(t.text) + 1 and t.idx >= match.start), None)
+    while head is not None and head.dep_ in ("compound", "amod") and head.head.i != head.i:
+        head = head.head
+    if head is None or head.dep_ != "pobj" or head.head.lower_ not in _DESTINATION_PREPS:
+        return False
+    # What "to" hangs on must be a movement, not the children's status: an adjective ("subject
+    # to") or a phrase naming people ("CHILD SUBJECT TO A ... PLAN") describes whom, not where.
+    governor = head.head.head
+    described = [governor, *(t for left in governor.lefts for t in left.subtree)]
+    return governor.pos_ != "ADJ" and not any(t.lower_ in people or t.lemma_.lower() in people for t in described)
+
+
 def qualifiers(tax: Taxonomy, cohort: str | None, sentence: str, frame: Frame, row: str | None,
                headings: list[str], words: DutyWords, item_label: str | None = None,
                skip: list[str] | None = None) -> list[str]:
@@ -577,7 +603,7 @@ def qualifiers(tax: Taxonomy, cohort: str | None, sentence: str, frame: Frame, r
         if terms and item_label.rstrip(" :").endswith(terms[-1].term) and item_label[:terms[-1].start].strip():
             add(item_label.rstrip(" :"))
     for context in (row, *headings):
-        names = {m.canonical for m in tax.find("cohorts", context or "")}
+        names = {m.canonical for m in tax.find("cohorts", context or "") if not names_destination(tax, context or "", m)}
         if len(names) == 1:
             name = names.pop()
             if not (cohort and _broader_name(tax, name, cohort)):

@@ -21,6 +21,7 @@ from extractors.duty import (
     expand_object,
     expand_span,
     named_is_document,
+    names_destination,
     not_a_duty,
     outside_owned_names,
     qualifiers,
@@ -452,9 +453,10 @@ def _cohort(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language | None
     if row:
         return row, "table"
     for heading in reversed(clause.heading_path):
-        cohort = tax.canonical_cohort(heading)
-        if cohort:
-            return cohort, "heading"
+        found = [m for m in tax.find("cohorts", heading) if not names_destination(tax, heading, m)]
+        if found:
+            # The most specific (longest) term wins; ties go to the earliest (as canonical_cohort).
+            return max(found, key=lambda m: (m.end - m.start, -m.start)).canonical, "heading"
     return None, "none"
 
 

@@ -64,3 +64,28 @@ def test_bracketed_counting_participle_gives_the_anchor():
 def test_bracketed_participle_without_a_relation_gives_no_anchor():
     # "(agreed with the family)": the participle names no event the time runs from.
     assert _anchors("The plan will be shared within 10 working days (agreed with the family).") == [(None, None)]
+
+
+# --- a heading that names a service only as where cases go does not name the cohort -------------
+def _cohorts(text: str, headings: list[str]) -> list[str | None]:
+    return [o.cohort for o in extract_obligations([_clause(text, headings)], text)]
+
+
+def test_a_destination_in_a_heading_is_not_the_cohort():
+    sentence = "The manager will sign off the closure summary within 3 working days."
+    assert _cohorts(sentence, ["Assessment Service", "Closing cases and transfer to Early Help"]) \
+        != ["children receiving early help"]
+    # The same service as what the section is about still names the cohort.
+    assert _cohorts(sentence, ["Assessment Service", "Early Help Closures"]) == ["children receiving early help"]
+
+
+def test_people_after_to_in_a_heading_are_still_the_cohort():
+    assert _cohorts("The worker will see the child every 4 weeks.", ["Visits to Children in Care"]) \
+        == ["children in care"]
+
+
+def test_subject_to_in_a_heading_is_status_not_destination():
+    # "subject to": the children's status, whether the parser reads "subject" as adjective or noun.
+    sentence = "The worker will see the child every 2 weeks."
+    assert _cohorts(sentence, ["Children subject to a protection plan"]) == ["children subject to a child protection plan"]
+    assert _cohorts(sentence, ["4 CHILD SUBJECT TO A PROTECTION PLAN"]) == ["children subject to a child protection plan"]

@@ -536,7 +536,7 @@ _DESTINATION_PREPS = frozenset({"to", "into"})
 
 def names_destination(tax: Taxonomy, text: str, match: TermMatch) -> bool:
     """Whether a heading names a cohort only as a destination: the term is the object of "to" /
-    "into" ("Case closures and Step-down to Early Help", "Transfer into Adult Services") and has no
+    "into" ("Closing cases and transfer to Early Help", "Move into Adult Services") and has no
     word for people, so the section is about moving cases there, not about children already there
     ("Visits to Children in Care" names the children; "Children subject to a plan" their status).
     Read from the parse."""

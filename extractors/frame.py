@@ -229,7 +229,7 @@ def _duty_verb(verb: Token | None, named: set[int]) -> Token | None:
       acronym in capitals ("allocate to ASSIST") is no verb: the verb above it is;
     - an active verb with no object whose complement is a clause ("I will ensure that I visit
       the family ...") states the duty through that clause: its verb is the duty's;
-    - an elliptical "as" clause ("visited every 4 weeks as agreed with the manager") is a
+    - an elliptical "as" clause ("seen every 6 weeks as arranged with the carer") is a
       reference, not the duty: the verb it modifies is.
     """
     for _ in range(3):
@@ -273,8 +273,8 @@ def _names_person(subject: Token, exclude: set[int], words: FrameWords) -> bool:
 
 
 def _is_reference_clause(verb: Token) -> bool:
-    """An elliptical "as" clause with no subject or auxiliary of its own ("as agreed with the
-    Team Manager", "as set out in the plan") points to where something is settled; the figure the
+    """An elliptical "as" clause with no subject or auxiliary of its own ("as arranged with the
+    carer", "as set out in the plan") points to where something is settled; the figure the
     parser hangs on it belongs to the verb it modifies."""
     return verb.dep_ == "advcl" and verb.head.i != verb.i and verb.head.pos_ in _VERB_POS \
         and any(c.dep_ == "mark" and c.lower_ == "as" for c in verb.children) \
@@ -1114,8 +1114,8 @@ class FrameWords:
 
 def _counting_participle(sentence: str, ts: Timescale, rest: str) -> int:
     """Length of a bracketed or comma-led past participle right after the figure that only says how
-    the time is counted and heads the relation word after it ("12 weekly (measured from completion
-    of the assessment)", "10 days, calculated from the referral"), so the event after it is the
+    the time is counted and heads the relation word after it ("every 6 weeks (counted from the
+    start of the plan)", "10 days, calculated from the referral"), so the event after it is the
     anchor; 0 when there is none. Read from the parse: the participle must govern the preposition."""
     lead = re.match(r"^\s*[(\[,]\s*(?P<verb>[A-Za-z]+)\s+(?P<prep>[A-Za-z]+)", rest)
     if not lead:

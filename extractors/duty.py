@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from extractors.frame import Frame, governing_verb, parse, to_parse
 from extractors.records import Timescale
 from extractors.taxonomy import Taxonomy, TermMatch
+from extractors.timescale import names_a_period
 
 # How far before a figure a hedge word may stand ("ideally within 5 days"), in characters.
 HEDGE_WINDOW = 25
@@ -51,6 +52,9 @@ class DutyWords:
     aim_verbs: frozenset[str] = frozenset()
     limit_openers: tuple[str, ...] = ()
     entitlement_verbs: frozenset[str] = frozenset()
+    proportion_words: frozenset[str] = frozenset()
+    addressee_words: frozenset[str] = frozenset()
+    rating_words: frozenset[str] = frozenset()
 
 
 def duty_words(tax: Taxonomy) -> DutyWords:
@@ -69,7 +73,10 @@ def duty_words(tax: Taxonomy) -> DutyWords:
                      record_documents=frozenset(stem(w) for w in get("record_documents")),
                      aim_adverbs=frozenset(get("aim_adverbs")), aim_verbs=frozenset(get("aim_verbs")),
                      limit_openers=tuple(get("limit_openers")),
-                     entitlement_verbs=frozenset(get("entitlement_verbs")))
+                     entitlement_verbs=frozenset(get("entitlement_verbs")),
+                     proportion_words=frozenset(get("proportion_words")),
+                     addressee_words=frozenset(get("addressee_words")),
+                     rating_words=frozenset(get("rating_words")))
 
 
 def stem(word: str) -> str:
@@ -115,6 +122,14 @@ def not_a_duty(sentence: str, ts: Timescale, frame: Frame, words: DutyWords,
         return "permission"
     if span is not None and not firm and _aimed(doc, span, words, others or [], ts):
         return "aim"
+    if span is not None and _share_of_cases(doc, span, words):
+        return "target"
+    if span is not None and _who_someone_was(doc, span):
+        return "description"
+    if span is not None and _addressees_own_limit(doc, span, ts, words):
+        return "addressee's limit"
+    if span is not None and _quantity_of_a_thing(doc, ts, others or [], sentence):
+        return "quantity"
     if span is not None:
         # "the 6 weekly minimum national standard": the figure names a national rule, quoted.
         for t in span:
@@ -180,6 +195,132 @@ def _aimed(doc, span, words: DutyWords, others: list[Timescale], ts: Timescale) 
             break
         tok = tok.head
         if tok.lemma_.lower() in words.aim_verbs and not any(c.dep_ == "neg" for c in tok.children):
+            return True
+    return False
+
+
+# What may stand between two figures of one range or list ("16 years and 21 years", "30 days/90 days").
+_FIGURE_JOIN = re.compile(r"\s*(?:and|or|to|,|/|-|–)?\s*", re.I)
+
+
+def _bare(ts: Timescale) -> bool:
+    """A figure written with no cue of its own (no "within", "every", "by", "after" and no
+    anchor): "16 years", "40 days". Only its place in the sentence says what it measures."""
+    return ts.kind == "deadline" and ts.bound is None and ts.anchor is None and ts.phrase[:1].isalnum() \
+        and not re.match(r"(?:within|every|by|after|before|at|on|in)\b", ts.phrase, re.I)
+
+
+def _quantity_of_a_thing(doc, ts: Timescale, others: list[Timescale], sentence: str, depth: int = 0) -> bool:
+    """A bare figure the parser hangs on a noun through a preposition ("every child between 3
+    years and 21 years", "a total of 40 days", "for 15 year olds") measures that thing (an age,
+    a threshold, an eligibility), not when a duty is due. Nouns that name a stretch of time
+    ("a maximum timescale of ten working days") keep it a time. A figure joined to such a
+    figure by "and", "or", "/" is part of the same range ("between 16 years and 21 years")
+    even where the parser hangs it elsewhere."""
+    if not _bare(ts):
+        return False
+    span = doc.char_span(to_parse(doc, ts.start), to_parse(doc, ts.end), alignment_mode="expand")
+    if span is not None and _hangs_on_a_noun(span):
+        return True
+    earlier = [o for o in others if o.end <= ts.start and o is not ts]
+    if earlier and depth < len(others):
+        previous = max(earlier, key=lambda o: o.end)
+        if _FIGURE_JOIN.fullmatch(sentence[previous.end:ts.start]) \
+                and _quantity_of_a_thing(doc, previous, others, sentence, depth + 1):
+            return True
+    return False
+
+
+def _hangs_on_a_noun(span) -> bool:
+    """The figure's noun phrase is the object of a preposition whose head is a noun that does
+    not name a period of time (climbing through the figure's own compounds and coordination)."""
+    tok = span.root
+    for _ in range(6):
+        head = tok.head
+        if head.i == tok.i:
+            return False
+        if tok.dep_ == "pobj" and head.pos_ == "ADP":
+            owner = head.head
+            return owner.i != head.i and owner.pos_ in ("NOUN", "PROPN") \
+                and not names_a_period(" ".join(t.text for t in owner.doc[owner.i:owner.i + 2]))
+        if tok.dep_ in ("compound", "nummod", "amod", "conj", "appos") and head.pos_ in ("NOUN", "PROPN", "NUM"):
+            if names_a_period(head.text):
+                return False  # "a 12-month period", "the 20 week time limit": a time
+            tok = head
+            continue
+        return False
+    return False
+
+
+def _addressees_own_limit(doc, span, ts: Timescale, words: DutyWords) -> bool:
+    """The time is the reader's own: the document speaks to its reader ("you"), the reader is the
+    one who acts ("you can ask for a review ... within 15 working days", "your appeal must reach
+    us from you within ..."), and the time runs from something the reader receives or does
+    ("of getting your letter"). What the service owes the reader ("you can expect a decision
+    within 10 days") stays a duty, and so does a duty on a practitioner addressed as "you" that
+    runs from a case event ("you must see the child within 4 days of allocation")."""
+    if not words.addressee_words:
+        return False
+    anchor = (ts.anchor_text or ts.anchor or "").lower()
+    if not set(re.findall(r"[a-z]+", anchor)) & words.addressee_words:
+        return False
+    verb = governing_verb(doc, span)
+    for _ in range(4):
+        if verb is None or verb.lemma_.lower() in words.entitlement_verbs:
+            return False
+        # Being somewhere is not acting ("while you are living with carers - within two months of
+        # your 17th birthday" hangs the figure on "are"; the duty is the clause it serves).
+        if verb.lemma_.lower() != "be" and _acted_by_addressee(verb, words):
+            return True
+        if verb.dep_ not in ("pcomp", "xcomp", "conj", "advcl") or verb.head.i == verb.i:
+            return False
+        verb = verb.head if verb.head.pos_ != "ADP" else verb.head.head  # "by writing" -> "take"
+    return False
+
+
+def _acted_by_addressee(verb, words: DutyWords) -> bool:
+    """The verb's active subject is the reader ("you can take ..."), or the thing is to come
+    "from" / be done "by" the reader ("your appeal must reach us (in writing) from you"): on the
+    verb, its subject, or the noun of one of its own prepositions."""
+    def is_reader(tok) -> bool:
+        return tok.lower_ in words.addressee_words and tok.pos_ == "PRON"
+
+    if any(c.dep_ == "nsubj" and is_reader(c) for c in verb.children):
+        return True
+    holders = [verb, *(c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass"))]
+    holders += [p for c in verb.children if c.dep_ == "prep" for p in c.children if p.dep_ == "pobj"]
+    preps = [c for h in holders for c in h.children if c.dep_ in ("prep", "agent")]
+    return any(p.lower_ in ("from", "by") and any(c.dep_ == "pobj" and is_reader(c) for c in p.children)
+               for p in preps)
+
+
+def _who_someone_was(doc, span) -> bool:
+    """The figure's verb tells the history of the people its relative pronoun stands for ("young
+    people who were placed immediately before the order", "children who have been seen within a
+    week"): a past or perfect verb whose subject is "who"/"which"/"that", with no modal, says who
+    someone is, not what must be done."""
+    verb = governing_verb(doc, span)
+    if verb is None or any(c.tag_ == "MD" for c in verb.children):
+        return False
+    if not any(c.dep_ in ("nsubj", "nsubjpass") and c.tag_ in ("WP", "WDT") for c in verb.children):
+        return False
+    auxiliaries = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+    return verb.tag_ == "VBD" or any(c.tag_ == "VBD" for c in auxiliaries) \
+        or (verb.tag_ == "VBN" and any(c.lemma_ == "have" for c in auxiliaries))
+
+
+def _share_of_cases(doc, span, words: DutyWords) -> bool:
+    """The figure's verb has a share of the cases for its subject ("most reviews will be held
+    within four weeks", "the majority of plans are signed off within ten working days"): a
+    performance expectation over all cases, not what each case is owed. The subject is the
+    proportion word itself (with "of" the cases) or a noun the word qualifies."""
+    verb = governing_verb(doc, span)
+    if verb is None or not words.proportion_words:
+        return False
+    for subject in (c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")):
+        if subject.lower_ in words.proportion_words:
+            return True
+        if any(c.dep_ in ("amod", "det") and c.lower_ in words.proportion_words for c in subject.children):
             return True
     return False
 
@@ -389,6 +530,32 @@ def outside_owned_names(tax: Taxonomy, sentence: str, matches: list[TermMatch]) 
                        and cohort != m.canonical for t, cohort in owned)]
 
 
+# Prepositions after which a named service or status is where children go, not where they are.
+_DESTINATION_PREPS = frozenset({"to", "into"})
+
+
+def names_destination(tax: Taxonomy, text: str, match: TermMatch) -> bool:
+    """Whether a heading names a cohort only as a destination: the term is the object of "to" /
+    "into" ("Closing cases and transfer to Early Help", "Move into Adult Services") and has no
+    word for people, so the section is about moving cases there, not about children already there
+    ("Visits to Children in Care" names the children; "Children subject to a plan" their status).
+    Read from the parse."""
+    people = {w.lower() for w in tax.words("person_nouns")}
+    if any(w in people for w in re.findall(r"[a-z]+", match.term.lower())):
+        return False
+    doc = parse(text)
+    head = next((t for t in doc if t.idx < match.end <= t.idx + len(t.text) + 1 and t.idx >= match.start), None)
+    while head is not None and head.dep_ in ("compound", "amod") and head.head.i != head.i:
+        head = head.head
+    if head is None or head.dep_ != "pobj" or head.head.lower_ not in _DESTINATION_PREPS:
+        return False
+    # What "to" hangs on must be a movement, not the children's status: an adjective ("subject
+    # to") or a phrase naming people ("CHILD SUBJECT TO A ... PLAN") describes whom, not where.
+    governor = head.head.head
+    described = [governor, *(t for left in governor.lefts for t in left.subtree)]
+    return governor.pos_ != "ADJ" and not any(t.lower_ in people or t.lemma_.lower() in people for t in described)
+
+
 def qualifiers(tax: Taxonomy, cohort: str | None, sentence: str, frame: Frame, row: str | None,
                headings: list[str], words: DutyWords, item_label: str | None = None,
                skip: list[str] | None = None) -> list[str]:
@@ -436,12 +603,35 @@ def qualifiers(tax: Taxonomy, cohort: str | None, sentence: str, frame: Frame, r
         if terms and item_label.rstrip(" :").endswith(terms[-1].term) and item_label[:terms[-1].start].strip():
             add(item_label.rstrip(" :"))
     for context in (row, *headings):
-        names = {m.canonical for m in tax.find("cohorts", context or "")}
+        names = {m.canonical for m in tax.find("cohorts", context or "") if not names_destination(tax, context or "", m)}
         if len(names) == 1:
             name = names.pop()
             if not (cohort and _broader_name(tax, name, cohort)):
                 add(name)
     return out
+
+
+def rating(sentence: str, ts: Timescale, words: DutyWords) -> str | None:
+    """The rating on the subject of the figure's own clause, in the document's words ("amber
+    cases will be seen within 2 days, red cases within 4 hours" -> "amber cases" for the first):
+    a rating colour modifying the subject of the figure's verb or of a verb governing it."""
+    if not words.rating_words:
+        return None
+    doc = parse(sentence)
+    span = doc.char_span(to_parse(doc, ts.start), to_parse(doc, ts.end), alignment_mode="expand")
+    verb = governing_verb(doc, span) if span is not None else None
+    for _ in range(3):
+        if verb is None:
+            return None
+        for subject in (c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")):
+            colour = next((c for c in subject.children if c.dep_ in ("amod", "compound")
+                           and c.lower_ in words.rating_words), None)
+            if colour is not None:
+                return f"{colour.text} {subject.text}"
+        if verb.head.i == verb.i or verb.dep_ not in ("ccomp", "xcomp", "conj", "advcl"):
+            return None
+        verb = verb.head
+    return None
 
 
 def _broader_name(tax: Taxonomy, wider: str, cohort: str) -> bool:

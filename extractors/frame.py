@@ -228,13 +228,18 @@ def _duty_verb(verb: Token | None, named: set[int]) -> Token | None:
     - a word the parser read as a verb inside a name ("the first Looked After Review") or an
       acronym in capitals ("allocate to ASSIST") is no verb: the verb above it is;
     - an active verb with no object whose complement is a clause ("I will ensure that I visit
-      the family ...") states the duty through that clause: its verb is the duty's.
+      the family ...") states the duty through that clause: its verb is the duty's;
+    - an elliptical "as" clause ("seen every 6 weeks as arranged with the carer") is a
+      reference, not the duty: the verb it modifies is.
     """
     for _ in range(3):
         if verb is None:
             return None
         if _is_name_word(verb, named):
             verb = next((a for a in verb.ancestors if a.pos_ in _VERB_POS and not _is_name_word(a, named)), None)
+            continue
+        if _is_reference_clause(verb):
+            verb = verb.head
             continue
         if not _is_passive(verb) and not any(c.dep_ in ("dobj", "attr", "oprd", "dative") for c in verb.children):
             clause = next((c for c in verb.children if c.dep_ == "ccomp" and c.i > verb.i
@@ -244,6 +249,36 @@ def _duty_verb(verb: Token | None, named: set[int]) -> Token | None:
                 continue
         break
     return verb
+
+
+def _names_person(subject: Token, exclude: set[int], words: FrameWords) -> bool:
+    """Whether a subject phrase names someone who acts: a role name in it ("the Early Help Hub"),
+    unless the role words only describe an event the taxonomy names at the phrase's head ("Early
+    Help Reviews", "Personal Adviser contacts": the subject is what happens)."""
+    phrase = _phrase_tokens(subject, exclude) or [subject]
+    text = _text(phrase) or subject.text
+    if not words.is_person(text):
+        return False
+    if words.roles is None or subject.lower_ in ("i", "we", "you"):
+        return True
+    doc = subject.doc
+    start, end = phrase[0].idx, phrase[-1].idx + len(phrase[-1].text)
+    span_text = doc.text[start:end]
+    head_at = subject.idx - start
+
+    def covers(category: str) -> bool:
+        return any(m.start <= head_at < m.end for m in words.roles.find(category, span_text))  # type: ignore[attr-defined]
+
+    return covers("roles") or not (covers("topics") or covers("anchors"))
+
+
+def _is_reference_clause(verb: Token) -> bool:
+    """An elliptical "as" clause with no subject or auxiliary of its own ("as arranged with the
+    carer", "as set out in the plan") points to where something is settled; the figure the
+    parser hangs on it belongs to the verb it modifies."""
+    return verb.dep_ == "advcl" and verb.head.i != verb.i and verb.head.pos_ in _VERB_POS \
+        and any(c.dep_ == "mark" and c.lower_ == "as" for c in verb.children) \
+        and not any(c.dep_ in _SUBJECTS or c.dep_ in ("aux", "auxpass") for c in verb.children)
 
 
 def _is_passive(verb: Token) -> bool:
@@ -593,7 +628,7 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
         frame.modifiers = _person_modifiers(obj, exclude)
         _set_head(frame, head, exclude)
     elif not frame.passive and subject is not None and subject.lower_ not in _PRONOUNS | {"i", "we", "you", "who"} \
-            and not words.is_person(frame.actor_text or "") and verb.lemma_.lower() != "be":
+            and not _names_person(subject, exclude, words) and verb.lemma_.lower() != "be":
         # "The core group will meet", "Visits take place": the subject is what happens.
         phrase = _phrase_tokens(subject, exclude)
         frame.object_text = _text(phrase)
@@ -1077,6 +1112,25 @@ class FrameWords:
         return self.roles is not None and self.roles.canonical_role(text) is not None  # type: ignore[attr-defined]
 
 
+def _counting_participle(sentence: str, ts: Timescale, rest: str) -> int:
+    """Length of a bracketed or comma-led past participle right after the figure that only says how
+    the time is counted and heads the relation word after it ("every 6 weeks (counted from the
+    start of the plan)", "10 days, calculated from the referral"), so the event after it is the
+    anchor; 0 when there is none. Read from the parse: the participle must govern the preposition."""
+    lead = re.match(r"^\s*[(\[,]\s*(?P<verb>[A-Za-z]+)\s+(?P<prep>[A-Za-z]+)", rest)
+    if not lead:
+        return 0
+    doc = parse(sentence)
+    at = sentence.find(lead.group("verb"), ts.end)
+    span = _span_of(doc, at, at + len(lead.group("verb"))) if at >= 0 else None
+    if span is None or len(span) != 1:
+        return 0
+    verb = span[0]
+    governs = any(c.dep_ == "prep" and c.lower_ == lead.group("prep").lower() and c.i == verb.i + 1
+                  for c in verb.children)
+    return lead.end("verb") if verb.tag_ == "VBN" and governs else 0
+
+
 def read_anchor(sentence: str, ts: Timescale, words: FrameWords) -> tuple[str, str, tuple[int, int]] | None:
     """The anchor phrase after the timescale: relation word, then words up to a clause boundary.
 
@@ -1085,13 +1139,17 @@ def read_anchor(sentence: str, ts: Timescale, words: FrameWords) -> tuple[str, s
     """
     rest = clean(sentence[ts.end:])
     rels = sorted(words.anchor_relations, key=len, reverse=True)
-    m = re.match(r"^[\s,]*(?P<rel>" + "|".join(r"\s+".join(map(re.escape, r.split())) for r in rels)
-                 + r")\s+(?P<body>.*)$", rest, re.I | re.S)
+    rel_re = r"^[\s,]*(?P<rel>" + "|".join(r"\s+".join(map(re.escape, r.split())) for r in rels) + r")\s+(?P<body>.*)$"
+    m = re.match(rel_re, rest, re.I | re.S)
+    skipped = 0
+    if not m:
+        skipped = _counting_participle(sentence, ts, rest)
+        m = re.match(rel_re, rest[skipped:], re.I | re.S) if skipped else None
     if not m:
         return None
     relation = words.anchor_relations[" ".join(m.group("rel").lower().split())]
     body = m.group("body")
-    start = ts.end + m.start("body")
+    start = ts.end + skipped + m.start("body")
     opener = re.match(r"(\w+)\s+", body)
     if opener and opener.group(1).lower() in words.event_openers:
         # "prior to when the decision is required": the event is the clause's subject.

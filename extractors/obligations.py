@@ -21,9 +21,11 @@ from extractors.duty import (
     expand_object,
     expand_span,
     named_is_document,
+    names_destination,
     not_a_duty,
     outside_owned_names,
     qualifiers,
+    rating,
     resolve_hedges,
     stem,
     stems,
@@ -50,6 +52,7 @@ from extractors.similarity import (
     rank,
 )
 from extractors.taxonomy import Taxonomy, TermMatch, load_taxonomy
+from ingest.normalise import BULLET_CHARS
 from ingest.records import Clause
 from ingest.sentences import Sentence as _Sentence
 from ingest.sentences import sentence_id, split_sentences
@@ -450,9 +453,10 @@ def _cohort(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language | None
     if row:
         return row, "table"
     for heading in reversed(clause.heading_path):
-        cohort = tax.canonical_cohort(heading)
-        if cohort:
-            return cohort, "heading"
+        found = [m for m in tax.find("cohorts", heading) if not names_destination(tax, heading, m)]
+        if found:
+            # The most specific (longest) term wins; ties go to the earliest (as canonical_cohort).
+            return max(found, key=lambda m: (m.end - m.start, -m.start)).canonical, "heading"
     return None, "none"
 
 
@@ -869,12 +873,33 @@ def _other_figures_span(sentence: str, ts: Timescale, found: list[Timescale]) ->
     return ts.end, nxt.end
 
 
-def _first_of_pair(obligations: list[Obligation]) -> None:
+def _first_of_pair(obligations: list[Obligation], lang: _Language) -> None:
     """"Within one week of the placement and thereafter every six weeks": the figure before a
-    later one of the same duty is its first occurrence (the text distinguishes the two)."""
+    later one of the same duty is its first occurrence (the text distinguishes the two). A
+    one-off time (a deadline, or "on the day") followed by a recurring one for the same duty is
+    its first occurrence too, whatever words lead to the recurrence ("within 3 working days of
+    the move and fortnightly until the first review")."""
     for a, b in zip(obligations, obligations[1:], strict=False):
-        if a.phase is None and b.phase == "subsequent" and a.topic == b.topic:
+        if a.phase is not None or a.topic != b.topic or _from_earlier_occurrence(a, lang):
+            continue
+        if b.phase == "subsequent" or (a.timescale.kind in ("deadline", "immediate")
+                                       and b.timescale.kind == "frequency"):
             a.phase = "first"
+
+
+def _from_earlier_occurrence(o: Obligation, lang: _Language) -> bool:
+    """The time runs from an earlier occurrence of the duty's own event (a meeting due a set time
+    after the first such meeting): the anchor event less its ordinal is the duty's topic, or the
+    bare kind of it. Then it is not the first occurrence (a review conference
+    after the initial conference is another event, and may be the first review)."""
+    anchor = o.timescale.anchor or ""
+    if not o.topic:
+        return False
+    for pattern in lang.occurrence.values():
+        if pattern is not None:
+            anchor = pattern.sub(" ", anchor)
+    # (the event named in full, or by its bare kind: "its first meeting" of a core group meeting)
+    return anchor != (o.timescale.anchor or "") and stems(anchor) in (stems(o.topic), {stem(o.topic.split()[-1])})
 
 
 def _list_leads(tax: Taxonomy, sentences: list[_Sentence], lang: _Language) -> dict[int, str]:
@@ -1040,11 +1065,14 @@ def _narrowing_words(tax: Taxonomy, frame: Frame, topic: str | None, cohort: str
 
 
 def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
-                   keep_rejected: bool = False, first_person_section: bool = False) -> list[Obligation]:
+                   keep_rejected: bool = False, first_person_section: bool = False,
+                   list_lead: str | None = None) -> list[Obligation]:
     """Obligations of one clause (``keep_rejected`` also returns non-duties, marked in ``extra``).
 
     ``first_person_section``: the clause sits in a section written as "I will ..." statements,
-    so a duty that names no one is the addressed practitioner's too. Topics the duty's words do
+    so a duty that names no one is the addressed practitioner's too. ``list_lead``: the clause is
+    a bullet under a sentence that introduces a list ("... must see them at these intervals:");
+    a sentence of it with no modal of its own states that sentence's duty. Topics the duty's words do
     not name are settled by ``extract_obligations`` (similarity, when it has a model).
     """
     tax = tax or load_taxonomy()
@@ -1064,6 +1092,8 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             continue
         kept, hedges = resolve_hedges(sent.text, found, dwords)
         lead = leads.get(index)
+        if lead is None and list_lead and not (lang.any_modal and lang.any_modal.search(sent.text)):
+            lead = list_lead
         # A labelled list item under a lead sentence: the lead's duty, the item's cohort.
         s_context, s_parts = (context, parts) if lead is None else (
             f"{context} {lead}", [*clause.heading_path, lead, clause.cohort_context or ""])
@@ -1215,6 +1245,9 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             quals = qualifiers(tax, cohort, sent.text, frame, clause.cohort_context, clause.heading_path[1:], dwords,
                                _item_label_text(tax, sent.text, lang),
                                [anchor_text or "", _when_words(conditions, fwords, lang), *_other_figures_scope(sent.text, ts, found)])
+            rated = rating(sent.text, ts, dwords)
+            if rated and not any(rated.lower() in q.lower() for q in quals):
+                quals.append(rated)  # "amber cases ... within 2 days": which cases this figure is for
             if cohort in (None, ALL_CHILDREN) and quals and quals[0] in tax.cohorts:
                 # Nothing chose a cohort, but the sentence or a lower heading names one: it is whom.
                 cohort, cohort_how, quals = quals[0], "qualifier", quals[1:]
@@ -1245,7 +1278,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                        "object_names_topic": topic_how in ("action-object", "action-document"),
                        "sentence_start": clause.start + sent.start if verified else None},
             ))
-        _first_of_pair([o for o in out if o.sentence_id == sentence_id(clause.id, index)])
+        _first_of_pair([o for o in out if o.sentence_id == sentence_id(clause.id, index)], lang)
         if out and out[-1].topic:
             previous_topic = out[-1].topic
     return out
@@ -1287,6 +1320,17 @@ def _kind_rivals(tax: Taxonomy, topic: str, frame: Frame) -> list[str]:
     return out
 
 
+def _cohort_keeps(tax: Taxonomy, held: str | None, nearest: str, cohort: str | None) -> bool:
+    """Whether the topic the sentence's context already gave stands against the nearest
+    definition: the held topic is about the duty's own children (its taxonomy cohort is the
+    duty's cohort) and the nearest one is about other children (a bare "see the children" in a
+    list of visits to children in care may sit nearer another kind of visit's definition)."""
+    if not held or not cohort or cohort == ALL_CHILDREN or held not in tax.topics:
+        return False
+    other = tax.topics[nearest].cohort
+    return tax.topics[held].cohort == cohort and other is not None and other != cohort
+
+
 def _by_similarity(obligations: list[Obligation], tax: Taxonomy, encode: Encode) -> None:
     """Settle topics the duty's words did not name, and anchors the taxonomy does not list, by meaning.
 
@@ -1306,7 +1350,7 @@ def _by_similarity(obligations: list[Obligation], tax: Taxonomy, encode: Encode)
     for o, best in zip(pending, ranked, strict=True):
         name, score = best[0]
         o.extra["topic_similarity"] = round(score, 3)
-        if score >= TOPIC_SIMILARITY_THRESHOLD:
+        if score >= TOPIC_SIMILARITY_THRESHOLD and not _cohort_keeps(tax, o.topic, name, o.cohort):
             o.topic, o.extra["topic_from"] = name, "similarity"
         if o.topic and o.timescale.kind == "frequency":
             o.topic = tax.topics[o.topic].frequency_topic or o.topic
@@ -1355,8 +1399,14 @@ def extract_obligations(clauses: list[Clause], doc_text: str, encode: Encode | N
     # Parse every sentence that states a timescale in batches first (then the per-timescale reads hit the cache).
     prime([s.text for c in clauses for s in _sentences(c.text) if _timescales_cached(s.text)])
     out: list[Obligation] = []
+    intro: Clause | None = None  # the last sentence in this section that introduces a list
     for clause in clauses:
-        out.extend(extract_clause(clause, doc_text, tax, first_person_section=tuple(clause.heading_path) in first_person))
+        bullet = _is_bullet(clause, doc_text)
+        lead = intro.text if bullet and intro is not None and intro.heading_path == clause.heading_path else None
+        if not bullet:
+            intro = clause if clause.text.rstrip().endswith(":") else None
+        out.extend(extract_clause(clause, doc_text, tax, first_person_section=tuple(clause.heading_path) in first_person,
+                                  list_lead=lead))
     if encode is not None:
         _by_similarity(out, tax, encode)
     lang = _language(tax)
@@ -1372,6 +1422,12 @@ def extract_obligations(clauses: list[Clause], doc_text: str, encode: Encode | N
         if narrowed:
             o.extra["anchor_event"], t.anchor = t.anchor, narrowed
     return out
+
+
+def _is_bullet(clause: Clause, doc_text: str) -> bool:
+    """Whether the clause is a bulleted list item: its line starts with a bullet before it."""
+    line = doc_text[doc_text.rfind("\n", 0, clause.start) + 1:clause.start]
+    return re.fullmatch(rf"[ \t\u00a0]*(?:[{BULLET_CHARS}]|[-–—*+])[ \t\u00a0]*", line) is not None
 
 
 # Grammatical links by which a noun's own complement says which one it is ("a request for an

@@ -670,6 +670,12 @@ def _unit_words(value: float | None, unit: str | None, value_max: float | None =
     return f"{_fmt_num(value)} {many}"
 
 
+def names_a_period(text: str) -> bool:
+    """Whether ``text`` starts with a noun that names a stretch of time ("period", "timescale",
+    "time limit", "interval"): a figure on such a noun is still a time, not a quantity."""
+    return _grammar().period_noun_re.match(text.lower()) is not None
+
+
 def describe_timescale(t: Timescale) -> str:
     """Plain words: "within 10 working days of the ICPC", "at least every 6 weeks"."""
     if t.kind == "immediate":

@@ -232,9 +232,13 @@ def _grammar() -> _Grammar:
     # "at least two unannounced visits a term": a count of occurrences per period.
     mod = r"[a-z][a-z'-]*"
     max_mods = int(data["occurrence_max_modifiers"])
+    # Whom the occurrence is with or for may sit between it and the period ("one visit to
+    # every home throughout the year"): a preposition and a few words, no punctuation.
+    max_gap = int(data["occurrence_max_gap_words"])
+    who = rf"(?:(?:{_words_re(data['occurrence_gap_prepositions'])})\s+(?:{mod}\s+){{1,{max_gap}}}?)?"
     count_re = re.compile(
         rf"(?P<n>{num_re}){count_range}\s+(?:{mod}\s+){{0,{max_mods}}}?"
-        rf"(?:{_words_re(data['occurrence_nouns'])})\s+(?:{connectors})\s+(?:(?P<q>{quals})\s+)?"
+        rf"(?:{_words_re(data['occurrence_nouns'])})\s+{who}(?:{connectors})\s+(?:(?P<q>{quals})\s+)?"
         rf"(?P<u>{period_alt})\b"
     )
     count_total_re = re.compile(rf"^[\s,]*(?:{_words_re(data['count_total_followers'])})\b")

@@ -77,6 +77,13 @@ def test_times_range_is_a_frequency_binding_at_the_less_frequent(
         ("The school nurse receives at least three visits per term.", None, None, "at_least"),
         ("Carers get two unannounced visits a year.", 6, "month", None),
         ("Hold four review meetings during the year.", 3, "month", None),
+        (
+            "The inspector pays at least one unplanned visit to each kitchen throughout the year.",
+            12,
+            "month",
+            "at_least",
+        ),
+        ("Managers hold two audits of the case files a year.", 6, "month", None),
     ],
 )
 def test_count_of_occurrences_per_period_is_a_frequency(

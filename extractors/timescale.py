@@ -38,6 +38,20 @@ Conventions (kept consistent everywhere; words in ``data/timescale_words.yaml``)
   the first twelve months" only "six weeks" is.
 - A figure written two ways is one timescale: the first form is the timescale and the second
   is kept in ``alternative``.
+- A range binds at its outer limit, the firm figure that must be met: "within 3-4 weeks" and
+  "in the first three to four weeks of the term" are met by 4 weeks (``value_max``); "two or
+  three times a year" must happen at least twice, so its binding interval is 6 months
+  (``value_max``) and the more frequent 4 months is kept in ``value``. "25 or 40 days" with a
+  unit names two figures, not a range, and is left as it was.
+- A count of occurrences per period is a frequency: "one visit each year" = 12 month, "at
+  least two visits per term" = at least every 60.8 days; a total ("4 visits per year in
+  total") and a workload ("12 cases a month") are not. The occurrence nouns are in the data.
+- A day of each period is a deadline that repeats with it: "by the 6th of each month" and "by
+  the last working day of every month" are frequency 1 month, the day kept in ``phrase`` and
+  said by :func:`describe_timescale` ("every month, by the 6th of the month").
+- "in the first N weeks of <event>" is a deadline (within N weeks of the event) unless a
+  frequency shares the sentence, where it qualifies it ("every four weeks in the first six
+  months").
 """
 
 from __future__ import annotations
@@ -109,6 +123,9 @@ class _Grammar:
     qty_re: re.Pattern[str]
     ly_re: re.Pattern[str]
     times_re: re.Pattern[str]
+    count_re: re.Pattern[str]
+    count_total_re: re.Pattern[str]
+    dayof_re: re.Pattern[str]
     every_re: re.Pattern[str]
     immediate_re: re.Pattern[str]
     dayn_re: re.Pattern[str]
@@ -136,6 +153,7 @@ class _Grammar:
     trigger_re: re.Pattern[str]
     lookups: dict[str, Any]
     connector_re: re.Pattern[str]
+    first_period_cues: frozenset[str]
 
 
 def _norm(phrase: str) -> str:
@@ -183,6 +201,7 @@ def _grammar() -> _Grammar:
     unit_alt = _words_re(list(unit_surface))
     mods = _words_re(data["unit_modifiers"])
 
+    # "or" is not a range here: "25 or 40 days" names two different figures.
     range_part = rf"(?:\s*(?:-|to)\s*(?P<n2>{num_re}))"
     between = rf"(?:between\s+(?P<b1>{num_re})\s+and\s+(?P<b2>{num_re}))"
     qty_re = re.compile(
@@ -200,11 +219,35 @@ def _grammar() -> _Grammar:
     period_units = {_norm(k): v for k, v in data["period_units"].items()}
     quals = _words_re(data["period_qualifiers"])
     times_words = {k.lower(): v for k, v in data["times_words"].items()}
+    connectors = _words_re(data["period_connectors"])
+    period_alt = _words_re(list(period_units))
+    # "two or three times a year", "2-3 times per term": n..n2 times.
+    count_range = rf"(?:\s*(?:-|to|or)\s*(?P<n2>{num_re}))?"
     times_re = re.compile(
-        rf"(?:(?P<n>{num_re})\s+times|(?P<m>\b(?:{_words_re(list(times_words))})\b)"
+        rf"(?:(?P<n>{num_re}){count_range}\s+times|(?P<m>\b(?:{_words_re(list(times_words))})\b)"
         rf"|(?P<k>{num_re})(?=\s+in\s+(?:each|every)\b))"
-        rf"\s+(?:a|an|per|each|every|in\s+(?:each|every|any|a|an))\s+(?:(?P<q>{quals})\s+)?"
-        rf"(?P<u>{_words_re(list(period_units))})\b"
+        rf"\s+(?:{connectors})\s+(?:(?P<q>{quals})\s+)?"
+        rf"(?P<u>{period_alt})\b"
+    )
+    # "at least two unannounced visits a term": a count of occurrences per period.
+    mod = r"[a-z][a-z'-]*"
+    max_mods = int(data["occurrence_max_modifiers"])
+    # Whom the occurrence is with or for may sit between it and the period ("one visit to
+    # every home throughout the year"): a preposition and a few words, no punctuation.
+    max_gap = int(data["occurrence_max_gap_words"])
+    who = rf"(?:(?:{_words_re(data['occurrence_gap_prepositions'])})\s+(?:{mod}\s+){{1,{max_gap}}}?)?"
+    count_re = re.compile(
+        rf"(?P<n>{num_re}){count_range}\s+(?:{mod}\s+){{0,{max_mods}}}?"
+        rf"(?:{_words_re(data['occurrence_nouns'])})\s+{who}(?:{connectors})\s+(?:(?P<q>{quals})\s+)?"
+        rf"(?P<u>{period_alt})\b"
+    )
+    count_total_re = re.compile(rf"^[\s,]*(?:{_words_re(data['count_total_followers'])})\b")
+    ordinal = rf"(?:\d{{1,2}}(?:st|nd|rd|th)|{_words_re(data['ordinal_words'])})"
+    dayof_units = {_norm(k): v for k, v in data["day_of_period_units"].items()}
+    dayof_re = re.compile(
+        rf"\b(?:{_words_re(data['day_of_period_cues'])})\s+the\s+"
+        rf"(?P<day>{ordinal}(?:\s+(?:working|business|calendar|school))?(?:\s+day)?)"
+        rf"\s+of\s+(?:each|every|the)\s+(?:(?:{quals})\s+)?(?P<u>{_words_re(list(dayof_units))})\b"
     )
     every_alts = []
     for word, units in data["every_units"].items():
@@ -280,6 +323,9 @@ def _grammar() -> _Grammar:
         qty_re=qty_re,
         ly_re=ly_re,
         times_re=times_re,
+        count_re=count_re,
+        count_total_re=count_total_re,
+        dayof_re=dayof_re,
         every_re=every_re,
         immediate_re=immediate_re,
         dayn_re=dayn_re,
@@ -308,12 +354,14 @@ def _grammar() -> _Grammar:
         lookups={
             "period_units": period_units,
             "times_words": times_words,
+            "day_of_period_units": dayof_units,
             "frequency_words": freq_words,
             "numbered_frequency_words": numbered,
             "lowercase_only": frozenset(_norm(w) for w in data.get("lowercase_only_frequency_words", [])),
             "age_years_only": frozenset(_norm(w) for w in data["cues"]["age_years_only"]),
         },
         connector_re=connector_re,
+        first_period_cues=frozenset(_norm(c) for c in data["first_period_cues"]),
     )
 
 
@@ -464,13 +512,22 @@ def _find_cores(g: _Grammar, low: str, clean: str) -> list[_Core]:
             n = float(times_words[_norm(m.group("m"))])
         else:
             n = _parse_number(g, m.group("k"))
-        if n <= 0:
-            continue
-        pv, pu = period_units[_norm(m.group("u"))]
-        value, unit = _divide_period(
-            g, float(pv), pu, n, academic=(m.group("q") or "").startswith("academic")
-        )
-        cores.append(_Core(m.start(), m.end(), "times", value, None, unit, "frequency"))
+        core = _count_core(g, m, n)
+        if core is not None:
+            cores.append(core)
+    for m in g.count_re.finditer(low):
+        if g.count_total_re.match(low[m.end() :]):
+            continue  # "4 visits per year in total" is a count, not a frequency
+        core = _count_core(g, m, _parse_number(g, m.group("n")))
+        if core is not None:
+            core.src = "count"
+            cores.append(core)
+    dayof_units = g.lookups["day_of_period_units"]
+    for m in g.dayof_re.finditer(low):
+        pv, pu = dayof_units[_norm(m.group("u"))]
+        c = _Core(m.start(), m.end(), "dayof", float(pv), None, pu, "frequency")
+        c.extra["day"] = clean[m.start("day") : m.end("day")]
+        cores.append(c)
     for m in g.every_re.finditer(low):
         word = next(k for k, v in m.groupdict().items() if k.startswith("w_") and v)[2:]
         pv, pu = period_units[_norm(m.group(f"u_{word}"))]
@@ -525,6 +582,44 @@ def _find_cores(g: _Grammar, low: str, clean: str) -> list[_Core]:
             continue
         kept.append(c)
     return kept
+
+
+def _count_core(g: _Grammar, m: re.Match[str], n: float) -> _Core | None:
+    """A frequency core from "n (to n2) times / occurrences a <period>".
+
+    A range binds at its outer limit: "two or three times a year" must happen at least twice, so
+    the binding interval is 6 months (``value_max``) and the more frequent 4 months is ``value``.
+    """
+    if n <= 0:
+        return None
+    pv, pu = g.lookups["period_units"][_norm(m.group("u"))]
+    academic = (m.group("q") or "").startswith("academic")
+    value, unit = _divide_period(g, float(pv), pu, n, academic=academic)
+    value_max = None
+    n2 = m.groupdict().get("n2")
+    if n2:
+        hi = _parse_number(g, n2)
+        if hi <= n:
+            return None  # "3-2 times": not a range
+        v_hi, u_hi = _divide_period(g, float(pv), pu, hi, academic=academic)
+        if u_hi == unit:
+            value, value_max = v_hi, value
+        # else the two figures fall in different units: keep the binding (less frequent) one
+    return _Core(m.start(), m.end(), "times", value, value_max, unit, "frequency")
+
+
+def _first_period_is_deadline(
+    g: _Grammar, cores: list[_Core], core: _Core, right: str, s_start: int, s_end: int
+) -> bool:
+    """Whether "in the first N <unit> of <event>" is a deadline rather than a duration qualifier.
+
+    It is when it names the event it counts from and no frequency shares the sentence: "visit in
+    the first three weeks of the placement" is a deadline; "visit every four weeks in the first
+    six months of the placement" qualifies the frequency.
+    """
+    if not re.match(r"\s+of\s+\S", right):
+        return False
+    return not any(c is not core and s_start <= c.start < s_end and c.kind == "frequency" for c in cores)
 
 
 def _divide_period(g: _Grammar, pv: float, pu: str, n: float, academic: bool) -> tuple[float, str]:
@@ -656,7 +751,8 @@ def approx_days(
 def _fmt_num(v: float | None) -> str:
     if v is None:
         return ""
-    return str(_num(v))
+    # A term divided by a count ("two visits per term") is a fraction of days: one decimal.
+    return str(_num(round(float(v), 1)))
 
 
 def _unit_words(value: float | None, unit: str | None, value_max: float | None = None) -> str:
@@ -676,6 +772,15 @@ def names_a_period(text: str) -> bool:
     return _grammar().period_noun_re.match(text.lower()) is not None
 
 
+def _day_of_period(phrase: str) -> tuple[str, str] | None:
+    """("10th", "month") when ``phrase`` is a day of each period ("by the 10th of each month")."""
+    clean, _pos = _clean(phrase)
+    m = _grammar().dayof_re.search(clean.lower())
+    if m is None:
+        return None
+    return " ".join(clean[m.start("day") : m.end("day")].split()), _norm(m.group("u"))
+
+
 def describe_timescale(t: Timescale) -> str:
     """Plain words: "within 10 working days of the ICPC", "at least every 6 weeks"."""
     if t.kind == "immediate":
@@ -687,6 +792,10 @@ def describe_timescale(t: Timescale) -> str:
         return text
     amount = _unit_words(t.value, t.unit, t.value_max)
     if t.kind == "frequency":
+        day = _day_of_period(t.phrase)
+        if day is not None:
+            every = amount if t.value != 1 or t.value_max is not None else amount.split(" ", 1)[1]
+            return f"every {every}, by the {day[0]} of the {day[1]}"
         if t.value == 1 and t.value_max is None:
             amount = UNIT_WORDS.get(t.unit or "", (t.unit, ""))[0]
         lead = {"at_least": "at least every", "at_most": "no more often than every"}.get(
@@ -754,6 +863,16 @@ def find_timescales(text: str) -> list[Timescale]:
 
         # --- traps -------------------------------------------------------------------------
         right = low[core.end : min(len(low), core.end + 160)]
+        if (
+            core.src == "qty"
+            and chain
+            and chain[0][0] in g.first_period_cues
+            and not (prev_info and prev_info["kind"] == "frequency" and prev_info["end"] >= s_start)
+            and _first_period_is_deadline(g, cores, core, right, s_start, s_end)
+        ):
+            # "in the first three weeks of the placement": within 3 weeks of its start.
+            chain = [(chain[0][0], "deadline_at_most"), *chain[1:]]
+            groups = [grp for _, grp in chain]
         if core.src == "qty":
             is_age = "age" in groups or bool(g.age_right_re.match(right))
             if core.unit == "year" and chain and chain[0][0] in g.lookups["age_years_only"]:

@@ -44,7 +44,8 @@ Conventions (kept consistent everywhere; words in ``data/timescale_words.yaml``)
   (``value_max``) and the more frequent 4 months is kept in ``value``. "25 or 40 days" with a
   unit names two figures, not a range, and is left as it was.
 - A count of occurrences per period is a frequency: "one visit each year" = 12 month, "at
-  least two visits per term" = at least every 60.8 days; a total ("4 visits per year in
+  least two visits per term" = at least every 60.8 days (said in the document's words, "at
+  least two visits per term", as no whole unit states it); a total ("4 visits per year in
   total") and a workload ("12 cases a month") are not. The occurrence nouns are in the data.
 - A day of each period is a deadline that repeats with it: "by the 6th of each month" and "by
   the last working day of every month" are frequency 1 month, the day kept in ``phrase`` and
@@ -796,6 +797,10 @@ def describe_timescale(t: Timescale) -> str:
         if day is not None:
             every = amount if t.value != 1 or t.value_max is not None else amount.split(" ", 1)[1]
             return f"every {every}, by the {day[0]} of the {day[1]}"
+        if t.value is not None and t.value_max is None and t.value != int(t.value):
+            # A count per period that divides into no whole unit ("two visits per term"): the
+            # document's own words, never a computed "every 60.8 days" it does not state.
+            return " ".join(t.phrase.split())
         if t.value == 1 and t.value_max is None:
             amount = UNIT_WORDS.get(t.unit or "", (t.unit, ""))[0]
         lead = {"at_least": "at least every", "at_most": "no more often than every"}.get(

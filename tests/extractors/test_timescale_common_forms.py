@@ -139,5 +139,6 @@ def test_figures_joined_by_or_with_a_unit_are_not_made_a_range() -> None:
     assert all(t.value_max is None for t in found)
 
 
-def test_fraction_of_a_term_prints_one_decimal() -> None:
-    assert _one("Expect at least two visits per term.").describe() == "at least every 60.8 days"
+def test_a_count_per_term_no_whole_unit_states_is_said_in_the_documents_words() -> None:
+    # No whole unit states it: said in the document's words, not as a computed 60.8 days.
+    assert _one("Expect at least two visits per term.").describe() == "at least two visits per term"

@@ -68,11 +68,15 @@ def _object(o: Obligation) -> tuple[str | None, tuple[str, ...]]:
 
 
 def _same_object(a: Obligation, b: Obligation) -> bool:
-    """Both name the same thing done (or one states none): "Early Help Reviews" is not "referral
-    forms"; an "unannounced visit" or "group supervision" is a sub-kind of its plain form."""
+    """Both name the same thing done (or one is a verbless item): "Early Help Reviews" is not
+    "referral forms"; an "unannounced visit" or "group supervision" is a sub-kind of its plain
+    form; a verb with no object read is not known to be either."""
     (la, ma), (lb, mb) = _object(a), _object(b)
     if la is None or lb is None:
-        return True
+        # A verbless item ("Monthly – children placed with parents") takes its duty from its
+        # list; a verb whose object was not read ("complete ... every year") could be any duty.
+        return all(o.extra.get("verb") is None or _object(o)[0] is not None for o in (a, b)
+                   if isinstance(o.extra, dict))
     if la != lb and not (a.extra.get("object_names_topic") and b.extra.get("object_names_topic")):
         return False
     # A modifier naming the anchor event ("review conference reports" due before the review

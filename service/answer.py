@@ -36,6 +36,7 @@ from service.evidence import (
     clause_sentences,
     gather,
     list_items,
+    role_column_answers,
     sentence_facts,
 )
 from service.question import Question, states_a_count, understand
@@ -256,8 +257,9 @@ def _statement(state: ServiceState, question: Question, cand: Candidate, rows: d
                                [(t.start, t.end) for t in cand.facts.timescales if t.kind != "frequency"])
     sentence, marks = _quote(cand.facts.plain, marks)
     qualifiers = _qualifiers(cand, None) if cand.clause.cohort_context else []
-    if question.asks == "who" and not marks and cand.features.get("kind_match") and cand.clause.role_context:
-        # The sentence names no one: who holds the duty is in the table's role column.
+    if question.asks == "who" and role_column_answers(question, cand.clause, cand.facts):
+        # Who holds the row's duty is in the table's role column, whoever else the sentence
+        # names ("visited ... as agreed with the Team Manager": the social worker visits).
         qualifiers.append(f"responsible: {' '.join(cand.clause.role_context.split())}")
     return Statement(authority=cand.authority, kind="quote", sentence=sentence, citation=citation, marks=marks,
                      qualifiers=qualifiers, items=items, sentence_id=cand.row.id), None, None

@@ -592,6 +592,14 @@ def _stage_clash(asked: frozenset[str], obligations: list[Obligation], facts: Se
     return 1.0 if done and not done & asked else 0.0
 
 
+def role_column_answers(question: Question, clause: Clause, facts: SentenceFacts) -> bool:
+    """Whether the clause's table role column says who does what a "who" question asks: it
+    answers "who is responsible", or "who visits" when the sentence is about visiting, never
+    "who chairs" a meeting the sentence only mentions."""
+    return bool(clause.role_context) and (
+        not question.asked_action or question.asked_action in facts.words.stems)
+
+
 def features_of(
     state: ServiceState, question: Question, groups: list[QueryGroup], row: SentenceRow, clause: Clause, rank: int,
     sim_sentence: float, sim_clause: float, lead: SentenceFacts | None,
@@ -616,12 +624,8 @@ def features_of(
     if question.asks_timescale:
         f["kind_match"], f["kind_other"], f["no_figure"] = _figure_kind_fit(asks, facts.timescales)
     elif asks == "who":
-        # A table's role column says who holds the row's duty: it answers "who is responsible",
-        # or "who visits" when the sentence is about visiting, never "who chairs" a meeting the
-        # sentence only mentions.
-        role_column = bool(clause.role_context) and (
-            not question.asked_action or question.asked_action in facts.words.stems)
-        f["kind_match"] = 1.0 if facts.roles(state.taxonomy) else (0.5 if role_column else 0.0)
+        f["kind_match"] = 1.0 if facts.roles(state.taxonomy) else (
+            0.5 if role_column_answers(question, clause, facts) else 0.0)
     elif asks == "how_many":
         # A number of the thing counted; a deadline or a section number is not one.
         spans = [(t.start, t.end) for t in facts.timescales if t.kind != "frequency"]

@@ -24,6 +24,9 @@ DOCUMENT = (
     "\tAllotment plots\n"
     "\t· Plots will be inspected at least every 4 weeks.\n"
     "\tTeam Manager\n\n"
+    "\tHedges\n"
+    "\t· Hedges will be cut every 6 weeks as agreed with the Service Manager.\n"
+    "\tTeam Manager\n\n"
     "\tCommunity orchards\n"
     "\t· Trees will be pruned within 2 weeks of the annual orchard conference.\n"
     "\tTeam Manager\n"
@@ -79,3 +82,14 @@ def test_the_role_column_does_not_say_who_chairs_an_event_the_row_only_mentions(
     answer = ask(state, "Who chairs the annual orchard conference in Testshire?")
     assert answer.abstained, answer.answer
     assert "Team Manager" not in answer.answer.split("You may want to look at")[0]
+
+
+@pytest.mark.slow
+def test_the_role_column_is_named_even_when_the_sentence_names_another_role(state) -> None:
+    from service.answer import ask
+
+    answer = ask(state, "Who is responsible for cutting the hedges in Testshire?")
+    assert not answer.abstained, answer.answer
+    first = answer.statements[0]
+    assert "Hedges will be cut" in first.sentence
+    assert "responsible: Team Manager" in first.qualifiers

@@ -240,11 +240,14 @@ def _query_tokens(lq: LexicalQuery) -> list[str]:
     return toks
 
 
-def _budgeted_or(conn: sqlite3.Connection, lq: LexicalQuery, stats: TermStats, key: object) -> list[str]:
+def _budgeted_or(conn: sqlite3.Connection, lq: LexicalQuery, stats: TermStats, key: object,
+                 budget: int = OR_ROW_BUDGET) -> list[str]:
+    """The OR query's words, rarest first, the commonest dropped until they touch at most
+    ``budget`` rows (the rarest is always kept)."""
     toks = _query_tokens(lq)
     df = {t: stats.document_frequency(conn, t, key) for t in toks}
     kept = sorted((t for t in toks if df[t] > 0), key=lambda t: df[t])
-    while len(kept) > OR_MIN_TERMS and sum(df[t] for t in kept) > OR_ROW_BUDGET:
+    while len(kept) > OR_MIN_TERMS and sum(df[t] for t in kept) > budget:
         kept.pop()  # the most common word goes first
     return kept
 
@@ -258,13 +261,14 @@ def bm25_search(
     allowed_ids: set[str] | None = None,
     stats: TermStats | None = None,
     stats_key: object = None,
+    or_row_budget: int = OR_ROW_BUDGET,
 ) -> list[tuple[str, float]]:
     """Top ``k`` (clause_id, bm25 score; higher is better) among current clauses.
 
     AND of the query's groups first; if that finds fewer than ``k``, the OR query's results
     follow (without duplicates). ``allowed_ids`` restricts to a clause id set (topic/cohort
     filters); ``authorities``/``document_ids`` restrict by column. With ``stats`` (and the
-    store generation as ``stats_key``), the OR query keeps within ``OR_ROW_BUDGET`` rows.
+    store generation as ``stats_key``), the OR query keeps within ``or_row_budget`` rows.
     """
     lq = LexicalQuery.from_text(query) if isinstance(query, str) else query
     if lq.is_empty() or k <= 0:
@@ -275,7 +279,8 @@ def bm25_search(
     expressions: list = [lq.and_expression()]
     or_tokens: list[str] = []
     if sum(1 for g in lq.groups if g) > 1:
-        or_tokens = _budgeted_or(conn, lq, stats, stats_key) if stats is not None else _query_tokens(lq)
+        or_tokens = (_budgeted_or(conn, lq, stats, stats_key, or_row_budget) if stats is not None
+                     else _query_tokens(lq))
         expressions.append(" OR ".join(_quote(t) for t in or_tokens))
     run = _run
     if postgres:

@@ -100,7 +100,7 @@ def test_filters(store: sqlite3.Connection) -> None:
     assert [c for c, _ in bm25_search(store, "core group", k=10, allowed_ids={one})] == [one]
 
 
-def test_or_budget_keeps_the_rarest_word_when_the_two_rarest_exceed_it(store_target, monkeypatch) -> None:
+def test_or_budget_keeps_the_rarest_word_when_the_two_rarest_exceed_it(store_target) -> None:
     """On a big store the OR fallback drops common words until it touches at most OR_ROW_BUDGET
     rows; even when the two rarest words together exceed it, only the rarest is kept, so the
     query still runs (and every result carries that word) while scoring fewer rows."""
@@ -116,9 +116,9 @@ def test_or_budget_keeps_the_rarest_word_when_the_two_rarest_exceed_it(store_tar
     stats, key = lexical.TermStats(), generation(conn)
     query = LexicalQuery.from_text("visit review advocate")
     assert lexical._budgeted_or(conn, query, stats, key) == ["advocate", "review", "visit"]  # within 5,000
-    monkeypatch.setattr(lexical, "OR_ROW_BUDGET", 10)  # the two rarest (3 + 8 rows) exceed it
-    assert lexical._budgeted_or(conn, query, stats, key) == ["advocate"]
-    hits = bm25_search(conn, query, k=10, stats=stats, stats_key=key)
+    small = 10  # the two rarest (3 + 8 rows) exceed it
+    assert lexical._budgeted_or(conn, query, stats, key, budget=small) == ["advocate"]
+    hits = bm25_search(conn, query, k=10, stats=stats, stats_key=key, or_row_budget=small)
     texts = [conn.execute("SELECT plain_text FROM clauses WHERE id = ?", (cid,)).fetchone()[0] for cid, _ in hits]
     assert len(texts) == 3 and all("advocate" in t for t in texts)
     # Without term statistics (no budget) every word is OR-ed: more rows come back.

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from extractors.frame import Frame, governing_verb, parse, to_parse
+from extractors.frame import Frame, governing_verb, parse, people_modifiers, to_parse
 from extractors.records import Timescale
 from extractors.taxonomy import Taxonomy, TermMatch
 from extractors.timescale import names_a_period
@@ -594,6 +594,17 @@ def qualifiers(tax: Taxonomy, cohort: str | None, sentence: str, frame: Frame, r
             add(mod)
     for head in frame.cohort_heads:  # "CIN stable cases": which cases
         add(head)
+    # Whatever follows a people noun in the sentence or the table row and says which of them
+    # ("young people aged 16-21", "a child with an education plan"), unless it says when.
+    row_mods = people_modifiers(parse(row), set(), tax) if row else []
+    for mod in [*frame.people_modifiers, *row_mods]:
+        if _names_when(tax, mod) or mod.lower() in blocked:
+            continue
+        rest = mod
+        for m in tax.find("cohorts", mod):
+            rest = rest.replace(m.term, " ")
+        if set(re.findall(r"[a-z]+", rest.lower())) - words.function_words:
+            add(mod)
     found = _has_phrase(sentence, words.qualifier_words)
     if found is not None and found.group(0).lower() not in blocked:
         add(found.group(0))

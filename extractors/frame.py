@@ -175,6 +175,9 @@ class Frame:
     party: str | None = None         # whom it is done for or with ("to the IRO", "with the family")
     modifiers: list[str] = field(default_factory=list)  # modifiers of the people the duty is about
     cohort_heads: list[str] = field(default_factory=list)  # "stable cases" after a cohort name ("CIN stable cases")
+    # What follows any noun naming people, wherever it stands ("a young person within a secure
+    # setting", "young people aged 16-21"): which of them the duty is about.
+    people_modifiers: list[str] = field(default_factory=list)
 
 
 def _span_of(doc: Doc, start: int, end: int) -> Span | None:
@@ -279,6 +282,15 @@ def _is_reference_clause(verb: Token) -> bool:
     return verb.dep_ == "advcl" and verb.head.i != verb.i and verb.head.pos_ in _VERB_POS \
         and any(c.dep_ == "mark" and c.lower_ == "as" for c in verb.children) \
         and not any(c.dep_ in _SUBJECTS or c.dep_ in ("aux", "auxpass") for c in verb.children)
+
+
+def _stranded_subordinate(verb: Token) -> bool:
+    """A verb introduced by a subordinating word ("until the order is made", "as agreed at the
+    review", "if the carer is approved") that the parser made the root because the fragment has
+    no main clause: it says when or on what authority, never what must be done."""
+    # ("that"/"whether" open a content clause, "that a worker will contact them": what is said, so
+    # its verb is the duty's)
+    return verb.dep_ == "ROOT" and any(c.dep_ == "mark" and c.lower_ not in ("that", "whether") for c in verb.children)
 
 
 def _is_passive(verb: Token) -> bool:
@@ -471,7 +483,10 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
             anchor_tokens = set(range(a_span.start, a_span.end))
             frame.anchor_head_span = _anchor_head(a_span, anchor_tokens)
     exclude = ts_tokens | anchor_tokens
+    frame.people_modifiers = people_modifiers(doc, exclude | set(range(span.start, span.end)), words.roles)
     verb = _duty_verb(governing_verb(doc, span, words.anchor_relations), _named_tokens(doc, words))
+    if verb is not None and _stranded_subordinate(verb):
+        verb = None  # a verbless fragment ("weekly until the review is held"): no verb states its duty
     if verb is not None and verb.i not in anchor_tokens and is_finite_duty_verb(verb):
         _fill_action(frame, verb, exclude, words)
         figures = [(s.start, s.end) for t in others if (s := _span_of(doc, t.start, t.end)) is not None]
@@ -730,6 +745,7 @@ def _fallback_action(frame: Frame, doc: Doc, verb: Token | None, exclude: set[in
     candidate = verb if verb is not None and verb.pos_ == "VERB" and verb.i not in exclude | named \
         and verb.tag_ in usable else next(
         (t for t in doc if t.pos_ == "VERB" and t.i not in exclude | named and t.tag_ in usable
+         and not _stranded_subordinate(t)
          and (t.dep_ == "ROOT" or (t.dep_ == "acl" and t.head.dep_ == "ROOT" and t.tag_ == "VBN"))), None)
     if candidate is None:
         return
@@ -835,10 +851,43 @@ def _set_head(frame: Frame, head: Token, exclude: set[int]) -> None:
     frame.object_modifiers = tuple(t.lemma_.lower() for t in compact if t.i != head.i)
 
 
-def _person_modifiers(head: Token, exclude: set[int]) -> list[str]:
+def people_modifiers(doc: Doc, exclude: set[int], tax: object) -> list[str]:
+    """The phrases after each noun that names people (the taxonomy's ``cohort_people_nouns``)
+    which say which of them: a prepositional phrase, participle, relative clause or age ("with a
+    statement of needs", "aged 16 to 21", "made subject to an order"). Phrases carrying the
+    figure or its anchor are timing, not whom; a phrase inside a name the taxonomy knows ("in
+    Need" of "Child in Need") is that name's; one about a pronoun ("with you") names no one."""
+    if tax is None:
+        return []
+    people = frozenset(w.lower() for w in (tax.language.get("cohort_people_nouns") or []))  # type: ignore[attr-defined]
+    named: set[int] = set()
+    for category in ("topics", "anchors", "cohorts", "roles"):
+        for m in tax.find(category, doc.text):  # type: ignore[attr-defined]
+            named.update(t.i for t in doc if m.start <= t.idx < m.end)
+    out: list[str] = []
+    for tok in doc:
+        if tok.pos_ not in ("NOUN", "PROPN") or tok.i in exclude:
+            continue
+        compound = f"{tok.doc[tok.i - 1].lower_} {tok.lower_}" if tok.i else tok.lower_
+        if tok.lemma_.lower() not in people and compound not in people:
+            continue
+        trailing = list(tok.children)
+        if tok.dep_ == "pobj" and tok.head.head.pos_ in ("NOUN", "PROPN"):
+            # "contact with a young person within a secure unit": the parser may hang the phrase
+            # that follows the person on the noun before; right after the person, it is theirs.
+            trailing += [c for c in tok.head.head.children if c.dep_ == "prep" and c.i == tok.right_edge.i + 1]
+        trailing = [c for c in trailing if c.i > tok.i and c.i not in named
+                    and not any(g.pos_ == "PRON" for g in c.children)]
+        for text in _person_modifiers(tok, exclude, only=trailing):
+            if text not in out:
+                out.append(text)
+    return out
+
+
+def _person_modifiers(head: Token, exclude: set[int], only: list[Token] | None = None) -> list[str]:
     """Modifiers of a noun that narrow whom it is about ("under 1", "placed with parents ...")."""
     out: list[str] = []
-    for child in head.children:
+    for child in (head.children if only is None else only):
         if child.i in exclude or child.dep_ not in ("prep", "acl", "amod", "relcl"):
             continue
         if any(t.i in exclude for t in child.subtree):

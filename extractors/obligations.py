@@ -378,12 +378,30 @@ def _modality(sentence: str, pos: int, lang: _Language) -> str | None:
     return chosen[1] if chosen else None
 
 
-def _section_role(tax: Taxonomy, clause: Clause) -> str | None:
+def _section_role(tax: Taxonomy, clause: Clause, headings: list[str] | None = None) -> str | None:
     """The role (or the service's role) named by the nearest heading that names one."""
-    for heading in reversed(clause.heading_path):
+    for heading in reversed(clause.heading_path if headings is None else headings):
         role = tax.canonical_role(heading) or tax.service_role(heading)
         if role:
             return role
+    return None
+
+
+def _heading_role(tax: Taxonomy, headings: list[str]) -> str | None:
+    """The role a heading names as whose the section's duties are: the role by name ("The Role of
+    the Designated Officer"), or a service that calls itself one ("Youth Offending Service", a
+    word of the taxonomy's ``service_nouns``). A topic word that only resembles a service
+    ("Child Protection Conferences") says what, not who."""
+    organisation = {w.lower() for w in tax.words("service_nouns")}
+    for heading in reversed(headings):
+        # (a role named only as where cases go, "Step-down to Early Help", is not whose)
+        named = [m for m in tax.find("roles", heading) if not names_destination(tax, heading, m)]
+        if named:
+            return max(named, key=lambda m: (m.end - m.start, -m.start)).canonical
+        if organisation & set(re.findall(r"[a-z]+", heading.lower())):
+            role = tax.service_role(heading)
+            if role:
+                return role
     return None
 
 
@@ -409,11 +427,21 @@ def _actor(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language,
         role = tax.canonical_role(clause.role_context)
         if role:
             return role, "table"
+    # "I will ..." (or a passive duty among such statements) is the addressed practitioner's; a
+    # duty that names no one ("A meeting will be held ...", "Ensure that ...") under a heading
+    # naming a role or service ("The Role of the Designated Officer") is that role's too: the
+    # heading says who, where the topic's usual role would only be a guess.
     if first_person or first_person_section:
-        # "I will ..." (or a passive duty among such statements) is the addressed practitioner's.
         role = _section_role(tax, clause)
         if role:
             return role, "section"
+    # (below the document's top heading only: "Part 1: Early Help and Disabilities" spans many
+    # services, so it says nobody's duty in particular)
+    role = _heading_role(tax, clause.heading_path[1:])
+    if role and role not in {m.canonical for m in tax.find("roles", sentence)}:
+        # (a sentence naming the heading's role without making it the subject or agent, "the
+        # Designated Officer must be told", has it receive the duty, not do it)
+        return role, "heading"
     if first_person:
         if default:
             return default, "first-person-topic"
@@ -808,7 +836,7 @@ def _narrative_only_in_condition(sentence: str, lang: _Language) -> bool:
 
 
 # How _actor says it fell back to a default rather than reading the text.
-_ACTOR_DEFAULTS = {"topic", "none", "first-person-topic"}
+_ACTOR_DEFAULTS = {"topic", "none", "first-person-topic", "heading"}
 # ... and of those, the ones where the text names nobody at all ("I will" names the practitioner).
 _ACTOR_UNSTATED = {"topic", "none"}
 

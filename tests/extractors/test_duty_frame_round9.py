@@ -1,0 +1,71 @@
+"""Round nine of the duty frame: verbs of subordinate fragments, who the people are, and whose
+duty a heading says it is. Sentences are written for these tests (not taken from any
+authority's documents).
+
+Each test runs the real extractor (real spaCy parser, real taxonomy) on a one-clause document.
+"""
+
+from __future__ import annotations
+
+from extractors.obligations import extract_obligations
+from extractors.records import Obligation
+from ingest.records import Clause
+
+
+def _clause(text: str, headings: list[str] | None = None, row: str | None = None) -> Clause:
+    return Clause(id="cccc0000-0001", document_id="doc", authority="Testshire", ordinal=1,
+                  heading_path=headings or ["Standards"], clause_ref="1", text=text, plain_text=text,
+                  start=0, end=len(text), cohort_context=row)
+
+
+def _extract(text: str, headings: list[str] | None = None, row: str | None = None) -> list[Obligation]:
+    return extract_obligations([_clause(text, headings, row)], text)
+
+
+# --- a verb introduced by "until", "as", "if" in a fragment with no main clause is not the duty --
+def test_an_until_clause_does_not_give_a_verbless_row_its_action():
+    obligations = _extract("Fortnightly after that until the placement has ended.")
+    assert obligations and all(o.action is None or "end" not in o.action for o in obligations)
+
+
+def test_an_as_clause_does_not_give_a_verbless_row_its_action_but_a_that_clause_does():
+    obligations = _extract("Afterwards, as decided at the planning meeting, at least once every 20 working days.")
+    assert obligations and all(o.action is None or "decide" not in o.action for o in obligations)
+    # A content clause ("that a worker will phone them ...") says what is to be done.
+    obligations = _extract("That a worker from the team will be phoning them within 3 working days.")
+    assert obligations and "phon" in (obligations[0].action or "")
+
+
+# --- whatever follows a noun naming people and says which of them narrows the cohort ------------
+def test_a_phrase_after_the_person_narrows_the_cohort():
+    obligations = _extract("Contact with a young person within a secure unit must be made within 3 working days.")
+    assert obligations and "within a secure unit" in obligations[0].qualifiers
+
+
+def test_an_age_in_the_table_row_narrows_the_cohort_a_name_does_not():
+    obligations = _extract("At least every 8 weeks by their adviser.", ["Visiting"], row="Young people aged 19-24")
+    assert obligations and "aged 19-24" in obligations[0].qualifiers
+    # "in Need" belongs to the name "Children in Need": it narrows nothing.
+    obligations = _extract("At least every 4 weeks.", ["Visiting"], row="Children in Need")
+    assert obligations and not any(q.lower().startswith("in need") for q in obligations[0].qualifiers)
+
+
+# --- a heading below the document's top naming a role or a service says whose the duty is --------
+def test_a_service_heading_owns_a_duty_that_names_no_one():
+    obligations = _extract("Reports for the court will be completed within 10 working days of the hearing.",
+                           ["Part 2: Targeted Services", "Youth Offending Service", "Court work"])
+    assert obligations and obligations[0].actor == "Youth Offending worker"
+    # A role named only as where cases go is not whose the duty is.
+    obligations = _extract("The closure summary will be written within 5 working days.",
+                           ["Part 2: Assessment", "Closing cases and transfer to Early Help"])
+    assert obligations and obligations[0].actor != "Early Help practitioner"
+
+
+def test_a_role_named_in_a_heading_owns_a_duty_that_names_no_one():
+    obligations = _extract("A strategy meeting will be held within 2 working days of the allegation being made.",
+                           ["Part 4: Safeguarding", "The Role of the Designated Officer"])
+    assert obligations and obligations[0].actor == "Local Authority Designated Officer"
+    # "the Designated Officer must be told": the heading's role is whom it is done for, not who acts.
+    obligations = _extract("The Designated Officer must be told of every concern within 1 working day.",
+                           ["Part 4: Safeguarding", "The Role of the Designated Officer"])
+    assert obligations and obligations[0].actor != "Local Authority Designated Officer"

@@ -598,10 +598,11 @@ def qualifiers(tax: Taxonomy, cohort: str | None, sentence: str, frame: Frame, r
     # ("young people aged 16-21", "a child with an education plan"), unless it says when.
     row_mods = people_modifiers(parse(row), set(), tax) if row else []
     for mod in [*frame.people_modifiers, *row_mods]:
-        if _names_when(tax, mod) or mod.lower() in blocked:
-            continue
+        terms = tax.find("cohorts", mod)
+        if _names_when(tax, mod) or mod.lower() in blocked or any(m.canonical == cohort for m in terms):
+            continue  # (when, or the chosen cohort said again: "children subject to protection plans")
         rest = mod
-        for m in tax.find("cohorts", mod):
+        for m in terms:
             rest = rest.replace(m.term, " ")
         if set(re.findall(r"[a-z]+", rest.lower())) - words.function_words:
             add(mod)

@@ -611,6 +611,8 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
     obj: Token | None = None
     if frame.passive:
         obj = subject if subject is not None and subject.lower_ not in _PRONOUNS | {"i", "we", "you"} else None
+        if subject is not None and subject.lower_ in _PRONOUNS:
+            obj = _antecedent(subject, exclude, words)  # "... and these will be held every 6 weeks"
         agent = next((c for c in verb.children if c.dep_ == "agent"), None)
         if agent is None and verb.dep_ == "conj" and verb.head.pos_ == "VERB" and _is_passive(verb.head):
             # "reviewed by the therapists ... and prioritised": the participles share the agent.
@@ -620,6 +622,8 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
             frame.actor_text = _text(_phrase_tokens(pobj, exclude))
     else:
         obj = next((c for c in verb.children if c.dep_ in ("dobj", "attr", "oprd") and c.i not in exclude), None)
+        if obj is not None and obj.lower_ in _PRONOUNS:
+            obj = _antecedent(obj, exclude, words) or obj  # "the adviser will review it every 6 months"
         if obj is not None and f"{verb.lemma_.lower()} {obj.lower_}" in words.idioms:
             obj = None  # "take place": the verb and its noun are one intransitive verb
         if subject is not None:
@@ -786,6 +790,61 @@ def _coordinated(verb: Token) -> str:
     return f"{head.lemma_.lower()} {cc.lower_} " if cc is not None else ""
 
 
+def _is_people(tok: Token, words: FrameWords) -> bool:
+    """Whether a noun names people (a child, carers, a role): what "they" may stand for, never "it"."""
+    people = frozenset(w.lower() for w in (words.roles.language.get("cohort_people_nouns") or [])) \
+        if words.roles is not None else frozenset()  # type: ignore[attr-defined]
+    named = tok.doc[tok.left_edge.i:tok.i + 1].text  # with its compounds: "the Admin Team"
+    return tok.lemma_.lower() in people or tok.lemma_.lower() in words.person_nouns or words.is_person(named)
+
+
+def _is_plural(tok: Token) -> bool:
+    """A plural noun, or one joined to another ("the evidence and the care plan")."""
+    return tok.tag_ in ("NNS", "NNPS") or any(c.dep_ == "conj" for c in tok.children)
+
+
+def _antecedent(pronoun: Token, exclude: set[int], words: FrameWords) -> Token | None:
+    """The noun a pronoun object or subject stands for ("it", "this", "these"), from the parse:
+    the object (for an object pronoun) or subject of the clause it is joined to ("The plan is
+    written ... and the adviser will review it"), else the nearest noun phrase before it that is
+    a clause's subject or object, or what people are said to have ("Young people with a statement
+    of needs will have this reviewed"). It agrees in number ("it" a singular noun, "these" a
+    plural one); "they"/"them" whose candidate is people stand for them: nothing to resolve."""
+    plural = pronoun.lower_ in ("they", "them", "these", "those")
+    clause = pronoun.head
+    while clause.dep_ not in ("ROOT", "conj", "ccomp", "advcl", "relcl") and clause.head.i != clause.i:
+        clause = clause.head
+    joined = clause.head if clause.dep_ in ("conj", "ccomp", "advcl") and clause.head.i != clause.i else None
+    as_object = pronoun.dep_ in ("dobj", "pobj")
+    roles = ("dobj", "nsubjpass") if as_object else ("nsubj", "nsubjpass")
+    # The joined clause's own subject or object is the strong reading (a plural pronoun may stand
+    # for a kind of thing named in the singular: "the meeting is set up ..., and these are held").
+    if joined is not None:
+        for cand in (c for r in roles for c in joined.children if c.dep_ == r and c.i < pronoun.i):
+            agrees = _is_plural(cand) == plural or pronoun.lower_ in ("these", "those")
+            if cand.i not in exclude and cand.pos_ in ("NOUN", "PROPN") and agrees and not _is_people(cand, words):
+                return cand
+    for chunk in reversed(list(pronoun.doc.noun_chunks)):
+        cand = chunk.root
+        if cand.i >= pronoun.i or cand.i in exclude or cand.pos_ not in ("NOUN", "PROPN") \
+                or cand.head.i == clause.i and cand.dep_ in _SUBJECTS:
+            continue  # (the pronoun's own clause's subject acts on it; it is not what it stands for)
+        if any(c.dep_ == "mark" or c.tag_ == "WRB" for a in cand.ancestors if a.i != clause.i for c in a.children):
+            continue  # inside a "where ..." / "when ..." clause: a circumstance, not what is meant
+        if _is_plural(cand) != plural and not _is_people(cand, words):
+            continue  # "it" a singular thing, "these" plural ones
+        if _is_people(cand, words):
+            if plural:
+                return None  # "they" / "them": the people just named
+            continue  # "it" never stands for a person: look further back
+        owner = cand.head.head  # what the "with" hangs on: the people, or a participle on them ("aged ... with")
+        owner = owner.head if owner.dep_ in ("acl", "amod") else owner
+        had = cand.dep_ == "pobj" and cand.head.lower_ == "with" and _is_people(owner, words)
+        if cand.dep_ in ("nsubj", "nsubjpass", "dobj") or had:
+            return cand
+    return None
+
+
 def _causative_participle(verb: Token, exclude: set[int]) -> Token | None:
     """"have / get X done": the participle on the object of a causative verb ("have a care plan
     recorded", "having a life story book completed"), the thing actually to be done."""
@@ -878,6 +937,8 @@ def people_modifiers(doc: Doc, exclude: set[int], tax: object) -> list[str]:
             trailing += [c for c in tok.head.head.children if c.dep_ == "prep" and c.i == tok.right_edge.i + 1]
         trailing = [c for c in trailing if c.i > tok.i and c.i not in named
                     and not any(g.pos_ == "PRON" for g in c.children)]
+        # (a lone word after the person, "seen alone", says how, not which of them)
+        trailing = [c for c in trailing if c.dep_ != "amod" or len(list(c.subtree)) > 1]
         for text in _person_modifiers(tok, exclude, only=trailing):
             if text not in out:
                 out.append(text)

@@ -69,3 +69,19 @@ def test_a_role_named_in_a_heading_owns_a_duty_that_names_no_one():
     obligations = _extract("The Designated Officer must be told of every concern within 1 working day.",
                            ["Part 4: Safeguarding", "The Role of the Designated Officer"])
     assert obligations and obligations[0].actor != "Local Authority Designated Officer"
+
+
+# --- a pronoun object or subject stands for the noun it refers to, read from the parse -----------
+def test_a_pronoun_joined_to_an_earlier_clause_is_that_clauses_subject():
+    obligations = _extract("A placement planning meeting will be arranged before the second review, "
+                           "and these will then be held every 8 weeks.")
+    assert obligations and obligations[-1].action == "hold A placement planning meeting"
+    assert obligations[-1].topic == "placement planning meeting"
+
+
+def test_it_stands_for_a_thing_never_for_the_people_named():
+    obligations = _extract("Young people aged 16 to 25 with a statement of needs will have this reviewed every 12 months.")
+    assert obligations and obligations[0].action == "review a statement of needs"
+    # "they" after people is those people: nothing to resolve, no thing put in their place.
+    obligations = _extract("Children placed at home will be seen weekly and they will be reviewed every 3 months.")
+    assert obligations and obligations[-1].action == "review"

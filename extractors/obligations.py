@@ -1092,6 +1092,43 @@ def _narrowing_words(tax: Taxonomy, frame: Frame, topic: str | None, cohort: str
     return sorted(out)
 
 
+_READINGS: dict[tuple[int, int], dict[str, str]] = {}
+# Documents whose abbreviation readings are kept at once: extraction works through one document
+# at a time, so a few suffice; the bound only stops a long ingest from holding every document's.
+MAX_DOCUMENT_READINGS = 64
+
+
+def _document_readings(tax: Taxonomy, doc_text: str) -> dict[str, str]:
+    """Abbreviations with several expansions in the taxonomy (PPM: placement or permanence
+    planning meeting), each read as the one expansion the document itself spells out in full
+    somewhere (a heading, a sentence). Ambiguous ones the document never spells out, or spells
+    out more than one way, stay unread."""
+    key = (id(tax), hash(doc_text))
+    if key not in _READINGS:
+        lower = doc_text.lower()
+        readings: dict[str, str] = {}
+        for abbr in tax.abbreviations.values():
+            if len(abbr.expansions) < 2 or not re.search(rf"\b{re.escape(abbr.abbr)}\b", doc_text):
+                continue
+            spelled = []
+            for expansion in abbr.expansions:
+                topic = tax.topics.get(expansion)
+                terms = [expansion, *(topic.synonyms if topic is not None else ())]
+                # (spelled out: in words, not the abbreviation itself or another short form)
+                if any(len(t.split()) > 1 and t.lower() in lower for t in terms):
+                    spelled.append(expansion)
+            # A definition, "Permanency Planning Meetings (PPM)", settles it when both are spelled out.
+            defined = [e for e in spelled if any(
+                re.search(rf"{re.escape(t)}\s*\(\s*{re.escape(abbr.abbr)}\s*\)", doc_text, re.I)
+                for t in [e, *(tax.topics[e].synonyms if e in tax.topics else ())] if len(t.split()) > 1)]
+            if len(spelled) == 1 or len(defined) == 1:
+                readings[abbr.abbr] = (defined or spelled)[0]
+        if len(_READINGS) > MAX_DOCUMENT_READINGS:
+            _READINGS.clear()
+        _READINGS[key] = readings
+    return _READINGS[key]
+
+
 def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                    keep_rejected: bool = False, first_person_section: bool = False,
                    list_lead: str | None = None) -> list[Obligation]:
@@ -1152,6 +1189,10 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 # "It must be prepared within 10 working days": "it" is the previous sentence's subject.
                 rule_topic, rule_how = previous_topic, "pronoun"
             obj = expand_object(tax, sent.text, frame)
+            for abbr, reading in _document_readings(tax, doc_text).items():
+                if obj and re.search(rf"\b{re.escape(abbr)}\b", obj):
+                    # "convene a PPM" in a document that spells out "Permanency Planning Meetings"
+                    obj = re.sub(rf"\b{re.escape(abbr)}\b", reading, obj)
             if obj and frame.action and frame.object_text and frame.object_text in frame.action \
                     and len(obj) > len(frame.object_text) and frame.object_text in obj:
                 # The parser cut a name the taxonomy knows ("the section 47 enquiry"): the action keeps it whole.

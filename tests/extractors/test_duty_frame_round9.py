@@ -85,3 +85,17 @@ def test_it_stands_for_a_thing_never_for_the_people_named():
     # "they" after people is those people: nothing to resolve, no thing put in their place.
     obligations = _extract("Children placed at home will be seen weekly and they will be reviewed every 3 months.")
     assert obligations and obligations[-1].action == "review"
+
+
+# --- an ambiguous abbreviation is read as the expansion the document itself defines ---------------
+def test_an_ambiguous_abbreviation_takes_the_documents_own_expansion():
+    intro = "Permanency Planning Meetings (PPM) track the plan for each child."
+    duty = "If no return home is likely, a PPM should be convened no later than 3 weeks after the second review."
+    doc = f"{intro}\n{duty}"
+    clauses = [Clause(id="cccc0000-0001", document_id="doc", authority="Testshire", ordinal=1,
+                      heading_path=["Planning"], clause_ref="1", text=intro, plain_text=intro, start=0, end=len(intro)),
+               Clause(id="cccc0000-0002", document_id="doc", authority="Testshire", ordinal=2,
+                      heading_path=["Planning"], clause_ref="2", text=duty, plain_text=duty,
+                      start=len(intro) + 1, end=len(doc))]
+    obligations = extract_obligations(clauses, doc)
+    assert obligations and obligations[0].topic == "permanence planning meeting"

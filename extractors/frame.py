@@ -613,6 +613,11 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
         obj = subject if subject is not None and subject.lower_ not in _PRONOUNS | {"i", "we", "you"} else None
         if subject is not None and subject.lower_ in _PRONOUNS:
             obj = _antecedent(subject, exclude, words)  # "... and these will be held every 6 weeks"
+        if obj is None and verb.dep_ in ("ccomp", "conj") and not any(c.dep_ in _SUBJECTS for c in verb.children):
+            # "ensure plans are carried out": the parser may make the passive's subject the object
+            # of the verb above; before the passive, with no subject of its own, it is what is done.
+            obj = next((c for c in verb.head.children if c.dep_ == "dobj" and c.i < verb.i
+                        and c.i not in exclude and c.pos_ in ("NOUN", "PROPN")), None)
         agent = next((c for c in verb.children if c.dep_ == "agent"), None)
         if agent is None and verb.dep_ == "conj" and verb.head.pos_ == "VERB" and _is_passive(verb.head):
             # "reviewed by the therapists ... and prioritised": the participles share the agent.
@@ -626,6 +631,18 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
             obj = _antecedent(obj, exclude, words) or obj  # "the adviser will review it every 6 months"
         if obj is not None and f"{verb.lemma_.lower()} {obj.lower_}" in words.idioms:
             obj = None  # "take place": the verb and its noun are one intransitive verb
+        if obj is None:
+            # "complete at least one unannounced visit every year": the figure counts the object,
+            # which stays what is done (its own words, without the count).
+            # (counted: a number on it and the period after it, "one visit every year", on the noun
+            # or the verb; not the figure's own unit, "allowing 15 days")
+            counted = next((c for c in verb.children if c.dep_ == "dobj" and c.i in exclude and c.pos_ == "NOUN"
+                            and any(g.dep_ == "nummod" for g in c.children)
+                            and any(g.dep_ in ("npadvmod", "prep") and g.i > c.i and g.i in exclude
+                                    for g in [*c.children, *verb.children])), None)
+            if counted is not None:
+                obj = counted
+                exclude = exclude - {counted.i} - {g.i for g in counted.children if g.dep_ in ("amod", "compound")}
         if subject is not None:
             frame.actor_text = _text(_phrase_tokens(subject, exclude)) or subject.text
             frame.actor_is_first_person = subject.lower_ in ("i", "we")
@@ -937,8 +954,10 @@ def people_modifiers(doc: Doc, exclude: set[int], tax: object) -> list[str]:
             trailing += [c for c in tok.head.head.children if c.dep_ == "prep" and c.i == tok.right_edge.i + 1]
         trailing = [c for c in trailing if c.i > tok.i and c.i not in named
                     and not any(g.pos_ == "PRON" for g in c.children)]
-        # (a lone word after the person, "seen alone", says how, not which of them)
-        trailing = [c for c in trailing if c.dep_ != "amod" or len(list(c.subtree)) > 1]
+        # (a lone word after the person, "seen alone", says how, not which of them; a participle
+        # preposition, "including unborn babies", widens or relates rather than narrows)
+        trailing = [c for c in trailing if (c.dep_ != "amod" or len(list(c.subtree)) > 1)
+                    and not (c.dep_ == "prep" and c.tag_ == "VBG")]
         for text in _person_modifiers(tok, exclude, only=trailing):
             if text not in out:
                 out.append(text)

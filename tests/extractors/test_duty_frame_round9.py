@@ -99,3 +99,15 @@ def test_an_ambiguous_abbreviation_takes_the_documents_own_expansion():
                       start=len(intro) + 1, end=len(doc))]
     obligations = extract_obligations(clauses, doc)
     assert obligations and obligations[0].topic == "permanence planning meeting"
+
+
+# --- what is done stays the object when the parse hides it --------------------------------------
+def test_a_counted_object_inside_the_figure_is_still_what_is_done():
+    obligations = _extract("I will carry out at least one unannounced visit every year, to make sure the household is safe.")
+    assert obligations and obligations[0].action == "carry out unannounced visit"
+
+
+def test_ensure_things_are_done_keeps_the_things():
+    # The parser makes "Care Plans" the object of "ensure"; it is what "are updated" is about.
+    obligations = _extract("I will ensure Care Plans (CPs) are updated once per term and the plan includes the child's needs.")
+    assert obligations and obligations[0].action == "update Care Plans"

@@ -643,9 +643,13 @@ def features_of(
         # The clause's heading or row names the topic, or another sentence of it is a duty on it.
         heading = _label_facts(state, clause.heading_path[-1] if clause.heading_path else None, "topics")
         row_topics = _label_facts(state, clause.cohort_context, "topics")
+        # The document's title is its topmost heading (``clause_facts``): a page titled "Family
+        # group conferences" is about them in every clause, though no heading inside repeats it.
+        title_topics = _label_facts(state, _document_title(state, clause.document_id), "topics")
         clause_topics = {ob.topic for ob in state.clause_obligations(clause.id) if ob.topic}
         f["topic_context"] = max(
-            (scores[t] * max(heading.get(t, 0.0), row_topics.get(t, 0.0), 1.0 if t in clause_topics else 0.0)
+            (scores[t] * max(heading.get(t, 0.0), row_topics.get(t, 0.0), title_topics.get(t, 0.0),
+                             1.0 if t in clause_topics else 0.0)
              for t in scores), default=0.0)
         if labelled and not any(t in scores for t in labelled):
             f["topic_other"] = 1.0

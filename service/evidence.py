@@ -413,7 +413,8 @@ def _stored_vectors(state: ServiceState, keys: set[str], model: str) -> dict[str
 def warm(state: ServiceState) -> None:
     """Derive the facts of every current sentence (with its cohort and roles) and obligation
     anchor now (a snapshot being built), so the first questions after an upload do not pay for
-    them; keep each current clause's sentences (``clause_sentences``)."""
+    them; keep each current clause's sentences (``clause_sentences``); load the parser that
+    reads a question's relative clauses (``service.question.fold_relative_copulas``)."""
     with state.lock:
         rows = [SentenceRow(*r) for r in state.conn.execute(
             'SELECT id, clause_id, authority, ordinal, start, "end", text, content_hash FROM sentences '
@@ -423,6 +424,9 @@ def warm(state: ServiceState) -> None:
     from service.baseline import load_national
 
     load_national()  # parsed once per file version (~0.4 s), before the first question needs it
+    from extractors.frame import parser
+
+    parser()  # loaded once per process (~0.6 s): a question with a relative clause is parsed
     by_clause: dict[str, list[SentenceRow]] = {cid: [] for cid in clause_ids}
     for row in rows:
         facts = sentence_facts(state, row)

@@ -161,9 +161,25 @@ def points_back(text: str) -> bool:
     return bool(m) and _config()["anaphora"].fullmatch(m.group(1)) is not None
 
 
+@lru_cache(maxsize=1)
+def _hedges() -> re.Pattern[str] | None:
+    """The taxonomy's hedge phrases ("where possible", "if practicable": language.hedge_words)."""
+    from extractors.taxonomy import load_taxonomy
+
+    words = load_taxonomy().words("hedge_words")
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b", re.I) if words else None
+
+
 def names_a_condition(text: str) -> bool:
-    """Does ``text`` open a condition ("if ...", "where ...")? (``condition_words``)"""
-    return bool(_config()["condition"].search(text))
+    """Does ``text`` open a condition ("if ...", "where ...")? (``condition_words``). A condition
+    word inside a hedge ("within 10 days where possible") softens the duty; it does not say
+    which cases the duty is for, so it opens no condition."""
+    pattern = _config()["condition"]
+    if pattern is None:
+        return False
+    hedges = _hedges()
+    hedged = [(m.start(), m.end()) for m in hedges.finditer(text)] if hedges else []
+    return any(not any(a <= m.start() < b for a, b in hedged) for m in pattern.finditer(text))
 
 
 def gives_a_reason(text: str) -> bool:

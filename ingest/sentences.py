@@ -14,8 +14,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-# A blank line, a new line opening with a bullet or dash, or an inline bullet character.
-_HARD_BREAK = re.compile(r"\n\s*\n|\n(?=\s*[\u00b7\u2022\u25aa\u25cf\-\u2013o]\s)|[\u00b7\u2022\u25aa\u25cf]")
+# A new line opening with a short capitalised label and a colon ("Stage 1: ...", "Red: ...",
+# "Social Worker: ..."): lines laid out as labelled items, one per line, with no full stops.
+# A label is at most MAX_LABEL_WORDS words, so a sentence that merely contains a colon is not one.
+MAX_LABEL_WORDS = 5
+_LABEL_LINE = rf"(?P<label>\n)(?=[ \t]*[A-Z][\w'\u2019()/&.-]*(?:[ \t]+[\w'\u2019()/&.-]+){{0,{MAX_LABEL_WORDS - 1}}}[ \t]*:[ \t]+\S)"
+# A blank line, a new line opening with a bullet or dash or a label, or an inline bullet character.
+_HARD_BREAK = re.compile(
+    r"\n\s*\n|\n(?=\s*[\u00b7\u2022\u25aa\u25cf\-\u2013o]\s)|" + _LABEL_LINE + r"|[\u00b7\u2022\u25aa\u25cf]"
+)
 # Abbreviations that end in a full stop without ending a sentence ("S.47", "e.g.").
 _NO_BREAK = re.compile(r"(?:\b(?:e\.g|i\.e|etc|approx|no|para|ss?|vs|cf|St|Dr|Mr|Mrs|Ms)\.$)|(?:\b[A-Z]\.$)", re.I)
 _SENT_END = re.compile(r"[.!?](?=[\s*\"'\u2019)\]]*\s+[A-Z0-9*\"'(\u2018\u201c])")
@@ -54,10 +61,14 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
 
 
 def pieces(text: str) -> list[tuple[int, int]]:
-    """Spans of ``text`` between hard breaks (blank lines, bullets, dashes opening a line)."""
+    """Spans of ``text`` between hard breaks (blank lines, bullets, dashes or labels opening a line)."""
+    from ingest.structure import open_ending
+
     out: list[tuple[int, int]] = []
     last = 0
     for m in _HARD_BREAK.finditer(text):
+        if m.group("label") and open_ending(text[last : m.start()].rsplit("\n", 1)[-1]):
+            continue  # a label after "... in line with the" is the sentence going on
         out.append((last, m.start()))
         last = m.end()
     out.append((last, len(text)))

@@ -97,7 +97,9 @@ def _terminated(text: str) -> bool:
     return not t or bool(_TERMINAL_RE.search(t))
 
 
-def _open_ending(text: str) -> bool:
+def open_ending(text: str) -> bool:
+    """Whether ``text`` stops where a sentence cannot ("... of the", "... and,"): what follows
+    on the next line continues it."""
     t = plain_text(text)
     if not t:
         return False
@@ -231,7 +233,7 @@ class _Recoverer:
             return False
         between = self.text[self.open.pieces[-1][1]:start]
         adjacent = between.count("\n") <= 1
-        return adjacent or _open_ending(prev)
+        return adjacent or open_ending(prev)
 
     def extend(self, start: int, end: int) -> None:
         assert self.open is not None
@@ -284,7 +286,7 @@ class _Recoverer:
             if is_doc_control(b.text) or (in_ctl and b.kind == "row" and len([c for c in cells if fold(c)]) <= 2
                                           and len(first_cell.split()) <= 4):
                 in_ctl = True
-                ctl_open_end = _open_ending(b.text)
+                ctl_open_end = open_ending(b.text)
                 kinds.append("skip")
                 continue
             if in_ctl and ctl_open_end and b.kind != "row" and len(line.split()) <= 8:

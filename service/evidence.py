@@ -413,7 +413,8 @@ def _stored_vectors(state: ServiceState, keys: set[str], model: str) -> dict[str
 def warm(state: ServiceState) -> None:
     """Derive the facts of every current sentence (with its cohort and roles) and obligation
     anchor now (a snapshot being built), so the first questions after an upload do not pay for
-    them; keep each current clause's sentences (``clause_sentences``)."""
+    them; keep each current clause's sentences (``clause_sentences``); load the parser that
+    reads a question's relative clauses (``service.question.fold_relative_copulas``)."""
     with state.lock:
         rows = [SentenceRow(*r) for r in state.conn.execute(
             'SELECT id, clause_id, authority, ordinal, start, "end", text, content_hash FROM sentences '
@@ -423,6 +424,9 @@ def warm(state: ServiceState) -> None:
     from service.baseline import load_national
 
     load_national()  # parsed once per file version (~0.4 s), before the first question needs it
+    from extractors.frame import parser
+
+    parser()  # loaded once per process (~0.6 s): a question with a relative clause is parsed
     by_clause: dict[str, list[SentenceRow]] = {cid: [] for cid in clause_ids}
     for row in rows:
         facts = sentence_facts(state, row)
@@ -643,9 +647,13 @@ def features_of(
         # The clause's heading or row names the topic, or another sentence of it is a duty on it.
         heading = _label_facts(state, clause.heading_path[-1] if clause.heading_path else None, "topics")
         row_topics = _label_facts(state, clause.cohort_context, "topics")
+        # The document's title is its topmost heading (``clause_facts``): a page titled "Family
+        # group conferences" is about them in every clause, though no heading inside repeats it.
+        title_topics = _label_facts(state, _document_title(state, clause.document_id), "topics")
         clause_topics = {ob.topic for ob in state.clause_obligations(clause.id) if ob.topic}
         f["topic_context"] = max(
-            (scores[t] * max(heading.get(t, 0.0), row_topics.get(t, 0.0), 1.0 if t in clause_topics else 0.0)
+            (scores[t] * max(heading.get(t, 0.0), row_topics.get(t, 0.0), title_topics.get(t, 0.0),
+                             1.0 if t in clause_topics else 0.0)
              for t in scores), default=0.0)
         if labelled and not any(t in scores for t in labelled):
             f["topic_other"] = 1.0

@@ -161,9 +161,25 @@ def points_back(text: str) -> bool:
     return bool(m) and _config()["anaphora"].fullmatch(m.group(1)) is not None
 
 
+@lru_cache(maxsize=1)
+def _hedges() -> re.Pattern[str] | None:
+    """The taxonomy's hedge phrases ("where possible", "if practicable": language.hedge_words)."""
+    from extractors.taxonomy import load_taxonomy
+
+    words = load_taxonomy().words("hedge_words")
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b", re.I) if words else None
+
+
 def names_a_condition(text: str) -> bool:
-    """Does ``text`` open a condition ("if ...", "where ...")? (``condition_words``)"""
-    return bool(_config()["condition"].search(text))
+    """Does ``text`` open a condition ("if ...", "where ...")? (``condition_words``). A condition
+    word inside a hedge ("within 10 days where possible") softens the duty; it does not say
+    which cases the duty is for, so it opens no condition."""
+    pattern = _config()["condition"]
+    if pattern is None:
+        return False
+    hedges = _hedges()
+    hedged = [(m.start(), m.end()) for m in hedges.finditer(text)] if hedges else []
+    return any(not any(a <= m.start() < b for a, b in hedged) for m in pattern.finditer(text))
 
 
 def gives_a_reason(text: str) -> bool:
@@ -524,12 +540,53 @@ def _normalise(text: str) -> str:
     return re.sub(r"\b([A-Z][A-Za-z]*[A-Z])['’]?s\b", r"\1", text)
 
 
+# A relative pronoun may open a clause the parser should read ("a child who is in care"); a
+# question without one is never parsed, so most questions cost no parse at all.
+_MAY_BE_RELATIVE = re.compile(r"\b(?:who|which|that)\b", re.I)
+
+
+def fold_relative_copulas(text: str) -> str:
+    """``text`` with each relative pronoun and the forms of "be" that only link a noun to what
+    it is dropped, read from the parse: "a child who is in care" -> "a child in care", "children
+    who are looked after" -> "children looked after", "a baby who is being accommodated" -> "a
+    baby accommodated". The taxonomy writes cohorts and topics the short way, so either wording
+    now names them. A relative clause with any other verb or auxiliary ("who has been adopted",
+    "who must be seen") is left as written: dropping words there would change what it says.
+    """
+    if not _MAY_BE_RELATIVE.search(text):
+        return text
+    from extractors.frame import parser  # the pinned spaCy parser, loaded once per process
+
+    doc = parser()(text)
+    drop: list[tuple[int, int]] = []
+    for tok in doc:
+        if tok.tag_ not in ("WP", "WDT") or tok.dep_ not in ("nsubj", "nsubjpass"):
+            continue
+        verb = tok.head  # the clause's verb (the parser may hang the pronoun on its auxiliary)
+        while verb.dep_ in ("aux", "auxpass") and verb.lemma_ == "be" and verb.head is not verb:
+            verb = verb.head
+        if verb.dep_ != "relcl" or verb.i < tok.i:
+            continue
+        if any(c.lemma_ != "be" for c in verb.children if c.dep_ in ("aux", "auxpass")):
+            continue
+        # The forms of "be" right after the pronoun ("who is", "that is being"); one not right
+        # after it ("who currently is") is left as written.
+        end = tok.i + 1
+        while end < len(doc) and doc[end].lemma_ == "be" and doc[end].pos_ in ("AUX", "VERB"):
+            end += 1
+        if end > tok.i + 1:
+            drop.append((tok.idx, doc[end - 1].idx + len(doc[end - 1].text)))
+    for start, end in reversed(drop):
+        text = text[:start] + text[end:]
+    return " ".join(text.split())
+
+
 def question_topics(taxonomy: Any, text: str) -> dict[str, float]:
     """The taxonomy topics of a question as ``understand`` reads them, best first.
 
     For readers of a question alone (the question log's gaps report), without a conversation.
     """
-    return scored_topics(taxonomy, _normalise(" ".join(text.split())))
+    return scored_topics(taxonomy, fold_relative_copulas(_normalise(" ".join(text.split()))))
 
 
 def _asides_last(taxonomy: Any, text: str, topics: dict[str, float]) -> tuple[str, dict[str, float]]:
@@ -567,7 +624,7 @@ def _read(text: str, resolver: Any, taxonomy: Any) -> _Reading:
         before = _PLACE_LEAD.search(stripped[:place.start])
         start = before.start() if before else place.start
         stripped = stripped[:start] + " " + stripped[place.end:]
-    stripped = _normalise(" ".join(stripped.split()))
+    stripped = fold_relative_copulas(_normalise(" ".join(stripped.split())))
     topics = scored_topics(taxonomy, stripped)
     stripped, topics = _asides_last(taxonomy, stripped, topics)
     spans = sorted({(m.start, m.end) for m in taxonomy.find("topics", stripped)})

@@ -127,6 +127,24 @@ def test_sentence_split_keeps_offsets_and_abbreviations():
     assert all(text[s.start:s.start + len(s.text)] == s.text for s in sentences)
 
 
+
+def test_labelled_lines_are_sentences_each_with_its_own_figure():
+    """Items laid out one per line under labels, without full stops, are separate sentences, so
+    each label's figure is quoted with its own label; a wrapped line is still one sentence."""
+    text = ("Appeals follow two stages\nStage 1: Review by the team manager within 5 working days\n"
+            "Stage 2: Review by the head of service within 15 working days")
+    assert [s.text for s in split_sentences(text)] == [
+        "Appeals follow two stages",
+        "Stage 1: Review by the team manager within 5 working days",
+        "Stage 2: Review by the head of service within 15 working days",
+    ]
+    obligations = extract_clause(_clause(text, ["Appeals"]), text)
+    quotes = {o.timescale.value: o.citation.quote for o in obligations}
+    assert quotes[5].startswith("Stage 1:") and quotes[15].startswith("Stage 2:")
+    wrapped = "Visits follow the plan agreed with the\nIndependent Reviewing Officer: at least every 4 weeks."
+    assert len(split_sentences(wrapped)) == 1
+
+
 # --- general rules, on clauses made up here (not the shipped documents' wording) ------------
 def _clause(text: str, headings: list[str], row: str | None = None, role: str | None = None) -> Clause:
     return Clause(id="t-0001", document_id="t", authority="Testshire", ordinal=1, heading_path=headings,

@@ -356,6 +356,10 @@ def _grammar() -> _Grammar:
             "period_units": period_units,
             "times_words": times_words,
             "day_of_period_units": dayof_units,
+            "ordinals_from_end": {_norm(k): int(v) for k, v in data["ordinals_from_end"].items()},
+            "ordinal_numbers": {
+                _norm(w): i + 1 for i, w in enumerate(data["ordinal_words"]) if _norm(w) not in data["ordinals_from_end"]
+            },
             "frequency_words": freq_words,
             "numbered_frequency_words": numbered,
             "lowercase_only": frozenset(_norm(w) for w in data.get("lowercase_only_frequency_words", [])),
@@ -780,6 +784,38 @@ def _day_of_period(phrase: str) -> tuple[str, str] | None:
     if m is None:
         return None
     return " ".join(clean[m.start("day") : m.end("day")].split()), _norm(m.group("u"))
+
+
+@dataclass(frozen=True)
+class DayOfPeriod:
+    """The day of each period a repeating deadline falls on ("by the 6th of each month")."""
+
+    number: int  # 1-based
+    from_end: bool  # "the last working day" counts from the period's end
+    day_kind: str  # "calendar" | "working" | "school": which days are counted
+    period: str  # the period word as written ("month", "quarter")
+
+
+def day_of_each_period(t: Timescale) -> DayOfPeriod | None:
+    """The day of each period ``t`` falls on, when it is one ("by the last working day of every
+    month"); None for any other timescale."""
+    if t.kind != "frequency" or not t.phrase:
+        return None
+    found = _day_of_period(t.phrase)
+    if found is None:
+        return None
+    day, period = found
+    words = day.lower().split()
+    first = words[0]
+    from_end = _grammar().lookups["ordinals_from_end"]
+    if first[:-2].isdigit():
+        number, backwards = int(first[:-2]), False
+    elif first in from_end:
+        number, backwards = from_end[first], True
+    else:
+        number, backwards = _grammar().lookups["ordinal_numbers"][first], False
+    kind = next((k for k in ("working", "business", "school") if k in words[1:]), "calendar")
+    return DayOfPeriod(number, backwards, "working" if kind == "business" else kind, period.lower())
 
 
 def describe_timescale(t: Timescale) -> str:

@@ -12,6 +12,7 @@ and an index rebuild needs no model work at all.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -19,7 +20,7 @@ import os
 import sqlite3
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -234,6 +235,25 @@ _TRACE_CHECKS = (
 _FORWARD_LOCK = threading.Lock()
 
 
+@contextlib.contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    """Hold back transformers' own warnings and progress bars while the verified model loads
+    and its query path is traced: they are about config keys and training losses this model
+    never uses ("loss_type=None ... unrecognized"), and a user of the CLI cannot act on them."""
+    from transformers.utils import logging as transformers_logging
+
+    verbosity = transformers_logging.get_verbosity()
+    bars = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.set_verbosity_error()
+    transformers_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        transformers_logging.set_verbosity(verbosity)
+        if bars:
+            transformers_logging.enable_progress_bar()
+
+
 def _traced_query_forward(model: Any, eager: Callable[[str], np.ndarray]):  # -> Callable | None
     """A TorchScript trace of a mean-pooling sentence-transformers model for one query at a time,
     or None when the model is not one (or the trace does not reproduce ``eager``).
@@ -268,7 +288,7 @@ def _traced_query_forward(model: Any, eager: Callable[[str], np.ndarray]):  # ->
 
     try:
         example = preprocess([_TRACE_CHECKS[0]])["input_ids"]
-        with warnings.catch_warnings(), torch.inference_mode():
+        with warnings.catch_warnings(), torch.inference_mode(), _quiet_transformers():
             # transformers warns while tracing about branches that do not depend on the input
             # (its is_causal flag is False for an encoder); the check below is what decides.
             warnings.simplefilter("ignore")
@@ -320,7 +340,8 @@ def load_embedder(settings: Settings) -> Embedder:
             "dependencies."
         ) from exc
     try:
-        model = SentenceTransformer(str(model_dir), device="cpu")
+        with _quiet_transformers():
+            model = SentenceTransformer(str(model_dir), device="cpu")
     except Exception as exc:  # sentence-transformers raises many types for a bad folder
         raise ModelError(
             f"Could not load the sentence-transformers model in {model_dir}: {exc}. Check that the folder "

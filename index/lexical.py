@@ -252,6 +252,38 @@ def _budgeted_or(conn: sqlite3.Connection, lq: LexicalQuery, stats: TermStats, k
     return kept
 
 
+# The AND pass, like the OR pass, is bounded by OR_ROW_BUDGET: FTS5 walks the posting list of
+# every word it intersects (and bm25() counts each phrase's rows for its IDF), so requiring
+# "children" and "social" on 1,000,000 clauses cost 76 ms CPU at p95 although at most 32 rows
+# matched (benchmarks/retrieval_bench.py --lexical-store, 2026-12-02). It intersects the rarest
+# groups first and drops the commonest while their rows together exceed the budget, always
+# keeping the rarest AND_MIN_GROUPS (two groups are still an intersection; one would be the OR
+# pass). Below the budget, i.e. on the shipped corpus for every development question, every
+# group is required, exactly as before.
+AND_MIN_GROUPS = 2
+
+
+def _budgeted_and(conn: sqlite3.Connection, lq: LexicalQuery, stats: TermStats, key: object,
+                  budget: int = OR_ROW_BUDGET) -> LexicalQuery:
+    """``lq`` with its commonest groups dropped until the rest touch at most ``budget`` rows (the
+    rows of each distinct token of their alternatives, counted as the OR pass counts them),
+    keeping at least the rarest ``AND_MIN_GROUPS``; the groups keep their order in ``lq``."""
+    groups = [g for g in lq.groups if any(alt for alt in g)]
+    tokens = [{t for alt in g for t in alt} for g in groups]
+    df = {t: stats.document_frequency(conn, t, key) for toks in tokens for t in toks}
+    if sum(df.values()) <= budget or len(groups) <= AND_MIN_GROUPS:
+        return lq
+    kept: set[int] = set()
+    counted: set[str] = set()
+    for i in sorted(range(len(groups)), key=lambda i: sum(df[t] for t in tokens[i])):
+        more = counted | tokens[i]
+        if len(kept) >= AND_MIN_GROUPS and sum(df[t] for t in more) > budget:
+            break
+        kept.add(i)
+        counted = more
+    return LexicalQuery(groups=[g for i, g in enumerate(groups) if i in kept])
+
+
 def bm25_search(
     conn: sqlite3.Connection,
     query: LexicalQuery | str,
@@ -268,7 +300,8 @@ def bm25_search(
     AND of the query's groups first; if that finds fewer than ``k``, the OR query's results
     follow (without duplicates). ``allowed_ids`` restricts to a clause id set (topic/cohort
     filters); ``authorities``/``document_ids`` restrict by column. With ``stats`` (and the
-    store generation as ``stats_key``), the OR query keeps within ``or_row_budget`` rows.
+    store generation as ``stats_key``), both queries keep within ``or_row_budget`` rows: the
+    AND drops its commonest groups (``_budgeted_and``), the OR its commonest words.
     """
     lq = LexicalQuery.from_text(query) if isinstance(query, str) else query
     if lq.is_empty() or k <= 0:
@@ -276,7 +309,8 @@ def bm25_search(
     results: list[tuple[str, float]] = []
     seen: set[str] = set()
     postgres = is_postgres(conn)
-    expressions: list = [lq.and_expression()]
+    and_lq = _budgeted_and(conn, lq, stats, stats_key, or_row_budget) if stats is not None else lq
+    expressions: list = [and_lq.and_expression()]
     or_tokens: list[str] = []
     if sum(1 for g in lq.groups if g) > 1:
         or_tokens = (_budgeted_or(conn, lq, stats, stats_key, or_row_budget) if stats is not None
@@ -284,7 +318,7 @@ def bm25_search(
         expressions.append(" OR ".join(_quote(t) for t in or_tokens))
     run = _run
     if postgres:
-        run, expressions = _pg_queries(conn, lq, or_tokens, stats or TermStats(), stats_key)
+        run, expressions = _pg_queries(conn, and_lq, or_tokens, stats or TermStats(), stats_key)
     for expr in expressions:
         if len(results) >= k or not expr:
             break

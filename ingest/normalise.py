@@ -10,6 +10,10 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
+from functools import cache
+from pathlib import Path
+
+import yaml
 
 # --- characters and markup ----------------------------------------------------------------
 # Bullet glyphs seen in text exported from Word/PDF: middle dot, bullet, private-use Symbol-font
@@ -294,13 +298,22 @@ def heading_info(line: str) -> tuple[int | None, str] | None:
 
 
 # --- page furniture -------------------------------------------------------------------------
+@cache
+def web_chrome_lines() -> frozenset[str]:
+    """Folded, case-folded lines a saved web page carries around its text (``web_chrome.yaml``):
+    skip links, logo alt text, menus. Text exported from a web page keeps them as lines."""
+    data = yaml.safe_load(Path(__file__).with_name("web_chrome.yaml").read_text(encoding="utf-8"))
+    return frozenset(fold(str(x)).casefold() for x in data["lines"])
+
+
 def furniture_lines(text: str, pages: list[tuple[int, int, int]] | None = None) -> set[str]:
     """Lines repeated as page headers/footers ("CHILDREN'S SERVICES", a strapline).
 
     Returns their folded forms. Without a page map, a short line counts when it recurs and at
     least half of its occurrences sit at a page boundary (the document start, or next to a run
     of blank lines, which is how page breaks survive text extraction). With a page map (PDF), a
-    line counts when it opens or closes at least half the pages (and two or more).
+    line counts when it opens or closes at least half the pages (and two or more). A line of
+    web-page chrome (``web_chrome_lines``) counts wherever it stands, even once.
     """
     lines = text.split("\n")
     folded = [fold(strip_bookmarks(x)) for x in lines]
@@ -331,7 +344,8 @@ def furniture_lines(text: str, pages: list[tuple[int, int, int]] | None = None) 
         near_break[i] = near_break[i] or since < 1
         since += 1
         blank_run = 0
-    furniture: set[str] = set()
+    chrome = web_chrome_lines()
+    furniture: set[str] = {f for f in folded if f and f.casefold() in chrome}
     near = Counter(f for i, f in enumerate(folded) if f and near_break[i])
     for i, f in enumerate(folded):
         if pages or not f or counts[f] < 2 or len(f.split()) > 14 or "\t" in lines[i]:

@@ -163,11 +163,16 @@ class NationalEntry:
         return (self.cohort, *self.also_cohorts)
 
     @property
+    def citation(self) -> str:
+        """The instrument and the provision ("Care Planning Regulations 2010, reg 7")."""
+        if self.source.provision in ("", "none"):
+            return self.source.short
+        return f"{self.source.short}, {self.source.provision}"
+
+    @property
     def label(self) -> str:
         """How every view names it: always "national", the instrument and the provision."""
-        where = self.source.short if self.source.provision in ("", "none") else (
-            f"{self.source.short}, {self.source.provision}")
-        text = f"national: {where}"
+        text = f"national: {self.citation}"
         if not self.verified and not self.no_national_figure:
             text += " (not verified against its source)"
         return text

@@ -196,9 +196,9 @@ def _national(row: ComparisonRow, topic: str, obs: list[Obligation], cells: dict
         row.national_explanations = dict(column.explanations)
     elif column.hidden is not None:
         e = column.hidden
-        notes.append(f"{where}: the commonly stated national figure, {e.description} ({e.label}), is not "
-                     "verified against its source, so it is not shown (--include-unverified, or include_unverified=true "
-                     "in the API, shows it flagged).")
+        notes.append(f"{where}: the commonly stated national figure, {e.description} (national: {e.citation}), is "
+                     "not verified against its source, so it is not shown (--include-unverified, or "
+                     "include_unverified=true in the API, shows it flagged).")
     elif len(column.candidates) > 1:
         notes.append(f"{where}: the national figure depends on what the row does not state; nationally: "
                      f"{describe_candidates(column.candidates)}.")

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from extractors.records import Timescale
+from extractors.timescale import DayOfPeriod, day_of_each_period
 from ingest.errors import BadRequestError
 
 
@@ -180,6 +181,9 @@ def compute_deadline(timescale: Timescale, start: date) -> Deadline:
     except OverflowError:
         result.note = f"The timescale {words} runs beyond the calendar from {_fmt(start)}; no date computed."
         return result
+    day = day_of_each_period(timescale)
+    if day is not None:
+        return _next_day_of_period(result, day, start)
     if timescale.kind == "frequency":
         result.steps.append(f"This is a frequency ({words}); the next one is due one interval {verb} {_fmt(start)}.")
     else:
@@ -224,3 +228,49 @@ def compute_deadline(timescale: Timescale, start: date) -> Deadline:
             "the standard counts calendar time, so plan for the working day before."
         )
     return result
+
+
+def _next_day_of_period(result: Deadline, day: DayOfPeriod, start: date) -> Deadline:
+    """The next date on or after ``start`` that a deadline on a day of each month falls on ("by
+    the 6th of each month", "by the last working day of every month"). Other periods (a
+    quarter, a term) start on dates the standards do not give, so no date is computed."""
+    if day.period != "month" or day.day_kind == "school":
+        result.note = (
+            f"This falls on a day of each {day.period} ({result.timescale}); when each {day.period} "
+            "starts is not set here, so no date is computed."
+        )
+        return result
+    result.direction = "after"
+    counted = "working day" if day.day_kind == "working" else "day"
+    result.steps.append(f"This repeats each month ({result.timescale}); the next one on or after {_fmt(start)}:")
+    year, month = start.year, start.month
+    for _ in range(2):  # this month's falls before start at most once
+        due, clamped = _day_in_month(year, month, day)
+        if due >= start:
+            break
+        result.steps.append(f"{_fmt(due)} is before the start date, so the next month's is due.")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    if clamped:
+        result.steps.append(f"{due:%B %Y} has fewer than {day.number} {counted}s; its last {counted} is taken.")
+    if day.day_kind == "working":
+        result.steps.append("Working days leave out weekends and England & Wales bank holidays.")
+    result.due = due.isoformat()
+    result.steps.append(f"Due: {_fmt(due)}.")
+    if day.day_kind == "calendar" and not is_working_day(due):
+        result.steps.append(
+            f"Note: {_fmt(due)} is not a working day ({bank_holiday(due) or 'weekend'}); "
+            "plan for the working day before."
+        )
+    return result
+
+
+def _day_in_month(year: int, month: int, day: DayOfPeriod) -> tuple[date, bool]:
+    """The ``day`` of one month, and whether the month was too short for it (the last such day
+    is taken then, as ``add_months`` clamps to a month's end)."""
+    last = calendar.monthrange(year, month)[1]
+    days = [date(year, month, d) for d in range(1, last + 1)]
+    if day.day_kind == "working":
+        days = [d for d in days if is_working_day(d)]
+    index = len(days) - day.number if day.from_end else day.number - 1
+    clamped = not 0 <= index < len(days)
+    return days[min(max(index, 0), len(days) - 1)], clamped

@@ -759,7 +759,20 @@ def _leads_before(state: ServiceState, clauses: list[Clause]) -> dict[str, Sente
     """Clause id -> the sentence ending in ":" that introduces the list this clause carries on:
     the last sentence of the clause before it, or, when documents set each item apart in a
     clause of its own ("Within one week ...;" / "Within one working day ...;"), the lead a run of
-    up to ``MAX_LIST_ITEMS`` item clauses before it starts from. One query for all of them."""
+    up to ``MAX_LIST_ITEMS`` item clauses before it starts from. One query for all of them, and
+    each clause's answer is kept for the store generation (the next question mostly retrieves
+    the same clauses)."""
+    cache = state.generation_cache("leads_before")
+    missing = [c for c in clauses if c.id not in cache]
+    if missing:
+        found = _find_leads_before(state, missing)
+        for c in missing:
+            cache[c.id] = found.get(c.id)
+    return {c.id: cache[c.id] for c in clauses if cache[c.id] is not None}
+
+
+def _find_leads_before(state: ServiceState, clauses: list[Clause]) -> dict[str, SentenceRow]:
+    """``_leads_before`` read from the store."""
     wanted = {(c.document_id, c.version_id): set() for c in clauses if c.ordinal > 0}
     for c in clauses:
         if c.ordinal > 0:

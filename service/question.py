@@ -187,6 +187,13 @@ def gives_a_reason(text: str) -> bool:
     return bool(_config()["reason"].search(text))
 
 
+# Distinct texts whose event stages are kept: every candidate sentence of every question is
+# tested (several patterns each) and the same sentences come back question after question; a
+# store's sentences number a few thousand to a few hundred thousand.
+STAGES_CACHE_SIZE = 1 << 16
+
+
+@lru_cache(maxsize=STAGES_CACHE_SIZE)
 def event_stages(text: str) -> frozenset[str]:
     """Which ends of an event ``text`` names by verb or noun ("opening": start, contact, notify;
     "closing": complete, conclude), from ``event_stages``."""

@@ -38,10 +38,11 @@ BM25_ONLY_NOTE = (
 
 
 # Generation caches (``generation_cache``) whose facts are counted over the whole store (IDF,
-# a clause's current sentences, the conflicts among an authority's duties on a topic, what the
+# a clause's current sentences and the list lead before it, the conflicts among an authority's duties on a topic, what the
 # national baseline adds for an authority), so a new generation starts them empty; every other
 # one is keyed by content and carries over.
-STORE_WIDE_CACHES = frozenset({"idf", "clause_count", "sentence_rows", "conflicts", "national_fallback"})
+STORE_WIDE_CACHES = frozenset({"idf", "clause_count", "sentence_rows", "conflicts", "national_fallback",
+                               "leads_before"})
 
 _WRITERS: dict[str, tuple[sqlite3.Connection, threading.Lock]] = {}
 _WRITERS_LOCK = threading.Lock()
@@ -140,11 +141,13 @@ class ServiceState:
     # -- freshness ------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:
         """Reload the obligation view and authority names if the store changed."""
+        if self.pinned and not force and self._generation >= 0:
+            # A snapshot's generation is fixed (SQLite WAL read transaction; PG REPEATABLE READ).
+            # Checked before anything else: an answer calls this some 80 times.
+            return
         from extractors.store import load_obligations
         from ingest.store import generation
 
-        if self.pinned and not force and self._generation >= 0:
-            return  # a snapshot's generation is fixed (SQLite WAL read transaction; PG REPEATABLE READ)
         with self.lock:
             gen = generation(self.conn)
             if gen == self._generation and not force:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import re
+from collections import Counter
 from html.parser import HTMLParser
 
 from ingest.errors import EmptyDocumentError, NotTextError
@@ -24,6 +25,14 @@ _BLOCK_TAGS = {
 }  # fmt: skip
 _VOID = {"br", "img", "hr", "meta", "link", "input", "area", "base", "col", "embed", "source", "track", "wbr"}
 _HEADING = re.compile(r"^h([1-6])$")
+# A saved web page's own chrome: its navigation always, and a header or footer outside the
+# document's content (main / article), where the HTML standard makes it the site's banner or
+# footer. Pages built from divs mark the same regions with ARIA landmark roles. Their text is
+# dropped only once the region closes, so a page whose markup never closes one loses nothing.
+_NAV_TAGS = {"nav"}
+_PAGE_CHROME_TAGS = {"header", "footer"}
+_CONTENT_TAGS = ("main", "article")
+_CHROME_ROLES = {"navigation", "banner", "contentinfo", "search"}
 # Registered text codecs that encode something other than a page's characters, and UTF-16/32,
 # which a <meta> found in ASCII-compatible bytes cannot be (the HTML standard reads it as
 # UTF-8): a page that "declares" one of them is decoded by the fallbacks instead.
@@ -86,6 +95,17 @@ class _Builder:
         self.blocks: list[Block] = []
         self.offset = 0
 
+    def checkpoint(self) -> tuple[int, int, int]:
+        """Where the output stands now, for ``rollback``."""
+        return len(self.parts), len(self.blocks), self.offset
+
+    def rollback(self, mark: tuple[int, int, int]) -> None:
+        """Drop everything written since ``mark``."""
+        parts, blocks, offset = mark
+        del self.parts[parts:]
+        del self.blocks[blocks:]
+        self.offset = offset
+
     def line(self, text: str, kind: str = "paragraph", level: int | None = None) -> None:
         start = self.offset
         self.parts.append(text + "\n")
@@ -122,6 +142,39 @@ class _Extractor(HTMLParser):
         self.row: list[str] | None = None
         self.cell: list[str] | None = None
         self.table_depth = 0
+        self.open_tags: Counter[str] = Counter()
+        # the open chrome region: its tag, how many of that tag were open, and the output mark
+        self.chrome: tuple[str, int, tuple[int, int, int], int] | None = None
+
+    # -- page chrome ------------------------------------------------------------------------
+    def _is_chrome(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+        role = next((v for k, v in attrs if k == "role" and v), "")
+        if tag in _NAV_TAGS or role.strip().lower() in _CHROME_ROLES:
+            return True
+        return tag in _PAGE_CHROME_TAGS and not any(self.open_tags[t] for t in _CONTENT_TAGS)
+
+    def _open_tag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _VOID:
+            return
+        if self.chrome is None and self.row is None and self._is_chrome(tag, attrs):
+            self.flush_text()
+            self.chrome = (tag, self.open_tags[tag] + 1, self.builder.checkpoint(), self.in_li)
+        self.open_tags[tag] += 1
+
+    def _close_tag(self, tag: str) -> bool:
+        """Count a closing tag; True when it closed a chrome region (whose text is dropped)."""
+        if not self.open_tags[tag]:
+            return False
+        closes = self.chrome is not None and self.chrome[0] == tag and self.chrome[1] == self.open_tags[tag]
+        self.open_tags[tag] -= 1
+        if closes:
+            _tag, _count, mark, in_li = self.chrome  # type: ignore[misc]
+            self.buffer = []
+            self.heading_level = None
+            self.in_li = in_li
+            self.builder.rollback(mark)
+            self.chrome = None
+        return closes
 
     # -- text flow ------------------------------------------------------------------------
     def flush_text(self) -> None:
@@ -143,6 +196,7 @@ class _Extractor(HTMLParser):
             return
         if self.skip_depth:
             return
+        self._open_tag(tag, attrs)
         if self.cell is not None:
             # Inside a table cell everything is cell text; line breaks become newlines.
             if tag in ("br", "p", "li", "div") and self.cell and not self.cell[-1].endswith("\n"):
@@ -185,6 +239,8 @@ class _Extractor(HTMLParser):
                 self.skip_depth = max(0, self.skip_depth - 1)
             return
         if self.skip_depth:
+            return
+        if self._close_tag(tag):
             return
         if self.cell is not None and tag not in ("td", "th", "tr", "table"):
             return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from index_helpers import make_settings
@@ -105,3 +107,20 @@ def test_queries_run_the_traced_encoder_with_the_models_own_vectors(embedder: Em
     for text in ["Section 47 enquiry", "Who chairs the initial child protection conference in Leeds?",
                  " ".join(["A visit is recorded within three working days of it."] * 70)]:
         np.testing.assert_allclose(embedder.encode_query(text), eager(text), rtol=0, atol=1e-5)
+
+
+def test_loading_and_the_first_query_print_nothing(tmp_path) -> None:
+    """A CLI user sees answers, not transformers' warnings about training losses or its
+    weight-loading progress bar (a fresh process: the shared test embedder is loaded already)."""
+    import subprocess
+    import sys
+
+    script = (
+        "from index.embedder import load_embedder\n"
+        "from ingest.settings import load_settings\n"
+        "load_embedder(load_settings()).encode_query('how often is the core group held?')\n"
+    )
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "STANDARDS_DATA_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == "" and done.stdout.strip() == ""

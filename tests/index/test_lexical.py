@@ -123,3 +123,36 @@ def test_or_budget_keeps_the_rarest_word_when_the_two_rarest_exceed_it(store_tar
     assert len(texts) == 3 and all("advocate" in t for t in texts)
     # Without term statistics (no budget) every word is OR-ed: more rows come back.
     assert len(bm25_search(conn, query, k=30)) == 23
+
+
+def test_and_budget_intersects_the_rarest_groups_and_drops_the_commonest(store_target) -> None:
+    """On a big store the AND pass drops its commonest groups until the rest touch at most the
+    row budget (keeping the rarest two): clauses holding the rare words come first even when
+    they lack a common one. Within the budget every group is still required."""
+    import index.lexical as lexical
+    from ingest.store import generation
+
+    conn = connect(store_target)
+    # "family" in 20 clauses; "advocate" and "review" together in 2 clauses, one without "family".
+    clauses = [{"text": f"Clause {i} about the family home."} for i in range(18)]
+    clauses += [{"text": "An advocate joins the review with the family."},
+                {"text": "An advocate joins the review of the plan."},
+                {"text": "An advocate speaks for the child."},
+                {"text": "The review of the plan is recorded."}]
+    insert_document(conn, "andbudget", "Testshire", clauses)
+    stats, key = lexical.TermStats(), generation(conn)
+    query = LexicalQuery.from_text("family advocate review")
+
+    def texts(hits: list[tuple[str, float]]) -> list[str]:
+        return [conn.execute("SELECT plain_text FROM clauses WHERE id = ?", (cid,)).fetchone()[0] for cid, _ in hits]
+
+    # Within the default budget: all three groups required, then the OR pass fills the rest.
+    assert lexical._budgeted_and(conn, query, stats, key) is query
+    assert texts(bm25_search(conn, query, k=1, stats=stats, stats_key=key)) == [
+        "An advocate joins the review with the family."]
+    small = 10  # "family" (19 rows) alone exceeds it; "advocate" (3) and "review" (3) fit
+    assert lexical._budgeted_and(conn, query, stats, key, budget=small).groups == [[["advocate"]], [["review"]]]
+    top = texts(bm25_search(conn, query, k=2, stats=stats, stats_key=key, or_row_budget=small))
+    assert sorted(top) == ["An advocate joins the review of the plan.", "An advocate joins the review with the family."]
+    # Two groups are always intersected, however common: the pass stays an AND.
+    assert len(lexical._budgeted_and(conn, query, stats, key, budget=0).groups) == 2

@@ -115,6 +115,29 @@ def test_html_strips_scripts_and_keeps_blocks() -> None:
     assert [c.text for c in row.cells] == ["Children in Need", "Visit monthly", "Social Worker"]
 
 
+def test_html_page_chrome_is_dropped_but_the_documents_own_header_kept() -> None:
+    """A saved web page: site navigation, its banner and footer are not the standards; an
+    article's own header is. Landmark roles mark the same regions on div-built pages."""
+    source = load_html(
+        b"<body><header><img alt='Council logo'><nav><ul><li><a>Home</a></li><li><a>Procedures</a></li>"
+        b"</ul></nav></header><div role='navigation'><p>Site map</p></div>"
+        b"<main><article><header><h1>Placement Visits</h1></header>"
+        b"<ul><li>The child is visited within one week of the placement.</li></ul></article></main>"
+        b"<footer><p>Copyright 2026 Council</p></footer></body>"
+    )
+    _check_offsets(source)
+    assert [(b.kind, b.text) for b in source.blocks] == [
+        ("heading", "Placement Visits"),
+        ("paragraph", "• The child is visited within one week of the placement."),
+    ]
+
+
+def test_html_chrome_left_open_by_broken_markup_loses_nothing() -> None:
+    """A navigation element that is never closed may hold the document itself: keep it all."""
+    source = load_html(b"<body><nav><a>Home</a><h2>Reviews</h2><p>Reviews are held every six months.</p></body>")
+    assert "Reviews are held every six months." in source.text and "Home" in source.text
+
+
 def test_dispatch_trusts_content(tmp_path: Path) -> None:
     pdf_named_txt = tmp_path / "report.txt"
     _pdf_with_furniture(pdf_named_txt)

@@ -214,3 +214,24 @@ def test_structure_from_generic_blocks_without_tabs():
     assert refs == [("1", ["Section 1: Visits", "Children in Need"]), ("2", ["Section 1: Visits", "Children in Need"])]
     assert clauses[0].plain_text.endswith("recorded within 2 working days.")
     assert clauses[0].id == "abc-0001"
+
+
+def test_saved_web_page_chrome_is_neither_heading_nor_clause():
+    """A procedure saved from a web page as text keeps the site's skip link and logo alt
+    text as lines above its title; citations must start at the title, not at "Logo"."""
+    text = (
+        "Skip to main content\n"
+        "Site Logo\n"
+        "\n"
+        "Placement Planning Meetings\n"
+        "\n"
+        "The placement planning meeting should be held before the child moves in.\n"
+        "\n"
+        "Back to top\n"
+    )
+    source = load_text_bytes(text.encode("utf-8"))
+    sections, clauses = recover_structure(source, "doc", "Town", "abc")
+    assert [s.heading_path for s in sections] == [["Placement Planning Meetings"]]
+    assert [(c.heading_path, fold(c.text)) for c in clauses] == [
+        (["Placement Planning Meetings"], "The placement planning meeting should be held before the child moves in.")
+    ]

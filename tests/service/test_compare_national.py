@@ -129,7 +129,8 @@ def test_api_compare_national_column_and_unverified_flag(client) -> None:
     assert plain.status_code == 200
     data = plain.json()
     assert all(r["national"] is None for r in data["rows"])
-    assert any("is not verified against its source, so it is not shown" in n for n in data["notes"])
+    hidden = [n for n in data["notes"] if "is not verified against its source, so it is not shown" in n]
+    assert hidden and all(n.count("not verified") == 1 and "(national: " in n for n in hidden), hidden
     flagged = client.get("/api/compare", params={"topic": "ICPC", "include_unverified": "true"}).json()
     shown = [r for r in flagged["rows"] if r["national"]]
     assert shown and all(r["national"]["national"] is True and r["national"]["verified"] is False

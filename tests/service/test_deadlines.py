@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from extractors.records import Timescale
+from extractors.timescale import find_timescales
 from service.deadlines import add_working_days, compute_deadline, find_date, is_working_day
 
 
@@ -36,6 +39,33 @@ def test_months_and_terms() -> None:
     assert compute_deadline(monthly, date(2026, 12, 31)).due == "2027-02-28"
     termly = Timescale(kind="frequency", value=1, unit="term", phrase="each term", start=0, end=9)
     result = compute_deadline(termly, date(2026, 1, 5))
+    assert result.due is None and "term" in (result.note or "")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "start", "due"),
+    [
+        # before this month's day: this month's; after it: next month's (6 Apr 2026 is Easter Monday)
+        ("Summaries reach the panel by the 6th of each month.", date(2026, 3, 3), "2026-03-06"),
+        ("Summaries reach the panel by the 6th of each month.", date(2026, 3, 10), "2026-04-06"),
+        # Fri 29 May 2026: the last Monday, 25 May, is a bank holiday but not at the end
+        ("Returns are made by the last working day of every month.", date(2026, 5, 10), "2026-05-29"),
+        # 1 Jan 2027 is a bank holiday and 2-3 Jan a weekend: the second working day is Tue 5 Jan
+        ("Audits are sent on the second working day of each month.", date(2026, 12, 29), "2027-01-05"),
+        # April has no 31st: its last day is taken, as calendar months are clamped elsewhere
+        ("Reports are due by the 31st of each month.", date(2026, 4, 5), "2026-04-30"),
+    ],
+)
+def test_a_day_of_each_month_is_the_next_such_day(sentence: str, start: date, due: str) -> None:
+    [ts] = find_timescales(sentence)
+    result = compute_deadline(ts, start)
+    assert result.due == due, result.steps
+    assert result.note is None
+
+
+def test_a_day_of_each_term_gives_no_date() -> None:
+    [ts] = find_timescales("Plans are shared by the first school day of each term.")
+    result = compute_deadline(ts, date(2026, 4, 5))
     assert result.due is None and "term" in (result.note or "")
 
 

@@ -493,7 +493,9 @@ def ask(
             message = "\n".join([f"{where} do not answer this.",
                                   *(fb.text for fb in national if fb.text)])
         if near:
-            message += "\nYou may want to look at: " + "; ".join(CitationView.from_clause(c).label for c in near) + "."
+            # clauses under one heading without numbers share a label: one place to look
+            places = dict.fromkeys(CitationView.from_clause(c).label for c in near)
+            message += "\nYou may want to look at: " + "; ".join(places) + "."
         near_views = [CitationView.from_clause(c) for c in near]
         cited = list(citations.values()) + [v for v in near_views if v.clause_id not in citations]
         return Answer(text, question.to_dict(), _with_notes(message, notes), True, scope, statements=statements,

@@ -88,3 +88,7 @@ def test_the_role_column_does_not_say_who_chairs_an_event_the_row_only_mentions(
     answer = ask(state, "Who chairs the annual orchard conference in Testshire?")
     assert answer.abstained, answer.answer
     assert "Team Manager" not in answer.answer.split("You may want to look at")[0]
+    # nearest clauses under one heading are one place to look, named once
+    [places] = [line for line in answer.answer.splitlines() if line.startswith("You may want to look at: ")]
+    labels = places.removeprefix("You may want to look at: ").rstrip(".").split("; ")
+    assert len(labels) == len(set(labels)), places

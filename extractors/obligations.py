@@ -378,9 +378,42 @@ def _modality(sentence: str, pos: int, lang: _Language) -> str | None:
     return chosen[1] if chosen else None
 
 
+# A heading's parts run from the general to the particular: "C2 Targeted Services - Art Therapy",
+# "Part 3: The Reading Team" (a dash or a colon between them).
+_HEADING_PARTS = re.compile(r"\s+[-\u2013\u2014]\s+|:\s+")
+# The heading's own numbering ("C2", "B.7", "4.1") and an article before the name.
+_HEADING_NUMBER = re.compile(r"^(?:[A-Z]\.?\d+(?:\.\d+)*|\d+(?:\.\d+)*)\.?\s+")
+
+
+def _unnamed_service(tax: Taxonomy, heading: str) -> str | None:
+    """The service a heading's most particular part names when the taxonomy has no role for it:
+    "B4 Targeted Services - Art Therapy" -> "Art Therapy". The general part ("Targeted Services")
+    would otherwise lend its generic role to a section about one named service. A part that names
+    a role, a known service, the children (a cohort) or a duty (a topic) says nothing new: None.
+    """
+    part = _HEADING_PARTS.split(heading.strip())[-1].strip()
+    part = _HEADING_NUMBER.sub("", part)
+    # (an expansion in brackets and a leading article are not part of the name)
+    name = re.sub(r"\s*\([^)]*\)", "", part)
+    name = re.sub(r"^the\s+", "", name, flags=re.I).strip(" ,.;")
+    words = re.findall(r"[a-z]+", name.lower())
+    # The service noun heads the name ("Art Therapy", "Duty Team"); one inside it names a place
+    # or a programme ("Family Services Hub"), not who acts.
+    if not words or words[-1] not in {w.lower() for w in tax.words("service_nouns")}:
+        return None
+    if any(tax.find(category, name) for category in ("roles", "cohorts", "topics")) or tax.service_role(name):
+        return None
+    return name
+
+
 def _section_role(tax: Taxonomy, clause: Clause, headings: list[str] | None = None) -> str | None:
-    """The role (or the service's role) named by the nearest heading that names one."""
+    """The role (or the service's role) named by the nearest heading that names one; a nearer
+    heading naming a service the taxonomy has no role for makes it that service's practitioner
+    ("I will ..." under "Art Therapy" is the art therapy practitioner's, not a generic role's)."""
     for heading in reversed(clause.heading_path if headings is None else headings):
+        service = _unnamed_service(tax, heading)
+        if service:
+            return f"{service} practitioner"
         role = tax.canonical_role(heading) or tax.service_role(heading)
         if role:
             return role
@@ -394,6 +427,11 @@ def _heading_role(tax: Taxonomy, headings: list[str]) -> str | None:
     ("Child Protection Conferences") says what, not who."""
     organisation = {w.lower() for w in tax.words("service_nouns")}
     for heading in reversed(headings):
+        # (a service the taxonomy has no role for, named by the heading's particular part, is
+        # whose the duty is: its general part's role would be a guess)
+        service = _unnamed_service(tax, heading)
+        if service:
+            return service
         # (a role named only as where cases go, "Step-down to Early Help", is not whose)
         named = [m for m in tax.find("roles", heading) if not names_destination(tax, heading, m)]
         if named:

@@ -40,3 +40,32 @@ def test_a_duty_naming_no_one_under_a_named_team_is_that_teams():
     obligations = _extract("A case review meeting will be held within 10 working days of the first session.",
                            ["C - SUPPORT", "C4 Targeted Services \u2013 The Harbour (Healthy Relationships) Team"])
     assert obligations and obligations[0].actor == "Harbour Team"
+
+
+# --- an age band said for one figure of a pair leaves the other figure the remaining ages --------
+def test_the_other_figure_of_an_age_band_pair_is_for_the_remaining_ages():
+    obligations = _extract("The dentist must check children in care every 12 months, or every 6 months for "
+                           "children under 3 years old.")
+    by_figure = {o.timescale.phrase: o for o in obligations}
+    assert "aged 3 and over" in by_figure["every 12 months"].qualifiers
+    assert "aged 3 and over" not in by_figure["every 6 months"].qualifiers
+    # Number words are kept as written; a figure of another kind (a first deadline) is not one
+    # of the pair.
+    obligations = _extract("I will make sure a medical is carried out every year, or every 6 months for "
+                           "children under four.")
+    assert "aged four and over" in obligations[0].qualifiers
+    obligations = _extract("Visits happen within 5 days of the move, and weekly for children under 1.")
+    assert not any("and over" in q for q in obligations[0].qualifiers)
+
+
+def test_an_age_band_after_an_earlier_figure_is_that_figures_and_the_later_one_keeps_its_own():
+    obligations = _extract("Dental checks must be arranged twice a year for children under three years of age, "
+                           "and Full Dental Checks (FDC) once a year for children in care aged three to 17 years.")
+    later = [o for o in obligations if o.timescale.kind == "frequency" and o.timescale.value == 12]
+    assert later and not any("under" in q for q in later[0].qualifiers)
+    assert "aged three to 17 years" in later[0].qualifiers
+    # A cohort named after the earlier figure, up to the clause break, is not the later one's.
+    obligations = _extract("Dental checks must be arranged twice a year for children under 5, and Full Dental "
+                           "Checks (FDC) once a year for children in care of school age.")
+    later = [o for o in obligations if o.timescale.kind == "frequency" and o.timescale.value == 12]
+    assert later and "children under 5" not in later[0].qualifiers

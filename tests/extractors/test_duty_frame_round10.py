@@ -81,3 +81,12 @@ def test_a_child_whose_plan_is_adoption_is_not_a_child_placed_for_adoption():
     # ... while a child placed for adoption still is.
     obligations = _extract("Children placed for adoption will be visited weekly.")
     assert obligations and obligations[0].cohort == "children placed for adoption"
+
+
+# --- a count before a yearly word: "twice yearly" is every 6 months ----------------------------
+def test_twice_yearly_is_every_six_months():
+    from extractors.timescale import find_timescales
+
+    for text in ("Carers are visited twice yearly by the team.", "A twice-yearly audit is done by the manager."):
+        found = find_timescales(text)
+        assert [(t.kind, t.value, t.unit) for t in found] == [("frequency", 6, "month")], text

@@ -378,9 +378,42 @@ def _modality(sentence: str, pos: int, lang: _Language) -> str | None:
     return chosen[1] if chosen else None
 
 
+# A heading's parts run from the general to the particular: "C2 Targeted Services - Art Therapy",
+# "Part 3: The Reading Team" (a dash or a colon between them).
+_HEADING_PARTS = re.compile(r"\s+[-\u2013\u2014]\s+|:\s+")
+# The heading's own numbering ("C2", "B.7", "4.1") and an article before the name.
+_HEADING_NUMBER = re.compile(r"^(?:[A-Z]\.?\d+(?:\.\d+)*|\d+(?:\.\d+)*)\.?\s+")
+
+
+def _unnamed_service(tax: Taxonomy, heading: str) -> str | None:
+    """The service a heading's most particular part names when the taxonomy has no role for it:
+    "B4 Targeted Services - Art Therapy" -> "Art Therapy". The general part ("Targeted Services")
+    would otherwise lend its generic role to a section about one named service. A part that names
+    a role, a known service, the children (a cohort) or a duty (a topic) says nothing new: None.
+    """
+    part = _HEADING_PARTS.split(heading.strip())[-1].strip()
+    part = _HEADING_NUMBER.sub("", part)
+    # (an expansion in brackets and a leading article are not part of the name)
+    name = re.sub(r"\s*\([^)]*\)", "", part)
+    name = re.sub(r"^the\s+", "", name, flags=re.I).strip(" ,.;")
+    words = re.findall(r"[a-z]+", name.lower())
+    # The service noun heads the name ("Art Therapy", "Duty Team"); one inside it names a place
+    # or a programme ("Family Services Hub"), not who acts.
+    if not words or words[-1] not in {w.lower() for w in tax.words("service_nouns")}:
+        return None
+    if any(tax.find(category, name) for category in ("roles", "cohorts", "topics")) or tax.service_role(name):
+        return None
+    return name
+
+
 def _section_role(tax: Taxonomy, clause: Clause, headings: list[str] | None = None) -> str | None:
-    """The role (or the service's role) named by the nearest heading that names one."""
+    """The role (or the service's role) named by the nearest heading that names one; a nearer
+    heading naming a service the taxonomy has no role for makes it that service's practitioner
+    ("I will ..." under "Art Therapy" is the art therapy practitioner's, not a generic role's)."""
     for heading in reversed(clause.heading_path if headings is None else headings):
+        service = _unnamed_service(tax, heading)
+        if service:
+            return f"{service} practitioner"
         role = tax.canonical_role(heading) or tax.service_role(heading)
         if role:
             return role
@@ -394,6 +427,11 @@ def _heading_role(tax: Taxonomy, headings: list[str]) -> str | None:
     ("Child Protection Conferences") says what, not who."""
     organisation = {w.lower() for w in tax.words("service_nouns")}
     for heading in reversed(headings):
+        # (a service the taxonomy has no role for, named by the heading's particular part, is
+        # whose the duty is: its general part's role would be a guess)
+        service = _unnamed_service(tax, heading)
+        if service:
+            return service
         # (a role named only as where cases go, "Step-down to Early Help", is not whose)
         named = [m for m in tax.find("roles", heading) if not names_destination(tax, heading, m)]
         if named:
@@ -887,10 +925,71 @@ def _owned_by_others(sentence: str, ts: Timescale, found: list[Timescale]) -> li
         if other.start >= ts.end:
             out.append(sentence[other.end:stop])
         else:
-            bracket = re.match(r"[\s*]*\([^()]*\)", sentence[other.end:ts.start])
+            between = sentence[other.end:ts.start]
+            bracket = re.match(r"[\s*]*\([^()]*\)", between)
             if bracket:
                 out.append(bracket.group(0))
+            # "twice a year for those under 2, and yearly for ...": what follows an earlier figure
+            # up to the break that joins the next clause is that figure's.
+            joint = _CLAUSE_JOINT.search(between)
+            if joint and joint.start() > 0:
+                out.append(between[:joint.start()])
     return out
+
+
+# Where one figure's clause ends and the next begins: a comma or semicolon, or a joining word.
+# ("aged 5 and over" is one age band, not two clauses)
+_CLAUSE_JOINT = re.compile(r"[,;]|\b(?:and|or|but|then|whereas|while)\b(?!\s+(?:over|above|older|under|younger)\b)", re.I)
+
+
+@lru_cache(maxsize=1)
+def _age_band_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Age bands said for whom a figure is ("for children under 5", "for those aged five and
+    over"), with numbers as digits or the timescale grammar's number words, and the words by
+    which a figure states its own ages, and an age band as written ("aged 3 to 17 years")."""
+    from extractors.timescale import _grammar  # the one list of number words
+
+    words = sorted(_grammar().number_words, key=len, reverse=True)
+    number = r"(\d+|" + "|".join(re.escape(w) for w in words) + r")"
+    lead = r"^[\s*,]*for\b[^,;()]*?"
+    below = re.compile(lead + r"\b(?:under|below)\s+(?:the\s+age\s+of\s+)?" + number + r"\b", re.I)
+    above = re.compile(lead + r"\b(?:aged\s+)?" + number + r"\s*(?:years?\s+)?(?:and|or)\s+(?:over|above|older)\b", re.I)
+    own = re.compile(r"\b(?:under|over|aged|below|above|older|younger)\b|\bage\b|\d+\s*[-\u2013]\s*\d+", re.I)
+    band = re.compile(r"\baged\s+" + number + r"(?:\s*(?:to|-|\u2013|and|or)\s*(?:" + number[1:-1]
+                      + r"|over|above|under))?(?:\s+years?(?:\s+old)?)?", re.I)
+    return below, above, own, band
+
+
+def _age_complement(sentence: str, ts: Timescale, found: list[Timescale], own: list[str]) -> str | None:
+    """The ages a figure is left with when the sentence gives another figure of the same kind for
+    an age band: in "every 12 months, or every 6 months for children under 3" the 12 months is
+    for those aged 3 and over (the reader needs both halves to know which applies). A figure
+    whose own clause says its ages ("... and once a year for those aged 3 to 17") has those, as
+    written; None when its qualifiers, cohort or conditions (``own``) already say them."""
+    below, above, stated, band = _age_band_patterns()
+    # (the figure's own clause counts too: "once a year for those aged 3 to 17" states its ages
+    # even where the parse read no qualifier from it; then those are its ages, as written)
+    before = max((t.end for t in found if t.end <= ts.start), default=0)
+    joints = [m.end() for m in _CLAUSE_JOINT.finditer(sentence, before, ts.start)]
+    after = min((t.start for t in found if t.start >= ts.end), default=len(sentence))
+    joint = _CLAUSE_JOINT.search(sentence, ts.end, after)
+    clause = sentence[max(joints, default=before):ts.start] + " " + sentence[ts.end:joint.start() if joint else after]
+    if any(stated.search(text or "") for text in own):
+        return None
+    if stated.search(clause):
+        written = band.search(clause)
+        return written.group(0) if written and len(found) > 1 else None
+    for other in found:
+        if other is ts or (other.start, other.end) == (ts.start, ts.end) or other.kind != ts.kind:
+            continue
+        for scope in _other_figures_scope(sentence, ts, [ts, other]):
+            m = below.match(scope)
+            if m:
+                return f"aged {m.group(1)} and over"
+            m = above.match(scope)
+            if m:
+                return f"under {m.group(1)}"
+    return None
 
 
 def _other_figures_span(sentence: str, ts: Timescale, found: list[Timescale]) -> tuple[int, int] | None:
@@ -1314,6 +1413,9 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             quals = qualifiers(tax, cohort, sent.text, frame, clause.cohort_context, clause.heading_path[1:], dwords,
                                _item_label_text(tax, sent.text, lang),
                                [anchor_text or "", _when_words(conditions, fwords, lang), *_other_figures_scope(sent.text, ts, found)])
+            complement = _age_complement(sent.text, ts, found, [*quals, cohort or "", conditions or ""])
+            if complement:
+                quals.append(complement)
             rated = rating(sent.text, ts, dwords)
             if rated and not any(rated.lower() in q.lower() for q in quals):
                 quals.append(rated)  # "amber cases ... within 2 days": which cases this figure is for

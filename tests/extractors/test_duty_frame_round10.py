@@ -71,18 +71,6 @@ def test_an_age_band_after_an_earlier_figure_is_that_figures_and_the_later_one_k
     assert later and "children under 5" not in later[0].qualifiers
 
 
-# --- a plan for adoption is not a placement for adoption ----------------------------------------
-def test_a_child_whose_plan_is_adoption_is_not_a_child_placed_for_adoption():
-    obligations = _extract("Where the care plan is adoption, I will ask the panel for a decision within 8 weeks.")
-    assert obligations and obligations[0].cohort == "children with an adoption plan"
-    obligations = _extract("For children who have a permanence plan of adoption, the worker will find a family "
-                           "within 6 months.")
-    assert obligations and obligations[0].cohort == "children with an adoption plan"
-    # ... while a child placed for adoption still is.
-    obligations = _extract("Children placed for adoption will be visited weekly.")
-    assert obligations and obligations[0].cohort == "children placed for adoption"
-
-
 # --- a count before a yearly word: "twice yearly" is every 6 months ----------------------------
 def test_twice_yearly_is_every_six_months():
     from extractors.timescale import find_timescales

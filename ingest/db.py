@@ -32,6 +32,7 @@ import contextlib
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -46,6 +47,13 @@ POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 # The NOTIFY channel a committed generation bump is announced on; the payload is
 # "<schema>:<generation>" so stores in different schemas of one database tell theirs apart.
 CHANGES_CHANNEL = "standards_generation"
+# How long a SQLite connection waits for another's lock before giving up (sqlite3's busy
+# timeout), in seconds: longer than any one write transaction the service makes.
+SQLITE_LOCK_WAIT_S = 30
+# Turning a new file to WAL mode is the one lock SQLite's busy handler does not wait for, so
+# connections opening a new store together retry it: the first wait, doubling up to the cap.
+WAL_RETRY_FIRST_S = 0.005
+WAL_RETRY_MAX_S = 0.1
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -120,12 +128,29 @@ def connect(target: Target) -> sqlite3.Connection | PgConnection:
         return PgConnection.open(str(target))
     path = Path(target)
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    conn = sqlite3.connect(path, timeout=SQLITE_LOCK_WAIT_S, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
+    _use_wal(conn)
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=NORMAL")
     return conn
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Put the file in WAL mode. Instances opening a new store at the same moment race for the
+    change, and SQLite answers "database is locked" at once rather than waiting for it, so the
+    change is retried for as long as any other lock would be waited for."""
+    deadline = time.monotonic() + SQLITE_LOCK_WAIT_S
+    pause = WAL_RETRY_FIRST_S
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, WAL_RETRY_MAX_S)
 
 
 # --- PostgreSQL connections that read like sqlite3 ones ------------------------------------------

@@ -84,6 +84,11 @@ def load_html(data: bytes | str) -> SourceText:
     parser.close()
     parser.flush_text()
     blocks = parser.builder.blocks
+    if not blocks and parser.dropped_chrome:
+        raise EmptyDocumentError(
+            "The HTML page holds only its site navigation, banner or footer, no document text. Save the page "
+            "that shows the standards themselves (or its printable version) and try again."
+        )
     if not blocks:
         raise EmptyDocumentError("The HTML document has no visible text. Check that you saved the page itself.")
     return SourceText(text="".join(parser.builder.parts), blocks=blocks, source_format="html")
@@ -145,6 +150,7 @@ class _Extractor(HTMLParser):
         self.open_tags: Counter[str] = Counter()
         # the open chrome region: its tag, how many of that tag were open, and the output mark
         self.chrome: tuple[str, int, tuple[int, int, int], int] | None = None
+        self.dropped_chrome = False  # some navigation, banner or footer text was left out
 
     # -- page chrome ------------------------------------------------------------------------
     def _is_chrome(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
@@ -169,6 +175,8 @@ class _Extractor(HTMLParser):
         self.open_tags[tag] -= 1
         if closes:
             _tag, _count, mark, in_li = self.chrome  # type: ignore[misc]
+            pending = _fold("".join(self.buffer))
+            self.dropped_chrome = self.dropped_chrome or bool(pending) or self.builder.checkpoint() != mark
             self.buffer = []
             self.heading_level = None
             self.in_li = in_li

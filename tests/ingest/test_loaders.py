@@ -8,7 +8,7 @@ import docx
 import pytest
 from fpdf import FPDF
 
-from ingest.errors import UnsupportedFormatError
+from ingest.errors import EmptyDocumentError, UnsupportedFormatError
 from ingest.loaders import load_file, sniff
 from ingest.loaders.docx import load_docx
 from ingest.loaders.html import load_html
@@ -130,6 +130,13 @@ def test_html_page_chrome_is_dropped_but_the_documents_own_header_kept() -> None
         ("heading", "Placement Visits"),
         ("paragraph", "• The child is visited within one week of the placement."),
     ]
+
+
+def test_a_page_of_navigation_only_says_so() -> None:
+    with pytest.raises(EmptyDocumentError, match="only its site navigation"):
+        load_html(b"<body><nav><ul><li><a>Home</a></li><li><a>Procedures</a></li></ul></nav></body>")
+    with pytest.raises(EmptyDocumentError, match="only its site navigation"):
+        load_html(b"<body><header><a>Council home</a></header></body>")
 
 
 def test_html_chrome_left_open_by_broken_markup_loses_nothing() -> None:

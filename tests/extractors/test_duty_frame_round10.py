@@ -6,19 +6,7 @@ Each test runs the real extractor (real spaCy parser, real taxonomy) on a one-cl
 
 from __future__ import annotations
 
-from extractors.obligations import extract_obligations
-from extractors.records import Obligation
-from ingest.records import Clause
-
-
-def _clause(text: str, headings: list[str] | None = None, row: str | None = None) -> Clause:
-    return Clause(id="cccc0000-0001", document_id="doc", authority="Testshire", ordinal=1,
-                  heading_path=headings or ["Standards"], clause_ref="1", text=text, plain_text=text,
-                  start=0, end=len(text), cohort_context=row)
-
-
-def _extract(text: str, headings: list[str] | None = None, row: str | None = None) -> list[Obligation]:
-    return extract_obligations([_clause(text, headings, row)], text)
+from one_clause import extract_one as _extract
 
 
 # --- a heading's particular part naming a service outranks its general part's generic role ------

@@ -117,25 +117,35 @@ def test_writers_take_turns(store_target, engine) -> None:
     second.close()
 
 
-def test_instances_starting_together_on_an_empty_database_migrate_once(store_target, engine) -> None:
-    """Several processes opening a new store at once (instances starting behind a proxy): every
-    one gets a migrated store, and each migration is recorded once."""
-    ready = threading.Barrier(4, timeout=60)
-    errors: list[BaseException] = []
+# Connections opening one store at once in the start-together tests (instances behind a proxy).
+INSTANCES = 4
+
+
+def _open_together(target) -> tuple[list, list[BaseException]]:
+    """Open ``target`` from INSTANCES threads released at the same moment: (connections, errors)."""
+    ready = threading.Barrier(INSTANCES, timeout=60)
     conns: list = []
+    errors: list[BaseException] = []
 
     def open_store() -> None:
         try:
             ready.wait()
-            conns.append(store.connect(store_target))
-        except BaseException as exc:  # reported below, with the others
+            conns.append(store.connect(target))
+        except BaseException as exc:  # reported by the caller, with the others
             errors.append(exc)
 
-    threads = [threading.Thread(target=open_store) for _ in range(4)]
+    threads = [threading.Thread(target=open_store) for _ in range(INSTANCES)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(120)
+    return conns, errors
+
+
+def test_instances_starting_together_on_an_empty_database_migrate_once(store_target, engine) -> None:
+    """Several processes opening a new store at once (instances starting behind a proxy): every
+    one gets a migrated store, and each migration is recorded once."""
+    conns, errors = _open_together(store_target)
     assert not errors, errors
     names = [r[0] for r in conns[0].execute("SELECT name FROM migrations ORDER BY name")]
     assert names == [name for name, _ in store.MIGRATIONS]
@@ -236,19 +246,8 @@ def test_a_new_sqlite_store_opened_together_never_reports_locked(tmp_path) -> No
     starting together must still all open it, round after round."""
     failures: list[BaseException] = []
     for n in range(NEW_STORE_ROUNDS):
-        target = tmp_path / f"round-{n}" / "standards.db"
-        ready = threading.Barrier(4, timeout=60)
-
-        def open_store(target: Path = target, ready: threading.Barrier = ready) -> None:
-            try:
-                ready.wait()
-                store.connect(target).close()
-            except BaseException as exc:  # reported below, with the others
-                failures.append(exc)
-
-        threads = [threading.Thread(target=open_store) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(120)
+        conns, errors = _open_together(tmp_path / f"round-{n}" / "standards.db")
+        failures += errors
+        for conn in conns:
+            conn.close()
     assert not failures, failures

@@ -334,7 +334,8 @@ def deadline(source: ServiceState, start: str | date, obligation_id: str | None 
     if _given(obligation_id):
         found = [ob for ob in source.obligations() if ob.id == str(obligation_id).strip()]
         if not found:
-            raise NotFoundError(f"No current obligation with id {obligation_id!r}; list them with GET /api/obligations.")
+            raise NotFoundError(f"No current obligation with id {obligation_id!r}; list the current obligations and their ids "
+                                "with `standards obligations` or GET /api/obligations.")
         ob = found[0]
     else:
         where = resolve_authority(source, authority, notes)

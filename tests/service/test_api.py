@@ -166,6 +166,8 @@ def test_deadline_endpoint(client) -> None:
     assert data["due"] == "2026-04-17" and data["citation"]["authority"] == "Wokingham"
     by_id = client.post("/api/deadline", json={"obligation_id": data["obligation_id"], "from": "2026-04-01"}).json()
     assert by_id["due"] == "2026-04-17"
+    unknown = client.post("/api/deadline", json={"obligation_id": "no-such-duty", "from": "2026-04-01"})
+    assert unknown.status_code == 404 and "GET /api/obligations" in unknown.json()["error"]["message"]
     bad = client.post("/api/deadline", json={"authority": "Wokingham", "topic": "core group meeting", "from": "1/4/26"})
     assert bad.status_code == 422 and "YYYY-MM-DD" in bad.json()["error"]["message"]
 

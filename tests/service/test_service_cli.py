@@ -40,6 +40,20 @@ def test_compare_table_and_deadline(service_settings) -> None:
     assert "Fri 17 Apr 2026" in result.output and "Good Friday" in result.output
 
 
+def test_deadline_of_an_unknown_obligation_names_the_command_that_lists_them(service_settings, monkeypatch,
+                                                                             capsys) -> None:
+    from service.cli import main
+
+    # Through the entry point the console script calls, which turns the error into a message.
+    monkeypatch.setenv("STANDARDS_DATA_DIR", str(service_settings.data_dir))
+    monkeypatch.setenv("STANDARDS_CORPUS_DIR", str(ROOT / "corpus"))
+    with pytest.raises(SystemExit) as exited:
+        main(["deadline", "--from", "2026-04-01", "--obligation", "no-such-duty"])
+    assert exited.value.code == 1
+    message = capsys.readouterr().err
+    assert "no-such-duty" in message and "standards obligations" in message
+
+
 def test_eval_qa_reports_accuracy_per_kind(service_settings, tmp_path: Path) -> None:
     gold = tmp_path / "qa.jsonl"
     lines = [line for line in (ROOT / "eval" / "qa-dev.jsonl").read_text().splitlines() if line.strip()]

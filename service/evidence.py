@@ -134,8 +134,15 @@ class Weights:
     show_margin: float = 0.0
 
     def score(self, features: dict[str, float]) -> float:
-        """The weighted sum of ``features``."""
-        return sum(getattr(self, name) * features.get(name, 0.0) for name in FEATURES)
+        """The weighted sum of ``features`` (a feature absent is 0)."""
+        # In ``FEATURES`` order, as ever; an absent feature's term (weight x 0.0) is left out: adding
+        # zero leaves a float sum unchanged, and a sentence has only a few of the 22 features.
+        return sum(weight * features[name] for name, weight in self._terms if name in features)
+
+    @cached_property
+    def _terms(self) -> tuple[tuple[str, float], ...]:
+        """(feature, weight) in ``FEATURES`` order: read once, not 22 ``getattr`` per sentence."""
+        return tuple((name, getattr(self, name)) for name in FEATURES)
 
     def vector(self) -> np.ndarray:
         """The feature weights in ``FEATURES`` order."""
@@ -256,7 +263,13 @@ class Words:
 
     def has_phrase(self, run: str) -> bool:
         """Whether the padded run of stems ``run`` occurs contiguously in one of the runs."""
-        return any(run in r for r in self.runs)
+        # One substring test over the runs joined by a newline, which no run or stem holds: a
+        # match cannot span two runs, so it is a match inside one of them.
+        return run in self._joined
+
+    @cached_property
+    def _joined(self) -> str:
+        return "\n".join(self.runs)
 
 
 def words_of(texts: list[str]) -> Words:
@@ -566,6 +579,15 @@ def _share(groups: list[QueryGroup], found: Words) -> float:
     return sum(g.weight for g in groups if g.found_in(found)) / total
 
 
+def _share_of(groups: list[QueryGroup], found: dict[int, bool]) -> float:
+    """``_share`` of ``groups`` when whether each is found is known already (``found``: by ``id``
+    of the group), summed in the same order, so the same float."""
+    total = sum(g.weight for g in groups)
+    if not total:
+        return 0.0
+    return sum(g.weight for g in groups if found[id(g)]) / total
+
+
 def _figure_kind_fit(asks: str, timescales: list[Timescale]) -> tuple[float, float, float]:
     """(kind_match, kind_other, no_figure) of a sentence's figures for a timescale question."""
     if not timescales:
@@ -606,21 +628,26 @@ def role_column_answers(question: Question, clause: Clause, facts: SentenceFacts
 
 def features_of(
     state: ServiceState, question: Question, groups: list[QueryGroup], row: SentenceRow, clause: Clause, rank: int,
-    sim_sentence: float, sim_clause: float, lead: SentenceFacts | None,
+    sim_sentence: float, sim_clause: float, lead: SentenceFacts | None, per_clause: dict | None = None,
 ) -> tuple[dict[str, float], SentenceFacts, list[Obligation]]:
-    """The named features of one candidate sentence (see ``FEATURES``)."""
+    """The named features of one candidate sentence (see ``FEATURES``).
+
+    ``per_clause``: a dict kept for one question (``gather``), in which what depends only on the
+    question and the clause (its topic context) is worked out once for all its sentences."""
     facts = sentence_facts(state, row)
     cfacts = clause_facts(state, clause)
     obligations = _sentence_obligations(state, row)
     context = facts.words | cfacts.context_words
     if lead is not None:
         context = context | lead.words
+    # Whether each group is in the context: three features read it, each group tested once.
+    in_context = {id(g): g.found_in(context) for g in groups}
     f: dict[str, float] = {
         "sentence_similarity": sim_sentence,
         "clause_similarity": sim_clause,
         "lexical_sentence": _share(groups, facts.words),
-        "lexical_context": _share(groups, context),
-        "subject_found": _share([g for g in groups if not g.cohort], context),
+        "lexical_context": _share_of(groups, in_context),
+        "subject_found": _share_of([g for g in groups if not g.cohort], in_context),
         "retrieval_rank": 1.0 / (1 + rank),
     }
 
@@ -645,16 +672,13 @@ def features_of(
         labelled = [ob.topic for ob in obligations if ob.topic]
         f["topic_label"] = max((scores.get(t, 0.0) for t in labelled), default=0.0)
         # The clause's heading or row names the topic, or another sentence of it is a duty on it.
-        heading = _label_facts(state, clause.heading_path[-1] if clause.heading_path else None, "topics")
-        row_topics = _label_facts(state, clause.cohort_context, "topics")
-        # The document's title is its topmost heading (``clause_facts``): a page titled "Family
-        # group conferences" is about them in every clause, though no heading inside repeats it.
-        title_topics = _label_facts(state, _document_title(state, clause.document_id), "topics")
-        clause_topics = {ob.topic for ob in state.clause_obligations(clause.id) if ob.topic}
-        f["topic_context"] = max(
-            (scores[t] * max(heading.get(t, 0.0), row_topics.get(t, 0.0), title_topics.get(t, 0.0),
-                             1.0 if t in clause_topics else 0.0)
-             for t in scores), default=0.0)
+        key = ("topic_context", clause.id)
+        value = per_clause.get(key) if per_clause is not None else None
+        if value is None:
+            value = _topic_context(state, clause, scores)
+            if per_clause is not None:
+                per_clause[key] = value
+        f["topic_context"] = value
         if labelled and not any(t in scores for t in labelled):
             f["topic_other"] = 1.0
     named = [[g for g in groups if i in g.topics] for i in range(len(question.topic_names))]
@@ -664,7 +688,7 @@ def features_of(
         # sentence is on something else, however close its wording (a conference's timescale
         # for a core group question). The best-found name counts: a question naming the core
         # group and the conference it follows is answered by a sentence on either.
-        f["topic_words_missing"] = min(1.0 - _share(per, context) for per in named)
+        f["topic_words_missing"] = min(1.0 - _share_of(per, in_context) for per in named)
     if question.cohort:
         own = facts.cohort(state.taxonomy)
         named = {ob.cohort for ob in obligations if ob.cohort} | {
@@ -709,6 +733,21 @@ def features_of(
     return f, facts, obligations
 
 
+def _topic_context(state: ServiceState, clause: Clause, scores: dict[str, float]) -> float:
+    """How strongly the clause's nearest heading, table row, document title or duties name a
+    topic the question names (``scores``: the question's topics)."""
+    heading = _label_facts(state, clause.heading_path[-1] if clause.heading_path else None, "topics")
+    row_topics = _label_facts(state, clause.cohort_context, "topics")
+    # The document's title is its topmost heading (``clause_facts``): a page titled "Family
+    # group conferences" is about them in every clause, though no heading inside repeats it.
+    title_topics = _label_facts(state, _document_title(state, clause.document_id), "topics")
+    clause_topics = {ob.topic for ob in state.clause_obligations(clause.id) if ob.topic}
+    return max(
+        (scores[t] * max(heading.get(t, 0.0), row_topics.get(t, 0.0), title_topics.get(t, 0.0),
+                         1.0 if t in clause_topics else 0.0)
+         for t in scores), default=0.0)
+
+
 def gather(
     state: ServiceState, question: Question, scope: list[str], weights: Weights = DEFAULT_WEIGHTS
 ) -> Evidence:
@@ -725,6 +764,7 @@ def gather(
     evidence = Evidence(hits=hits)
     groups = query_groups(state, prepared.plan, question)
     before = _leads_before(state, [h.clause for h in clauses.values()])
+    per_clause: dict = {}  # what depends on the question and a clause only, for all its sentences
     for authority, per in hits.items():
         out: list[Candidate] = []
         for rank, hit in enumerate(per):
@@ -747,7 +787,7 @@ def gather(
                     sentence_facts(state, outer) if outer is not None and i in carried else (
                         sentence_facts(state, clause_rows[i - 1]) if i > 0 and points_back(row.text) else None))
                 feats, facts, obligations = features_of(state, question, groups, row, clause, rank, sim, sim_clause,
-                                                        lead)
+                                                        lead, per_clause)
                 out.append(Candidate(row, clause, facts, rank, obligations, feats, weights.score(feats),
                                      lead.plain if lead else None))
         out.sort(key=lambda c: (-c.score, c.rank, c.row.ordinal))

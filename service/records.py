@@ -57,7 +57,7 @@ class CitationView:
 
     def to_dict(self) -> dict:
         """JSON form (the API's ``citations[]`` entries)."""
-        return asdict(self)
+        return record_dict(self)  # the same dict as ``asdict``: every field is a string or number
 
 
 # --- query layer (everything but ask): obligations, conflicts, topics, documents, search,

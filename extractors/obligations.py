@@ -1378,6 +1378,10 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 topic, topic_how, embed_query = document, "document-of-event", None
                 if ts.kind == "frequency":
                     topic = tax.topics[topic].frequency_topic or topic
+            sibling = _sibling_for(tax, lang, topic, cohort, cohort_how, sent.text)
+            if sibling:
+                # "statutory visits" to children on a child protection plan: that kind's topic for them.
+                topic, topic_how, embed_query = sibling, f"cohort-sibling:{topic_how}", None
             rivals = _kind_rivals(tax, topic, frame) if topic and not embed_query else []
             offset = sent.start + ts.start
             start, end, verified = _doc_span(clause, doc_text, offset, ts.phrase)
@@ -1491,6 +1495,70 @@ def _kind_rivals(tax: Taxonomy, topic: str, frame: Frame) -> list[str]:
     return out
 
 
+# How a cohort was read from the text itself (not filled in from the topic or by default): only
+# such a cohort can say which children a duty's kind of event is for.
+_COHORT_READ = frozenset({"sentence", "table", "heading"})
+
+
+def cohort_sibling(tax: Taxonomy, topic: str | None, cohort: str | None, how: str | None,
+                   named: list[str] | None = None, sentence: str | None = None) -> str | None:
+    """The topic of the same kind for the duty's own children, when the one chosen is for others.
+
+    Many topics are one kind of event told apart by whom it is for: "statutory visits" to
+    children on a child protection plan are child protection visits, not the child in care visits
+    the bare words default to; a first review for children in short breaks is a short break review,
+    a plan started by a care leaver is a pathway plan. The kind is the last word of the topic's
+    name ("visit", "review", "plan"); a sibling is another topic of that kind whose taxonomy cohort
+    is the cohort the text names (``cohort``, read from the text as ``how`` says, or any of the
+    cohorts ``named`` in the sentence: "children on a plan held by the disability team"). Only when
+    the chosen topic is itself for particular children (it has a taxonomy cohort) that the text
+    does not name, the ``sentence`` does not name it by a term saying whom it is for ("the Initial
+    Child Protection Conference" stays that conference under a heading about children on a plan),
+    and exactly one sibling is for children it names, of the same sort (children, or adults).
+    """
+    if not topic or topic not in tax.topics or (sentence and _names_specifically(tax, sentence, topic)):
+        return None
+    whom = {c for c in [*(named or []), cohort if how in _COHORT_READ else None] if c and c != ALL_CHILDREN}
+    chosen = tax.topics[topic]
+    if not whom or not chosen.cohort or chosen.cohort in whom:
+        return None
+    kind = stem(topic.split()[-1])
+    adults = _adults(tax, chosen.cohort)
+    siblings = [t.name for t in tax.topics.values()
+                if t.name != topic and t.cohort in whom and stem(t.name.split()[-1]) == kind
+                and _adults(tax, t.cohort) == adults]
+    return siblings[0] if len(siblings) == 1 else None
+
+
+def _sibling_for(tax: Taxonomy, lang: _Language, topic: str | None, cohort: str | None, how: str | None,
+                 sentence: str) -> str | None:
+    """``cohort_sibling`` with the cohorts the sentence names firmly (not by a weak word such as
+    "placement", nor inside the name of a duty that says whom it is about)."""
+    named = [m.canonical for m in outside_owned_names(tax, sentence, tax.find("cohorts", sentence))
+             if re.sub(r"\s+", " ", m.term.lower()) not in lang.weak_cohort_terms]
+    return cohort_sibling(tax, topic, cohort, how, named, sentence)
+
+
+def _adults(tax: Taxonomy, cohort: str) -> bool:
+    """Whether a cohort is of adults (carers, adopters): a visit to a child is not of the same
+    kind as a supervision visit to its carer, though both names end in "visit"."""
+    return bool(stems(cohort) & stems(" ".join(tax.words("adult_people_nouns"))))
+
+
+def _names_specifically(tax: Taxonomy, sentence: str, topic: str) -> bool:
+    """Whether the sentence names ``topic`` by a term that says whom it is for: its whole name
+    ("Initial Child Protection Conference", "Care Plans"), an abbreviation ("ICPC") or a term
+    naming a cohort ("LAC review"); not a bare word of its kind ("statutory visits", "first review")."""
+    t = tax.topics[topic]
+    own = stems(topic)
+    for m in tax.find("topics", sentence):
+        if m.canonical != topic:
+            continue
+        if m.term in t.abbreviations or own <= stems(m.term) or tax.find("cohorts", m.term):
+            return True
+    return False
+
+
 def _cohort_keeps(tax: Taxonomy, held: str | None, nearest: str, cohort: str | None) -> bool:
     """Whether the topic the sentence's context already gave stands against the nearest
     definition: the held topic is about the duty's own children (its taxonomy cohort is the
@@ -1541,6 +1609,14 @@ def _by_similarity(obligations: list[Obligation], tax: Taxonomy, encode: Encode)
             o.topic, o.extra["topic_from"] = name, "similarity-sentence"
             if o.timescale.kind == "frequency":
                 o.topic = tax.topics[o.topic].frequency_topic or o.topic
+    # What similarity chose is a kind of event as much as what the words named: for the children
+    # the sentence names, that kind's own topic ("developing the Pathway Plan" of a care leaver).
+    lang = _language(tax)
+    for o in obligations:
+        if str(o.extra.get("topic_from", "")).startswith("similarity"):
+            sibling = _sibling_for(tax, lang, o.topic, o.cohort, o.extra.get("cohort_from"), o.citation.quote)
+            if sibling:
+                o.topic, o.extra["topic_from"] = sibling, f"cohort-sibling:{o.extra['topic_from']}"
     # (an anchor the parse narrowed, "significant event", is not collapsed back to its bare kind)
     loose = [o for o in obligations if o.timescale.anchor and o.timescale.anchor not in tax.anchors
              and not o.extra.get("anchor_specific")]

@@ -260,7 +260,9 @@ def _choose_topic(tax: Taxonomy, sentence: str, ts: Timescale, context: str, oth
     if lead and lead.end() <= ts.start:
         leading = [m for m in mentions if m.end <= lead.end()]
         mentions = [m for m in mentions if m.start >= lead.end()]
-    topic, how = _topic_core(tax, sentence, masked, mentions, ts, context, lang, cohort, name, context_parts)
+    anchors = [span for t in others if (span := _anchor_span(sentence, t))]
+    topic, how = _topic_core(tax, sentence, masked, mentions, ts, context, lang, cohort, name, context_parts,
+                             _mask(masked, anchors))
     if leading and how in ("context-cue", "context", "none"):
         return name(leading[-1]), "leading"
     return topic, how
@@ -291,8 +293,9 @@ def _anchor_span(sentence: str, t: Timescale) -> tuple[int, int] | None:
 
 def _topic_core(tax: Taxonomy, sentence: str, masked: str, mentions: list[TermMatch], ts: Timescale,
                 context: str, lang: _Language, cohort: str | None, name,
-                parts: list[str] | None = None) -> tuple[str | None, str]:
-    """``_choose_topic`` after the candidates are prepared (mentions, masked text)."""
+                parts: list[str] | None = None, unanchored: str | None = None) -> tuple[str | None, str]:
+    """``_choose_topic`` after the candidates are prepared (mentions, masked text; ``unanchored``:
+    the masked text without the timescales' anchors)."""
     seg_start, seg_end = _segment(sentence, ts.start)
     # The cohort named by the table row / headings / sentence completes a cue ("Visiting" +
     # "children in care") for verbless table cells and "I will visit the child" statements.
@@ -336,6 +339,10 @@ def _topic_core(tax: Taxonomy, sentence: str, masked: str, mentions: list[TermMa
         return governing[0], "cue"
     if before:
         return name(before[-1]), "sentence"
+    # A cue's action word inside an anchor is the event the time runs from ("within 1 hour of the
+    # decision to hold a strategy meeting"), not what must be done.
+    free = unanchored if unanchored is not None else masked
+    cues = [c for c in cues if tax.cue_action_at(c, free, 0, len(free)) is not None]
     if cues:
         return cues[0], "cue"
     # A generic word after the figure ("sixteen weeks for assessment") counts only when the
@@ -1378,6 +1385,11 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 topic, topic_how, embed_query = document, "document-of-event", None
                 if ts.kind == "frequency":
                     topic = tax.topics[topic].frequency_topic or topic
+            kind = figure_kind(tax, sent.text, ts, topic, [*_firm_cohorts(tax, lang, sent.text),
+                                                           *([cohort] if cohort and cohort_how in _COHORT_READ else [])])
+            if kind:
+                # "6-weekly reviews": the figure's own noun says what recurs.
+                topic, topic_how, embed_query = kind, f"figure-noun:{topic_how}", None
             sibling = _sibling_for(tax, lang, topic, cohort, cohort_how, sent.text)
             if sibling:
                 # "statutory visits" to children on a child protection plan: that kind's topic for them.
@@ -1530,13 +1542,45 @@ def cohort_sibling(tax: Taxonomy, topic: str | None, cohort: str | None, how: st
     return siblings[0] if len(siblings) == 1 else None
 
 
+def _firm_cohorts(tax: Taxonomy, lang: _Language, sentence: str) -> list[str]:
+    """The cohorts the sentence names firmly: not by a weak word such as "placement", nor inside
+    the name of a duty that says whom it is about."""
+    return [m.canonical for m in outside_owned_names(tax, sentence, tax.find("cohorts", sentence))
+            if re.sub(r"\s+", " ", m.term.lower()) not in lang.weak_cohort_terms]
+
+
 def _sibling_for(tax: Taxonomy, lang: _Language, topic: str | None, cohort: str | None, how: str | None,
                  sentence: str) -> str | None:
-    """``cohort_sibling`` with the cohorts the sentence names firmly (not by a weak word such as
-    "placement", nor inside the name of a duty that says whom it is about)."""
-    named = [m.canonical for m in outside_owned_names(tax, sentence, tax.find("cohorts", sentence))
-             if re.sub(r"\s+", " ", m.term.lower()) not in lang.weak_cohort_terms]
-    return cohort_sibling(tax, topic, cohort, how, named, sentence)
+    """``cohort_sibling`` with the cohorts the sentence names firmly."""
+    return cohort_sibling(tax, topic, cohort, how, _firm_cohorts(tax, lang, sentence), sentence)
+
+
+# The word right after a figure, past emphasis marks ("**6-weekly** reviews").
+_WORD_AFTER = re.compile(r"^[\s*_]*([A-Za-z][A-Za-z-]*)")
+
+
+def figure_kind(tax: Taxonomy, sentence: str, ts: Timescale, topic: str | None, whom: list[str]) -> str | None:
+    """What recurs when a frequency is written before its noun: "3-weekly visits and 6-weekly
+    reviews" gives the second figure to reviews, whatever the sentence names first. The noun is a
+    kind of event when some topic's name ends in it; the topic of that kind is the chosen topic's
+    own words with that kind ("child in need visit" -> "child in need review"), else the one topic
+    of that kind for the children ``whom`` the text names. None when the chosen topic is already
+    of that kind, or nothing of that kind fits."""
+    if ts.kind != "frequency":
+        return None
+    m = _WORD_AFTER.match(sentence[ts.end:])
+    if m is None:
+        return None
+    noun = stem(m.group(1).lower())
+    kinds = [t for t in tax.topics.values() if stem(t.name.split()[-1].lower()) == noun]
+    if not kinds or (topic and stem(topic.split()[-1].lower()) == noun):
+        return None
+    if topic:
+        own = [t.name for t in kinds if t.name.split()[:-1] == topic.split()[:-1]]
+        if own:
+            return own[0]
+    mine = [t.name for t in kinds if t.cohort and t.cohort in whom]
+    return mine[0] if len(mine) == 1 else None
 
 
 def _adults(tax: Taxonomy, cohort: str) -> bool:

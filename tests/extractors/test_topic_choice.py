@@ -66,3 +66,22 @@ def test_sibling_rules() -> None:
 ])
 def test_supervision_of_the_practitioner_or_of_the_case(text: str, headings: list[str], expected: str) -> None:
     assert _topic(text, headings) == expected
+
+
+def test_a_frequency_written_before_its_noun_is_that_nouns_kind() -> None:
+    found = extract_one("Children in need who are open to the disability team will have 4-weekly visits and "
+                        "12-weekly reviews.", ["Disability team"])
+    by_figure = {o.timescale.value: o.topic for o in found}
+    assert by_figure == {4: "child in need visit", 12: "child in need review"}
+    found = extract_one("Young people in care are seen at least every 6 weeks and their plans are checked at "
+                        "6 monthly reviews.", ["Children in care"])
+    assert [o.topic for o in found] == ["child in care visit", "looked after review"]
+
+
+def test_a_decision_in_the_anchor_is_not_the_duty() -> None:
+    # "the decision to hold ..." is when the time starts; passing a referral on is no referral decision.
+    assert _topic("The duty worker will pass the referral to the police within 2 hours of the decision to hold a "
+                  "strategy discussion being made.", ["Strategy discussions"]) == "strategy discussion"
+    # A cue's action word outside the anchor still decides.
+    assert _topic("The social worker will see the child within 2 working days following the decision to start a "
+                  "section 47 enquiry.", ["Section 47 enquiries"]) == "section 47 visit"

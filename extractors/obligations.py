@@ -1579,6 +1579,12 @@ def figure_kind(tax: Taxonomy, sentence: str, ts: Timescale, topic: str | None, 
         own = [t.name for t in kinds if t.name.split()[:-1] == topic.split()[:-1]]
         if own:
             return own[0]
+    # The kind whose other words the sentence names ("foster carers ... the annual review").
+    have = _words(sentence)
+    named = [(len(q), t.name) for t in kinds if (q := re.findall(r"[a-z0-9]+", t.name.lower())[:-1])
+             and all(w in have for w in q)]
+    if named:
+        return max(named)[1]
     mine = [t.name for t in kinds if t.cohort and t.cohort in whom]
     return mine[0] if len(mine) == 1 else None
 
@@ -1658,6 +1664,13 @@ def _by_similarity(obligations: list[Obligation], tax: Taxonomy, encode: Encode)
     lang = _language(tax)
     for o in obligations:
         if str(o.extra.get("topic_from", "")).startswith("similarity"):
+            at = o.citation.quote.find(o.timescale.phrase)  # (the timescale's offsets are the document's)
+            kind = None if at < 0 else figure_kind(
+                tax, o.citation.quote, replace(o.timescale, start=at, end=at + len(o.timescale.phrase)), o.topic,
+                _firm_cohorts(tax, lang, o.citation.quote))
+            if kind:
+                o.topic, o.extra["topic_from"] = kind, f"figure-noun:{o.extra['topic_from']}"
+                continue
             sibling = _sibling_for(tax, lang, o.topic, o.cohort, o.extra.get("cohort_from"), o.citation.quote)
             if sibling:
                 o.topic, o.extra["topic_from"] = sibling, f"cohort-sibling:{o.extra['topic_from']}"

@@ -85,3 +85,16 @@ def test_a_decision_in_the_anchor_is_not_the_duty() -> None:
     # A cue's action word outside the anchor still decides.
     assert _topic("The social worker will see the child within 2 working days following the decision to start a "
                   "section 47 enquiry.", ["Section 47 enquiries"]) == "section 47 visit"
+
+
+def test_the_kind_a_frequency_names_with_the_words_the_sentence_gives_it() -> None:
+    # "annual review" among foster carers' duties: the foster carer review, not their assessment.
+    assert _topic("I will check that foster carers keep to the national standards at their annual review.",
+                  ["Supervising social workers"]) == "foster carer review"
+
+
+def test_the_health_plan_is_made_at_the_initial_health_assessment() -> None:
+    assert _topic("Each child will have a health plan within 20 working days of coming into care.",
+                  ["Health"]) == "initial health assessment"
+    # ... and reviewed with the review health assessments (a frequency).
+    assert _topic("The health plan will be reviewed every 12 months.", ["Health"]) == "health assessment"

@@ -260,7 +260,9 @@ def _choose_topic(tax: Taxonomy, sentence: str, ts: Timescale, context: str, oth
     if lead and lead.end() <= ts.start:
         leading = [m for m in mentions if m.end <= lead.end()]
         mentions = [m for m in mentions if m.start >= lead.end()]
-    topic, how = _topic_core(tax, sentence, masked, mentions, ts, context, lang, cohort, name, context_parts)
+    anchors = [span for t in others if (span := _anchor_span(sentence, t))]
+    topic, how = _topic_core(tax, sentence, masked, mentions, ts, context, lang, cohort, name, context_parts,
+                             _mask(masked, anchors))
     if leading and how in ("context-cue", "context", "none"):
         return name(leading[-1]), "leading"
     return topic, how
@@ -291,8 +293,9 @@ def _anchor_span(sentence: str, t: Timescale) -> tuple[int, int] | None:
 
 def _topic_core(tax: Taxonomy, sentence: str, masked: str, mentions: list[TermMatch], ts: Timescale,
                 context: str, lang: _Language, cohort: str | None, name,
-                parts: list[str] | None = None) -> tuple[str | None, str]:
-    """``_choose_topic`` after the candidates are prepared (mentions, masked text)."""
+                parts: list[str] | None = None, unanchored: str | None = None) -> tuple[str | None, str]:
+    """``_choose_topic`` after the candidates are prepared (mentions, masked text; ``unanchored``:
+    the masked text without the timescales' anchors)."""
     seg_start, seg_end = _segment(sentence, ts.start)
     # The cohort named by the table row / headings / sentence completes a cue ("Visiting" +
     # "children in care") for verbless table cells and "I will visit the child" statements.
@@ -336,6 +339,10 @@ def _topic_core(tax: Taxonomy, sentence: str, masked: str, mentions: list[TermMa
         return governing[0], "cue"
     if before:
         return name(before[-1]), "sentence"
+    # A cue's action word inside an anchor is the event the time runs from ("within 1 hour of the
+    # decision to hold a strategy meeting"), not what must be done.
+    free = unanchored if unanchored is not None else masked
+    cues = [c for c in cues if tax.cue_action_at(c, free, 0, len(free)) is not None]
     if cues:
         return cues[0], "cue"
     # A generic word after the figure ("sixteen weeks for assessment") counts only when the
@@ -1378,6 +1385,15 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 topic, topic_how, embed_query = document, "document-of-event", None
                 if ts.kind == "frequency":
                     topic = tax.topics[topic].frequency_topic or topic
+            kind = figure_kind(tax, sent.text, ts, topic, [*_firm_cohorts(tax, lang, sent.text),
+                                                           *([cohort] if cohort and cohort_how in _COHORT_READ else [])])
+            if kind:
+                # "6-weekly reviews": the figure's own noun says what recurs.
+                topic, topic_how, embed_query = kind, f"figure-noun:{topic_how}", None
+            sibling = _sibling_for(tax, lang, topic, cohort, cohort_how, sent.text)
+            if sibling:
+                # "statutory visits" to children on a child protection plan: that kind's topic for them.
+                topic, topic_how, embed_query = sibling, f"cohort-sibling:{topic_how}", None
             rivals = _kind_rivals(tax, topic, frame) if topic and not embed_query else []
             offset = sent.start + ts.start
             start, end, verified = _doc_span(clause, doc_text, offset, ts.phrase)
@@ -1491,6 +1507,108 @@ def _kind_rivals(tax: Taxonomy, topic: str, frame: Frame) -> list[str]:
     return out
 
 
+# How a cohort was read from the text itself (not filled in from the topic or by default): only
+# such a cohort can say which children a duty's kind of event is for.
+_COHORT_READ = frozenset({"sentence", "table", "heading"})
+
+
+def cohort_sibling(tax: Taxonomy, topic: str | None, cohort: str | None, how: str | None,
+                   named: list[str] | None = None, sentence: str | None = None) -> str | None:
+    """The topic of the same kind for the duty's own children, when the one chosen is for others.
+
+    Many topics are one kind of event told apart by whom it is for: "statutory visits" to
+    children on a child protection plan are child protection visits, not the child in care visits
+    the bare words default to; a first review for children in short breaks is a short break review,
+    a plan started by a care leaver is a pathway plan. The kind is the last word of the topic's
+    name ("visit", "review", "plan"); a sibling is another topic of that kind whose taxonomy cohort
+    is the cohort the text names (``cohort``, read from the text as ``how`` says, or any of the
+    cohorts ``named`` in the sentence: "children on a plan held by the disability team"). Only when
+    the chosen topic is itself for particular children (it has a taxonomy cohort) that the text
+    does not name, the ``sentence`` does not name it by a term saying whom it is for ("the Initial
+    Child Protection Conference" stays that conference under a heading about children on a plan),
+    and exactly one sibling is for children it names, of the same sort (children, or adults).
+    """
+    if not topic or topic not in tax.topics or (sentence and _names_specifically(tax, sentence, topic)):
+        return None
+    whom = {c for c in [*(named or []), cohort if how in _COHORT_READ else None] if c and c != ALL_CHILDREN}
+    chosen = tax.topics[topic]
+    if not whom or not chosen.cohort or chosen.cohort in whom:
+        return None
+    kind = stem(topic.split()[-1])
+    adults = _adults(tax, chosen.cohort)
+    siblings = [t.name for t in tax.topics.values()
+                if t.name != topic and t.cohort in whom and stem(t.name.split()[-1]) == kind
+                and _adults(tax, t.cohort) == adults]
+    return siblings[0] if len(siblings) == 1 else None
+
+
+def _firm_cohorts(tax: Taxonomy, lang: _Language, sentence: str) -> list[str]:
+    """The cohorts the sentence names firmly: not by a weak word such as "placement", nor inside
+    the name of a duty that says whom it is about."""
+    return [m.canonical for m in outside_owned_names(tax, sentence, tax.find("cohorts", sentence))
+            if re.sub(r"\s+", " ", m.term.lower()) not in lang.weak_cohort_terms]
+
+
+def _sibling_for(tax: Taxonomy, lang: _Language, topic: str | None, cohort: str | None, how: str | None,
+                 sentence: str) -> str | None:
+    """``cohort_sibling`` with the cohorts the sentence names firmly."""
+    return cohort_sibling(tax, topic, cohort, how, _firm_cohorts(tax, lang, sentence), sentence)
+
+
+# The word right after a figure, past emphasis marks ("**6-weekly** reviews").
+_WORD_AFTER = re.compile(r"^[\s*_]*([A-Za-z][A-Za-z-]*)")
+
+
+def figure_kind(tax: Taxonomy, sentence: str, ts: Timescale, topic: str | None, whom: list[str]) -> str | None:
+    """What recurs when a frequency is written before its noun: "3-weekly visits and 6-weekly
+    reviews" gives the second figure to reviews, whatever the sentence names first. The noun is a
+    kind of event when some topic's name ends in it; the topic of that kind is the chosen topic's
+    own words with that kind ("child in need visit" -> "child in need review"), else the one topic
+    of that kind for the children ``whom`` the text names. None when the chosen topic is already
+    of that kind, or nothing of that kind fits."""
+    if ts.kind != "frequency":
+        return None
+    m = _WORD_AFTER.match(sentence[ts.end:])
+    if m is None:
+        return None
+    noun = stem(m.group(1).lower())
+    kinds = [t for t in tax.topics.values() if stem(t.name.split()[-1].lower()) == noun]
+    if not kinds or (topic and stem(topic.split()[-1].lower()) == noun):
+        return None
+    if topic:
+        own = [t.name for t in kinds if t.name.split()[:-1] == topic.split()[:-1]]
+        if own:
+            return own[0]
+    # The kind whose other words the sentence names ("foster carers ... the annual review").
+    have = _words(sentence)
+    named = [(len(q), t.name) for t in kinds if (q := re.findall(r"[a-z0-9]+", t.name.lower())[:-1])
+             and all(w in have for w in q)]
+    if named:
+        return max(named)[1]
+    mine = [t.name for t in kinds if t.cohort and t.cohort in whom]
+    return mine[0] if len(mine) == 1 else None
+
+
+def _adults(tax: Taxonomy, cohort: str) -> bool:
+    """Whether a cohort is of adults (carers, adopters): a visit to a child is not of the same
+    kind as a supervision visit to its carer, though both names end in "visit"."""
+    return bool(stems(cohort) & stems(" ".join(tax.words("adult_people_nouns"))))
+
+
+def _names_specifically(tax: Taxonomy, sentence: str, topic: str) -> bool:
+    """Whether the sentence names ``topic`` by a term that says whom it is for: its whole name
+    ("Initial Child Protection Conference", "Care Plans"), an abbreviation ("ICPC") or a term
+    naming a cohort ("LAC review"); not a bare word of its kind ("statutory visits", "first review")."""
+    t = tax.topics[topic]
+    own = stems(topic)
+    for m in tax.find("topics", sentence):
+        if m.canonical != topic:
+            continue
+        if m.term in t.abbreviations or own <= stems(m.term) or tax.find("cohorts", m.term):
+            return True
+    return False
+
+
 def _cohort_keeps(tax: Taxonomy, held: str | None, nearest: str, cohort: str | None) -> bool:
     """Whether the topic the sentence's context already gave stands against the nearest
     definition: the held topic is about the duty's own children (its taxonomy cohort is the
@@ -1541,6 +1659,21 @@ def _by_similarity(obligations: list[Obligation], tax: Taxonomy, encode: Encode)
             o.topic, o.extra["topic_from"] = name, "similarity-sentence"
             if o.timescale.kind == "frequency":
                 o.topic = tax.topics[o.topic].frequency_topic or o.topic
+    # What similarity chose is a kind of event as much as what the words named: for the children
+    # the sentence names, that kind's own topic ("developing the Pathway Plan" of a care leaver).
+    lang = _language(tax)
+    for o in obligations:
+        if str(o.extra.get("topic_from", "")).startswith("similarity"):
+            at = o.citation.quote.find(o.timescale.phrase)  # (the timescale's offsets are the document's)
+            kind = None if at < 0 else figure_kind(
+                tax, o.citation.quote, replace(o.timescale, start=at, end=at + len(o.timescale.phrase)), o.topic,
+                _firm_cohorts(tax, lang, o.citation.quote))
+            if kind:
+                o.topic, o.extra["topic_from"] = kind, f"figure-noun:{o.extra['topic_from']}"
+                continue
+            sibling = _sibling_for(tax, lang, o.topic, o.cohort, o.extra.get("cohort_from"), o.citation.quote)
+            if sibling:
+                o.topic, o.extra["topic_from"] = sibling, f"cohort-sibling:{o.extra['topic_from']}"
     # (an anchor the parse narrowed, "significant event", is not collapsed back to its bare kind)
     loose = [o for o in obligations if o.timescale.anchor and o.timescale.anchor not in tax.anchors
              and not o.extra.get("anchor_specific")]

@@ -41,9 +41,11 @@ from service.question import (
     gives_a_reason,
     names_a_condition,
     points_back,
+    predicate_lemmas,
     scored_topics,
     states_a_count,
     stem,
+    verb_form_stems,
 )
 from service.state import ServiceState
 
@@ -87,6 +89,8 @@ FEATURES = (
     "age_clash",  # the question names an age band and the sentence (or its context) only others
     "stage_clash",  # a deadline question on one end of an event ("be concluded") and a duty only on
     # the other ("contact the officer"): its action (else its sentence) names only the other end
+    "verb_match",  # a who / what question's verb ("include", "chair") is what the sentence (or the
+    # lead of its list) says is done: its main verb, a verb that one governs, or a relative clause's
     "topic_words_missing",  # IDF-weighted share of the words naming the question's topic (not its
     # cohort) absent from the sentence and its context, when no topic label of it names it either
 )
@@ -128,6 +132,7 @@ class Weights:
     anchor_is_subject: float = 0.0
     age_clash: float = 0.0
     stage_clash: float = 0.0
+    verb_match: float = 0.0
     topic_words_missing: float = 0.0
     threshold: float = 0.0
     # A second sentence is stated beside the best when it scores within this of it.
@@ -626,6 +631,35 @@ def role_column_answers(question: Question, clause: Clause, facts: SentenceFacts
         not question.asked_action or question.asked_action in facts.words.stems)
 
 
+def sentence_predicates(state: ServiceState, texts: list[str]) -> dict[str, frozenset[str]]:
+    """Plain sentence text -> the lemmas of what it says is done (``service.question.predicate_lemmas``),
+    each sentence parsed once per store generation, the missing ones in one batch: only a who /
+    what question with a verb of its own asks, and mostly of sentences asked about before."""
+    cache = state.generation_cache("predicates")
+    missing = list(dict.fromkeys(t for t in texts if t not in cache))
+    if missing:
+        from extractors.frame import parser
+
+        for text, doc in zip(missing, parser().pipe(missing), strict=True):
+            cache[text] = predicate_lemmas(doc)
+    return {t: cache[t] for t in texts}
+
+
+def verb_match(state: ServiceState, verb: str, facts: SentenceFacts, lead: SentenceFacts | None) -> float:
+    """1.0 when the verb asked about is what the sentence says is done, or, for an item of a
+    list, what its lead says is done ("The plan must include:" for each item); else 0. Verbs are
+    compared by stem (``service.question.stem``: "chaired" and "chair" are one). Only a sentence
+    holding some form of the verb ("written" for "write": ``verb_form_stems``) is parsed, so a
+    question parses a handful of sentences, not every candidate."""
+    forms = verb_form_stems(verb)
+    texts = [f.plain for f in (facts, lead) if f is not None and forms & f.words.stems]
+    if not texts:
+        return 0.0
+    wanted = stem(verb)
+    return 1.0 if any(stem(lemma) == wanted for lemmas in sentence_predicates(state, texts).values()
+                      for lemma in lemmas) else 0.0
+
+
 def features_of(
     state: ServiceState, question: Question, groups: list[QueryGroup], row: SentenceRow, clause: Clause, rank: int,
     sim_sentence: float, sim_clause: float, lead: SentenceFacts | None, per_clause: dict | None = None,
@@ -662,7 +696,11 @@ def features_of(
         spans = [(t.start, t.end) for t in facts.timescales if t.kind != "frequency"]
         f["kind_match"] = 1.0 if states_a_count(facts.plain, question.counted, spans) else 0.0
     elif asks == "what":
-        f["kind_match"] = 1.0 if facts.lead else 0.0
+        # A list, or, for "what must the plan include?", a sentence saying what is included
+        # (``verb_match`` below ranks the one saying it with the verb asked above a list
+        # introduced by another).
+        f["kind_match"] = 1.0 if facts.lead or (question.verb and verb_match(
+            state, question.verb, facts, lead) >= 1.0) else 0.0
     elif asks == "what_if":
         f["kind_match"] = 1.0 if facts.condition else 0.0
     elif asks == "why":
@@ -681,6 +719,8 @@ def features_of(
         f["topic_context"] = value
         if labelled and not any(t in scores for t in labelled):
             f["topic_other"] = 1.0
+    if question.verb and asks in ("who", "what"):
+        f["verb_match"] = verb_match(state, question.verb, facts, lead)
     named = [[g for g in groups if i in g.topics] for i in range(len(question.topic_names))]
     named = [per for per in named if per]
     if named and not f.get("topic_label") and not f.get("topic_context"):
@@ -765,6 +805,12 @@ def gather(
     groups = query_groups(state, prepared.plan, question)
     before = _leads_before(state, [h.clause for h in clauses.values()])
     per_clause: dict = {}  # what depends on the question and a clause only, for all its sentences
+    if question.verb and question.asks in ("who", "what"):
+        # The candidates (and carried leads) holding a form of the verb, parsed in one batch.
+        forms = verb_form_stems(question.verb)
+        facts_all = [sentence_facts(state, r) for per in rows.values() for r in per] + [
+            sentence_facts(state, r) for r in before.values()]
+        sentence_predicates(state, [f.plain for f in facts_all if forms & f.words.stems])
     for authority, per in hits.items():
         out: list[Candidate] = []
         for rank, hit in enumerate(per):

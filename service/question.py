@@ -61,6 +61,7 @@ class Question:
     cohort_words: str = ""  # the words naming the cohort, in search_text
     counted: list[str] = field(default_factory=list)  # a count question: stems of the thing counted
     asked_action: str = ""  # a "who" question: stem of what the person does ("chair"); "" = responsible
+    verb: str = ""  # a who / what question: lemma of the verb it asks about ("include", "chair")
     ages: list[tuple[int, int]] = field(default_factory=list)  # age bands the question names (years, inclusive)
     stages: frozenset[str] = frozenset()  # which end of the event it asks about ("closing": concluded)
 
@@ -111,6 +112,7 @@ def _config() -> dict:
         "who": group((data["asks"].get("who") or {}).get("strong") or []),
         "who_generic": frozenset(stem(w) for w in data.get("who_generic") or []),
         "who_openers": frozenset(data.get("who_openers") or []),
+        "light_verbs": frozenset(data.get("light_verbs") or []),
         "asks": asks,
         "qualifiers": qualifier_sets,
         "stopwords": frozenset(data["stopwords"].split()),
@@ -443,6 +445,94 @@ def asked_action(text: str) -> str:
     return terms[0]
 
 
+# Dependency labels by which a clause's predicate governs another predicate of the same clause:
+# "needs to be attended" (xcomp), "is completed ... and explicitly details" (conj), "ensure that
+# it includes" (ccomp). A modifier clause ("when allocating", "if it is not possible": advcl) or a
+# preposition-like participle ("including") states circumstances, not what the clause does.
+_PREDICATE_DEPS = frozenset({"xcomp", "ccomp", "conj"})
+
+
+def _predicate_chain(root: Any) -> list[Any]:
+    """The root and the predicates it governs (``_PREDICATE_DEPS``), in reading order."""
+    out, stack = [], [root]
+    while stack:
+        tok = stack.pop()
+        out.append(tok)
+        stack.extend(c for c in tok.children if c.dep_ in _PREDICATE_DEPS and c.pos_ in ("VERB", "AUX"))
+    return sorted(out, key=lambda t: t.i)
+
+
+def predicate_lemmas(doc: Any) -> frozenset[str]:
+    """Lemmas of what a parsed sentence (spaCy ``Doc``) says is done: its root verb and the verbs
+    that root governs, and the verb of each relative clause ("the manager who will chair it" says
+    who chairs), light verbs left out ("will be in the form of": ``light_verbs``)."""
+    light = _config()["light_verbs"]
+    found: set[str] = set()
+    for sent in doc.sents:
+        found.update(t.lemma_.lower() for t in _predicate_chain(sent.root) if t.pos_ == "VERB")
+    found.update(t.lemma_.lower() for t in doc if t.dep_ == "relcl" and t.pos_ == "VERB")
+    # A list lead introduces its list as the object of the word ending it ("... and explicitly
+    # details:"); the tagger may read that verb as a plural noun, but a noun takes no adverb.
+    words = [t for t in doc if not t.is_punct]
+    if words and doc.text.rstrip().endswith(":"):
+        last = words[-1]
+        if last.pos_ == "VERB" or any(c.dep_ == "advmod" and c.pos_ == "ADV" for c in last.children):
+            found.add(last.lemma_.lower())
+    return frozenset(found - light)
+
+
+@lru_cache(maxsize=1)
+def _irregular_forms() -> dict[str, frozenset[str]]:
+    """Verb lemma -> its irregular forms ("write" -> written, wrote), from the parser's own
+    lemmatizer exceptions (general English, shipped with the pinned spaCy model)."""
+    from extractors.frame import parser
+
+    out: dict[str, set[str]] = {}
+    try:
+        table = parser().get_pipe("lemmatizer").lookups.get_table("lemma_exc")
+        for form, lemmas in table["verb"].items():
+            for lemma in lemmas:
+                out.setdefault(lemma, set()).add(form)
+    except (KeyError, ValueError):  # a model without the table: regular forms only
+        pass
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+@lru_cache(maxsize=256)
+def verb_form_stems(lemma: str) -> frozenset[str]:
+    """Stems (``stem``) of every form of the verb ``lemma``: the regular ones (``verb_forms``)
+    and the irregular ones the parser's lemmatizer knows ("given", "gave" for "give")."""
+    forms = verb_forms(lemma) | _irregular_forms().get(lemma, frozenset())
+    return frozenset(stem(f) for f in forms)
+
+
+def asked_verb(text: str, asks: str) -> str:
+    """Lemma of the verb a "who" or "what" question asks about, read from the parse: "What must a
+    plan include?" -> include, "Who chairs the review?" -> chair, "What do I need to record?" ->
+    record (a light verb hands over to the verb it governs: ``light_verbs``). Empty for other
+    kinds of question and for one asking with no verb of its own ("Who is responsible for ...",
+    "What is in the plan?")."""
+    if asks not in ("who", "what"):
+        return ""
+    from extractors.frame import parser  # the pinned spaCy parser, loaded once per process
+
+    light = _config()["light_verbs"]
+    doc = parser()(text)
+    for sent in doc.sents:
+        for tok in _predicate_chain(sent.root):
+            if tok.pos_ == "VERB" and tok.lemma_.lower() not in light:
+                return tok.lemma_.lower()
+    if asks == "who":
+        # The tagger may read "chairs" after "who" as a noun: the word right after the question
+        # phrase (auxiliaries aside) is then what is asked about, when it is the asked action.
+        # Not a later word: "which agencies must be at the meeting" asks no verb.
+        action = asked_action(text)
+        m = _first_question_match(_config()["who"], text)
+        after = [t for t in doc if m is not None and t.idx >= m.end() and t.pos_ != "AUX"]
+        return after[0].lemma_.lower() if action and after and stem(after[0].lower_) == action else ""
+    return ""
+
+
 def counted_words(text: str) -> list[str]:
     """Stems of what a count question counts: the first content word after its count phrase
     ("how many children", "the maximum caseload" -> child, caseload); empty for other questions."""
@@ -721,6 +811,9 @@ def _resolve(
     if asks == "how_many" and not counted and earlier is not None:
         counted = list(earlier.counted)
     action = asked_action(r.stripped) if asks == "who" else ""
+    # What is done, as the parse reads it (a follow-up asking nothing new keeps the earlier one's).
+    verb = asked_verb(r.stripped, asks) if r.asks_stated else (
+        earlier.verb if earlier is not None and "asks" in inherited else "")
     premise = _premise(r.stripped)
     if premise and (asks == "why" or not stated):
         # "Why does X require core groups every 2 weeks?": the figure is what is in question.
@@ -752,6 +845,7 @@ def _resolve(
         cohort_words=cohort_words,
         counted=counted,
         asked_action=action,
+        verb=verb,
         ages=ages,
         stages=stages,
     )

@@ -141,12 +141,12 @@ class Weights:
     def score(self, features: dict[str, float]) -> float:
         """The weighted sum of ``features`` (a feature absent is 0)."""
         # In ``FEATURES`` order, as ever; an absent feature's term (weight x 0.0) is left out: adding
-        # zero leaves a float sum unchanged, and a sentence has only a few of the 22 features.
+        # zero leaves a float sum unchanged, and a sentence has only a few of the features.
         return sum(weight * features[name] for name, weight in self._terms if name in features)
 
     @cached_property
     def _terms(self) -> tuple[tuple[str, float], ...]:
-        """(feature, weight) in ``FEATURES`` order: read once, not 22 ``getattr`` per sentence."""
+        """(feature, weight) in ``FEATURES`` order: read once, not one ``getattr`` per feature per sentence."""
         return tuple((name, getattr(self, name)) for name in FEATURES)
 
     def vector(self) -> np.ndarray:

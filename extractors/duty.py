@@ -411,17 +411,22 @@ def expand_object(tax: Taxonomy, sentence: str, frame: Frame, head: bool = False
     span, text = (frame.object_head_span, frame.object_head) if head else (frame.object_span, frame.object_text)
     if span is None or not text:
         return text
-    start, end = expand_span(tax, sentence, span)
+    start, end = expand_span(tax, sentence, span, verb=frame.verb_surface)
     return " ".join(sentence[start:end].replace("*", "").split())
 
 
 def expand_span(tax: Taxonomy, sentence: str, span: tuple[int, int],
-                categories: tuple[str, ...] = ("topics", "cohorts")) -> tuple[int, int]:
-    """``span`` widened over the taxonomy terms of ``categories`` it cuts through."""
+                categories: tuple[str, ...] = ("topics", "cohorts"), verb: str | None = None) -> tuple[int, int]:
+    """``span`` widened over the taxonomy terms of ``categories`` it cuts through. A term that
+    would take in the duty's own ``verb`` is a cue of verb and object ("assessment should be
+    updated"), not a name the parser split: the object stops at its own words."""
     start, end = span
+    verb_re = re.compile(rf"\b{re.escape(verb)}\b", re.I) if verb else None
     for category in categories:
         for m in tax.find(category, sentence):
             if m.start < end and start < m.end:
+                if verb_re is not None and (verb_re.search(sentence, m.start, start) or verb_re.search(sentence, end, m.end)):
+                    continue
                 start, end = min(start, m.start), max(end, m.end)
     return start, end
 

@@ -785,8 +785,21 @@ def _specific_anchor(tax: Taxonomy, canonical: str | None, sentence: str, frame:
     if best.canonical == canonical and added & ordinals and not set(canonical.lower().split()) & ordinals \
             and not phrase[best.end:].strip():
         return tidy_label(phrase), True
-    if best.canonical != canonical or not lost or phrase[best.end:].strip():
-        return canonical, False  # chosen from elsewhere in the sentence, nothing lost, or a head after it
+    after = phrase[best.end:].split()
+    occasion = {w.lower() for w in tax.words("anchor_occasion_words")}
+    generic = {w.lower() for w in tax.words("generic_anchors")}
+
+    def same_event(word: str) -> bool:
+        # "the review date", "the first review meeting": its date, or the kind of event it is.
+        return word.lower() in occasion or (tax.canonical_anchor(word) or "") in generic
+
+    if best.canonical == canonical and after and (lost or not all(same_event(w) for w in after)):
+        # The phrase's head stands after the name ("the first placement day"): the name only
+        # says what kind of day, so the event is the phrase as the parse gives it, not the bare
+        # name.
+        return tidy_label(phrase), True
+    if best.canonical != canonical or not lost or after:
+        return canonical, False  # chosen from elsewhere in the sentence, or nothing lost
     if len(best.term.split()) == 1:
         return tidy_label(phrase), True
     return tidy_label(f"{' '.join(lost)} {canonical}"), True

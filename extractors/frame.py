@@ -507,7 +507,8 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
         ordinal = next((w for w in reversed(local) if w in words.ordinals), None)
         if ordinal:
             frame.phase = ordinal
-        elif _names_subsequent(clean(sentence[prev_end:ts.start]), words, recurring=ts.kind == "frequency"):
+        elif _names_subsequent(clean(sentence[prev_end:ts.start]), words, recurring=ts.kind == "frequency") \
+                and not _later_in_own_clause(doc, prev_end, ts.start, words, verb):
             # "within one week ..., then at least 6 weekly", "... and after this, three-monthly"
             frame.phase = "subsequent"
     if frame.phase is None:
@@ -1031,6 +1032,17 @@ def _phase(doc: Doc, verb: Token, span: Span, exclude: set[int], words: FrameWor
     return None
 
 
+def _later_in_own_clause(doc: Doc, start: int, end: int, words: FrameWords, timed: Token | None) -> bool:
+    """Whether every "later" word between two figures modifies a verb with a subject of its own
+    ("within 72 hours of the placement, whether they first come into care or subsequently move,
+    and weekly until the review"): it says when that clause's event happens, not that the next
+    figure is the later occurrences."""
+    found = [t for t in doc if start <= to_sentence(doc, t.idx) < end and t.lower_ in words.subsequent]
+    return bool(found) and all(t.head.pos_ in ("VERB", "AUX") and t.head.i != t.i
+                               and (timed is None or t.head.i != timed.i) and _subject(t.head) is not None
+                               and t.head.dep_ in ("advcl", "relcl", "acl", "ccomp", "conj") for t in found)
+
+
 def _names_subsequent(text: str, words: FrameWords, recurring: bool = True) -> bool:
     """Whether ``text`` (the words between two figures) says the second comes after the first.
 
@@ -1066,7 +1078,7 @@ def _phase_near(sentence: str, ts: Timescale, words: FrameWords, others: list[Ti
         if not leads_next:
             return "subsequent"
     ordinal = r"(?:" + "|".join(map(re.escape, sorted(words.ordinals, key=len, reverse=True))) + r"|\d+(?:st|nd|rd|th))"
-    m = re.match(r"^[\s,]*(?P<prep>[a-z]+)\s+(?:the\s+|any\s+|each\s+)?(?P<ord>" + ordinal
+    m = re.match(r"^[\s,]*(?P<prep>[a-z]+)\s+(?:the\s+|any\s+|each\s+|their\s+|his\s+|her\s+|its\s+)?(?P<ord>" + ordinal
                  + r"(?:\s+or\s+" + ordinal + r")*)\s+(?P<noun>(?:\w+\s+){0,1}\w+)", after)
     if not m:
         return None
@@ -1404,6 +1416,28 @@ def frame_words(tax) -> FrameWords:
                       step_words=words("step_words"), end_words=words("end_markers"),
                       timing_nouns=words("timing_nouns"), exception_openers=words("exception_openers"),
                       roles=tax)
+
+
+def row_phase(row: str | None, words: FrameWords) -> str | None:
+    """The occurrence a table row's label names by an ordinal on its noun ("Record of 2nd Review"
+    -> "second"; "In the first year of care" -> "first year"): what every line under it is about.
+    Digits with st/nd/rd/th read as the timescale grammar's ordinal words. A noun the taxonomy
+    names (an event) gives the ordinal alone; another (a period) keeps its noun."""
+    if not row or not row.strip():
+        return None
+    from extractors.timescale import _grammar  # the one list of ordinal words, in order
+
+    by_number = {n: w for w, n in _grammar().lookups["ordinal_numbers"].items()}
+    doc = parse(row)
+    named = _named_tokens(doc, words)
+    for tok in doc:
+        digits = re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)", tok.lower_)
+        word = by_number.get(int(digits.group(1))) if digits else tok.lower_
+        if word not in words.ordinals or tok.head.i == tok.i or tok.head.pos_ not in ("NOUN", "PROPN") \
+                or tok.dep_ not in ("amod", "nummod", "compound"):
+            continue
+        return word if tok.head.i in named else f"{word} {tok.head.lower_}"
+    return None
 
 
 def read_main_frame(sentence: str, words: FrameWords) -> Frame:

@@ -40,6 +40,7 @@ from extractors.frame import (
     prime,
     read_frame,
     read_main_frame,
+    row_phase,
     tidy_label,
 )
 from extractors.records import Citation, Obligation, Timescale
@@ -1443,7 +1444,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 conditions=conditions,
                 timescale=timescale, citation=citation,
                 label=tidy_label(frame.label),
-                phase=frame.phase or occurrence,
+                phase=frame.phase or occurrence or row_phase(clause.cohort_context, fwords),
                 qualifiers=quals,
                 sentence_id=sentence_id(clause.id, index),
                 extra={"anchor_phrase": ts.anchor, "occurrence": occurrence, "span_verified": verified, "duty": why,

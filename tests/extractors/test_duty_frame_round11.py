@@ -76,3 +76,22 @@ def test_a_placement_move_is_not_the_start_of_a_placement():
     assert obligations and obligations[0].timescale.anchor == "placement move"
     obligations = _extract("A planning meeting will be held within 4 working days of the placement.")
     assert obligations and obligations[0].timescale.anchor == "placement"
+
+
+# --- phase ---------------------------------------------------------------------------------
+def test_a_later_word_inside_another_clause_does_not_make_the_next_figure_subsequent():
+    by_figure = _by_figure("The child is seen within 2 days of the placement, whether this is when they first "
+                           "come into care or subsequently move home, and once a week until their first review.")
+    assert by_figure["once a week"].phase == "until the first review"
+    # Said of the figure itself, it still does.
+    by_figure = _by_figure("The child is seen within 2 days of the placement and subsequently every 5 weeks.")
+    assert by_figure["every 5 weeks"].phase == "subsequent"
+
+
+def test_a_table_row_naming_an_occurrence_gives_the_phase():
+    obligations = _extract("Outcomes recorded within 6 working days of the review;",
+                           row="Record of 2nd Child in Care Review")
+    assert obligations and obligations[0].phase == "second"
+    obligations = _extract("Outcomes recorded within 6 working days of the review;",
+                           row="Record of Child in Care Review")
+    assert obligations and obligations[0].phase is None

@@ -684,6 +684,13 @@ def _implicit_anchor(tax: Taxonomy, sentence: str, ts: Timescale, lang: _Languag
     return None
 
 
+def _received_by_staff(frame: Frame, fwords: FrameWords) -> bool:
+    """Whether the duty's subject receives it and names a member of staff ("Practitioners will
+    receive supervision", "I will get supervision"): the duty is about that person, not a child."""
+    return frame.verb in fwords.receive_verbs and not frame.passive and bool(frame.actor_text) \
+        and fwords.is_person(frame.actor_text)
+
+
 def _canonical_anchor(tax: Taxonomy, ts: Timescale, sentence: str, topic: str | None,
                       lang: _Language | None = None, headings: list[str] | None = None) -> str | None:
     """The anchor event in canonical words; a generic one ("the meeting") takes the one the
@@ -1341,10 +1348,16 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                         actor_how = "parse-usual"
                     else:
                         actor, actor_how = written, "parse-text"
+            staff = _received_by_staff(frame, fwords)
+            if staff and topic and tax.topics[topic].staff_topic:
+                # "Practitioners will receive supervision": their own supervision, not a child's case's.
+                topic, topic_how = tax.topics[topic].staff_topic, "staff-receiver"
             if cohort is None and topic and tax.topics[topic].cohort:
                 # Whom the duty is about follows from what it is (a PEP is for a child in care).
                 cohort, cohort_how = tax.topics[topic].cohort, "topic"
-            if cohort is None and ALL_CHILDREN in tax.cohorts:
+            if cohort is None and staff:
+                cohort_how = "staff"  # it is about a member of staff: no children's cohort
+            elif cohort is None and ALL_CHILDREN in tax.cohorts:
                 # Nothing narrows it (sentence, table row, headings, topic): the duty is every child's.
                 cohort, cohort_how = ALL_CHILDREN, "default"
             anchor, anchor_text, relation, anchor_specific = _rule_anchor(

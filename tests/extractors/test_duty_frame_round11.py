@@ -95,3 +95,14 @@ def test_a_table_row_naming_an_occurrence_gives_the_phase():
     obligations = _extract("Outcomes recorded within 6 working days of the review;",
                            row="Record of Child in Care Review")
     assert obligations and obligations[0].phase is None
+
+
+# --- whom it is about ----------------------------------------------------------------------
+def test_supervision_a_member_of_staff_receives_is_their_own_and_about_no_children():
+    obligations = _extract("Newly qualified workers will receive supervision at least every 3 weeks.")
+    assert obligations and obligations[0].topic == "practitioner supervision"
+    assert obligations[0].cohort is None
+    # A child's case supervised stays case supervision, for the children.
+    obligations = _extract("Each child's case will be supervised at least every 3 weeks.")
+    assert obligations and obligations[0].topic == "case supervision"
+    assert obligations[0].cohort is not None

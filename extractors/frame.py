@@ -490,6 +490,8 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
     if verb is not None and verb.i not in anchor_tokens and is_finite_duty_verb(verb):
         _fill_action(frame, verb, exclude, words)
         figures = [(s.start, s.end) for t in others if (s := _span_of(doc, t.start, t.end)) is not None]
+        if frame.actor_text is None:
+            frame.actor_text = _responsible(verb, exclude, words)
         frame.phase = _phase(doc, verb, span, exclude, words, figures)
         frame.conditions = _conditions(verb, span, words, ts.kind, ts_tokens)
         frame.condition_event = _condition_event(verb, span, words)
@@ -571,6 +573,34 @@ def _anchor_head(a_span: Span, tokens: set[int]) -> tuple[int, int] | None:
         return None
     compact = [t for t in _compact(head, set()) if t.i in tokens and t.i <= head.i]
     return _char_span(head.doc, compact) if compact else None
+
+
+def _responsible(verb: Token, exclude: set[int], words: FrameWords) -> str | None:
+    """Who a joined copula says the duty belongs to ("The summary is the responsibility of the team
+    manager and must be signed within 5 days"): the person after "of" on a responsibility noun
+    that is the predicate of the timed verb's clause or of one it is joined to."""
+    for head in _clause_heads(verb):
+        for clause in (head, *(c for c in head.children if c.dep_ == "conj")):
+            if clause.lemma_.lower() != "be":
+                continue
+            for attr in (c for c in clause.children if c.dep_ == "attr" and c.lemma_.lower() in words.responsibility_nouns):
+                prep = next((c for c in attr.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+                pobj = next((c for c in prep.children if c.dep_ == "pobj"), None) if prep is not None else None
+                if pobj is None or pobj.i in exclude:
+                    continue
+                person = _text(_phrase_tokens(pobj, exclude))
+                # (the whole phrase, "the practitioner and Team Manager", or its first name alone)
+                if words.is_person(person) or words.is_person(_text(_compact(pobj, exclude))) \
+                        or pobj.lemma_.lower() in words.person_nouns:
+                    return person
+    return None
+
+
+def responsible_in(sentence: str, words: FrameWords) -> str | None:
+    """Whom a sentence's main clause makes responsible ("The plan is the responsibility of the
+    team manager."): for a following sentence that refers back to it by a pronoun."""
+    root = next((t for t in parse(sentence) if t.dep_ == "ROOT"), None)
+    return _responsible(root, set(), words) if root is not None else None
 
 
 def _reduced_passive(verb: Token, words: FrameWords) -> bool:
@@ -1328,6 +1358,7 @@ class FrameWords:
     end_words: frozenset[str] = frozenset()
     timing_nouns: frozenset[str] = frozenset()
     exception_openers: frozenset[str] = frozenset()
+    responsibility_nouns: frozenset[str] = frozenset()
     roles: object = None  # the taxonomy (its role names tell a person from an event)
 
     def is_person(self, text: str) -> bool:
@@ -1415,7 +1446,7 @@ def frame_words(tax) -> FrameWords:
                       person_nouns=words("person_nouns"), event_openers=words("event_openers"),
                       step_words=words("step_words"), end_words=words("end_markers"),
                       timing_nouns=words("timing_nouns"), exception_openers=words("exception_openers"),
-                      roles=tax)
+                      responsibility_nouns=words("responsibility_nouns"), roles=tax)
 
 
 def row_phase(row: str | None, words: FrameWords) -> str | None:

@@ -40,6 +40,7 @@ from extractors.frame import (
     prime,
     read_frame,
     read_main_frame,
+    responsible_in,
     row_phase,
     tidy_label,
 )
@@ -1293,6 +1294,9 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             if not duty and lead is not None and (why == "no-duty-verb" or _narrative_only_in_condition(sent.text, lang)):
                 duty, why = True, "list-item"
             frame = read_frame(sent.text, ts, found, fwords)
+            if (frame.actor_text or "").lower() in ("", "it", "this") and index > 0 and _PRONOUN_SUBJECT.match(sent.text):
+                # "The plan is the responsibility of the team manager. It must be prepared ...".
+                frame.actor_text = responsible_in(sentences[index - 1].text, fwords)
             if duty:
                 reason = not_a_duty(sent.text, ts, frame, dwords, found, firm=id(ts) in hedges)
                 if reason:

@@ -106,3 +106,17 @@ def test_supervision_a_member_of_staff_receives_is_their_own_and_about_no_childr
     obligations = _extract("Each child's case will be supervised at least every 3 weeks.")
     assert obligations and obligations[0].topic == "case supervision"
     assert obligations[0].cohort is not None
+
+
+# --- actor ---------------------------------------------------------------------------------
+def test_a_responsibility_copula_names_the_actor_of_its_joined_or_following_duty():
+    obligations = _extract("The transfer summary is the responsibility of the team manager and must be "
+                           "signed within 4 days.")
+    assert obligations and obligations[0].actor == "Team Manager"
+    obligations = _extract("The transfer summary is the responsibility of the team manager. It must be "
+                           "signed within 4 days of the transfer.")
+    assert obligations and obligations[0].actor == "Team Manager"
+    # Someone who is not a role is not made the actor.
+    obligations = _extract("The transfer summary is the responsibility of the family and must be "
+                           "signed within 4 days.")
+    assert obligations and obligations[0].actor != "family"

@@ -55,6 +55,8 @@ class DutyWords:
     proportion_words: frozenset[str] = frozenset()
     addressee_words: frozenset[str] = frozenset()
     rating_words: frozenset[str] = frozenset()
+    granting_verbs: frozenset[str] = frozenset()
+    roles: object = None  # the taxonomy: its role names tell staff from the people they serve
 
 
 def duty_words(tax: Taxonomy) -> DutyWords:
@@ -76,7 +78,8 @@ def duty_words(tax: Taxonomy) -> DutyWords:
                      entitlement_verbs=frozenset(get("entitlement_verbs")),
                      proportion_words=frozenset(get("proportion_words")),
                      addressee_words=frozenset(get("addressee_words")),
-                     rating_words=frozenset(get("rating_words")))
+                     rating_words=frozenset(get("rating_words")),
+                     granting_verbs=frozenset(get("granting_verbs")), roles=tax)
 
 
 def stem(word: str) -> str:
@@ -128,6 +131,8 @@ def not_a_duty(sentence: str, ts: Timescale, frame: Frame, words: DutyWords,
         return "description"
     if span is not None and _addressees_own_limit(doc, span, ts, words):
         return "addressee's limit"
+    if span is not None and _window_for_others(span, words):
+        return "window for others"
     if span is not None and _quantity_of_a_thing(doc, ts, others or [], sentence):
         return "quantity"
     if span is not None:
@@ -276,6 +281,31 @@ def _addressees_own_limit(doc, span, ts: Timescale, words: DutyWords) -> bool:
             return False
         verb = verb.head if verb.head.pos_ != "ADP" else verb.head.head  # "by writing" -> "take"
     return False
+
+
+def _window_for_others(span, words: DutyWords) -> bool:
+    """The figure is a time given to someone other than staff to do something ("parents have 15
+    days to comment on the draft", "allowing 15 days for them to respond", "carers are given
+    10 days to reply"): the object of a granting verb with an infinitive of purpose, whose
+    receiver (the infinitive's or the verb's subject, or whom it is given to) names no role and
+    is not "I"/"we"/"you". A role given the time ("the social worker has 10 days to complete the
+    assessment") has a duty."""
+    if not words.granting_verbs or words.roles is None:
+        return False
+    noun = span.root
+    verb = noun.head
+    if noun.dep_ != "dobj" or verb.lemma_.lower() not in words.granting_verbs:
+        return False
+    purpose = next((c for c in [*noun.children, *verb.children] if c.dep_ in ("acl", "relcl", "xcomp", "advcl")
+                    and c.i > noun.i and any(g.lower_ == "to" and g.dep_ == "aux" for g in c.children)), None)
+    if purpose is None:
+        return False
+    receiver = next((c for c in purpose.children if c.dep_ in ("nsubj", "nsubjpass")), None) \
+        or next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass", "dative", "iobj")), None)
+    if receiver is None or receiver.lower_ in ("i", "we", "you", "who", "which", "that"):
+        return False
+    named = receiver.doc[receiver.left_edge.i:receiver.i + 1].text
+    return words.roles.canonical_role(named) is None and words.roles.canonical_role(receiver.text) is None  # type: ignore[attr-defined]
 
 
 def _acted_by_addressee(verb, words: DutyWords) -> bool:

@@ -120,3 +120,16 @@ def test_a_responsibility_copula_names_the_actor_of_its_joined_or_following_duty
     obligations = _extract("The transfer summary is the responsibility of the family and must be "
                            "signed within 4 days.")
     assert obligations and obligations[0].actor != "family"
+
+
+# --- not duties ----------------------------------------------------------------------------
+def test_a_time_given_to_people_other_than_staff_to_respond_is_not_a_duty():
+    assert not _extract("Families have 12 days to comment on the draft report.")
+    assert not _extract("The draft report is shared with the family, allowing 12 days for them to reply.")
+    # The duty before it in the same sentence stays.
+    obligations = _extract("The officer will share the draft report within 4 days, and families then "
+                           "have 12 days to reply.")
+    assert [o.timescale.phrase for o in obligations] == ["within 4 days"]
+    # A time given to a role, or to "we", is that role's duty.
+    assert _extract("The social worker has 12 days to complete the report.")
+    assert _extract("We have 12 working days to reply to the complaint.")

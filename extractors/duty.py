@@ -55,6 +55,8 @@ class DutyWords:
     proportion_words: frozenset[str] = frozenset()
     addressee_words: frozenset[str] = frozenset()
     rating_words: frozenset[str] = frozenset()
+    granting_verbs: frozenset[str] = frozenset()
+    roles: object = None  # the taxonomy: its role names tell staff from the people they serve
 
 
 def duty_words(tax: Taxonomy) -> DutyWords:
@@ -76,7 +78,8 @@ def duty_words(tax: Taxonomy) -> DutyWords:
                      entitlement_verbs=frozenset(get("entitlement_verbs")),
                      proportion_words=frozenset(get("proportion_words")),
                      addressee_words=frozenset(get("addressee_words")),
-                     rating_words=frozenset(get("rating_words")))
+                     rating_words=frozenset(get("rating_words")),
+                     granting_verbs=frozenset(get("granting_verbs")), roles=tax)
 
 
 def stem(word: str) -> str:
@@ -128,6 +131,8 @@ def not_a_duty(sentence: str, ts: Timescale, frame: Frame, words: DutyWords,
         return "description"
     if span is not None and _addressees_own_limit(doc, span, ts, words):
         return "addressee's limit"
+    if span is not None and _window_for_others(span, words):
+        return "window for others"
     if span is not None and _quantity_of_a_thing(doc, ts, others or [], sentence):
         return "quantity"
     if span is not None:
@@ -278,6 +283,31 @@ def _addressees_own_limit(doc, span, ts: Timescale, words: DutyWords) -> bool:
     return False
 
 
+def _window_for_others(span, words: DutyWords) -> bool:
+    """The figure is a time given to someone other than staff to do something ("parents have 15
+    days to comment on the draft", "allowing 15 days for them to respond", "carers are given
+    10 days to reply"): the object of a granting verb with an infinitive of purpose, whose
+    receiver (the infinitive's or the verb's subject, or whom it is given to) names no role and
+    is not "I"/"we"/"you". A role given the time ("the social worker has 10 days to complete the
+    assessment") has a duty."""
+    if not words.granting_verbs or words.roles is None:
+        return False
+    noun = span.root
+    verb = noun.head
+    if noun.dep_ != "dobj" or verb.lemma_.lower() not in words.granting_verbs:
+        return False
+    purpose = next((c for c in [*noun.children, *verb.children] if c.dep_ in ("acl", "relcl", "xcomp", "advcl")
+                    and c.i > noun.i and any(g.lower_ == "to" and g.dep_ == "aux" for g in c.children)), None)
+    if purpose is None:
+        return False
+    receiver = next((c for c in purpose.children if c.dep_ in ("nsubj", "nsubjpass")), None) \
+        or next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass", "dative", "iobj")), None)
+    if receiver is None or receiver.lower_ in ("i", "we", "you", "who", "which", "that"):
+        return False
+    named = receiver.doc[receiver.left_edge.i:receiver.i + 1].text
+    return words.roles.canonical_role(named) is None and words.roles.canonical_role(receiver.text) is None  # type: ignore[attr-defined]
+
+
 def _acted_by_addressee(verb, words: DutyWords) -> bool:
     """The verb's active subject is the reader ("you can take ..."), or the thing is to come
     "from" / be done "by" the reader ("your appeal must reach us (in writing) from you"): on the
@@ -411,17 +441,22 @@ def expand_object(tax: Taxonomy, sentence: str, frame: Frame, head: bool = False
     span, text = (frame.object_head_span, frame.object_head) if head else (frame.object_span, frame.object_text)
     if span is None or not text:
         return text
-    start, end = expand_span(tax, sentence, span)
+    start, end = expand_span(tax, sentence, span, verb=frame.verb_surface)
     return " ".join(sentence[start:end].replace("*", "").split())
 
 
 def expand_span(tax: Taxonomy, sentence: str, span: tuple[int, int],
-                categories: tuple[str, ...] = ("topics", "cohorts")) -> tuple[int, int]:
-    """``span`` widened over the taxonomy terms of ``categories`` it cuts through."""
+                categories: tuple[str, ...] = ("topics", "cohorts"), verb: str | None = None) -> tuple[int, int]:
+    """``span`` widened over the taxonomy terms of ``categories`` it cuts through. A term that
+    would take in the duty's own ``verb`` is a cue of verb and object ("assessment should be
+    updated"), not a name the parser split: the object stops at its own words."""
     start, end = span
+    verb_re = re.compile(rf"\b{re.escape(verb)}\b", re.I) if verb else None
     for category in categories:
         for m in tax.find(category, sentence):
             if m.start < end and start < m.end:
+                if verb_re is not None and (verb_re.search(sentence, m.start, start) or verb_re.search(sentence, end, m.end)):
+                    continue
                 start, end = min(start, m.start), max(end, m.end)
     return start, end
 

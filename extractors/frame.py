@@ -490,8 +490,10 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
     if verb is not None and verb.i not in anchor_tokens and is_finite_duty_verb(verb):
         _fill_action(frame, verb, exclude, words)
         figures = [(s.start, s.end) for t in others if (s := _span_of(doc, t.start, t.end)) is not None]
+        if frame.actor_text is None:
+            frame.actor_text = _responsible(verb, exclude, words)
         frame.phase = _phase(doc, verb, span, exclude, words, figures)
-        frame.conditions = _conditions(verb, span, words, ts.kind)
+        frame.conditions = _conditions(verb, span, words, ts.kind, ts_tokens)
         frame.condition_event = _condition_event(verb, span, words)
     if frame.action is None or (frame.verb == "be" and frame.object_text is None):
         _fallback_action(frame, doc, verb, exclude, words)
@@ -507,7 +509,8 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
         ordinal = next((w for w in reversed(local) if w in words.ordinals), None)
         if ordinal:
             frame.phase = ordinal
-        elif _names_subsequent(clean(sentence[prev_end:ts.start]), words, recurring=ts.kind == "frequency"):
+        elif _names_subsequent(clean(sentence[prev_end:ts.start]), words, recurring=ts.kind == "frequency") \
+                and not _later_in_own_clause(doc, prev_end, ts.start, words, verb):
             # "within one week ..., then at least 6 weekly", "... and after this, three-monthly"
             frame.phase = "subsequent"
     if frame.phase is None:
@@ -572,9 +575,52 @@ def _anchor_head(a_span: Span, tokens: set[int]) -> tuple[int, int] | None:
     return _char_span(head.doc, compact) if compact else None
 
 
+def _responsible(verb: Token, exclude: set[int], words: FrameWords) -> str | None:
+    """Who a joined copula says the duty belongs to ("The summary is the responsibility of the team
+    manager and must be signed within 5 days"): the person after "of" on a responsibility noun
+    that is the predicate of the timed verb's clause or of one it is joined to."""
+    for head in _clause_heads(verb):
+        for clause in (head, *(c for c in head.children if c.dep_ == "conj")):
+            if clause.lemma_.lower() != "be":
+                continue
+            for attr in (c for c in clause.children if c.dep_ == "attr" and c.lemma_.lower() in words.responsibility_nouns):
+                prep = next((c for c in attr.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+                pobj = next((c for c in prep.children if c.dep_ == "pobj"), None) if prep is not None else None
+                if pobj is None or pobj.i in exclude:
+                    continue
+                person = _text(_phrase_tokens(pobj, exclude))
+                # (the whole phrase, "the practitioner and Team Manager", or its first name alone)
+                if words.is_person(person) or words.is_person(_text(_compact(pobj, exclude))) \
+                        or pobj.lemma_.lower() in words.person_nouns:
+                    return person
+    return None
+
+
+def responsible_in(sentence: str, words: FrameWords) -> str | None:
+    """Whom a sentence's main clause makes responsible ("The plan is the responsibility of the
+    team manager."): for a following sentence that refers back to it by a pronoun."""
+    root = next((t for t in parse(sentence) if t.dep_ == "ROOT"), None)
+    return _responsible(root, set(), words) if root is not None else None
+
+
+def _reduced_passive(verb: Token, words: FrameWords) -> bool:
+    """A bare past form after a thing's name with no auxiliary, object or modal anywhere in the
+    sentence ("Minutes circulated within 3 days", a table line): a passive with its auxiliary
+    left out (standards state what is to be done, never a past event), so the subject is what
+    is done ("circulate minutes"), not something that acts. Someone named as the subject
+    ("the worker visited") is not read so."""
+    if verb.tag_ != "VBD" or verb.dep_ != "ROOT" \
+            or any(t.tag_ == "MD" for t in verb.doc) \
+            or any(c.dep_ in ("aux", "auxpass", "dobj", "attr", "oprd", "ccomp", "xcomp") for c in verb.children):
+        return False
+    subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+    return subject is not None and subject.pos_ in ("NOUN", "PROPN") and subject.i < verb.i \
+        and not _is_people(subject, words)
+
+
 def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords) -> None:
     frame.verb = verb.lemma_.lower()
-    frame.passive = _is_passive(verb)
+    frame.passive = _is_passive(verb) or _reduced_passive(verb, words)
     subject = _subject(verb)
     event = _timed_event(subject, words) if subject is not None and not frame.passive else None
     if event is not None and verb.lemma_.lower() in ("be", "need", "have"):
@@ -755,12 +801,16 @@ def _fallback_action(frame: Frame, doc: Doc, verb: Token | None, exclude: set[in
         return
     if frame.action is not None or any(t.tag_ == "MD" for t in doc):
         return  # (a sentence with a modal has its duty clause; the reading above found none to trust)
-    # Words inside a taxonomy name are not verbs of the fragment ("Looked After Review").
+    # Words inside a taxonomy name are not verbs of the fragment ("Looked After Review"): those
+    # capitalised, or whose head stands in the same name (its inner structure). A participle whose
+    # head is outside the name is the fragment's verb even when a topic's cue takes it in
+    # ("Decisions recorded within 5 days": "recorded within" cues recording, "recorded" is the verb).
     named: set[int] = set()
     if words.roles is not None:
         for category in ("topics", "anchors", "cohorts"):
             for m in words.roles.find(category, doc.text):  # type: ignore[attr-defined]
-                named.update(t.i for t in doc if m.start <= t.idx < m.end)
+                inside = {t.i for t in doc if m.start <= t.idx < m.end}
+                named.update(i for i in inside if doc[i].text[:1].isupper() or doc[i].head.i in inside)
     # The verb the figure hangs on, else the fragment's own verb (its root, or a participle on it).
     usable = {"VB", "VBN", "VBD", "VBZ", "VBP"}
     candidate = verb if verb is not None and verb.pos_ == "VERB" and verb.i not in exclude | named \
@@ -1012,6 +1062,17 @@ def _phase(doc: Doc, verb: Token, span: Span, exclude: set[int], words: FrameWor
     return None
 
 
+def _later_in_own_clause(doc: Doc, start: int, end: int, words: FrameWords, timed: Token | None) -> bool:
+    """Whether every "later" word between two figures modifies a verb with a subject of its own
+    ("within 72 hours of the placement, whether they first come into care or subsequently move,
+    and weekly until the review"): it says when that clause's event happens, not that the next
+    figure is the later occurrences."""
+    found = [t for t in doc if start <= to_sentence(doc, t.idx) < end and t.lower_ in words.subsequent]
+    return bool(found) and all(t.head.pos_ in ("VERB", "AUX") and t.head.i != t.i
+                               and (timed is None or t.head.i != timed.i) and _subject(t.head) is not None
+                               and t.head.dep_ in ("advcl", "relcl", "acl", "ccomp", "conj") for t in found)
+
+
 def _names_subsequent(text: str, words: FrameWords, recurring: bool = True) -> bool:
     """Whether ``text`` (the words between two figures) says the second comes after the first.
 
@@ -1047,7 +1108,7 @@ def _phase_near(sentence: str, ts: Timescale, words: FrameWords, others: list[Ti
         if not leads_next:
             return "subsequent"
     ordinal = r"(?:" + "|".join(map(re.escape, sorted(words.ordinals, key=len, reverse=True))) + r"|\d+(?:st|nd|rd|th))"
-    m = re.match(r"^[\s,]*(?P<prep>[a-z]+)\s+(?:the\s+|any\s+|each\s+)?(?P<ord>" + ordinal
+    m = re.match(r"^[\s,]*(?P<prep>[a-z]+)\s+(?:the\s+|any\s+|each\s+|their\s+|his\s+|her\s+|its\s+)?(?P<ord>" + ordinal
                  + r"(?:\s+or\s+" + ordinal + r")*)\s+(?P<noun>(?:\w+\s+){0,1}\w+)", after)
     if not m:
         return None
@@ -1105,6 +1166,60 @@ def _other_trigger(tok: Token, ts_span: Span | None, kind: str, words: FrameWord
         and not doc[ts_span.end:tok.i].text.strip(" ,")
 
 
+def _before_nested_figure(run: list[Token], opener: Token, figures: set[int]) -> list[Token]:
+    """A condition's words up to a clause nested in it that holds a figure ("unless the placement
+    is agreed as permanent, when visits are every 3 months"): that clause states another figure's
+    duty, not this condition."""
+    inside = {t.i for t in run}
+    figure = next((t for t in run if t.i in figures and t.i > opener.i), None)
+    if figure is None:
+        return run
+    # The nearest clause above the figure, below the condition's own: "this will be within 3
+    # days" of "if the evidence suggests a conference is needed and this will be within 3 days".
+    clause = next((a for a in figure.ancestors if a.i in inside and a.i != opener.head.i
+                   and a.dep_ in _NESTED_CLAUSES), None)
+    if clause is None:
+        return run
+    return [r for r in run if r.i < clause.left_edge.i]
+
+
+# Dependencies that open a clause of its own inside a condition.
+_NESTED_CLAUSES = ("advcl", "relcl", "conj", "ccomp")
+
+
+def _exception_branch(opener: Token, ts_span: Span | None, words: FrameWords | None) -> bool:
+    """An exception word ("unless") whose clause holds this figure: "visited every 4 weeks unless
+    the placement is permanent, when visits are every 3 months". The exception is the earlier
+    figure's; for this one, what it states is the circumstance in which this figure applies."""
+    if ts_span is None or words is None or opener.lower_ not in words.exception_openers:
+        return False
+    return opener.i < ts_span.start and opener.head in ts_span.root.ancestors
+
+
+def _attaches_elsewhere(opener: Token, timed: Token | None, relations: dict[str, str] | None = None) -> bool:
+    """Whether a condition word hangs, by the parse, on another verb's clause than the one carrying
+    the figure ("record the visit within 3 days and give feedback to the worker where
+    appropriate": the feedback's condition, not the recording's). The verb its phrase modifies
+    must be the timed verb or one above it (a condition on "ensure" governs what is ensured), or
+    stand before the timed verb inside its clause (a leading circumstance the parser hung on an
+    aside, "Note: where ..., visits ..."). A relation word read as a verb ("following an
+    event") is no verb of its own."""
+    if timed is None:
+        return False
+    tok = opener.head if opener.dep_ in ("mark", "advmod", "prep") else opener
+    if opener.dep_ in ("mark", "advmod") and tok.i != tok.head.i:
+        tok = tok.head  # past the condition's own clause ("where [appropriate]")
+    for _ in range(8):
+        if tok.pos_ in ("VERB", "AUX") and tok.i != opener.head.i and not (relations and tok.lower_ in relations):
+            if tok.i == timed.i or tok in list(timed.ancestors):
+                return False
+            return not (tok.i < timed.i and tok in list(timed.subtree))
+        if tok.head.i == tok.i:
+            return False
+        tok = tok.head
+    return False
+
+
 def condition_at(sentence: str, start: int, ts: Timescale, words: FrameWords | None = None,
                  others: list[Timescale] | None = None) -> tuple[int, int] | None | bool:
     """The whole phrase a condition word at sentence offset ``start`` opens, from the parse: the
@@ -1131,6 +1246,9 @@ def condition_at(sentence: str, start: int, ts: Timescale, words: FrameWords | N
             ts_tokens.update(range(o.start, o.end))
     if _other_trigger(tok, ts_span, ts.kind, words):
         return False
+    relations = words.anchor_relations if words else None
+    if ts_span is not None and _attaches_elsewhere(tok, governing_verb(doc, ts_span, relations), relations):
+        return False
     if tok.dep_ in ("mark", "advmod") and tok.head.i != tok.i and tok.head.i > tok.i:
         if _qualifies_alternative(tok):
             return False
@@ -1144,6 +1262,10 @@ def condition_at(sentence: str, start: int, ts: Timescale, words: FrameWords | N
     else:
         return None
     run = sorted((t for t in tokens if t.i >= tok.i), key=lambda t: t.i)
+    if not prep:
+        run = _before_nested_figure(run, tok, ts_tokens)
+        if _exception_branch(tok, ts_span, words):
+            run = [t for t in run if t.i != tok.i]  # "the placement is agreed as permanent"
     if prep:
         # The parser may hang the phrase's own modifiers on the verb ("for children under 5 years"):
         # run on to the next break, subject, verb or figure.
@@ -1168,7 +1290,8 @@ def condition_at(sentence: str, start: int, ts: Timescale, words: FrameWords | N
     return _char_span(doc, run)
 
 
-def _conditions(verb: Token, span: Span, words: FrameWords, kind: str = "deadline") -> str | None:
+def _conditions(verb: Token, span: Span, words: FrameWords, kind: str = "deadline",
+                figures: set[int] | None = None) -> str | None:
     """An adverbial clause opened by a condition word ("if the enquiry is complex"), or a
     circumstance leading the sentence ("Following a placement move, children are visited ...")."""
     for child in verb.children:
@@ -1186,7 +1309,11 @@ def _conditions(verb: Token, span: Span, words: FrameWords, kind: str = "deadlin
             or (c.dep_ in ("aux", "auxpass") and c.i == child.left_edge.i))), None)
         if mark is None or _qualifies_alternative(mark) or _other_trigger(mark, span, kind, words):
             continue
-        toks = [t for t in child.subtree if t.i not in range(span.start, span.end)]
+        toks = _before_nested_figure(sorted(child.subtree, key=lambda t: t.i), mark,
+                                     (figures or set()) | set(range(span.start, span.end)))
+        toks = [t for t in toks if t.i not in range(span.start, span.end)]
+        while toks and (toks[-1].is_punct or toks[-1].pos_ in ("CCONJ", "DET", "ADP", "SCONJ")):
+            toks.pop()  # (what the cut before a nested figure's clause leaves hanging: ", and")
         text = _text(toks)
         if 2 <= len(text.split()) <= MAX_CONDITION_WORDS:
             return text
@@ -1230,6 +1357,8 @@ class FrameWords:
     step_words: frozenset[str] = frozenset()
     end_words: frozenset[str] = frozenset()
     timing_nouns: frozenset[str] = frozenset()
+    exception_openers: frozenset[str] = frozenset()
+    responsibility_nouns: frozenset[str] = frozenset()
     roles: object = None  # the taxonomy (its role names tell a person from an event)
 
     def is_person(self, text: str) -> bool:
@@ -1316,7 +1445,30 @@ def frame_words(tax) -> FrameWords:
                       party_preps=words("party_prepositions"), receive_verbs=words("receive_verbs"),
                       person_nouns=words("person_nouns"), event_openers=words("event_openers"),
                       step_words=words("step_words"), end_words=words("end_markers"),
-                      timing_nouns=words("timing_nouns"), roles=tax)
+                      timing_nouns=words("timing_nouns"), exception_openers=words("exception_openers"),
+                      responsibility_nouns=words("responsibility_nouns"), roles=tax)
+
+
+def row_phase(row: str | None, words: FrameWords) -> str | None:
+    """The occurrence a table row's label names by an ordinal on its noun ("Record of 2nd Review"
+    -> "second"; "In the first year of care" -> "first year"): what every line under it is about.
+    Digits with st/nd/rd/th read as the timescale grammar's ordinal words. A noun the taxonomy
+    names (an event) gives the ordinal alone; another (a period) keeps its noun."""
+    if not row or not row.strip():
+        return None
+    from extractors.timescale import _grammar  # the one list of ordinal words, in order
+
+    by_number = {n: w for w, n in _grammar().lookups["ordinal_numbers"].items()}
+    doc = parse(row)
+    named = _named_tokens(doc, words)
+    for tok in doc:
+        digits = re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)", tok.lower_)
+        word = by_number.get(int(digits.group(1))) if digits else tok.lower_
+        if word not in words.ordinals or tok.head.i == tok.i or tok.head.pos_ not in ("NOUN", "PROPN") \
+                or tok.dep_ not in ("amod", "nummod", "compound"):
+            continue
+        return word if tok.head.i in named else f"{word} {tok.head.lower_}"
+    return None
 
 
 def read_main_frame(sentence: str, words: FrameWords) -> Frame:

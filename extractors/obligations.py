@@ -40,6 +40,8 @@ from extractors.frame import (
     prime,
     read_frame,
     read_main_frame,
+    responsible_in,
+    row_phase,
     tidy_label,
 )
 from extractors.records import Citation, Obligation, Timescale
@@ -690,6 +692,13 @@ def _implicit_anchor(tax: Taxonomy, sentence: str, ts: Timescale, lang: _Languag
     return None
 
 
+def _received_by_staff(frame: Frame, fwords: FrameWords) -> bool:
+    """Whether the duty's subject receives it and names a member of staff ("Practitioners will
+    receive supervision", "I will get supervision"): the duty is about that person, not a child."""
+    return frame.verb in fwords.receive_verbs and not frame.passive and bool(frame.actor_text) \
+        and fwords.is_person(frame.actor_text)
+
+
 def _canonical_anchor(tax: Taxonomy, ts: Timescale, sentence: str, topic: str | None,
                       lang: _Language | None = None, headings: list[str] | None = None) -> str | None:
     """The anchor event in canonical words; a generic one ("the meeting") takes the one the
@@ -792,8 +801,21 @@ def _specific_anchor(tax: Taxonomy, canonical: str | None, sentence: str, frame:
     if best.canonical == canonical and added & ordinals and not set(canonical.lower().split()) & ordinals \
             and not phrase[best.end:].strip():
         return tidy_label(phrase), True
-    if best.canonical != canonical or not lost or phrase[best.end:].strip():
-        return canonical, False  # chosen from elsewhere in the sentence, nothing lost, or a head after it
+    after = phrase[best.end:].split()
+    occasion = {w.lower() for w in tax.words("anchor_occasion_words")}
+    generic = {w.lower() for w in tax.words("generic_anchors")}
+
+    def same_event(word: str) -> bool:
+        # "the review date", "the first review meeting": its date, or the kind of event it is.
+        return word.lower() in occasion or (tax.canonical_anchor(word) or "") in generic
+
+    if best.canonical == canonical and after and (lost or not all(same_event(w) for w in after)):
+        # The phrase's head stands after the name ("the first placement day"): the name only
+        # says what kind of day, so the event is the phrase as the parse gives it, not the bare
+        # name.
+        return tidy_label(phrase), True
+    if best.canonical != canonical or not lost or after:
+        return canonical, False  # chosen from elsewhere in the sentence, or nothing lost
     if len(best.term.split()) == 1:
         return tidy_label(phrase), True
     return tidy_label(f"{' '.join(lost)} {canonical}"), True
@@ -1279,6 +1301,9 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             if not duty and lead is not None and (why == "no-duty-verb" or _narrative_only_in_condition(sent.text, lang)):
                 duty, why = True, "list-item"
             frame = read_frame(sent.text, ts, found, fwords)
+            if (frame.actor_text or "").lower() in ("", "it", "this") and index > 0 and _PRONOUN_SUBJECT.match(sent.text):
+                # "The plan is the responsibility of the team manager. It must be prepared ...".
+                frame.actor_text = responsible_in(sentences[index - 1].text, fwords)
             if duty:
                 reason = not_a_duty(sent.text, ts, frame, dwords, found, firm=id(ts) in hedges)
                 if reason:
@@ -1334,10 +1359,16 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                         actor_how = "parse-usual"
                     else:
                         actor, actor_how = written, "parse-text"
+            staff = _received_by_staff(frame, fwords)
+            if staff and topic and tax.topics[topic].staff_topic:
+                # "Practitioners will receive supervision": their own supervision, not a child's case's.
+                topic, topic_how = tax.topics[topic].staff_topic, "staff-receiver"
             if cohort is None and topic and tax.topics[topic].cohort:
                 # Whom the duty is about follows from what it is (a PEP is for a child in care).
                 cohort, cohort_how = tax.topics[topic].cohort, "topic"
-            if cohort is None and ALL_CHILDREN in tax.cohorts:
+            if cohort is None and staff:
+                cohort_how = "staff"  # it is about a member of staff: no children's cohort
+            elif cohort is None and ALL_CHILDREN in tax.cohorts:
                 # Nothing narrows it (sentence, table row, headings, topic): the duty is every child's.
                 cohort, cohort_how = ALL_CHILDREN, "default"
             anchor, anchor_text, relation, anchor_specific = _rule_anchor(
@@ -1446,7 +1477,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 conditions=conditions,
                 timescale=timescale, citation=citation,
                 label=tidy_label(frame.label),
-                phase=frame.phase or occurrence,
+                phase=frame.phase or occurrence or row_phase(clause.cohort_context, fwords),
                 qualifiers=quals,
                 sentence_id=sentence_id(clause.id, index),
                 extra={"anchor_phrase": ts.anchor, "occurrence": occurrence, "span_verified": verified, "duty": why,

@@ -35,6 +35,9 @@ class Topic:
     reserved: bool = False
     cues: tuple[tuple[tuple[str, ...], ...], ...] = ()
     frequency_topic: str | None = None
+    # The topic a duty on this topic belongs to when the one who receives it is a member of staff
+    # ("practitioners receive supervision": their own supervision, not a child's case's).
+    staff_topic: str | None = None
     # Who normally owns a duty on this topic, and whom it is about, when the sentence, table
     # and headings do not say (a PEP is only for children in care; visits are the social worker's).
     actor: str | None = None
@@ -568,7 +571,7 @@ def parse_taxonomy(data: object, source: str = "taxonomy") -> Taxonomy:
             synonyms=_str_list(item.get("synonyms"), f"{where}: synonyms"),
             abbreviations=_str_list(item.get("abbreviations"), f"{where}: abbreviations"),
             reserved=bool(item.get("reserved", False)), cues=tuple(cues),
-            frequency_topic=item.get("frequency_topic"),
+            frequency_topic=item.get("frequency_topic"), staff_topic=item.get("staff_topic"),
             actor=item.get("actor"), cohort=item.get("cohort"),
         )
 
@@ -607,6 +610,9 @@ def parse_taxonomy(data: object, source: str = "taxonomy") -> Taxonomy:
         if topic.frequency_topic and topic.frequency_topic not in topics:
             raise TaxonomyError(f"{source}: topic {topic.name!r}: frequency_topic "
                                 f"{topic.frequency_topic!r} is not a defined topic.")
+        if topic.staff_topic and topic.staff_topic not in topics:
+            raise TaxonomyError(f"{source}: topic {topic.name!r}: staff_topic "
+                                f"{topic.staff_topic!r} is not a defined topic.")
     roles, cohorts = entries("roles"), entries("cohorts")
     for topic in topics.values():
         if topic.actor and topic.actor not in roles:

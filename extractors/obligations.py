@@ -1930,7 +1930,19 @@ def extract_obligations(clauses: list[Clause], doc_text: str, encode: Encode | N
         narrowed = _which_event(t.anchor, t.anchor_text)
         if narrowed:
             o.extra["anchor_event"], t.anchor = t.anchor, narrowed
+        _before_status(tax, o)
     return out
+
+
+def _before_status(tax: Taxonomy, o: Obligation) -> None:
+    """With the duty's final topic (settled by similarity after the clause was read): a duty whose
+    own children are in an earlier status than the cohort read for it is about the earlier one
+    (``_later_statuses``), and a later status is no qualifier of it."""
+    own = _own_status(tax, o.topic, o.timescale.anchor, o.timescale.anchor_relation)
+    if own and o.cohort != own and o.cohort in _later_statuses(tax, own):
+        o.cohort, o.extra["cohort_from"] = own, "before-status"
+    later = _later_statuses(tax, o.cohort)
+    o.qualifiers = [q for q in o.qualifiers if q not in later and q != o.cohort]
 
 
 def _is_bullet(clause: Clause, doc_text: str) -> bool:

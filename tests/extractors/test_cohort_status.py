@@ -96,3 +96,13 @@ def test_subject_to_a_plan_is_a_status_not_a_destination():
     # A parse may read "subject" as a noun: "subject to" is still the cohort's own status words.
     o = _one("Visits to young people over 16 subject to CP plans will be every 3 weeks.", ["Visiting"])
     assert o.cohort == "children subject to a child protection plan"
+
+
+def test_an_assessment_of_foster_carers_is_of_applicants_not_approved_carers():
+    o = _one("The Form F assessment of foster carers will be completed within 6 months of the application.",
+             ["Fostering"])
+    assert o.cohort == "prospective foster carers"
+    assert "approved foster carers" not in o.qualifiers
+    # ... while approved carers' own review stays theirs.
+    o = _one("Foster carers will have their review every 12 months.", ["Fostering"])
+    assert o.cohort == "approved foster carers"

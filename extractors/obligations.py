@@ -628,6 +628,47 @@ def _destinations(tax: Taxonomy, text: str) -> list[tuple[str, str]]:
     return out
 
 
+def _cases_which(tax: Taxonomy, text: str, ts: Timescale | None = None) -> list[str]:
+    """What follows a noun for cases (language ``case_nouns``) and says which of a cohort's
+    children they are ("cases where a permanence plan has been agreed but not yet implemented",
+    "cases open to the disability team"): a phrase naming a cohort with other words. Not the
+    figure's own phrase. Read from the parse: the noun's relative clause, participle or
+    prepositional phrase after it."""
+    nouns = {w.lower() for w in tax.words("case_nouns")}
+    if not nouns or not any(n in text.lower() for n in nouns):
+        return []
+    doc = parse(text)
+    function = {w.lower() for w in tax.words("function_words")}
+    out: list[str] = []
+    for tok in doc:
+        if tok.lower_ not in nouns and tok.lemma_.lower() not in nouns:
+            continue
+        after = list(tok.children)
+        if tok.dep_ == "pobj" and tok.head.head.pos_ in ("NOUN", "PROPN"):
+            # "every 2 months in cases where ...": the parser may hang the clause after the cases
+            # on the noun before; right after the cases, it is theirs (as people_modifiers reads).
+            after += [c for c in tok.head.head.children if c.left_edge.i == tok.right_edge.i + 1]
+        for child in after:
+            if child.i < tok.i or child.dep_ not in ("relcl", "acl", "prep"):
+                continue
+            end = child.right_edge.i
+            if doc[end].dep_ == "cc":
+                # "agreed but" + a conjunct the parser hung elsewhere ("not yet implemented"):
+                # the clause runs on to the next punctuation.
+                while end + 1 < len(doc) and not doc[end + 1].is_punct:
+                    end += 1
+            phrase = doc[child.left_edge.i:end + 1].text
+            if ts is not None and ts.phrase in phrase:
+                continue
+            terms = tax.find("cohorts", phrase)
+            rest = phrase
+            for m in terms:
+                rest = rest.replace(m.term, " ")
+            if terms and set(re.findall(r"[a-z]+", rest.lower())) - function and phrase not in out:
+                out.append(phrase)
+    return out
+
+
 def _later_statuses(tax: Taxonomy, cohort: str | None) -> set[str]:
     """The statuses a child in ``cohort`` reaches only later (language ``later_statuses``, followed
     through: a section 47 enquiry comes before a child protection plan)."""
@@ -1628,6 +1669,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 # (the phrase replaces a shorter qualifier inside it: "under Interim Care Order")
                 quals = [q for q in quals if not any(q in p for p in with_whom)
                          and not (with_whom and q in tax.cohorts and _adults(tax, q))] + with_whom
+            quals += [q for q in _cases_which(tax, sent.text, ts) if q not in quals]
             # (the sentence's own: a heading "Closures and step-down to early help" covers both)
             moving = _destinations(tax, sent.text)
             if moving and cohort not in {c for c, _ in moving}:

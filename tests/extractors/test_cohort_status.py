@@ -106,3 +106,16 @@ def test_an_assessment_of_foster_carers_is_of_applicants_not_approved_carers():
     # ... while approved carers' own review stays theirs.
     o = _one("Foster carers will have their review every 12 months.", ["Fostering"])
     assert o.cohort == "approved foster carers"
+
+
+# --- which cases ----------------------------------------------------------------------------
+def test_what_follows_cases_and_names_a_cohort_narrows_it():
+    o = _one("Plans will be reviewed every 2 months in all cases where a permanence plan has been agreed "
+             "but not yet carried out.", ["Permanence"])
+    assert o.cohort == "children with a permanence plan"
+    assert "where a permanence plan has been agreed but not yet carried out" in o.qualifiers
+
+
+def test_a_condition_on_cases_naming_no_cohort_is_no_qualifier():
+    o = _one("In cases where there are safeguarding concerns, the plan will be reviewed monthly.", ["Children in care"])
+    assert not any("safeguarding" in q for q in o.qualifiers)

@@ -569,6 +569,21 @@ def outside_owned_names(tax: Taxonomy, sentence: str, matches: list[TermMatch]) 
 _DESTINATION_PREPS = frozenset({"to", "into"})
 
 
+_STATUS_WORDS: dict[int, set[str]] = {}
+
+
+def _status_words(tax: Taxonomy) -> set[str]:
+    """Word-and-preposition pairs the cohorts' names use for a status ("subject to")."""
+    if id(tax) in _STATUS_WORDS:
+        return _STATUS_WORDS[id(tax)]
+    pairs = _STATUS_WORDS[id(tax)] = set()
+    for entry in tax.cohorts.values():
+        for term in (entry.name, *entry.synonyms):
+            words = term.lower().split()
+            pairs |= {f"{a} {b}" for a, b in zip(words, words[1:], strict=False) if b in _DESTINATION_PREPS}
+    return pairs
+
+
 def names_destination(tax: Taxonomy, text: str, match: TermMatch) -> bool:
     """Whether a heading names a cohort only as a destination: the term is the object of "to" /
     "into" ("Closing cases and transfer to Early Help", "Move into Adult Services") and has no
@@ -587,6 +602,8 @@ def names_destination(tax: Taxonomy, text: str, match: TermMatch) -> bool:
     # What "to" hangs on must be a movement, not the children's status: an adjective ("subject
     # to") or a phrase naming people ("CHILD SUBJECT TO A ... PLAN") describes whom, not where.
     governor = head.head.head
+    if _status_words(tax) & {f"{governor.lower_} {head.head.lower_}"}:
+        return False  # "subject to" (a parse may read "subject" as a noun): a cohort's own words for a status
     described = [governor, *(t for left in governor.lefts for t in left.subtree)]
     return governor.pos_ != "ADJ" and not any(t.lower_ in people or t.lemma_.lower() in people for t in described)
 
@@ -634,8 +651,11 @@ def qualifiers(tax: Taxonomy, cohort: str | None, sentence: str, frame: Frame, r
     row_mods = people_modifiers(parse(row), set(), tax) if row else []
     for mod in [*frame.people_modifiers, *row_mods]:
         terms = tax.find("cohorts", mod)
-        if _names_when(tax, mod) or mod.lower() in blocked or any(m.canonical == cohort for m in terms):
-            continue  # (when, or the chosen cohort said again: "children subject to protection plans")
+        if _names_when(tax, mod) or mod.lower() in blocked or (
+                any(m.canonical == cohort for m in terms) and all(m.canonical == cohort for m in terms)):
+            # (when, or the chosen cohort said again: "children subject to protection plans"; one
+            # naming others too says which of them: "with connected carers or parents under a care order")
+            continue
         rest = mod
         for m in terms:
             rest = rest.replace(m.term, " ")

@@ -37,12 +37,14 @@ from extractors.frame import (
     clean,
     condition_at,
     frame_words,
+    parse,
     prime,
     read_frame,
     read_main_frame,
     responsible_in,
     row_phase,
     tidy_label,
+    to_parse,
 )
 from extractors.records import Citation, Obligation, Timescale
 from extractors.similarity import (
@@ -518,8 +520,11 @@ def _cohort(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language | None
                                   for t in others) and not (scope and scope[0] <= m.start < scope[1])]
     # A cohort word inside the name of a duty whose topic says whom it is about ("child protection
     # conference" inside "initial child protection conference": no plan exists yet) is that topic's.
-    in_sentence = outside_owned_names(tax, sentence, in_sentence)
-    row = tax.canonical_cohort(clause.cohort_context)
+    in_sentence = _whom_children_are_with(tax, sentence, outside_owned_names(tax, sentence, in_sentence))
+    # "a step-down to Early Help": where the children go, not whom (``_destinations``).
+    in_sentence = [m for m in in_sentence if not names_destination(tax, sentence, m)]
+    row = _longest(_whom_children_are_with(tax, clause.cohort_context or "",
+                                           tax.find("cohorts", clause.cohort_context or "")))
     if in_sentence:
         strong = [m for m in in_sentence if re.sub(r"\s+", " ", m.term.lower()) not in weak]
         if strong or row is None:
@@ -528,11 +533,202 @@ def _cohort(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language | None
     if row:
         return row, "table"
     for heading in reversed(clause.heading_path):
-        found = [m for m in tax.find("cohorts", heading) if not names_destination(tax, heading, m)]
+        found = _whom_children_are_with(
+            tax, heading, [m for m in tax.find("cohorts", heading) if not names_destination(tax, heading, m)])
         if found:
             # The most specific (longest) term wins; ties go to the earliest (as canonical_cohort).
             return max(found, key=lambda m: (m.end - m.start, -m.start)).canonical, "heading"
     return None, "none"
+
+
+def _longest(matches: list[TermMatch]) -> str | None:
+    """The most specific (longest) match's cohort; ties go to the earliest (as canonical_cohort)."""
+    return max(matches, key=lambda m: (m.end - m.start, -m.start)).canonical if matches else None
+
+
+# Dependency labels by which a phrase hangs inside a noun phrase ("children [placed] [with] [foster
+# carers] [or] [parents]"): walking up them from a carer stays within the phrase naming its head.
+_WITHIN_PHRASE = frozenset({"pobj", "prep", "conj", "cc", "compound", "amod", "acl", "appos", "nmod", "dobj", "agent"})
+
+
+def _carers_of_children(tax: Taxonomy, text: str) -> list[tuple[int, int, str]]:
+    """Where ``text`` names adults (carers, parents, adopters) only as whom children are with or
+    placed with ("children with temporarily approved foster carers", "a young person placed with
+    connected carers"): each adult noun's character span and the phrase that says so. The phrase's
+    head is the children, so a duty is about them, and the phrase says which of them. Read from
+    the parse: the adult noun hangs, within one noun phrase, on a noun for children."""
+    adult_words = stems(" ".join(tax.words("adult_people_nouns")))
+    if not text or not adult_words:
+        return []
+    children = {w for w in tax.words("cohort_people_nouns") if not stems(w) & adult_words}
+    doc = parse(text)
+    out: list[tuple[int, int, str]] = []
+    for adult in doc:
+        if adult.pos_ not in ("NOUN", "PROPN") or not stems(adult.lower_) & adult_words:
+            continue
+        tok = adult
+        while tok.dep_ in _WITHIN_PHRASE and tok.head.i != tok.i:
+            below, tok = tok, tok.head
+            if tok.pos_ in ("NOUN", "PROPN") and (tok.lemma_.lower() in children or tok.lower_ in children):
+                words = list(below.subtree)
+                out.append((adult.idx, adult.idx + len(adult.text), doc[words[0].i:words[-1].i + 1].text))
+                break
+    return out
+
+
+def _whom_children_are_with(tax: Taxonomy, text: str, matches: list[TermMatch]) -> list[TermMatch]:
+    """``matches`` less the adults' cohorts named only as whom children are with (``_carers_of_children``)."""
+    if not any(_adults(tax, m.canonical) for m in matches):
+        return matches
+    doc = parse(text)
+    spans = [(to_parse(doc, m.start), to_parse(doc, m.end)) for m in matches]
+    carers = _carers_of_children(tax, text)
+    return [m for m, (a, b) in zip(matches, spans, strict=True)
+            if not (_adults(tax, m.canonical) and any(a <= s < b for s, _, _ in carers))]
+
+
+def _children_with(tax: Taxonomy, texts: list[str]) -> list[str]:
+    """The phrases by which ``texts`` say whom children are with ("placed with connected carers"):
+    qualifiers of the children's cohort."""
+    out: list[str] = []
+    for text in texts:
+        for _, _, phrase in _carers_of_children(tax, text):
+            if phrase not in out:
+                out.append(phrase)
+    return out
+
+
+def _destinations(tax: Taxonomy, text: str) -> list[tuple[str, str]]:
+    """Where ``text`` names a cohort only as where children go ("step-down to Early Help",
+    "transferred into care"; ``names_destination``): each cohort and the movement phrase, which
+    says which children a duty is about (those moving there), not that they are there already."""
+    out: list[tuple[str, str]] = []
+    matches = [m for m in tax.find("cohorts", text) if names_destination(tax, text, m)]
+    if not matches:
+        return out
+    doc = parse(text)
+    for m in matches:
+        start, end = to_parse(doc, m.start), to_parse(doc, m.end)
+        tok = next((t for t in reversed(doc) if start <= t.idx < end), None)
+        while tok is not None and tok.dep_ in ("compound", "amod") and tok.head.i != tok.i:
+            tok = tok.head
+        if tok is None or tok.dep_ != "pobj":
+            continue
+        # The movement is the word right before "to" with its own modifiers ("a step-down to
+        # Early Help" in "closure or a step-down to ..."; "transferred to ..."), not the clause.
+        before = doc[max(tok.head.i - 1, 0)]
+        first = before.left_edge.i if before.pos_ in ("NOUN", "PROPN") and before.left_edge.i <= before.i else before.i
+        while first < before.i and doc[first].dep_ in ("det", "poss", "cc", "punct"):
+            first += 1
+        phrase = doc[first:tok.right_edge.i + 1].text
+        if before.pos_ not in ("NOUN", "PROPN"):
+            continue  # "they will have moved into their placement": the duty's own act, not which children
+        if (m.canonical, phrase) not in out:
+            out.append((m.canonical, phrase))
+    return out
+
+
+def _cases_which(tax: Taxonomy, text: str, ts: Timescale | None = None) -> list[str]:
+    """What follows a noun for cases (language ``case_nouns``) and says which of a cohort's
+    children they are ("cases where a permanence plan has been agreed but not yet implemented",
+    "cases open to the disability team"): a phrase naming a cohort with other words. Not the
+    figure's own phrase. Read from the parse: the noun's relative clause, participle or
+    prepositional phrase after it."""
+    nouns = {w.lower() for w in tax.words("case_nouns")}
+    if not nouns or not any(n in text.lower() for n in nouns):
+        return []
+    doc = parse(text)
+    function = {w.lower() for w in tax.words("function_words")}
+    out: list[str] = []
+    for tok in doc:
+        if tok.lower_ not in nouns and tok.lemma_.lower() not in nouns:
+            continue
+        after = list(tok.children)
+        if tok.dep_ == "pobj" and tok.head.head.pos_ in ("NOUN", "PROPN"):
+            # "every 2 months in cases where ...": the parser may hang the clause after the cases
+            # on the noun before; right after the cases, it is theirs (as people_modifiers reads).
+            after += [c for c in tok.head.head.children if c.left_edge.i == tok.right_edge.i + 1]
+        for child in after:
+            if child.i < tok.i or child.dep_ not in ("relcl", "acl", "prep"):
+                continue
+            end = child.right_edge.i
+            if doc[end].dep_ == "cc":
+                # "agreed but" + a conjunct the parser hung elsewhere ("not yet implemented"):
+                # the clause runs on to the next punctuation.
+                while end + 1 < len(doc) and not doc[end + 1].is_punct:
+                    end += 1
+            phrase = doc[child.left_edge.i:end + 1].text
+            if ts is not None and ts.phrase in phrase:
+                continue
+            terms = tax.find("cohorts", phrase)
+            rest = phrase
+            for m in terms:
+                rest = rest.replace(m.term, " ")
+            if terms and set(re.findall(r"[a-z]+", rest.lower())) - function and phrase not in out:
+                out.append(phrase)
+    return out
+
+
+def _later_statuses(tax: Taxonomy, cohort: str | None) -> set[str]:
+    """The statuses a child in ``cohort`` reaches only later (language ``later_statuses``, followed
+    through: a section 47 enquiry comes before a child protection plan)."""
+    table = tax.language.get("later_statuses")
+    if not cohort or not isinstance(table, dict):
+        return set()
+    out: set[str] = set()
+    todo = [cohort]
+    while todo:
+        for later in table.get(todo.pop(), []):
+            if later not in out:
+                out.add(later)
+                todo.append(later)
+    return out
+
+
+def _own_status(tax: Taxonomy, topic: str | None, anchor: str | None, relation: str | None) -> str | None:
+    """The children a duty is about by what it is: its topic's cohort ("initial child protection
+    conference": children subject to an enquiry), else, for a duty done before an event ("reports
+    2 days before the initial conference"), that event's topic's cohort."""
+    if topic in tax.topics and tax.topics[topic].cohort:
+        return tax.topics[topic].cohort
+    if relation == "before" and anchor in tax.topics:
+        return tax.topics[anchor].cohort
+    return None
+
+
+def _statuses(tax: Taxonomy) -> set[str]:
+    """Cohorts that are a stage of the child's journey (some topic is for them, or they precede or
+    follow one): a child has one at a time. The other cohorts for children are characteristics
+    (a disability, an age, living at home) that narrow whichever status the child has."""
+    out = {t.cohort for t in tax.topics.values() if t.cohort}
+    table = tax.language.get("later_statuses")
+    if isinstance(table, dict):
+        for earlier, later in table.items():
+            out |= {earlier, *later}
+    return out
+
+
+def _cohort_stages(tax: Taxonomy, cohort: str | None) -> set[str]:
+    """The journey stages of the topics that are for ``cohort`` (young people who offend: early help)."""
+    return {t.stage for t in tax.topics.values() if cohort and t.cohort == cohort}
+
+
+def _characteristics(tax: Taxonomy, cohort: str | None, headings: list[str]) -> list[str]:
+    """What a heading naming several groups says of the duty's children ("Early Help and Children
+    with Disabilities" over "Children in Care"): its characteristic cohorts (not statuses, not
+    adults, not the cohort itself), unless the duty is of the part of the section for a status
+    the heading names (a youth offending duty is of its early help part: the same journey stage).
+    A heading naming one group is read by ``qualifiers``."""
+    statuses = _statuses(tax)
+    own = _cohort_stages(tax, cohort) | ({cohort} if cohort else set())
+    out: list[str] = []
+    for heading in headings:
+        names = {m.canonical for m in tax.find("cohorts", heading) if not names_destination(tax, heading, m)}
+        if len(names) < 2 or any(own & (_cohort_stages(tax, n) | {n}) for n in names & statuses):
+            continue
+        out += [n for n in sorted(names) if n not in statuses and n != cohort and n != ALL_CHILDREN
+                and not _adults(tax, n) and n not in out]
+    return out
 
 
 def _conditions(sentence: str, ts: Timescale, lang: _Language, others: list[Timescale] | None = None) -> str | None:
@@ -1425,6 +1621,11 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             if sibling:
                 # "statutory visits" to children on a child protection plan: that kind's topic for them.
                 topic, topic_how, embed_query = sibling, f"cohort-sibling:{topic_how}", None
+            own = _own_status(tax, topic, anchor, relation)
+            if own and cohort != own and cohort in _later_statuses(tax, own):
+                # The duty happens before the status the text names (an initial conference under
+                # "Child Protection Conferences"): its children are not there yet.
+                cohort, cohort_how = own, "before-status"
             rivals = _kind_rivals(tax, topic, frame) if topic and not embed_query else []
             offset = sent.start + ts.start
             start, end, verified = _doc_span(clause, doc_text, offset, ts.phrase)
@@ -1460,6 +1661,21 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             quals = qualifiers(tax, cohort, sent.text, frame, clause.cohort_context, clause.heading_path[1:], dwords,
                                _item_label_text(tax, sent.text, lang),
                                [anchor_text or "", _when_words(conditions, fwords, lang), *_other_figures_scope(sent.text, ts, found)])
+            later = _later_statuses(tax, cohort)
+            quals = [q for q in quals if q not in later]  # a status the children reach after this duty
+            quals += [c for c in _characteristics(tax, cohort, clause.heading_path) if c not in quals]
+            if not _adults(tax, cohort or ""):
+                with_whom = _children_with(tax, [sent.text, clause.cohort_context or "", *clause.heading_path[-1:]])
+                # (the phrase replaces a shorter qualifier inside it: "under Interim Care Order")
+                quals = [q for q in quals if not any(q in p for p in with_whom)
+                         and not (with_whom and q in tax.cohorts and _adults(tax, q))] + with_whom
+            quals += [q for q in _cases_which(tax, sent.text, ts) if q not in quals]
+            # (the sentence's own: a heading "Closures and step-down to early help" covers both)
+            moving = _destinations(tax, sent.text)
+            if moving and cohort not in {c for c, _ in moving}:
+                # Children moving to early help are not yet receiving it: the movement says which.
+                quals = [q for q in quals if q not in {c for c, _ in moving}] + [
+                    p for _, p in moving if p not in quals]
             complement = _age_complement(sent.text, ts, found, [*quals, cohort or "", conditions or ""])
             if complement:
                 quals.append(complement)
@@ -1756,7 +1972,19 @@ def extract_obligations(clauses: list[Clause], doc_text: str, encode: Encode | N
         narrowed = _which_event(t.anchor, t.anchor_text)
         if narrowed:
             o.extra["anchor_event"], t.anchor = t.anchor, narrowed
+        _before_status(tax, o)
     return out
+
+
+def _before_status(tax: Taxonomy, o: Obligation) -> None:
+    """With the duty's final topic (settled by similarity after the clause was read): a duty whose
+    own children are in an earlier status than the cohort read for it is about the earlier one
+    (``_later_statuses``), and a later status is no qualifier of it."""
+    own = _own_status(tax, o.topic, o.timescale.anchor, o.timescale.anchor_relation)
+    if own and o.cohort != own and o.cohort in _later_statuses(tax, own):
+        o.cohort, o.extra["cohort_from"] = own, "before-status"
+    later = _later_statuses(tax, o.cohort)
+    o.qualifiers = [q for q in o.qualifiers if q not in later and q != o.cohort]
 
 
 def _is_bullet(clause: Clause, doc_text: str) -> bool:

@@ -920,8 +920,11 @@ def _coordinated(verb: Token) -> str:
     """The verb the duty's verb is joined to when they share its subject and object ("should be
     seen or spoken to": "see or "), so the action keeps both; empty otherwise."""
     head = verb.head
+    # (the object may stand after the second verb only, "meet and support the carers": the first,
+    # with none of its own, shares it)
     if verb.dep_ != "conj" or head.pos_ != "VERB" or not 0 < verb.i - head.i <= MAX_COORDINATION_GAP \
-            or any(c.dep_ in _SUBJECTS or c.dep_ == "dobj" for c in verb.children) \
+            or any(c.dep_ in _SUBJECTS for c in verb.children) \
+            or any(c.dep_ in ("dobj", "prep", "dative") and c.i < verb.i for c in head.children) \
             or any(c.dep_ == "dobj" for c in head.children):
         return ""
     cc = next((c for c in head.children if c.dep_ == "cc" and head.i < c.i < verb.i), None)

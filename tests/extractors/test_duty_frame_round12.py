@@ -107,3 +107,11 @@ def test_a_pronoun_subject_of_a_passive_is_the_previous_sentence_s_thing():
     # ... never a person named there.
     ob = _one("The manager is sent the plans. They will be reviewed every 3 months.")
     assert ob.action == "review"
+
+
+def test_two_verbs_share_the_object_written_after_the_second():
+    ob = _one("The worker will meet and support the carers at least monthly.")
+    assert ob.action == "meet and support the carers"
+    # ... not when the first verb has an object of its own.
+    ob = _one("The worker will visit the child and complete the record within 5 days.")
+    assert ob.action == "complete the record"

@@ -284,6 +284,22 @@ def _is_reference_clause(verb: Token) -> bool:
         and not any(c.dep_ in _SUBJECTS or c.dep_ in ("aux", "auxpass") for c in verb.children)
 
 
+def _folded_condition(verb: Token, span: Span, words: FrameWords) -> bool:
+    """"X must be done before Y or, if this is not possible, within 5 days": the parser hangs the
+    alternative figure on the condition's copula. A copula with a condition word of its own and a
+    predicate (a state), with a comma between that predicate and the figure, is no duty: the verb
+    it is joined to is. (Without the comma, "if the plan is not complete within 45 days, ...", the
+    figure is the condition's own.)"""
+    if verb.dep_ not in ("conj", "advcl") or verb.lemma_.lower() != "be" or verb.head.i == verb.i \
+            or verb.head.pos_ not in _VERB_POS \
+            or not any(c.dep_ == "mark" and c.lower_ in words.condition_openers for c in verb.children):
+        return False
+    predicate = next((c for c in verb.children if c.dep_ in ("acomp", "attr")), None)
+    figure = next((c for c in verb.children if c.i <= span.start <= c.right_edge.i and c.i > verb.i), None)
+    return predicate is not None and figure is not None and predicate.i < figure.i \
+        and any(c.dep_ == "punct" and c.lower_ == "," and predicate.i < c.i < figure.i for c in verb.children)
+
+
 def _stranded_subordinate(verb: Token) -> bool:
     """A verb introduced by a subordinating word ("until the order is made", "as agreed at the
     review", "if the carer is approved") that the parser made the root because the fragment has
@@ -485,6 +501,12 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
     exclude = ts_tokens | anchor_tokens
     frame.people_modifiers = people_modifiers(doc, exclude | set(range(span.start, span.end)), words.roles)
     verb = _duty_verb(governing_verb(doc, span, words.anchor_relations), _named_tokens(doc, words))
+    if verb is not None and _folded_condition(verb, span, words):
+        verb = verb.head
+        if verb.dep_ == "advcl" and verb.head.i != verb.i and any(c.dep_ == "mark" for c in verb.children):
+            # "... before the child is placed, or if this is not possible, within 5 days": joined
+            # to the "before" clause, the alternative is still the main verb's.
+            verb = verb.head
     if verb is not None and _stranded_subordinate(verb):
         # A verbless fragment ("weekly until the review is held"): no verb states its duty; a
         # condition it opens may still say what the time runs from ("within a day if there is a move").
@@ -1385,6 +1407,8 @@ def _conditions(verb: Token, span: Span, words: FrameWords, kind: str = "deadlin
             continue
         toks = _before_nested_figure(sorted(child.subtree, key=lambda t: t.i), mark,
                                      (figures or set()) | set(range(span.start, span.end)))
+        if child.left_edge.i < span.start <= child.right_edge.i and _folded_condition(child, span, words):
+            toks = [t for t in toks if t.i < span.start]  # (the figure folded into it is the duty's, with its anchor)
         toks = [t for t in toks if t.i not in range(span.start, span.end)]
         while toks and (toks[-1].is_punct or toks[-1].pos_ in ("CCONJ", "DET", "ADP", "SCONJ")):
             toks.pop()  # (what the cut before a nested figure's clause leaves hanging: ", and")

@@ -115,3 +115,16 @@ def test_two_verbs_share_the_object_written_after_the_second():
     # ... not when the first verb has an object of its own.
     ob = _one("The worker will visit the child and complete the record within 5 days.")
     assert ob.action == "complete the record"
+
+
+def test_an_alternative_figure_after_a_folded_condition_is_the_main_verb_s():
+    ob = _one("The plan must be written before the move, or if this is not possible, within 5 days of the move.")
+    assert ob.action == "write The plan"
+    assert ob.conditions == "if this is not possible" and ob.timescale.anchor_text == "the move"
+    # ... but a figure inside the condition (no comma before it) is the condition's own.
+    ob = _one("If the assessment is not complete within 45 days, the manager must review it.")
+    assert ob.conditions == "If the assessment is not complete"
+    # ... and joined to a "before" clause, the alternative is still the main verb's.
+    ob = _one("A plan is agreed with the family. It must be written before the child is first placed by the team, "
+              "or if this is not possible, within 5 days of the move.")
+    assert ob.action == "write A plan"

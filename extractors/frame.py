@@ -172,6 +172,7 @@ class Frame:
     phase: str | None = None
     conditions: str | None = None
     condition_event: str | None = None  # a "when informed of X" clause naming an event, not a state
+    anchor_named: str | None = None  # a bare "the decision" anchor named in full earlier ("a placement decision")
     party: str | None = None         # whom it is done for or with ("to the IRO", "with the family")
     modifiers: list[str] = field(default_factory=list)  # modifiers of the people the duty is about
     cohort_heads: list[str] = field(default_factory=list)  # "stable cases" after a cohort name ("CIN stable cases")
@@ -498,6 +499,7 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
         if a_span is not None:
             anchor_tokens = set(range(a_span.start, a_span.end))
             frame.anchor_head_span = _anchor_head(a_span, anchor_tokens)
+            frame.anchor_named = _earlier_mention(a_span, anchor_tokens, words)
     exclude = ts_tokens | anchor_tokens
     frame.people_modifiers = people_modifiers(doc, exclude | set(range(span.start, span.end)), words.roles)
     verb = _duty_verb(governing_verb(doc, span, words.anchor_relations), _named_tokens(doc, words))
@@ -601,6 +603,36 @@ def _anchor_head(a_span: Span, tokens: set[int]) -> tuple[int, int] | None:
         return None
     compact = [t for t in _compact(head, set()) if t.i in tokens and t.i <= head.i]
     return _char_span(head.doc, compact) if compact else None
+
+
+def _earlier_mention(a_span: Span, tokens: set[int], words: FrameWords) -> str | None:
+    """A bare definite anchor ("within 2 days of the decision being made") that names again an
+    event a "when"/"if"/"once" clause before it names in full ("When a placement decision has
+    been made, ..."): that fuller phrase says which event. None when there is none, or the anchor
+    already says more than its head noun."""
+    head = a_span.root
+    if head.pos_ in ("VERB", "AUX"):
+        head = next((c for c in head.children if c.dep_ in _SUBJECTS and c.i in tokens), head)
+    if head.pos_ not in ("NOUN", "PROPN"):
+        head = next((t for t in a_span if t.pos_ in ("NOUN", "PROPN") and t.head.i not in tokens), head)
+    if head.pos_ not in ("NOUN", "PROPN") or not any(c.dep_ == "det" and c.lower_ in ("the", "this", "that")
+                                                     for c in head.children):
+        return None
+    if any(c.dep_ in ("compound", "amod", "nmod", "prep", "poss") and c.i in tokens for c in head.children):
+        return None  # "the placement decision", "the decision of the panel": it says which already
+    openers = words.event_openers | words.condition_openers
+    for tok in head.doc[:a_span.start]:
+        if tok.lemma_.lower() != head.lemma_.lower() or tok.pos_ not in ("NOUN", "PROPN") or tok.i in tokens:
+            continue
+        opened = any(a.dep_ == "advcl" and any(c.dep_ in ("mark", "advmod") and c.lower_ in openers for c in a.children)
+                     for a in tok.ancestors)
+        if not opened:
+            continue
+        phrase = [t for t in _phrase_tokens(tok, tokens, keep_preps=("of", "about", "for", "on")) if t.dep_ != "det"
+                  or t.i != tok.left_edge.i]
+        if len([t for t in phrase if t.dep_ != "det"]) > 1 and len(phrase) <= MAX_ANCHOR_WORDS:
+            return _text(phrase)
+    return None
 
 
 def _responsible(verb: Token, exclude: set[int], words: FrameWords) -> str | None:

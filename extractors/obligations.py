@@ -1420,6 +1420,11 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             anchor, anchor_text, relation, anchor_specific = _rule_anchor(
                 tax, ts, frame, sent.text, topic, lang, [*clause.heading_path, clause.cohort_context or ""],
                 _name_before(tax, sent.text, frame))
+            if anchor_text and frame.anchor_named:
+                # "When a placement decision is made, ... within 2 days of the decision": that decision.
+                # (the canonical event stays the one the anchor names: "placement decision" is a
+                # decision, not a placement)
+                anchor_text = frame.anchor_named
             from_condition = anchor is None and anchor_text is None and ts.kind == "deadline" \
                 and frame.condition_event is not None
             if from_condition:

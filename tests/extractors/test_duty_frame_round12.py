@@ -128,3 +128,12 @@ def test_an_alternative_figure_after_a_folded_condition_is_the_main_verb_s():
     ob = _one("A plan is agreed with the family. It must be written before the child is first placed by the team, "
               "or if this is not possible, within 5 days of the move.")
     assert ob.action == "write A plan"
+
+
+def test_a_bare_definite_anchor_takes_the_fuller_name_a_when_clause_gave_it():
+    ob = _one("When a placement decision has been made by the panel, the worker will tell the family within 2 days "
+              "of the decision being made.")
+    assert ob.timescale.anchor_text == "placement decision" and ob.timescale.anchor == "decision"
+    # ... not an anchor that already says which, nor a mention outside such a clause.
+    ob = _one("The panel makes a placement decision and the worker will tell the family within 2 days of the decision.")
+    assert ob.timescale.anchor_text == "the decision"

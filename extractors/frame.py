@@ -876,6 +876,14 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
                 people = _people_before(subject, words)
                 whom = _text(_phrase_tokens(people, exclude)) if people is not None else ""
                 frame.action = f"{verb_text} {whom}".strip()
+    if not frame.passive and obj is not None and obj.pos_ in ("NOUN", "PROPN") \
+            and verb.lemma_.lower() in words.entitlement_verbs:
+        # "You can expect a reply to your complaint within 10 days": what the reader is owed is
+        # the duty (someone else's), so the action is that thing with its complement, and the
+        # subject is whom it is owed to, not who acts.
+        owed = _phrase_tokens(obj, exclude, keep_preps=words.object_preps | {"of"})
+        frame.action = _text(owed) or frame.action
+        frame.actor_text, frame.actor_is_first_person = None, False
     if frame.passive and subject is not None:
         frame.modifiers = frame.modifiers or _person_modifiers(subject, exclude)
     # Whom it is done for or with: a "to"/"with" phrase on the verb or inside its object
@@ -1533,6 +1541,7 @@ class FrameWords:
     exception_openers: frozenset[str] = frozenset()
     responsibility_nouns: frozenset[str] = frozenset()
     need_verbs: frozenset[str] = frozenset()
+    entitlement_verbs: frozenset[str] = frozenset()
     roles: object = None  # the taxonomy (its role names tell a person from an event)
 
     def is_person(self, text: str) -> bool:
@@ -1631,7 +1640,7 @@ def frame_words(tax) -> FrameWords:
                       step_words=words("step_words"), end_words=words("end_markers"),
                       timing_nouns=words("timing_nouns"), exception_openers=words("exception_openers"),
                       responsibility_nouns=words("responsibility_nouns"), need_verbs=words("need_verbs"),
-                      roles=tax)
+                      entitlement_verbs=words("entitlement_verbs"), roles=tax)
 
 
 def row_phase(row: str | None, words: FrameWords) -> str | None:

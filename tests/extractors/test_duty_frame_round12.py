@@ -137,3 +137,8 @@ def test_a_bare_definite_anchor_takes_the_fuller_name_a_when_clause_gave_it():
     # ... not an anchor that already says which, nor a mention outside such a clause.
     ob = _one("The panel makes a placement decision and the worker will tell the family within 2 days of the decision.")
     assert ob.timescale.anchor_text == "the decision"
+
+
+def test_what_the_reader_can_expect_is_the_duty():
+    ob = _one("You can expect a response to your letter within 15 working days.")
+    assert ob.action == "a response to your letter"

@@ -172,6 +172,7 @@ class Frame:
     phase: str | None = None
     conditions: str | None = None
     condition_event: str | None = None  # a "when informed of X" clause naming an event, not a state
+    anchor_named: str | None = None  # a bare "the decision" anchor named in full earlier ("a placement decision")
     party: str | None = None         # whom it is done for or with ("to the IRO", "with the family")
     modifiers: list[str] = field(default_factory=list)  # modifiers of the people the duty is about
     cohort_heads: list[str] = field(default_factory=list)  # "stable cases" after a cohort name ("CIN stable cases")
@@ -282,6 +283,22 @@ def _is_reference_clause(verb: Token) -> bool:
     return verb.dep_ == "advcl" and verb.head.i != verb.i and verb.head.pos_ in _VERB_POS \
         and any(c.dep_ == "mark" and c.lower_ == "as" for c in verb.children) \
         and not any(c.dep_ in _SUBJECTS or c.dep_ in ("aux", "auxpass") for c in verb.children)
+
+
+def _folded_condition(verb: Token, span: Span, words: FrameWords) -> bool:
+    """"X must be done before Y or, if this is not possible, within 5 days": the parser hangs the
+    alternative figure on the condition's copula. A copula with a condition word of its own and a
+    predicate (a state), with a comma between that predicate and the figure, is no duty: the verb
+    it is joined to is. (Without the comma, "if the plan is not complete within 45 days, ...", the
+    figure is the condition's own.)"""
+    if verb.dep_ not in ("conj", "advcl") or verb.lemma_.lower() != "be" or verb.head.i == verb.i \
+            or verb.head.pos_ not in _VERB_POS \
+            or not any(c.dep_ == "mark" and c.lower_ in words.condition_openers for c in verb.children):
+        return False
+    predicate = next((c for c in verb.children if c.dep_ in ("acomp", "attr")), None)
+    figure = next((c for c in verb.children if c.i <= span.start <= c.right_edge.i and c.i > verb.i), None)
+    return predicate is not None and figure is not None and predicate.i < figure.i \
+        and any(c.dep_ == "punct" and c.lower_ == "," and predicate.i < c.i < figure.i for c in verb.children)
 
 
 def _stranded_subordinate(verb: Token) -> bool:
@@ -482,11 +499,21 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
         if a_span is not None:
             anchor_tokens = set(range(a_span.start, a_span.end))
             frame.anchor_head_span = _anchor_head(a_span, anchor_tokens)
+            frame.anchor_named = _earlier_mention(a_span, anchor_tokens, words)
     exclude = ts_tokens | anchor_tokens
     frame.people_modifiers = people_modifiers(doc, exclude | set(range(span.start, span.end)), words.roles)
     verb = _duty_verb(governing_verb(doc, span, words.anchor_relations), _named_tokens(doc, words))
+    if verb is not None and _folded_condition(verb, span, words):
+        verb = verb.head
+        if verb.dep_ == "advcl" and verb.head.i != verb.i and any(c.dep_ == "mark" for c in verb.children):
+            # "... before the child is placed, or if this is not possible, within 5 days": joined
+            # to the "before" clause, the alternative is still the main verb's.
+            verb = verb.head
     if verb is not None and _stranded_subordinate(verb):
-        verb = None  # a verbless fragment ("weekly until the review is held"): no verb states its duty
+        # A verbless fragment ("weekly until the review is held"): no verb states its duty; a
+        # condition it opens may still say what the time runs from ("within a day if there is a move").
+        frame.condition_event = _clause_event(verb, span, words)
+        verb = None
     if verb is not None and verb.i not in anchor_tokens and is_finite_duty_verb(verb):
         _fill_action(frame, verb, exclude, words)
         figures = [(s.start, s.end) for t in others if (s := _span_of(doc, t.start, t.end)) is not None]
@@ -494,7 +521,10 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
             frame.actor_text = _responsible(verb, exclude, words)
         frame.phase = _phase(doc, verb, span, exclude, words, figures)
         frame.conditions = _conditions(verb, span, words, ts.kind, ts_tokens)
-        frame.condition_event = _condition_event(verb, span, words)
+        frame.condition_event = _condition_event(verb, span, words, ts_tokens)
+    if verb is None and frame.condition_event is None and root is not None and root.pos_ not in _VERB_POS:
+        # A verbless line ("Within a day if there is a move"): its condition hangs on the root.
+        frame.condition_event = _condition_event(root, span, words, ts_tokens)
     if frame.action is None or (frame.verb == "be" and frame.object_text is None):
         _fallback_action(frame, doc, verb, exclude, words)
     # A second figure of the sentence with its own ordinal ("..., and subsequent reviews every 6
@@ -575,6 +605,36 @@ def _anchor_head(a_span: Span, tokens: set[int]) -> tuple[int, int] | None:
     return _char_span(head.doc, compact) if compact else None
 
 
+def _earlier_mention(a_span: Span, tokens: set[int], words: FrameWords) -> str | None:
+    """A bare definite anchor ("within 2 days of the decision being made") that names again an
+    event a "when"/"if"/"once" clause before it names in full ("When a placement decision has
+    been made, ..."): that fuller phrase says which event. None when there is none, or the anchor
+    already says more than its head noun."""
+    head = a_span.root
+    if head.pos_ in ("VERB", "AUX"):
+        head = next((c for c in head.children if c.dep_ in _SUBJECTS and c.i in tokens), head)
+    if head.pos_ not in ("NOUN", "PROPN"):
+        head = next((t for t in a_span if t.pos_ in ("NOUN", "PROPN") and t.head.i not in tokens), head)
+    if head.pos_ not in ("NOUN", "PROPN") or not any(c.dep_ == "det" and c.lower_ in ("the", "this", "that")
+                                                     for c in head.children):
+        return None
+    if any(c.dep_ in ("compound", "amod", "nmod", "prep", "poss") and c.i in tokens for c in head.children):
+        return None  # "the placement decision", "the decision of the panel": it says which already
+    openers = words.event_openers | words.condition_openers
+    for tok in head.doc[:a_span.start]:
+        if tok.lemma_.lower() != head.lemma_.lower() or tok.pos_ not in ("NOUN", "PROPN") or tok.i in tokens:
+            continue
+        opened = any(a.dep_ == "advcl" and any(c.dep_ in ("mark", "advmod") and c.lower_ in openers for c in a.children)
+                     for a in tok.ancestors)
+        if not opened:
+            continue
+        phrase = [t for t in _phrase_tokens(tok, tokens, keep_preps=("of", "about", "for", "on")) if t.dep_ != "det"
+                  or t.i != tok.left_edge.i]
+        if len([t for t in phrase if t.dep_ != "det"]) > 1 and len(phrase) <= MAX_ANCHOR_WORDS:
+            return _text(phrase)
+    return None
+
+
 def _responsible(verb: Token, exclude: set[int], words: FrameWords) -> str | None:
     """Who a joined copula says the duty belongs to ("The summary is the responsibility of the team
     manager and must be signed within 5 days"): the person after "of" on a responsibility noun
@@ -618,7 +678,59 @@ def _reduced_passive(verb: Token, words: FrameWords) -> bool:
         and not _is_people(subject, words)
 
 
+def _stands_for_joined_clause(verb: Token, exclude: set[int]) -> bool:
+    """A copula whose subject is "this"/"that"/"it" and whose predicate is only the figure, joined
+    to another clause ("I will tell the manager ... and this will be within 2 days"): the pronoun
+    stands for what that clause does, so that clause states the duty."""
+    if verb.lemma_.lower() != "be" or verb.dep_ != "conj" or verb.head.pos_ != "VERB":
+        return False
+    subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+    return subject is not None and subject.lower_ in ("this", "that", "it") \
+        and not any(c.dep_ in ("acomp", "attr", "prep") and c.i not in exclude for c in verb.children if c.i > verb.i)
+
+
+def _existential_participle(verb: Token, exclude: set[int]) -> tuple[Token, Token] | None:
+    """"There will be a meeting held within ...": (the participle, the thing it is done to). The
+    figure hangs on the copula; the duty is the participle's, done to what there is."""
+    if verb.lemma_.lower() != "be" or not any(c.dep_ == "expl" for c in verb.children):
+        return None
+    what = next((c for c in verb.children if c.dep_ in ("attr", "dobj") and c.i not in exclude
+                 and c.pos_ in ("NOUN", "PROPN")), None)
+    done = next((c for c in what.children if c.dep_ == "acl" and c.tag_ == "VBN" and c.i > what.i
+                 and not any(a.dep_ in ("aux", "auxpass") for a in c.children)), None) if what is not None else None
+    return (done, what) if done is not None else None
+
+
+def _people_before(pronoun: Token, words: FrameWords) -> Token | None:
+    """The nearest noun naming people before "they"/"them" in the sentence ("where the young
+    person lives at home, they are seen ..."): whom the pronoun stands for."""
+    for chunk in reversed(list(pronoun.doc.noun_chunks)):
+        if chunk.root.i < pronoun.i and chunk.root.pos_ in ("NOUN", "PROPN") and _is_people(chunk.root, words):
+            return chunk.root
+    return None
+
+
 def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords) -> None:
+    if _stands_for_joined_clause(verb, exclude):
+        verb = verb.head
+        # "... tell the manager if the case needs one and this will be ...": the parser may join
+        # the copula to a verb inside the condition; "this" is the main clause's duty.
+        marked = next((a for a in [verb, *verb.ancestors] if a.dep_ == "advcl" and a.head.i != a.i
+                       and any(c.dep_ == "mark" for c in a.children)), None)
+        if marked is not None:
+            verb = marked.head
+    existential = _existential_participle(verb, exclude)
+    if existential is not None:
+        done, what = existential
+        phrase = _phrase_tokens(what, exclude | {done.i})
+        verb_text = " ".join([done.lemma_.lower(), *[t.text.lower() for t in _verb_words(done)[1:]]])
+        frame.verb, frame.verb_surface, frame.passive = done.lemma_.lower(), done.text, True
+        frame.object_text = _text(phrase)
+        frame.object_span = _char_span(verb.doc, phrase) if phrase else None
+        frame.action = f"{verb_text} {frame.object_text}".strip()
+        frame.label = f"{verb_text} {_text(_compact(what, exclude))}".strip()
+        _set_head(frame, what, exclude)
+        return
     frame.verb = verb.lemma_.lower()
     frame.passive = _is_passive(verb) or _reduced_passive(verb, words)
     subject = _subject(verb)
@@ -655,6 +767,7 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
         _set_head(frame, obj, exclude)
         return
     obj: Token | None = None
+    idiom: Token | None = None
     if frame.passive:
         obj = subject if subject is not None and subject.lower_ not in _PRONOUNS | {"i", "we", "you"} else None
         if subject is not None and subject.lower_ in _PRONOUNS:
@@ -675,8 +788,9 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
         obj = next((c for c in verb.children if c.dep_ in ("dobj", "attr", "oprd") and c.i not in exclude), None)
         if obj is not None and obj.lower_ in _PRONOUNS:
             obj = _antecedent(obj, exclude, words) or obj  # "the adviser will review it every 6 months"
+        idiom = None
         if obj is not None and f"{verb.lemma_.lower()} {obj.lower_}" in words.idioms:
-            obj = None  # "take place": the verb and its noun are one intransitive verb
+            obj, idiom = None, obj  # "take place": the verb and its noun are one intransitive verb
         if obj is None:
             # "complete at least one unannounced visit every year": the figure counts the object,
             # which stays what is done (its own words, without the count).
@@ -721,6 +835,10 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
         verb_form = _third_person(verb, subject)
         frame.action = f"{frame.object_text} {verb_form}{' ' + rest if rest else ''}{tail}".strip()
         frame.label = f"{_text(_compact(subject, exclude))} {verb_form}{' ' + rest if rest else ''}{tail}".strip()
+        if dobj is None and idiom is None and any(c.dep_ == "dobj" and c.i in exclude for c in verb.children):
+            # "Reviews should not exceed a 3-monthly interval": the figure is the verb's object, so
+            # the verb only bounds the time; what is done is the subject itself.
+            frame.action, frame.label = frame.object_text, _text(_compact(subject, exclude))
         frame.modifiers = _person_modifiers(subject, exclude)
         frame.actor_text = None  # the subject is the event, not who acts
         _set_head(frame, subject, exclude)
@@ -749,8 +867,23 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
             frame.label = f"{verb_text} {prep.lower_} {_text(_compact(pobj, exclude))}"
             _set_head(frame, pobj, exclude)
         else:
+            if idiom is not None:
+                verb_text = f"{verb_text} {idiom.lower_}"  # "take place", never a bare "take"
             frame.action = verb_text
             frame.label = verb_text if verb.lemma_.lower() != "be" else None
+            if frame.passive and subject is not None and subject.lower_ in ("they", "them"):
+                # "they are seen every 4 weeks": the people the pronoun stands for are seen.
+                people = _people_before(subject, words)
+                whom = _text(_phrase_tokens(people, exclude)) if people is not None else ""
+                frame.action = f"{verb_text} {whom}".strip()
+    if not frame.passive and obj is not None and obj.pos_ in ("NOUN", "PROPN") \
+            and verb.lemma_.lower() in words.entitlement_verbs:
+        # "You can expect a reply to your complaint within 10 days": what the reader is owed is
+        # the duty (someone else's), so the action is that thing with its complement, and the
+        # subject is whom it is owed to, not who acts.
+        owed = _phrase_tokens(obj, exclude, keep_preps=words.object_preps | {"of"})
+        frame.action = _text(owed) or frame.action
+        frame.actor_text, frame.actor_is_first_person = None, False
     if frame.passive and subject is not None:
         frame.modifiers = frame.modifiers or _person_modifiers(subject, exclude)
     # Whom it is done for or with: a "to"/"with" phrase on the verb or inside its object
@@ -849,8 +982,11 @@ def _coordinated(verb: Token) -> str:
     """The verb the duty's verb is joined to when they share its subject and object ("should be
     seen or spoken to": "see or "), so the action keeps both; empty otherwise."""
     head = verb.head
+    # (the object may stand after the second verb only, "meet and support the carers": the first,
+    # with none of its own, shares it)
     if verb.dep_ != "conj" or head.pos_ != "VERB" or not 0 < verb.i - head.i <= MAX_COORDINATION_GAP \
-            or any(c.dep_ in _SUBJECTS or c.dep_ == "dobj" for c in verb.children) \
+            or any(c.dep_ in _SUBJECTS for c in verb.children) \
+            or any(c.dep_ in ("dobj", "prep", "dative") and c.i < verb.i for c in head.children) \
             or any(c.dep_ == "dobj" for c in head.children):
         return ""
     cc = next((c for c in head.children if c.dep_ == "cc" and head.i < c.i < verb.i), None)
@@ -1311,6 +1447,8 @@ def _conditions(verb: Token, span: Span, words: FrameWords, kind: str = "deadlin
             continue
         toks = _before_nested_figure(sorted(child.subtree, key=lambda t: t.i), mark,
                                      (figures or set()) | set(range(span.start, span.end)))
+        if child.left_edge.i < span.start <= child.right_edge.i and _folded_condition(child, span, words):
+            toks = [t for t in toks if t.i < span.start]  # (the figure folded into it is the duty's, with its anchor)
         toks = [t for t in toks if t.i not in range(span.start, span.end)]
         while toks and (toks[-1].is_punct or toks[-1].pos_ in ("CCONJ", "DET", "ADP", "SCONJ")):
             toks.pop()  # (what the cut before a nested figure's clause leaves hanging: ", and")
@@ -1320,21 +1458,64 @@ def _conditions(verb: Token, span: Span, words: FrameWords, kind: str = "deadlin
     return None
 
 
-def _condition_event(verb: Token, span: Span, words: FrameWords) -> str | None:
-    """The event of a "when"/"once"/"on" clause on the verb ("when informed of an allegation" ->
-    "informed of an allegation"): something happening, not a state ("when the case is complex")."""
-    for child in verb.children:
-        if child.dep_ != "advcl" or child.i in range(span.start, span.end) or child.i > span.start:
+def _condition_event(verb: Token, span: Span, words: FrameWords, figures: set[int] | None = None) -> str | None:
+    """The event of a "when"/"once"/"if"/"where" clause on the verb ("when informed of an
+    allegation" -> "informed of an allegation"): something happening, not a state ("when the
+    case is complex"). A clause after the figure counts when no other figure stands between."""
+    figures = figures or set()
+    # (also a "where"/"when" clause the parser hangs on the figure's own noun as a relative
+    # clause: "within 3 days where a case has been closed")
+    relatives = [c for t in span for c in t.children if c.dep_ == "relcl" and c.i >= span.end
+                 and any(g.tag_ == "WRB" for g in c.children)]
+    for child in [*verb.children, *relatives]:
+        if child.dep_ not in ("advcl", "relcl") or child.i in range(span.start, span.end):
             continue
-        mark = next((c for c in child.children if c.dep_ in ("mark", "advmod") and c.lower_ in words.event_openers),
-                    None)
-        if mark is None or child.lemma_.lower() in ("be", "have") \
-                or any(c.dep_ in ("acomp", "attr") for c in child.children):
-            continue
-        toks = [t for t in child.subtree if t.i != mark.i and t.i not in range(span.start, span.end)]
-        text = _text(toks)
-        if 2 <= len(text.split()) <= MAX_ANCHOR_WORDS:
+        if child.i > span.start and any(span.end <= i < child.left_edge.i for i in figures):
+            continue  # "within 2 days, or within 1 day if ...": the clause is the later figure's
+        text = _clause_event(child, span, words)
+        if text:
             return text
+    return None
+
+
+def _clause_event(clause: Token, span: Span, words: FrameWords) -> str | None:
+    """What a subordinate clause opened by an event or condition word says happens, or None.
+
+    An event opener ("when", "once") states an event unless its verb is a copula or "have" (a
+    state). A condition opener ("if", "where") states one only when the grammar says something
+    is done or has happened (a passive or perfect verb: "where a case is closed", "if it is
+    decided that ...") or the clause names an event the taxonomy knows ("if there is an
+    unplanned move", where "there is" only says it occurs); a clause naming children (a cohort)
+    and no event says whom, not when."""
+    mark = next((c for c in clause.children if c.dep_ in ("mark", "advmod")
+                 and c.lower_ in words.event_openers | words.condition_openers
+                 and c.lower_ not in words.exception_openers), None)
+    if mark is None:
+        return None
+    toks = [t for t in clause.subtree if t.i != mark.i and t.i not in range(span.start, span.end)]
+    text = _text(toks)
+    if not 2 <= len(text.split()) <= MAX_ANCHOR_WORDS:
+        return None
+    roles = words.roles
+    names_event = roles is not None and bool(roles.find("anchors", text))  # type: ignore[attr-defined]
+    expl = any(c.dep_ == "expl" for c in clause.children)
+    if expl:
+        # "if there is an unplanned move": what there is, when the taxonomy knows it as an event.
+        what = next((c for c in clause.children if c.dep_ in ("attr", "dobj", "nsubj") and c.pos_ in ("NOUN", "PROPN")),
+                    None)
+        if what is None or not names_event:
+            return None
+        phrase = _text([t for t in what.subtree if t.i not in range(span.start, span.end)])
+        return phrase if 2 <= len(phrase.split()) <= MAX_ANCHOR_WORDS else None
+    if clause.lemma_.lower() in ("be", "have") or any(c.dep_ in ("acomp", "attr") for c in clause.children):
+        return None
+    if mark.lower_ in words.event_openers:
+        return text
+    done = (_is_passive(clause) or any(c.dep_ == "aux" and c.lemma_.lower() == "have" for c in clause.children)) \
+        and clause.lemma_.lower() not in words.need_verbs
+    names_people = roles is not None and bool(roles.find("cohorts", text))  # type: ignore[attr-defined]
+    if names_event or (done and not names_people):
+        return text
     return None
 
 
@@ -1359,6 +1540,8 @@ class FrameWords:
     timing_nouns: frozenset[str] = frozenset()
     exception_openers: frozenset[str] = frozenset()
     responsibility_nouns: frozenset[str] = frozenset()
+    need_verbs: frozenset[str] = frozenset()
+    entitlement_verbs: frozenset[str] = frozenset()
     roles: object = None  # the taxonomy (its role names tell a person from an event)
 
     def is_person(self, text: str) -> bool:
@@ -1389,6 +1572,11 @@ def _counting_participle(sentence: str, ts: Timescale, rest: str) -> int:
     return lead.end("verb") if verb.tag_ == "VBN" and governs else 0
 
 
+# A preposition ending the words before a relative "which" ("the day on which ..."): the clause
+# after it belongs to the noun before the preposition.
+_PIED_PIPED = re.compile(r"\s(?:on|in|at|from|by|after|following)$", re.I)
+
+
 def read_anchor(sentence: str, ts: Timescale, words: FrameWords) -> tuple[str, str, tuple[int, int]] | None:
     """The anchor phrase after the timescale: relation word, then words up to a clause boundary.
 
@@ -1413,8 +1601,13 @@ def read_anchor(sentence: str, ts: Timescale, words: FrameWords) -> tuple[str, s
         # "prior to when the decision is required": the event is the clause's subject.
         body, start = body[opener.end():], start + opener.end()
     cut = len(body)
-    stop = re.search(r"[,;:()\[\]\n!?\"|]|\.(?=\s|$)|\s(?:" + "|".join(map(re.escape, sorted(words.anchor_stops)))
-                     + r")\s", body, re.I)
+    boundary = re.compile(r"[,;:()\[\]\n!?\"|]|\.(?=\s|$)|\s(?:"
+                          + "|".join(map(re.escape, sorted(words.anchor_stops))) + r")\s", re.I)
+    stop = boundary.search(body)
+    if stop and re.fullmatch(r"\s(?:which|whom)\s", stop.group(0), re.I) and _PIED_PIPED.search(body[:stop.start()]):
+        # "the date on which the child is placed": a preposition carried before "which" opens a
+        # clause that says which date; the phrase runs on to the next boundary.
+        stop = boundary.search(body, stop.end())
     if stop:
         cut = stop.start()
     tokens = body[:cut].split()[:MAX_ANCHOR_WORDS]
@@ -1446,7 +1639,8 @@ def frame_words(tax) -> FrameWords:
                       person_nouns=words("person_nouns"), event_openers=words("event_openers"),
                       step_words=words("step_words"), end_words=words("end_markers"),
                       timing_nouns=words("timing_nouns"), exception_openers=words("exception_openers"),
-                      responsibility_nouns=words("responsibility_nouns"), roles=tax)
+                      responsibility_nouns=words("responsibility_nouns"), need_verbs=words("need_verbs"),
+                      entitlement_verbs=words("entitlement_verbs"), roles=tax)
 
 
 def row_phase(row: str | None, words: FrameWords) -> str | None:

@@ -454,6 +454,36 @@ def _heading_role(tax: Taxonomy, headings: list[str]) -> str | None:
     return None
 
 
+# What may stand between two roles that share one duty ("the Social Worker and the Team
+# Manager", "ATM/TM", "the SW, ATM or TM"): joining words and punctuation, an article.
+_ROLE_JOIN = re.compile(r"\s*(?:,\s*(?:and/or|and|or)?|/|&|and/or|and|or)\s*(?:(?:the|a|an|their|its)\s+)?", re.I)
+
+
+def _role_run(tax: Taxonomy, text: str, at: int = 0) -> str | None:
+    """The roles ``text`` names from its ``at``-th role on, when the next ones are joined to it by
+    "and", "or", "/" or commas: all of them share the duty, so all are kept ("Social Worker and
+    Team Manager"; a table's "ATM/TM/SW"). None when fewer than two distinct roles are joined."""
+    matches = tax.find("roles", text)[at:]
+    if len(matches) < 2:
+        return None
+    names = [matches[0].canonical]
+    joiners: list[str] = []
+    for a, b in zip(matches, matches[1:], strict=False):
+        gap = text[a.end:b.start]
+        if not _ROLE_JOIN.fullmatch(gap):
+            break  # (something else stands between: another phrase, not one group of people)
+        if b.canonical not in names:
+            names.append(b.canonical)
+            joiners.append(gap)
+    if len(names) < 2:
+        return None
+    if all(j.strip() == "/" for j in joiners):
+        return "/".join(names)
+    last = re.search(r"and/or|and|or|&", joiners[-1], re.I)
+    word = last.group(0).lower() if last else "and"
+    return f"{', '.join(names[:-1])} {word} {names[-1]}"
+
+
 def _actor(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language,
            topic: str | None = None, first_person_section: bool = False) -> tuple[str | None, str]:
     """The responsible role: the agent ("by the Team Manager") or subject, else table / section,
@@ -462,18 +492,19 @@ def _actor(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language,
     default = tax.topics[topic].actor if topic else None
     if not first_person:
         roles = tax.find("roles", sentence)
-        for m in roles:
+        for i, m in enumerate(roles):
             # "by the Team Manager", "by a qualified and experienced social worker"
             if re.search(r"\bby\s+(?:(?:the|a|an|their|its)\s+)?(?:[a-z]+(?:\s+and)?\s+){0,3}$", sentence[:m.start]):
-                return m.canonical, "agent"
+                return _role_run(tax, sentence, i) or m.canonical, "agent"
         modal = lang.any_modal.search(sentence) if lang.any_modal else None
         # "The LADO must be informed ...": the subject of a passive is not the one acting.
         if modal and not _PASSIVE.match(sentence[modal.end():]):
             subject = [m for m in roles if m.end <= modal.start()]
             if subject:
-                return subject[0].canonical, "subject"
+                return _role_run(tax, sentence[:modal.start()], roles.index(subject[0])) or subject[0].canonical, \
+                    "subject"
     if clause.role_context:
-        role = tax.canonical_role(clause.role_context)
+        role = _role_run(tax, clause.role_context) or tax.canonical_role(clause.role_context)
         if role:
             return role, "table"
     # "I will ..." (or a passive duty among such statements) is the addressed practitioner's; a
@@ -1061,6 +1092,9 @@ def _obligation_id(clause_id: str, start: int, ts: Timescale) -> str:
     return f"{clause_id}-o{hashlib.sha1(key.encode()).hexdigest()[:8]}"
 
 
+# A sentence whose subject is a pronoun standing for the previous sentence's thing.
+_OPENING_WORDS = ("it", "this", "these", "they", "that", "those")
+_OPENING_PRONOUN = re.compile(r"^\W*(?:" + "|".join(_OPENING_WORDS) + r")\b", re.I)
 _PRONOUN_SUBJECT = re.compile(r"^\W*(?:it|this|these|they|this plan|the plan)\b", re.I)
 
 # A list item that opens with a label and a separator: "Children in care – every 6 weeks",
@@ -1506,6 +1540,16 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                     duty, why = False, reason
             if not duty and not keep_rejected:
                 continue
+            if index > 0 and frame.passive and frame.object_text is None and frame.action \
+                    and len(frame.action.split()) <= 2 and _OPENING_PRONOUN.match(sent.text):
+                # "A report is written for the court. It must be finished within 10 days": the
+                # pronoun is the previous sentence's object (or subject), which is what is done.
+                before = read_main_frame(sentences[index - 1].text, fwords)
+                # (never someone: "The chair is given the plans. They are reviewed ...")
+                named = before.object_text or ""
+                if named and named.split()[0].lower() not in _OPENING_WORDS and not fwords.is_person(named) \
+                        and (before.object_lemma or "") not in fwords.person_nouns:
+                    frame.action = f"{frame.action} {before.object_text}"
             if frame.action is None and lead is not None:
                 frame_lead = read_main_frame(lead.split("  ")[0], fwords)
                 frame.action, frame.label, frame.object_text = frame_lead.action, frame_lead.label, frame_lead.object_text
@@ -1534,7 +1578,9 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 frame.verb_surface or frame.verb, obj])))
             if topic is None:
                 topic, topic_how = rule_topic, rule_how
-                if frame.object_text and rule_how not in _SENTENCE_EVIDENCE:
+                # (an object naming someone, "alert my Team Manager", is whom it is told to, and
+                # says nothing of what the duty is about: the context's topic stands)
+                if frame.object_text and rule_how not in _SENTENCE_EVIDENCE and not fwords.is_person(frame.object_text):
                     # Neither the duty's words nor the sentence name a topic (a heading may):
                     # similarity to the topics' definitions decides (extract_obligations).
                     # The clause's core: who or what (when not a role), the verb and its object.
@@ -1543,7 +1589,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 topic = tax.topics[topic].frequency_topic or topic
             actor, actor_how = _actor(tax, sent.text, clause, lang, topic, first_person_section)
             if frame.actor_text and not frame.actor_is_first_person:
-                role = tax.canonical_role(frame.actor_text)
+                role = _role_run(tax, frame.actor_text) or tax.canonical_role(frame.actor_text)
                 if role:
                     actor, actor_how = role, "parse"
                 elif actor_how in _ACTOR_DEFAULTS and _names_actor(frame.actor_text, lang):
@@ -1570,6 +1616,11 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             anchor, anchor_text, relation, anchor_specific = _rule_anchor(
                 tax, ts, frame, sent.text, topic, lang, [*clause.heading_path, clause.cohort_context or ""],
                 _name_before(tax, sent.text, frame))
+            if anchor_text and frame.anchor_named:
+                # "When a placement decision is made, ... within 2 days of the decision": that decision.
+                # (the canonical event stays the one the anchor names: "placement decision" is a
+                # decision, not a placement)
+                anchor_text = frame.anchor_named
             from_condition = anchor is None and anchor_text is None and ts.kind == "deadline" \
                 and frame.condition_event is not None
             if from_condition:

@@ -113,7 +113,12 @@ def test_an_ordinal_outside_the_duty_object_is_not_its_phase():
 def test_a_condition_is_the_whole_clause_the_parser_reads():
     o = _one("Where a young person is remanded to custody and placed out of area, the worker must visit them "
              "within 5 working days.")
-    assert o.conditions == "Where a young person is remanded to custody and placed out of area"
+    # (the clause states what happens to the young person and the time has no other anchor: the
+    # time runs from it, so the whole clause is the anchor rather than a condition)
+    assert o.timescale.anchor_text == "a young person is remanded to custody and placed out of area"
+    assert o.conditions is None
+    o = _one("Where a young person is in custody out of area, the worker must visit them within 5 working days.")
+    assert o.conditions == "Where a young person is in custody out of area"
 
 
 def test_a_condition_on_a_comparative_alternative_is_not_the_duties():

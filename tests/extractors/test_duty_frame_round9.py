@@ -73,9 +73,10 @@ def test_a_pronoun_joined_to_an_earlier_clause_is_that_clauses_subject():
 def test_it_stands_for_a_thing_never_for_the_people_named():
     obligations = _extract("Young people aged 16 to 25 with a statement of needs will have this reviewed every 12 months.")
     assert obligations and obligations[0].action == "review a statement of needs"
-    # "they" after people is those people: nothing to resolve, no thing put in their place.
+    # "they" after people is those people, never a thing put in their place (the action names
+    # them, so it is not a bare verb).
     obligations = _extract("Children placed at home will be seen weekly and they will be reviewed every 3 months.")
-    assert obligations and obligations[-1].action == "review"
+    assert obligations and obligations[-1].action == "review Children"
 
 
 # --- an ambiguous abbreviation is read as the expansion the document itself defines ---------------

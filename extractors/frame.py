@@ -1601,7 +1601,9 @@ def read_anchor(sentence: str, ts: Timescale, words: FrameWords) -> tuple[str, s
         # "prior to when the decision is required": the event is the clause's subject.
         body, start = body[opener.end():], start + opener.end()
     cut = len(body)
-    boundary = re.compile(r"[,;:()\[\]\n!?\"|]|\.(?=\s|$)|\s(?:"
+    # A stop word opening the phrase ("48 hours before and will be ...") means the relation word
+    # stands alone, its event left unsaid: no anchor rather than the next clause as one.
+    boundary = re.compile(r"[,;:()\[\]\n!?\"|]|\.(?=\s|$)|(?:^|\s)(?:"
                           + "|".join(map(re.escape, sorted(words.anchor_stops))) + r")\s", re.I)
     stop = boundary.search(body)
     if stop and re.fullmatch(r"\s(?:which|whom)\s", stop.group(0), re.I) and _PIED_PIPED.search(body[:stop.start()]):

@@ -710,6 +710,17 @@ def _people_before(pronoun: Token, words: FrameWords) -> Token | None:
     return None
 
 
+def _participle_action(frame: Frame, done: Token, obj: Token, phrase: list[Token], exclude: set[int]) -> None:
+    """The action of a participle that says what is done to ``obj`` ("there will be a meeting
+    held", "have a care plan recorded"): its verb (with particles) and the object phrase."""
+    verb_text = " ".join([done.lemma_.lower(), *[t.text.lower() for t in _verb_words(done)[1:]]])
+    frame.verb, frame.verb_surface, frame.passive = done.lemma_.lower(), done.text, True
+    frame.object_text = _text(phrase)
+    frame.object_span = _char_span(done.doc, phrase) if phrase else None
+    frame.action = f"{verb_text} {frame.object_text}".strip()
+    frame.label = f"{verb_text} {_text(_compact(obj, exclude))}".strip()
+
+
 def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords) -> None:
     if _stands_for_joined_clause(verb, exclude):
         verb = verb.head
@@ -722,13 +733,7 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
     existential = _existential_participle(verb, exclude)
     if existential is not None:
         done, what = existential
-        phrase = _phrase_tokens(what, exclude | {done.i})
-        verb_text = " ".join([done.lemma_.lower(), *[t.text.lower() for t in _verb_words(done)[1:]]])
-        frame.verb, frame.verb_surface, frame.passive = done.lemma_.lower(), done.text, True
-        frame.object_text = _text(phrase)
-        frame.object_span = _char_span(verb.doc, phrase) if phrase else None
-        frame.action = f"{verb_text} {frame.object_text}".strip()
-        frame.label = f"{verb_text} {_text(_compact(what, exclude))}".strip()
+        _participle_action(frame, done, what, _phrase_tokens(what, exclude | {done.i}), exclude)
         _set_head(frame, what, exclude)
         return
     frame.verb = verb.lemma_.lower()
@@ -755,13 +760,7 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
         # "every child will have a care plan recorded on file": the duty is recording the plan;
         # the subject of "have" is whom it is for, not who acts (unless "I"/"we").
         obj = done.head
-        phrase = _phrase_tokens(obj, exclude)
-        verb_text = " ".join([done.lemma_.lower(), *[t.text.lower() for t in _verb_words(done)[1:]]])
-        frame.verb, frame.verb_surface, frame.passive = done.lemma_.lower(), done.text, True
-        frame.object_text = _text(phrase)
-        frame.object_span = _char_span(verb.doc, phrase) if phrase else None
-        frame.action = f"{verb_text} {frame.object_text}".strip()
-        frame.label = f"{verb_text} {_text(_compact(obj, exclude))}".strip()
+        _participle_action(frame, done, obj, _phrase_tokens(obj, exclude), exclude)
         if subject is not None and subject.lower_ in ("i", "we"):
             frame.actor_text, frame.actor_is_first_person = subject.text, True
         _set_head(frame, obj, exclude)
@@ -1601,7 +1600,9 @@ def read_anchor(sentence: str, ts: Timescale, words: FrameWords) -> tuple[str, s
         # "prior to when the decision is required": the event is the clause's subject.
         body, start = body[opener.end():], start + opener.end()
     cut = len(body)
-    boundary = re.compile(r"[,;:()\[\]\n!?\"|]|\.(?=\s|$)|\s(?:"
+    # A stop word opening the phrase ("48 hours before and will be ...") means the relation word
+    # stands alone, its event left unsaid: no anchor rather than the next clause as one.
+    boundary = re.compile(r"[,;:()\[\]\n!?\"|]|\.(?=\s|$)|(?:^|\s)(?:"
                           + "|".join(map(re.escape, sorted(words.anchor_stops))) + r")\s", re.I)
     stop = boundary.search(body)
     if stop and re.fullmatch(r"\s(?:which|whom)\s", stop.group(0), re.I) and _PIED_PIPED.search(body[:stop.start()]):

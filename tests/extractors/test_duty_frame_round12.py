@@ -142,3 +142,11 @@ def test_a_bare_definite_anchor_takes_the_fuller_name_a_when_clause_gave_it():
 def test_what_the_reader_can_expect_is_the_duty():
     ob = _one("You can expect a response to your letter within 15 working days.")
     assert ob.action == "a response to your letter"
+
+
+def test_a_relation_word_standing_alone_gives_no_anchor_not_the_next_clause():
+    # "before" with its event left unsaid, then a clause joined by "and": that clause is no event.
+    o = _one("The plan will be sent to the carers at least 2 working days before and will be written "
+             "in plain English.")
+    assert o.timescale.anchor_text is None
+    assert o.timescale.anchor_relation in (None, "before")

@@ -487,14 +487,14 @@ def _irregular_forms() -> dict[str, frozenset[str]]:
     lemmatizer exceptions (general English, shipped with the pinned spaCy model)."""
     from extractors.frame import parser
 
-    out: dict[str, set[str]] = {}
     try:
-        table = parser().get_pipe("lemmatizer").lookups.get_table("lemma_exc")
-        for form, lemmas in table["verb"].items():
-            for lemma in lemmas:
-                out.setdefault(lemma, set()).add(form)
-    except (KeyError, ValueError):  # a model without the table: regular forms only
-        pass
+        verbs = parser().get_pipe("lemmatizer").lookups.get_table("lemma_exc")["verb"]
+    except (KeyError, ValueError):
+        return {}  # a model without the table: the regular forms (``verb_forms``) only
+    out: dict[str, set[str]] = {}
+    for form, lemmas in verbs.items():
+        for lemma in lemmas:
+            out.setdefault(lemma, set()).add(form)
     return {k: frozenset(v) for k, v in out.items()}
 
 

@@ -2,8 +2,10 @@
 
 The model's weights are checked (sha256 of ``model.safetensors``) *before* anything is
 loaded, so a swapped or corrupted file is refused rather than silently changing answers.
-``sentence_transformers`` is imported lazily: it costs seconds and commands such as
-``standards search --mode bm25`` never need it.
+A BERT sentence-transformers folder (the bundled all-MiniLM-L6-v2) runs on ``tokenizers`` and
+``torch`` alone (``index.encoder``), with the vectors sentence-transformers gives, byte for byte;
+only a folder that module does not run is loaded with ``sentence_transformers``, imported then and
+not before (it and transformers cost ~200 MB of resident memory and seconds of start-up).
 
 Vectors are cached in ``clause_embeddings`` keyed by (hash of the embedded text, model id),
 so a clause whose text, heading path and table context are unchanged is never re-embedded,
@@ -18,6 +20,7 @@ import json
 import logging
 import os
 import sqlite3
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -139,7 +142,11 @@ def text_hash(text: str) -> str:
 
 @dataclass
 class Embedder:
-    """A loaded sentence-transformers model. ``model_id`` names the exact weights used."""
+    """A loaded sentence embedding model. ``model_id`` names the exact weights used.
+
+    ``model`` is an ``index.encoder.SentenceEncoder``, or a ``SentenceTransformer`` for a folder
+    the encoder does not run.
+    """
 
     model: Any
     model_id: str
@@ -151,6 +158,10 @@ class Embedder:
     _forward: Any = field(default=None, init=False, repr=False, compare=False)
 
     def _encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        from index.encoder import SentenceEncoder
+
+        if isinstance(self.model, SentenceEncoder):
+            return _encode_batches(self.model, list(texts), batch_size)
         vectors = self.model.encode(
             list(texts),
             batch_size=batch_size,
@@ -205,11 +216,22 @@ class Embedder:
 
     def _eager_query_forward(self):  # -> Callable[[str], np.ndarray]
         """The model's own modules, one query at a time (the reference the trace is checked against)."""
+        import torch
+
+        from index.encoder import SentenceEncoder
+
+        if isinstance(self.model, SentenceEncoder):
+            encoder = self.model
+
+            def own(text: str) -> np.ndarray:
+                with torch.inference_mode():
+                    embedding = torch.nn.functional.normalize(encoder.embed(encoder.tokenize([text])), p=2, dim=1)
+                return np.ascontiguousarray(embedding.numpy(), dtype=np.float32)
+
+            return own
         preprocess = getattr(self.model, "preprocess", None) or getattr(self.model, "tokenize", None)
         if preprocess is None or not callable(self.model):
             return lambda text: self._encode([text], 1)  # not a sentence-transformers model as we know it
-        import torch
-
         if getattr(self.model, "training", False):
             self.model.eval()  # encode() would do it; dropout must be off
 
@@ -254,18 +276,15 @@ def _quiet_transformers() -> Iterator[None]:
             transformers_logging.enable_progress_bar()
 
 
-def _traced_query_forward(model: Any, eager: Callable[[str], np.ndarray]):  # -> Callable | None
-    """A TorchScript trace of a mean-pooling sentence-transformers model for one query at a time,
-    or None when the model is not one (or the trace does not reproduce ``eager``).
-
-    Why: for a 14-token question, transformers' BERT spends about as long in Python (some 120
-    module calls, each with its hooks, checks and output records) as in its matrix work; the
-    trace runs the same operations in one call. One text has no padding, so its attention mask is all ones and the
-    mean over the mask is the mean over all tokens: the trace takes the token ids alone, and a
-    call whose mask or token types say otherwise goes to ``eager``.
-    """
+def _mean_pooled_backbone(model: Any):  # -> tuple[Callable, Callable] | None
+    """(backbone, preprocess) of a mean-pooling model: ``backbone(input_ids)`` gives the last
+    hidden states and ``preprocess([text])`` the features; None for any other model."""
     import torch
 
+    from index.encoder import SentenceEncoder
+
+    if isinstance(model, SentenceEncoder):
+        return (model.bert, model.tokenize) if model.spec.pooling == "mean" else None
     modules = list(model) if isinstance(model, torch.nn.Sequential) else []
     names = [type(m).__name__ for m in modules]
     if names[:2] != ["Transformer", "Pooling"] or any(n != "Normalize" for n in names[2:]):
@@ -277,18 +296,47 @@ def _traced_query_forward(model: Any, eager: Callable[[str], np.ndarray]):  # ->
             or not getattr(pooling, "include_prompt", True)):
         return None
 
+    class _LastHidden(torch.nn.Module):
+        def __init__(self, inner: torch.nn.Module) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+            return self.inner(input_ids=input_ids).last_hidden_state
+
+    return _LastHidden(backbone), preprocess
+
+
+def _traced_query_forward(model: Any, eager: Callable[[str], np.ndarray]):  # -> Callable | None
+    """A TorchScript trace of a mean-pooling model for one query at a time, or None when the
+    model is not one (or the trace does not reproduce ``eager``).
+
+    Why: for a 14-token question, running the model module by module spends a large part of its
+    time in Python (measured on this encoder: 19.3 -> 16.8 ms p50 per query with the trace, one
+    thread); the trace runs the same operations in one call. One text has no padding, so its
+    attention mask is all ones and the mean over the mask is the mean over all tokens: the trace
+    takes the token ids alone, and a call whose mask or token types say otherwise goes to ``eager``.
+    """
+    import torch
+
+    parts = _mean_pooled_backbone(model)
+    if parts is None:
+        return None
+    backbone, preprocess = parts
+
     class _MeanPooled(torch.nn.Module):
         def __init__(self, inner: torch.nn.Module) -> None:
             super().__init__()
             self.inner = inner
 
         def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
-            tokens = self.inner(input_ids=input_ids).last_hidden_state
+            tokens = self.inner(input_ids)
             return torch.nn.functional.normalize(tokens.mean(dim=1), p=2, dim=1)
 
+    quiet = contextlib.nullcontext() if "transformers" not in sys.modules else _quiet_transformers()
     try:
         example = preprocess([_TRACE_CHECKS[0]])["input_ids"]
-        with warnings.catch_warnings(), torch.inference_mode(), _quiet_transformers():
+        with warnings.catch_warnings(), torch.inference_mode(), quiet:
             # transformers warns while tracing about branches that do not depend on the input
             # (its is_causal flag is False for an encoder); the check below is what decides.
             warnings.simplefilter("ignore")
@@ -314,6 +362,26 @@ def _traced_query_forward(model: Any, eager: Callable[[str], np.ndarray]):  # ->
     return forward
 
 
+def _encode_batches(encoder: Any, texts: list[str], batch_size: int) -> np.ndarray:
+    """``texts`` embedded by a ``SentenceEncoder`` ``batch_size`` at a time, longest first.
+
+    The batches are the ones ``SentenceTransformer.encode`` forms (texts ordered by length,
+    longest first, by the same ``np.argsort``), and each vector is normalised once more as its
+    ``normalize_embeddings=True`` does: padding and a second normalisation change the last bits
+    of a float, and these are the bits of the vectors already stored under this model id.
+    """
+    import torch
+
+    order = np.argsort([-len(text) for text in texts])
+    out = np.empty((len(texts), encoder.spec.dimension), dtype=np.float32)
+    with torch.inference_mode():
+        for start in range(0, len(texts), batch_size):
+            rows = order[start : start + batch_size]
+            vectors = encoder.embed(encoder.tokenize([texts[i] for i in rows]))
+            out[rows] = torch.nn.functional.normalize(vectors, p=2, dim=1).numpy()
+    return out
+
+
 def model_id_for(name: str, weights_sha256: str) -> str:
     """A stable name for a model: its name plus a prefix of its weights' hash."""
     return f"{name}@{weights_sha256[:16]}"
@@ -323,7 +391,7 @@ def load_embedder(settings: Settings) -> Embedder:
     """Verify and load the embedding model on CPU, offline.
 
     Raises ``ModelError`` when the package or folder is missing, the weights' hash differs
-    from ``settings.model_sha256``, or sentence-transformers cannot load the folder.
+    from ``settings.model_sha256``, or the folder cannot be loaded.
     """
     model_dir = resolve_model_dir(settings)
     digest = verify_model(model_dir, settings.model_sha256)
@@ -332,6 +400,30 @@ def load_embedder(settings: Settings) -> Embedder:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    from index.encoder import SentenceEncoder, UnsupportedModelError, read_folder
+
+    try:
+        spec = read_folder(model_dir)
+    except UnsupportedModelError as why:
+        log.info("%s is loaded with sentence-transformers: %s", model_dir, why)
+        model, dimension = _load_sentence_transformer(model_dir)
+    else:
+        try:
+            model, dimension = SentenceEncoder(model_dir, spec), spec.dimension
+        except Exception as exc:  # tokenizers and safetensors raise their own types for a bad file
+            raise ModelError(
+                f"Could not load the embedding model in {model_dir}: {exc}. Check that the folder holds a "
+                "complete sentence-transformers model, or unset STANDARDS_MODEL_PATH."
+            ) from exc
+    import torch
+
+    torch.set_num_threads(QUERY_THREADS)
+    name = DEFAULT_MODEL_NAME if not settings.model_path else model_dir.name
+    return Embedder(model=model, model_id=model_id_for(name, digest), dimension=dimension, model_dir=model_dir)
+
+
+def _load_sentence_transformer(model_dir: Path) -> tuple[Any, int]:
+    """A folder ``index.encoder`` does not run, loaded with sentence-transformers; and its dimension."""
     try:
         from sentence_transformers import SentenceTransformer  # lazy: ~5 s import
     except ImportError as exc:  # pragma: no cover - environment problem
@@ -348,13 +440,8 @@ def load_embedder(settings: Settings) -> Embedder:
             "holds a complete sentence-transformers model, or unset STANDARDS_MODEL_PATH."
         ) from exc
     model.eval()
-    import torch
-
-    torch.set_num_threads(QUERY_THREADS)
     get_dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-    dimension = int(get_dimension())
-    name = DEFAULT_MODEL_NAME if not settings.model_path else model_dir.name
-    return Embedder(model=model, model_id=model_id_for(name, digest), dimension=dimension, model_dir=model_dir)
+    return model, int(get_dimension())
 
 
 # --- the vector cache -------------------------------------------------------------------------

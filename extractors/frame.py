@@ -179,6 +179,9 @@ class Frame:
     condition_event: str | None = None  # a "when informed of X" clause naming an event, not a state
     condition_named: str | None = None  # that event named in full earlier ("once that decision is made")
     relative_event: str | None = None  # "all allegations that come to the manager's attention within 1 day"
+    # The condition event's verb and its direct arguments, lower case ("informed", "allegation"):
+    # a taxonomy event named only inside a modifier ("the criteria for an initial visit") is not it.
+    condition_core: tuple[str, ...] = ()
     anchor_named: str | None = None  # a bare "the decision" anchor named in full earlier ("a placement decision")
     anchor_which: str | None = None  # the anchor's own noun with the words saying which ("receipt of the minutes")
     party: str | None = None         # whom it is done for or with ("to the IRO", "with the family")
@@ -563,6 +566,7 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
             own = {c.i for c in verb.children if c.dep_ in ("nsubj", "nsubjpass", "dobj")} if verb is not None else set()
             own |= ts_tokens | set(range(span.start, span.end))
             frame.condition_named = _earlier_mention(c_span, set(range(c_span.start, c_span.end)), words, own)
+            frame.condition_core = _event_core(c_span)
     if frame.action is None or (frame.verb == "be" and frame.object_text is None):
         _fallback_action(frame, doc, verb, exclude, words)
     # A second figure of the sentence with its own ordinal ("..., and subsequent reviews every 6
@@ -660,6 +664,7 @@ class AnchorWords:
     which_preps: tuple[str, ...]  # prepositions whose complement says which event
     noun_of: dict[str, str]  # verb lemma -> the event noun made from it ("decide" -> "decision")
     extension_words: frozenset[str]  # words saying a later figure extends an earlier one
+    argument_preps: frozenset[str]  # prepositions on an event verb whose object is part of the event
 
 
 @lru_cache(maxsize=1)
@@ -672,7 +677,8 @@ def anchor_words() -> AnchorWords:
                        kind_anchors=frozenset(str(w).lower() for w in data.get("kind_anchors") or []),
                        which_preps=tuple(str(w).lower() for w in data.get("which_prepositions") or ["of"]),
                        noun_of={v: n for n, vs in nominal.items() for v in sorted(vs)},
-                       extension_words=frozenset(str(w).lower() for w in data.get("extension_words") or []))
+                       extension_words=frozenset(str(w).lower() for w in data.get("extension_words") or []),
+                       argument_preps=frozenset(str(w).lower() for w in data.get("event_argument_prepositions") or []))
 
 
 def _anchor_noun(a_span: Span, tokens: set[int]) -> Token | None:
@@ -819,6 +825,19 @@ def _relative_event(clause: Token, span: Span, figures: set[int], words: FrameWo
     if not toks or len(toks) > MAX_ANCHOR_WORDS or any(b.i - a.i != 1 for a, b in zip(toks, toks[1:], strict=False)):
         return None  # (a gap: the figure sat inside the clause, not after it)
     return _text(toks), main
+
+
+def _event_core(c_span: Span) -> tuple[str, ...]:
+    """The words of an event clause that are its event, lower case: the verb (or head noun) first,
+    then its subject, object and the object of a preposition on it ("informed of an allegation")."""
+    root = c_span.root
+    core = [root]
+    for child in root.children:
+        if child.dep_ in ("nsubj", "nsubjpass", "dobj", "attr"):
+            core.append(child)
+        elif child.dep_ == "agent" or (child.dep_ == "prep" and child.lower_ in anchor_words().argument_preps):
+            core.extend(c for c in child.children if c.dep_ == "pobj")
+    return tuple(t.lower_ for t in core)
 
 
 def _anchor_which(a_span: Span, tokens: set[int]) -> str | None:

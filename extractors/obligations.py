@@ -1380,6 +1380,21 @@ def _rule_anchor(tax: Taxonomy, ts: Timescale, frame: Frame, sentence: str, topi
     return canonical, written, relation if (canonical or written) else None, specific
 
 
+def _condition_anchor(tax: Taxonomy, event: str, core: tuple[str, ...]) -> str:
+    """The canonical event of a condition clause: a taxonomy event it names as its head (verb or
+    noun: "an unplanned move of placement" -> the move) or, failing that, as a direct argument
+    ("when informed of an allegation" -> "allegation"); else the clause itself ("the applicant
+    meets the criteria for an initial visit" is not the visit)."""
+    matches = tax.find("anchors", event)
+    if not core:
+        return matches[0].canonical if matches else event
+    for words in (set(core[:1]), set(core)):
+        for m in matches:
+            if set(re.findall(r"[\w']+", event[m.start:m.end].lower())) & words:
+                return m.canonical
+    return tidy_label(_ARTICLES.sub("", event)) or event
+
+
 def _say_which_event(tax: Taxonomy, canonical: str | None, written: str, grammar_phrase: str | None,
                  frame: Frame) -> str | None:
     """The canonical anchor that says which event: a taxonomy event naming only a kind
@@ -1676,7 +1691,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             if from_condition:
                 # "When informed of an allegation, ... within 1 working day": the time runs from that event.
                 anchor_text, relation = frame.condition_event, "after"
-                anchor = tax.canonical_anchor(anchor_text) or anchor_text
+                anchor = _condition_anchor(tax, anchor_text, frame.condition_core)
                 named = frame.condition_named
                 if named is None and anchor_text.split()[0].lower() in anchor_words().nominalisations:
                     named = anchor_text  # "decision that the threshold is met": a decision, not what it is about

@@ -177,3 +177,16 @@ def test_a_shared_anchor_that_says_which_is_not_collapsed_by_meaning():
     text = "Where an Adoption Order has been made, further reviews will be held 2 months and 4 months post-order."
     found = extract_obligations([one_clause(text)], text, encode=encode)
     assert {o.timescale.anchor for o in found} == {"adoption order"}
+
+
+# --- a condition clause's event is its own, not an event named inside a modifier ---------------
+def test_an_event_named_inside_a_modifier_is_not_the_condition_event():
+    ob = _one("If the applicant meets the criteria for an initial visit, I will contact the prospective carer "
+              "within five days to arrange a visit.")
+    assert ob.timescale.anchor != "visit"
+    assert "criteria" in (ob.timescale.anchor or "")
+
+
+def test_an_event_the_condition_verb_takes_is_its_canonical_event():
+    ob = _one("When informed of an allegation, the manager will tell the LADO within 1 working day.")
+    assert ob.timescale.anchor == "allegation"

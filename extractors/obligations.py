@@ -1380,19 +1380,20 @@ def _rule_anchor(tax: Taxonomy, ts: Timescale, frame: Frame, sentence: str, topi
     return canonical, written, relation if (canonical or written) else None, specific
 
 
-def _condition_anchor(tax: Taxonomy, event: str, core: tuple[str, ...]) -> str:
+def _condition_anchor(tax: Taxonomy, event: str, core: tuple[str, ...]) -> tuple[str, bool]:
     """The canonical event of a condition clause: a taxonomy event it names as its head (verb or
     noun: "an unplanned move of placement" -> the move) or, failing that, as a direct argument
     ("when informed of an allegation" -> "allegation"); else the clause itself ("the applicant
-    meets the criteria for an initial visit" is not the visit)."""
+    meets the criteria for an initial visit" is not the visit). Returns (event, whether a listed
+    event was set aside: then the similarity pass must not bring it back by meaning)."""
     matches = tax.find("anchors", event)
     if not core:
-        return matches[0].canonical if matches else event
+        return (matches[0].canonical if matches else event), False
     for words in (set(core[:1]), set(core)):
         for m in matches:
             if set(re.findall(r"[\w']+", event[m.start:m.end].lower())) & words:
-                return m.canonical
-    return tidy_label(_ARTICLES.sub("", event)) or event
+                return m.canonical, False
+    return (tidy_label(_ARTICLES.sub("", event)) or event), bool(matches)
 
 
 def _say_which_event(tax: Taxonomy, canonical: str | None, written: str, grammar_phrase: str | None,
@@ -1691,7 +1692,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             if from_condition:
                 # "When informed of an allegation, ... within 1 working day": the time runs from that event.
                 anchor_text, relation = frame.condition_event, "after"
-                anchor = _condition_anchor(tax, anchor_text, frame.condition_core)
+                anchor, anchor_specific = _condition_anchor(tax, anchor_text, frame.condition_core)
                 named = frame.condition_named
                 if named is None and anchor_text.split()[0].lower() in anchor_words().nominalisations:
                     named = anchor_text  # "decision that the threshold is met": a decision, not what it is about

@@ -190,3 +190,15 @@ def test_an_event_named_inside_a_modifier_is_not_the_condition_event():
 def test_an_event_the_condition_verb_takes_is_its_canonical_event():
     ob = _one("When informed of an allegation, the manager will tell the LADO within 1 working day.")
     assert ob.timescale.anchor == "allegation"
+
+
+@pytest.mark.slow
+def test_a_condition_event_set_aside_is_not_brought_back_by_meaning():
+    from index.embedder import load_embedder
+    from ingest.settings import load_settings
+
+    encode = load_embedder(load_settings()).encode
+    text = ("If the applicant meets the criteria for an initial visit, I will contact the prospective carer "
+            "within five days to arrange a visit.")
+    [found] = extract_obligations([one_clause(text)], text, encode=encode)
+    assert found.timescale.anchor != "visit"

@@ -27,7 +27,9 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
+import yaml
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
@@ -48,6 +50,9 @@ NAME_JOINERS = ("in", "of")
 MAX_CONDITION_WORDS = 20
 # Longest anchor phrase kept, in words (the timescale grammar keeps 10; a resolved pronoun adds a few).
 MAX_ANCHOR_WORDS = 12
+# Farthest the grammar's anchor phrase starts after its figure, in characters: a relation word
+# and a hyphen or two ("post-", "once", "immediately following").
+ANCHOR_GAP = 25
 
 _VERB_POS = {"VERB"}
 _CLAUSE_DEPS = {"relcl", "acl", "advcl", "ccomp", "xcomp", "parataxis", "conj", "cc", "appos", "punct"}
@@ -172,7 +177,13 @@ class Frame:
     phase: str | None = None
     conditions: str | None = None
     condition_event: str | None = None  # a "when informed of X" clause naming an event, not a state
+    condition_named: str | None = None  # that event named in full earlier ("once that decision is made")
+    relative_event: str | None = None  # "all allegations that come to the manager's attention within 1 day"
+    # The condition event's verb and its direct arguments, lower case ("informed", "allegation"):
+    # a taxonomy event named only inside a modifier ("the criteria for an initial visit") is not it.
+    condition_core: tuple[str, ...] = ()
     anchor_named: str | None = None  # a bare "the decision" anchor named in full earlier ("a placement decision")
+    anchor_which: str | None = None  # the anchor's own noun with the words saying which ("receipt of the minutes")
     party: str | None = None         # whom it is done for or with ("to the IRO", "with the family")
     modifiers: list[str] = field(default_factory=list)  # modifiers of the people the duty is about
     cohort_heads: list[str] = field(default_factory=list)  # "stable cases" after a cohort name ("CIN stable cases")
@@ -499,10 +510,32 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
         if a_span is not None:
             anchor_tokens = set(range(a_span.start, a_span.end))
             frame.anchor_head_span = _anchor_head(a_span, anchor_tokens)
-            frame.anchor_named = _earlier_mention(a_span, anchor_tokens, words)
+            gv = governing_verb(doc, span, words.anchor_relations)
+            # (the duty's own subject or object is another occurrence, not the event it runs from;
+            # the figures are no part of a name)
+            own = {c.i for c in gv.children if c.dep_ in ("nsubj", "nsubjpass", "dobj")} if gv is not None else set()
+            own |= ts_tokens | set(range(span.start, span.end))
+            frame.anchor_named = _earlier_mention(a_span, anchor_tokens, words, own)
+            frame.anchor_which = _anchor_which(a_span, anchor_tokens)
+    elif ts.anchor:
+        # The grammar's anchor after a word the frame does not read as a relation ("once",
+        # "post-"): only which event it names again is read here.
+        at = sentence.find(ts.anchor, ts.end)
+        a_span = _span_of(doc, at, at + len(ts.anchor)) if 0 <= at - ts.end <= ANCHOR_GAP else None
+        if a_span is not None:
+            gv = governing_verb(doc, span, words.anchor_relations)
+            own = {c.i for c in gv.children if c.dep_ in ("nsubj", "nsubjpass", "dobj")} if gv is not None else set()
+            own |= ts_tokens | set(range(span.start, span.end))
+            frame.anchor_named = _earlier_mention(a_span, set(range(a_span.start, a_span.end)), words, own)
     exclude = ts_tokens | anchor_tokens
     frame.people_modifiers = people_modifiers(doc, exclude | set(range(span.start, span.end)), words.roles)
     verb = _duty_verb(governing_verb(doc, span, words.anchor_relations), _named_tokens(doc, words))
+    relative = _relative_event(verb, span, ts_tokens, words) if verb is not None and anchor is None and ts.anchor is None \
+        else None
+    if relative is not None:
+        # The figure hangs on a relative clause of the duty's object: the clause is the event,
+        # the verb whose object it is states the duty.
+        frame.relative_event, verb = relative
     if verb is not None and _folded_condition(verb, span, words):
         verb = verb.head
         if verb.dep_ == "advcl" and verb.head.i != verb.i and any(c.dep_ == "mark" for c in verb.children):
@@ -525,6 +558,15 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
     if verb is None and frame.condition_event is None and root is not None and root.pos_ not in _VERB_POS:
         # A verbless line ("Within a day if there is a move"): its condition hangs on the root.
         frame.condition_event = _condition_event(root, span, words, ts_tokens)
+    if frame.condition_event:
+        # "once that decision is made": which decision, as the sentence named it before.
+        at = sentence.find(frame.condition_event)
+        c_span = _span_of(doc, at, at + len(frame.condition_event)) if at >= 0 else None
+        if c_span is not None:
+            own = {c.i for c in verb.children if c.dep_ in ("nsubj", "nsubjpass", "dobj")} if verb is not None else set()
+            own |= ts_tokens | set(range(span.start, span.end))
+            frame.condition_named = _earlier_mention(c_span, set(range(c_span.start, c_span.end)), words, own)
+            frame.condition_core = _event_core(c_span)
     if frame.action is None or (frame.verb == "be" and frame.object_text is None):
         _fallback_action(frame, doc, verb, exclude, words)
     # A second figure of the sentence with its own ordinal ("..., and subsequent reviews every 6
@@ -605,34 +647,209 @@ def _anchor_head(a_span: Span, tokens: set[int]) -> tuple[int, int] | None:
     return _char_span(head.doc, compact) if compact else None
 
 
-def _earlier_mention(a_span: Span, tokens: set[int], words: FrameWords) -> str | None:
-    """A bare definite anchor ("within 2 days of the decision being made") that names again an
-    event a "when"/"if"/"once" clause before it names in full ("When a placement decision has
-    been made, ..."): that fuller phrase says which event. None when there is none, or the anchor
-    already says more than its head noun."""
+# Determiners that point back at an event already named ("the decision", "that decision").
+_DEFINITE_DETS = {"the", "this", "that", "these", "those"}
+# Modifiers on a noun that say which one it is ("placement decision", "decision of the panel").
+_WHICH_DEPS = {"compound", "amod", "nmod", "prep", "poss", "acl", "relcl", "nummod"}
+
+ANCHOR_WORDS_PATH = Path(__file__).resolve().parent / "data" / "anchor_words.yaml"
+
+
+@dataclass(frozen=True)
+class AnchorWords:
+    """Words for saying which event an anchor is (``data/anchor_words.yaml``)."""
+
+    nominalisations: dict[str, frozenset[str]]  # event noun lemma -> the verbs it is made from
+    kind_anchors: frozenset[str]  # taxonomy anchors naming only a kind of event
+    which_preps: tuple[str, ...]  # prepositions whose complement says which event
+    noun_of: dict[str, str]  # verb lemma -> the event noun made from it ("decide" -> "decision")
+    extension_words: frozenset[str]  # words saying a later figure extends an earlier one
+    argument_preps: frozenset[str]  # prepositions on an event verb whose object is part of the event
+
+
+@lru_cache(maxsize=1)
+def anchor_words() -> AnchorWords:
+    """The anchor word lists, read once."""
+    data = yaml.safe_load(ANCHOR_WORDS_PATH.read_text(encoding="utf-8")) or {}
+    nominal = {str(k).lower(): frozenset(str(v).lower() for v in vs)
+               for k, vs in (data.get("nominalisations") or {}).items()}
+    return AnchorWords(nominalisations=nominal,
+                       kind_anchors=frozenset(str(w).lower() for w in data.get("kind_anchors") or []),
+                       which_preps=tuple(str(w).lower() for w in data.get("which_prepositions") or ["of"]),
+                       noun_of={v: n for n, vs in nominal.items() for v in sorted(vs)},
+                       extension_words=frozenset(str(w).lower() for w in data.get("extension_words") or []),
+                       argument_preps=frozenset(str(w).lower() for w in data.get("event_argument_prepositions") or []))
+
+
+def _anchor_noun(a_span: Span, tokens: set[int]) -> Token | None:
+    """The anchor's event noun: the phrase's head, or the subject of its clause ("the decision is
+    made"), or the noun among its roots when the parser hangs the participle apart."""
     head = a_span.root
     if head.pos_ in ("VERB", "AUX"):
         head = next((c for c in head.children if c.dep_ in _SUBJECTS and c.i in tokens), head)
     if head.pos_ not in ("NOUN", "PROPN"):
         head = next((t for t in a_span if t.pos_ in ("NOUN", "PROPN") and t.head.i not in tokens), head)
-    if head.pos_ not in ("NOUN", "PROPN") or not any(c.dep_ == "det" and c.lower_ in ("the", "this", "that")
-                                                     for c in head.children):
-        return None
-    if any(c.dep_ in ("compound", "amod", "nmod", "prep", "poss") and c.i in tokens for c in head.children):
-        return None  # "the placement decision", "the decision of the panel": it says which already
-    openers = words.event_openers | words.condition_openers
-    for tok in head.doc[:a_span.start]:
-        if tok.lemma_.lower() != head.lemma_.lower() or tok.pos_ not in ("NOUN", "PROPN") or tok.i in tokens:
+    return head if head.pos_ in ("NOUN", "PROPN") else None
+
+
+def _which_tokens(head: Token, exclude: set[int]) -> list[Token]:
+    """``head`` with the words that say which one it is: its modifiers, a complement after one of
+    the ``which_prepositions`` ("receipt of the minutes") and a "to" infinitive ("the decision to
+    close the case"); a contiguous run, without a leading determiner."""
+    out = set(_phrase_tokens(head, exclude, keep_preps=anchor_words().which_preps))
+    for child in head.children:
+        if child.dep_ in ("acl", "relcl") and child.i > head.i and _infinitive(child):
+            # (a participle inside it says the event happens, "... being made", not which; its
+            # subject before it stays: "to hold a meeting | being made")
+            happens = {t.i for d in child.subtree if d.i != child.i and d.dep_ in _CLAUSE_DEPS
+                       and d.tag_ in ("VBN", "VBG")
+                       for t in d.subtree
+                       if t.i >= min([d.i, *(c.i for c in d.children if c.dep_ in ("aux", "auxpass"))])}
+            out.update(t for t in child.subtree if t.i not in exclude and t.i not in happens)
+    run: list[Token] = []
+    for tok in sorted(out, key=lambda t: t.i):
+        if run and tok.i != run[-1].i + 1:
+            if tok.i > head.i:
+                break  # a gap after the head: the phrase ended there
+            run = []  # a gap before the head: only the words joined to it count
+        run.append(tok)
+    while run and run[0].dep_ in ("det", "cc", "punct"):
+        run.pop(0)
+    while run and run[-1].dep_ in ("cc", "punct", "prep", "det", "aux"):
+        run.pop()
+    return run
+
+
+def _infinitive(verb: Token) -> bool:
+    """Whether a clause is a "to" infinitive ("the decision to close the case")."""
+    return any(a.dep_ == "aux" and a.lower_ == "to" for a in verb.children)
+
+
+def _says_which(tokens: list[Token]) -> bool:
+    """Whether a phrase says more than its head noun (a determiner or possessive pronoun does not)."""
+    return len([t for t in tokens if t.dep_ != "det" and not t.is_punct
+                and not (t.dep_ == "poss" and t.pos_ == "PRON")]) > 1
+
+
+def _which_children(head: Token, tokens: set[int]) -> list[Token]:
+    """The children of an anchor noun inside the anchor that say which event it is: modifiers, a
+    complement, a "to" infinitive, a relative clause; not a participle saying it happens ("the
+    decision being made") nor a possessive pronoun ("its allocation", which points elsewhere)."""
+    return [c for c in head.children if c.i in tokens and c.dep_ in _WHICH_DEPS
+            and not (c.dep_ == "acl" and not _infinitive(c))
+            and not (c.dep_ == "poss" and c.pos_ == "PRON")]
+
+
+def _verb_event(noun: Token, verb: Token, exclude: set[int]) -> str | None:
+    """The event a verb states, named by the noun made from it: "on receiving a referral" ->
+    "receipt of a referral"; "when it is decided to close the case" -> "decision to close the
+    case". None when the verb has no object or complement that says which."""
+    word = noun.lower_
+    thing = next((c for c in verb.children if c.dep_ == "dobj"), None) or next(
+        (c for c in verb.children if c.dep_ == "nsubjpass" and c.pos_ in ("NOUN", "PROPN")), None)
+    if thing is not None:
+        phrase = _which_tokens(thing, exclude)
+        return f"{word} of {_text(phrase)}" if phrase and len(phrase) < MAX_ANCHOR_WORDS else None
+    for comp in verb.children:
+        if comp.dep_ not in ("xcomp", "ccomp") or comp.i < verb.i:
             continue
-        opened = any(a.dep_ == "advcl" and any(c.dep_ in ("mark", "advmod") and c.lower_ in openers for c in a.children)
-                     for a in tok.ancestors)
-        if not opened:
-            continue
-        phrase = [t for t in _phrase_tokens(tok, tokens, keep_preps=("of", "about", "for", "on")) if t.dep_ != "det"
-                  or t.i != tok.left_edge.i]
-        if len([t for t in phrase if t.dep_ != "det"]) > 1 and len(phrase) <= MAX_ANCHOR_WORDS:
-            return _text(phrase)
+        words = [t for t in comp.subtree if t.i not in exclude and not (t.dep_ == "mark" and t.i == comp.left_edge.i)]
+        to = comp.dep_ == "xcomp" and any(a.dep_ == "aux" and a.lower_ == "to" for a in comp.children)
+        words = [t for t in words if not (to and t.dep_ == "aux" and t.lower_ == "to" and t.head.i == comp.i)]
+        if words and len(words) < MAX_ANCHOR_WORDS and (to or comp.dep_ == "ccomp"):
+            return f"{word} {'to' if to else 'that'} {_text(words)}"
     return None
+
+
+def _earlier_mention(a_span: Span, tokens: set[int], words: FrameWords, own: set[int] | None = None) -> str | None:
+    """A bare anchor ("within 2 days of the decision being made", "within a day of receipt",
+    "post-order") that names again an event the sentence named in full before it: the nearest
+    earlier noun of the same lemma with the words that say which ("a placement decision", "the
+    initial physiotherapy assessment"), or the verb the noun is made from with its object or
+    complement ("on receiving a referral" -> "receipt of a referral"). Mentions that are the
+    duty's own subject or object (``own``: "a second review ... within 3 months of the review")
+    are another occurrence, not the anchor. None when there is none, or the anchor already says
+    more than its head noun."""
+    head = _anchor_noun(a_span, tokens)
+    if head is None:
+        return None
+    dets = [c for c in head.children if c.dep_ == "det"]
+    if any(d.lower_ not in _DEFINITE_DETS for d in dets):
+        return None  # "within 5 days of a visit": another one, not one named before
+    if _which_children(head, tokens):
+        return None  # "the placement decision", "the decision of the panel": it says which already
+    if head.head.i in tokens and head.head.pos_ in _VERB_POS and head.dep_ in ("nsubj", "csubj") \
+            and not _is_passive(head.head):
+        return None  # "the child coming into care": the verb says which event, not an earlier noun
+    if any(c.dep_ == "poss" for c in head.children):
+        return None  # "its allocation": the pronoun's thing (read with the duty's object)
+    skip = tokens | (own or set())
+    verbs = anchor_words().nominalisations.get(head.lemma_.lower(), frozenset())
+    for tok in reversed(head.doc[:a_span.start]):
+        if tok.i in skip:
+            continue
+        if tok.pos_ in ("NOUN", "PROPN") and tok.lemma_.lower() == head.lemma_.lower():
+            phrase = _which_tokens(tok, skip)
+            if _says_which(phrase) and len(phrase) <= MAX_ANCHOR_WORDS:
+                return _text(phrase)
+        elif tok.pos_ in _VERB_POS and tok.lemma_.lower() in verbs:
+            event = _verb_event(head, tok, skip | {t.i for t in head.doc[a_span.start:]})
+            if event:
+                return event
+    return None
+
+
+def _relative_event(clause: Token, span: Span, figures: set[int], words: FrameWords) -> tuple[str, Token] | None:
+    """The event a relative clause on the duty's own object states, when the parser hangs the
+    figure on that clause ("inform the manager of all complaints that come to the team's attention
+    within 2 days": within 2 days of them coming to its attention; "record all incidents that occur
+    in the home within 24 hours"), and the verb whose object it is (the duty's). The noun with its
+    clause, without the figure. None when the figure hangs elsewhere, the clause states a duty
+    itself (a modal), the noun names people (whom, not when) or is not a finite duty verb's object."""
+    if clause.dep_ != "relcl" or clause.pos_ not in _VERB_POS or span.root.head.i != clause.i \
+            or any(c.tag_ == "MD" for c in clause.children):
+        return None
+    noun = clause.head
+    main = noun.head
+    if noun.dep_ == "pobj" and main.dep_ == "prep":
+        main = main.head  # "informed of all allegations that ..."
+    elif noun.dep_ not in ("dobj", "nsubjpass"):
+        return None
+    if main.pos_ not in _VERB_POS or not is_finite_duty_verb(main):
+        return None
+    roles = words.roles
+    if noun.lemma_.lower() in words.person_nouns or (roles is not None and roles.find("cohorts", noun.text)):  # type: ignore[attr-defined]
+        return None  # "all children who live in the home": whom, not an event
+    skip = figures | set(range(span.start, span.end))
+    toks = [t for t in noun.subtree if t.i not in skip and not (t.dep_ == "det" and t.head.i == noun.i)]
+    if not toks or len(toks) > MAX_ANCHOR_WORDS or any(b.i - a.i != 1 for a, b in zip(toks, toks[1:], strict=False)):
+        return None  # (a gap: the figure sat inside the clause, not after it)
+    return _text(toks), main
+
+
+def _event_core(c_span: Span) -> tuple[str, ...]:
+    """The words of an event clause that are its event, lower case: the verb (or head noun) first,
+    then its subject, object and the object of a preposition on it ("informed of an allegation")."""
+    root = c_span.root
+    core = [root]
+    for child in root.children:
+        if child.dep_ in ("nsubj", "nsubjpass", "dobj", "attr"):
+            core.append(child)
+        elif child.dep_ == "agent" or (child.dep_ == "prep" and child.lower_ in anchor_words().argument_preps):
+            core.extend(c for c in child.children if c.dep_ == "pobj")
+    return tuple(t.lower_ for t in core)
+
+
+def _anchor_which(a_span: Span, tokens: set[int]) -> str | None:
+    """The anchor's own event noun with the words that say which ("receipt of the first
+    notification", "the decision to convene a strategy discussion being made" -> "decision to
+    convene a strategy discussion"); None when it says no more than its head noun."""
+    head = _anchor_noun(a_span, tokens)
+    if head is None:
+        return None
+    outside = {t.i for t in head.doc if t.i not in tokens}
+    phrase = _which_tokens(head, outside)
+    return _text(phrase) if _says_which(phrase) else None
 
 
 def _responsible(verb: Token, exclude: set[int], words: FrameWords) -> str | None:
@@ -1493,6 +1710,14 @@ def _clause_event(clause: Token, span: Span, words: FrameWords) -> str | None:
         return None
     toks = [t for t in clause.subtree if t.i != mark.i and t.i not in range(span.start, span.end)]
     text = _text(toks)
+    noun = anchor_words().noun_of.get(clause.lemma_.lower())
+    if noun and any(c.dep_ == "nsubjpass" and c.lower_ == "it" for c in clause.children):
+        # "if it is decided that the threshold is met": the event is that decision, named by
+        # the noun the verb makes ("decision that the threshold is met").
+        comp = next((c for c in clause.children if c.dep_ == "ccomp"), None)
+        words_ = [t for t in comp.subtree if t.dep_ != "mark" or t.head.i != comp.i] if comp is not None else []
+        if words_ and len(words_) < MAX_ANCHOR_WORDS:
+            return f"{noun} that {_text(words_)}"
     if not 2 <= len(text.split()) <= MAX_ANCHOR_WORDS:
         return None
     roles = words.roles
@@ -1611,6 +1836,9 @@ def read_anchor(sentence: str, ts: Timescale, words: FrameWords) -> tuple[str, s
         stop = boundary.search(body, stop.end())
     if stop:
         cut = stop.start()
+        if stop.group(0).strip().lower() == "and":
+            # "the Final Hearing and Care Plan date": an "and" inside one noun phrase joins it.
+            cut = _coordinated_end(sentence, start, start + stop.start()) - start or cut
     tokens = body[:cut].split()[:MAX_ANCHOR_WORDS]
     if not tokens:
         return None
@@ -1619,6 +1847,27 @@ def read_anchor(sentence: str, ts: Timescale, words: FrameWords) -> tuple[str, s
     if not text or at < 0:
         return None
     return text, relation, (at, at + len(text))
+
+
+def _coordinated_end(sentence: str, start: int, at: int) -> int:
+    """The end (sentence offset) of the noun phrase an anchor starting at ``start`` runs on to when
+    the "and" at ``at`` joins words inside it ("the hearing and care plan date"); ``start`` when
+    it does not (an "and" opening another clause: "... of the enquiry starting and will be ...")."""
+    doc = parse(sentence)
+    first, joint = _span_of(doc, start, start + 1), _span_of(doc, at, at + 4)
+    if first is None or joint is None:
+        return start
+    conj = next((t for t in joint if t.lower_ == "and"), None)
+    top = first[0]
+    while top.head.i != top.i and top.head.i >= first.start:
+        top = top.head
+    if conj is None or top.pos_ not in ("NOUN", "PROPN") or not top.left_edge.i <= conj.i < top.i:
+        # (only an "and" before the head noun joins its modifiers; one after it may join
+        # another event, a figure or a clause: "of placement and weekly until ...")
+        return start
+    if any(t.pos_ in ("VERB", "AUX") for t in doc[conj.i:top.right_edge.i + 1]):
+        return start  # a clause joined, not a name
+    return _char_span(doc, [top.right_edge])[1]
 
 
 def frame_words(tax) -> FrameWords:

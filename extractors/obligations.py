@@ -34,6 +34,7 @@ from extractors.duty import (
 from extractors.frame import (
     Frame,
     FrameWords,
+    anchor_words,
     clean,
     condition_at,
     frame_words,
@@ -1379,6 +1380,55 @@ def _rule_anchor(tax: Taxonomy, ts: Timescale, frame: Frame, sentence: str, topi
     return canonical, written, relation if (canonical or written) else None, specific
 
 
+def _condition_anchor(tax: Taxonomy, event: str, core: tuple[str, ...]) -> tuple[str, bool]:
+    """The canonical event of a condition clause: a taxonomy event it names as its head (verb or
+    noun: "an unplanned move of placement" -> the move) or, failing that, as a direct argument
+    ("when informed of an allegation" -> "allegation"); else the clause itself ("the applicant
+    meets the criteria for an initial visit" is not the visit). Returns (event, whether a listed
+    event was set aside: then the similarity pass must not bring it back by meaning)."""
+    matches = tax.find("anchors", event)
+    if not core:
+        return (matches[0].canonical if matches else event), False
+    for words in (set(core[:1]), set(core)):
+        for m in matches:
+            if set(re.findall(r"[\w']+", event[m.start:m.end].lower())) & words:
+                return m.canonical, False
+    return (tidy_label(_ARTICLES.sub("", event)) or event), bool(matches)
+
+
+def _say_which_event(tax: Taxonomy, canonical: str | None, written: str, grammar_phrase: str | None,
+                 frame: Frame) -> str | None:
+    """The canonical anchor that says which event: a taxonomy event naming only a kind
+    ("decision", "receipt of document") or an unlisted bare word ("assessment") gives way to the
+    phrase that says which one, the earlier mention a bare anchor names again ("When a manager
+    has decided to end the plan, ... of the decision being made" -> "decision to end the plan") or the
+    anchor's own noun with its modifiers ("receipt of the minutes"); a
+    phrase the taxonomy lists in full keeps its canonical name. Two different decisions are then
+    never one duty's anchor (conflicts compare canonical anchors). A phrase the grammar cut inside a
+    coordination ("the Final Hearing" of "the Final Hearing and Care Plan date") takes the parse's
+    whole phrase."""
+    kinds = anchor_words().kind_anchors
+    listed = canonical is not None and canonical in tax.anchors
+    if listed and canonical not in kinds:
+        return canonical
+    same_phrase = (frame.anchor_text or "").lower() == written.lower()
+    which = frame.anchor_named or (frame.anchor_which if same_phrase and listed else None)
+    if which is None and not listed and grammar_phrase and frame.anchor_text \
+            and len(frame.anchor_text) > len(grammar_phrase) and frame.anchor_text.lower().startswith(grammar_phrase.lower()):
+        which = frame.anchor_which or frame.anchor_text  # the grammar stopped inside the phrase
+    if not which:
+        return canonical
+    phrase = tidy_label(_ARTICLES.sub("", which)) or canonical
+    whole = [m for m in tax.find("anchors", phrase or "") if m.start == 0 and m.end == len(phrase or "")]
+    if whole and whole[0].canonical not in kinds:
+        return whole[0].canonical
+    return phrase
+
+
+# A leading article dropped from a canonical anchor phrase ("the decision to ..." = "decision to ...").
+_ARTICLES = re.compile(r"^\s*(?:the|a|an)\s+", re.I)
+
+
 def _object_event(canonical: str | None, written: str | None, frame: Frame, lang: _Language,
                   object_head: str | None, recording: frozenset[str]) -> tuple[str | None, bool]:
     """A bare event that is the duty's own object ("Child Protection visits will be recorded within
@@ -1616,17 +1666,41 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             anchor, anchor_text, relation, anchor_specific = _rule_anchor(
                 tax, ts, frame, sent.text, topic, lang, [*clause.heading_path, clause.cohort_context or ""],
                 _name_before(tax, sent.text, frame))
-            if anchor_text and frame.anchor_named:
+            # A taxonomy event that says which one ("the conference" read as the initial
+            # conference) keeps the words as written; a kind of event or an unlisted word takes the
+            # phrase that says which.
+            says_which = anchor in tax.anchors and anchor not in anchor_words().kind_anchors
+            anchor_event = None
+            if anchor_text and not anchor_specific and not says_which:
+                narrowed = _say_which_event(tax, anchor, anchor_text, ts.anchor, frame)
+                # (a phrase the taxonomy does not list is not collapsed back to a listed event by meaning;
+                # the kind of event it is stays alongside)
+                anchor_specific = narrowed != anchor and narrowed not in tax.anchors
+                if anchor_specific and anchor in tax.anchors:
+                    anchor_event = anchor
+                anchor = narrowed
+            if anchor_text and frame.anchor_named and not says_which:
                 # "When a placement decision is made, ... within 2 days of the decision": that decision.
-                # (the canonical event stays the one the anchor names: "placement decision" is a
-                # decision, not a placement)
                 anchor_text = frame.anchor_named
+            if anchor is None and anchor_text is None and ts.kind == "deadline" and frame.relative_event:
+                # "all allegations that come to the manager's attention within 1 day": from that event.
+                anchor_text, relation = frame.relative_event, "after"
+                anchor = _say_which_event(tax, None, anchor_text, None, replace(frame, anchor_named=anchor_text))
+                anchor_specific = anchor not in tax.anchors
             from_condition = anchor is None and anchor_text is None and ts.kind == "deadline" \
                 and frame.condition_event is not None
             if from_condition:
                 # "When informed of an allegation, ... within 1 working day": the time runs from that event.
                 anchor_text, relation = frame.condition_event, "after"
-                anchor = tax.canonical_anchor(anchor_text) or anchor_text
+                anchor, anchor_specific = _condition_anchor(tax, anchor_text, frame.condition_core)
+                named = frame.condition_named
+                if named is None and anchor_text.split()[0].lower() in anchor_words().nominalisations:
+                    named = anchor_text  # "decision that the threshold is met": a decision, not what it is about
+                if named:
+                    # "once that decision is made": the decision the sentence named before.
+                    anchor = _say_which_event(tax, None, anchor_text, None, replace(frame, anchor_named=named))
+                    anchor_text = named
+                    anchor_specific = anchor not in tax.anchors
             # A verbless row names its document before the figure ("Core Group Meeting | Record of ...").
             # ... unless the object's own name already says what it is ("a health plan ... of placement").
             names_itself = bool(frame.object_lemma) and any(
@@ -1756,6 +1830,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                        "party": (tax.canonical_role(frame.party) or frame.party.lower()) if frame.party else None,
                        "object_lemma": frame.object_lemma,
                        "anchor_specific": anchor_specific,
+                       **({"anchor_event": anchor_event} if anchor_event else {}),
                        "verb": frame.verb,
                        "object_modifiers": _narrowing_words(tax, frame, topic, cohort, fwords),
                        # The object is named by a synonym of the topic ("CIN meeting", "CIN review"):
@@ -2007,8 +2082,10 @@ def extract_obligations(clauses: list[Clause], doc_text: str, encode: Encode | N
         lead = intro.text if bullet and intro is not None and intro.heading_path == clause.heading_path else None
         if not bullet:
             intro = clause if clause.text.rstrip().endswith(":") else None
-        out.extend(extract_clause(clause, doc_text, tax, first_person_section=tuple(clause.heading_path) in first_person,
-                                  list_lead=lead))
+        found = extract_clause(clause, doc_text, tax, first_person_section=tuple(clause.heading_path) in first_person,
+                               list_lead=lead)
+        _share_anchors(found, clause.text, _frame_words(tax)[0].anchor_relations)
+        out.extend(found)
     if encode is not None:
         _by_similarity(out, tax, encode)
     lang = _language(tax)
@@ -2025,6 +2102,41 @@ def extract_obligations(clauses: list[Clause], doc_text: str, encode: Encode | N
             o.extra["anchor_event"], t.anchor = t.anchor, narrowed
         _before_status(tax, o)
     return out
+
+
+# Words joining two figures that share what follows the second ("2 months and 4 months after ...").
+_JOINED_FIGURES = re.compile(r"\s*(?:,|and|or|,\s*(?:and|or))\s*", re.I)
+
+
+@lru_cache(maxsize=4)
+def _relation_start(relations: tuple[str, ...]) -> re.Pattern[str]:
+    """A text opening with one of the anchor relation words ("of", "post-", "prior to")."""
+    return re.compile(r"^\W*(?:" + "|".join(r"\s+".join(map(re.escape, r.split())) for r in relations) + r")\b", re.I)
+
+
+def _share_anchors(found: list[Obligation], text: str, relations: dict[str, str]) -> None:
+    """Two deadlines of one sentence that run from one event: figures joined before the anchor
+    ("2 months and 4 months post-order": both after the order; the second's anchor follows its
+    relation word, not a condition: "within 10 days, or within 2 days if ..." keeps the first
+    unanchored), and an extension of a figure ("within 20 days of allocation, extendable
+    to 30 days": also from allocation). The figure without an anchor takes the other's."""
+    extension = anchor_words().extension_words
+    rel_re = _relation_start(tuple(sorted(relations, key=len, reverse=True)))
+    placed = sorted((o for o in found if text[o.timescale.start:o.timescale.end] == o.timescale.phrase),
+                    key=lambda o: o.timescale.start)
+    for a, b in zip(placed, placed[1:], strict=False):
+        ta, tb = a.timescale, b.timescale
+        if ta.kind != "deadline" or tb.kind != "deadline" or a.citation.quote != b.citation.quote:
+            continue
+        between = text[ta.end:tb.start]
+        if not (ta.anchor or ta.anchor_text) and tb.anchor_text and _JOINED_FIGURES.fullmatch(between) \
+                and rel_re.match(text[tb.end:]):
+            ta.anchor, ta.anchor_text, ta.anchor_relation = tb.anchor, tb.anchor_text, tb.anchor_relation
+            a.extra["anchor_specific"] = b.extra.get("anchor_specific")  # (kept as read, not by meaning)
+        elif ta.anchor_text and not (tb.anchor or tb.anchor_text) and tb.anchor_relation is None \
+                and set(re.findall(r"[a-z]+", between.lower())) & extension:
+            tb.anchor, tb.anchor_text, tb.anchor_relation = ta.anchor, ta.anchor_text, ta.anchor_relation
+            b.extra["anchor_specific"] = a.extra.get("anchor_specific")
 
 
 def _before_status(tax: Taxonomy, o: Obligation) -> None:

@@ -235,7 +235,7 @@ def _specialise(tax: Taxonomy, m: TermMatch, sentence: str, near: str, lang: _La
 
 def _choose_topic(tax: Taxonomy, sentence: str, ts: Timescale, context: str, others: list[Timescale],
                   lang: _Language, cohort: str | None = None, context_near: str | None = None,
-                  context_parts: list[str] | None = None) -> tuple[str | None, str]:
+                  context_parts: list[str] | None = None, thing_object: bool = False) -> tuple[str | None, str]:
     """The topic governing ``ts``: the subject of its segment, else cues, else the headings.
 
     Returns (topic, how) where ``how`` says which evidence decided it. The anchor phrase
@@ -266,8 +266,8 @@ def _choose_topic(tax: Taxonomy, sentence: str, ts: Timescale, context: str, oth
         mentions = [m for m in mentions if m.start >= lead.end()]
     anchors = [span for t in others if (span := _anchor_span(sentence, t))]
     topic, how = _topic_core(tax, sentence, masked, mentions, ts, context, lang, cohort, name, context_parts,
-                             _mask(masked, anchors))
-    if leading and how in ("context-cue", "context", "none"):
+                             _mask(masked, anchors), thing_object)
+    if leading and how in ("context-cue", "anchor-cue", "context", "none"):
         return name(leading[-1]), "leading"
     return topic, how
 
@@ -297,9 +297,11 @@ def _anchor_span(sentence: str, t: Timescale) -> tuple[int, int] | None:
 
 def _topic_core(tax: Taxonomy, sentence: str, masked: str, mentions: list[TermMatch], ts: Timescale,
                 context: str, lang: _Language, cohort: str | None, name,
-                parts: list[str] | None = None, unanchored: str | None = None) -> tuple[str | None, str]:
+                parts: list[str] | None = None, unanchored: str | None = None,
+                thing_object: bool = False) -> tuple[str | None, str]:
     """``_choose_topic`` after the candidates are prepared (mentions, masked text; ``unanchored``:
-    the masked text without the timescales' anchors)."""
+    the masked text without the timescales' anchors; ``thing_object``: the duty acts on a thing
+    the parse found, not on someone)."""
     seg_start, seg_end = _segment(sentence, ts.start)
     # The cohort named by the table row / headings / sentence completes a cue ("Visiting" +
     # "children in care") for verbless table cells and "I will visit the child" statements.
@@ -335,7 +337,11 @@ def _topic_core(tax: Taxonomy, sentence: str, masked: str, mentions: list[TermMa
                     and tax.cue_mentions(c, named)), None)
         return (cue, "segment-cue") if cue else (named, "segment")
     before = [m for m in mentions if m.end <= ts.start]
-    cues = tax.cue_topics(masked)
+    # A cue's object words inside an anchor ("updated within 5 days of the assessment") count only
+    # when what is done names no thing of its own: "seen within 48 hours of the ICPC" is the
+    # conference's visit, "the summary will be updated within 5 days of the assessment" is not
+    # an assessment update.
+    cues = tax.cue_topics(unanchored if thing_object and unanchored is not None else masked)
     # A cue whose action word governs the timescale ("the child will be visited no later
     # than ...", "recorded ... and circulated within ...") beats a topic named only as context.
     governing = [c for c in cues if tax.cue_action_before(c, masked, seg_start, ts.start)]
@@ -355,13 +361,20 @@ def _topic_core(tax: Taxonomy, sentence: str, masked: str, mentions: list[TermMa
              and (m.term.lower() not in lang.generic_terms or name(m) != m.canonical)]
     if after:
         return name(after[0]), "after"
+    # (and the anchor is not the duty here either: "telephoned within 3 days of allocation" under
+    # an early help heading is contact after the allocation, not the allocation; such a cue only
+    # says whose event a document is, "the minutes ... within 10 days of the meeting": "anchor-cue")
+    free_wide = f"{free} {context} {cohorts}"
     cues = tax.cue_topics(wide)
-    if cues:
-        # Prefer the cue whose object words name the obligation's own cohort ("short breaks"
-        # over "placed" for a child in a series of short breaks).
-        own = sorted((c for c in cues if cohort and tax.cue_objects_in(c, cohort)),
-                     key=lambda c: -tax.cue_objects_in(c, cohort or ""))
-        return (own or cues)[0], "context-cue"
+    own_words = tax.cue_topics(free_wide) if thing_object else cues
+    for chosen, how in (([c for c in own_words if tax.cue_action_at(c, free_wide, 0, len(free_wide)) is not None],
+                         "context-cue"), (cues, "anchor-cue")):
+        if chosen:
+            # Prefer the cue whose object words name the obligation's own cohort ("short breaks"
+            # over "placed" for a child in a series of short breaks).
+            own = sorted((c for c in chosen if cohort and tax.cue_objects_in(c, cohort)),
+                         key=lambda c: -tax.cue_objects_in(c, cohort or ""))
+            return (own or chosen)[0], how
     # The table row, else the nearest heading naming a topic, else the one above it ...; a
     # generic word in a heading ("Assessment") does not decide a topic on its own.
     for part in reversed(parts if parts is not None else [context]):
@@ -1337,6 +1350,32 @@ def _kind_of(tax: Taxonomy, frame: Frame, context: str) -> str | None:
 
 # The cohort of a duty nothing narrows (a taxonomy cohort name).
 ALL_CHILDREN = "all children"
+
+
+def _staff_topics(tax: Taxonomy) -> set[str]:
+    """Topics that are about a member of staff, not children (some topic's ``staff_topic``)."""
+    return {t.staff_topic for t in tax.topics.values() if t.staff_topic}
+
+
+def _cohort_kind(tax: Taxonomy, frame: Frame, cohort: str | None) -> str | None:
+    """What a duty whose words name no topic means for its own children: a verb of visiting or
+    contacting (language ``verb_classes.visit``) done to the child or family ("the young person
+    will be telephoned", "contact the family") is their visit; a bare noun of a kind as object
+    ("attend reviews of the sentence plan") is that kind for them. The kind is the last word of a
+    topic's name; only when exactly one topic of that kind has the duty's cohort as its own."""
+    if not cohort or cohort == ALL_CHILDREN or not frame.verb:
+        return None
+    visiting = {stem(w) for w in (tax.language.get("verb_classes") or {}).get("visit", [])}
+    family = stems(" ".join(tax.words("family_nouns")))
+    obj = stem(frame.object_lemma or "")
+    if stem(frame.verb) in visiting and (obj in family or obj in visiting):
+        kinds = visiting  # (a care leaver's "contact" is the visit of their kind)
+    elif stem(frame.verb) in visiting or not obj:
+        return None
+    else:
+        kinds = {obj}
+    mine = [t.name for t in tax.topics.values() if t.cohort == cohort and stem(t.name.split()[-1]) in kinds]
+    return mine[0] if len(mine) == 1 else None
 # Evidence for a rule-chosen topic that lies in the sentence itself (not only in its headings):
 # it may stand when the duty's action names no topic and similarity finds none.
 _SENTENCE_EVIDENCE = {"verb-cue", "object", "object-cue", "segment", "segment-cue", "cue", "sentence", "after",
@@ -1555,8 +1594,13 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 frame.action, frame.label, frame.object_text = frame_lead.action, frame_lead.label, frame_lead.object_text
                 frame.verb = frame_lead.verb
             cohort, cohort_how = _cohort(tax, sent.text, clause, lang, ts, found)
-            rule_topic, rule_how = _choose_topic(tax, sent.text, ts, s_context, found, lang, cohort, near, s_parts)
-            if rule_how in ("context-cue", "context", "none") and previous_topic and _PRONOUN_SUBJECT.match(sent.text):
+            # (a document is of the event its anchor names: "the report ... before the conference")
+            thing = bool(frame.object_text) and not fwords.is_person(frame.object_text) \
+                and stem(frame.object_lemma or "") not in stems(" ".join(tax.words("family_nouns"))) \
+                and stem(frame.object_lemma or "") not in dwords.record_documents
+            rule_topic, rule_how = _choose_topic(tax, sent.text, ts, s_context, found, lang, cohort, near, s_parts,
+                                                 thing)
+            if rule_how in ("context-cue", "anchor-cue", "context", "none") and previous_topic and _PRONOUN_SUBJECT.match(sent.text):
                 # "It must be prepared within 10 working days": "it" is the previous sentence's subject.
                 rule_topic, rule_how = previous_topic, "pronoun"
             obj = expand_object(tax, sent.text, frame)
@@ -1576,6 +1620,11 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             core_query = tidy_label(" ".join(filter(None, [
                 frame.actor_text if frame.actor_text and not tax.canonical_role(frame.actor_text) else "",
                 frame.verb_surface or frame.verb, obj])))
+            if topic is None and rule_how not in _SENTENCE_EVIDENCE:
+                # Nothing in the sentence names the duty: what its verb and object are for its children.
+                kind = _cohort_kind(tax, frame, cohort)
+                if kind:
+                    topic, topic_how = kind, "cohort-kind"
             if topic is None:
                 topic, topic_how = rule_topic, rule_how
                 # (an object naming someone, "alert my Team Manager", is whom it is told to, and
@@ -1663,6 +1712,10 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 topic, topic_how, embed_query = document, "document-of-event", None
                 if ts.kind == "frequency":
                     topic = tax.topics[topic].frequency_topic or topic
+            if topic_how == "anchor-cue":
+                # Only the anchor named it, and no document of that event is what is done: the
+                # duty's own words decide by similarity, else it has no topic.
+                topic, topic_how, embed_query = None, "none", core_query if frame.object_text else None
             kind = figure_kind(tax, sent.text, ts, topic, [*_firm_cohorts(tax, lang, sent.text),
                                                            *([cohort] if cohort and cohort_how in _COHORT_READ else [])])
             if kind:
@@ -1811,7 +1864,8 @@ _COHORT_READ = frozenset({"sentence", "table", "heading"})
 
 
 def cohort_sibling(tax: Taxonomy, topic: str | None, cohort: str | None, how: str | None,
-                   named: list[str] | None = None, sentence: str | None = None) -> str | None:
+                   named: list[str] | None = None, sentence: str | None = None,
+                   generic: bool = False) -> str | None:
     """The topic of the same kind for the duty's own children, when the one chosen is for others.
 
     Many topics are one kind of event told apart by whom it is for: "statutory visits" to
@@ -1825,18 +1879,21 @@ def cohort_sibling(tax: Taxonomy, topic: str | None, cohort: str | None, how: st
     does not name, the ``sentence`` does not name it by a term saying whom it is for ("the Initial
     Child Protection Conference" stays that conference under a heading about children on a plan),
     and exactly one sibling is for children it names, of the same sort (children, or adults).
+    A topic for no particular children counts too when the text names it only by a ``generic``
+    word of its kind ("the assessment" of a young person in the youth justice system is their
+    service's assessment, not the social-work child and family assessment).
     """
     if not topic or topic not in tax.topics or (sentence and _names_specifically(tax, sentence, topic)):
         return None
     whom = {c for c in [*(named or []), cohort if how in _COHORT_READ else None] if c and c != ALL_CHILDREN}
     chosen = tax.topics[topic]
-    if not whom or not chosen.cohort or chosen.cohort in whom:
+    if not whom or (not chosen.cohort and not generic) or chosen.cohort in whom:
         return None
     kind = stem(topic.split()[-1])
-    adults = _adults(tax, chosen.cohort)
+    adults = _adults(tax, chosen.cohort) if chosen.cohort else None
     siblings = [t.name for t in tax.topics.values()
                 if t.name != topic and t.cohort in whom and stem(t.name.split()[-1]) == kind
-                and _adults(tax, t.cohort) == adults]
+                and (adults is None or _adults(tax, t.cohort) == adults)]
     return siblings[0] if len(siblings) == 1 else None
 
 
@@ -1849,8 +1906,11 @@ def _firm_cohorts(tax: Taxonomy, lang: _Language, sentence: str) -> list[str]:
 
 def _sibling_for(tax: Taxonomy, lang: _Language, topic: str | None, cohort: str | None, how: str | None,
                  sentence: str) -> str | None:
-    """``cohort_sibling`` with the cohorts the sentence names firmly."""
-    return cohort_sibling(tax, topic, cohort, how, _firm_cohorts(tax, lang, sentence), sentence)
+    """``cohort_sibling`` with the cohorts the sentence names firmly (``generic``: the sentence names
+    the topic only by generic words of its kind, language ``generic_topic_terms``)."""
+    mentions = [m for m in _topic_mentions(tax, sentence, lang) if m.canonical == topic]
+    generic = bool(mentions) and all(re.sub(r"\s+", " ", m.term.lower()) in lang.generic_terms for m in mentions)
+    return cohort_sibling(tax, topic, cohort, how, _firm_cohorts(tax, lang, sentence), sentence, generic)
 
 
 # The word right after a figure, past emphasis marks ("**6-weekly** reviews").
@@ -2014,6 +2074,14 @@ def extract_obligations(clauses: list[Clause], doc_text: str, encode: Encode | N
     lang = _language(tax)
     for o in out:
         t = o.timescale
+        if o.topic is None and t.anchor_relation == "before" and o.action:
+            # Nothing names what is done and it is done before an event ("invitations sent 10 days
+            # before the first review"): it prepares that event, whose topic it is under.
+            named = tax.find("topics", t.anchor or "") or tax.find("topics", t.anchor_text or "")
+            if named:
+                o.topic, o.extra["topic_from"] = named[0].canonical, "before-event"
+                if o.label is None:
+                    o.label = o.topic
         if o.topic and t.anchor in lang.generic_anchors and t.anchor_text and _bare_event(t.anchor_text, lang):
             # A bare "the meeting" whose duty's final topic (settled after the anchor was read:
             # by similarity, or as the record of an event) names an event of that kind.

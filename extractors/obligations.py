@@ -96,6 +96,9 @@ class _Language:
         self.generic_topics = [(_phrase_re(words), topic) for topic, words in
                                (generic.items() if isinstance(generic, dict) else []) if words]
         self.weak_cohort_terms = {w.lower() for w in tax.words("weak_cohort_terms")}
+        headed = tax.language.get("heading_cohorts", {})
+        self.heading_cohorts = [(_phrase_re(words), cohort) for cohort, words in
+                                (headed.items() if isinstance(headed, dict) else []) if words]
         self.end_markers = _phrase_re(tax.words("end_markers"))
         self.generic_anchors = {w.lower() for w in tax.words("generic_anchors")}
         self.occasion_words = {w.lower() for w in tax.words("anchor_occasion_words")}
@@ -582,6 +585,13 @@ def _cohort(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language | None
         if found:
             # The most specific (longest) term wins; ties go to the earliest (as canonical_cohort).
             return max(found, key=lambda m: (m.end - m.start, -m.start)).canonical, "heading"
+        # A heading names a service area by words too loose for a sentence ("Child Protection"
+        # over a table of recording timescales): its children (language ``heading_cohorts``).
+        named = next((c for pattern, c in (lang.heading_cohorts if lang is not None else [])
+                      if pattern is not None and c in tax.cohorts and pattern.search(heading)), None)
+        if named:
+            # (not read as naming whom firmly: a duty of another stage under it keeps its own kind)
+            return named, "heading-area"
     return None, "none"
 
 
@@ -605,6 +615,7 @@ def _carers_of_children(tax: Taxonomy, text: str) -> list[tuple[int, int, str]]:
     if not text or not adult_words:
         return []
     children = {w for w in tax.words("cohort_people_nouns") if not stems(w) & adult_words}
+    living = {w.lower() for w in tax.words("living_verbs")}
     doc = parse(text)
     out: list[tuple[int, int, str]] = []
     for adult in doc:
@@ -617,7 +628,31 @@ def _carers_of_children(tax: Taxonomy, text: str) -> list[tuple[int, int, str]]:
                 words = list(below.subtree)
                 out.append((adult.idx, adult.idx + len(adult.text), doc[words[0].i:words[-1].i + 1].text))
                 break
+        else:
+            phrase = _living_with(doc, tok, adult, children, living)
+            if phrase:
+                out.append((adult.idx, adult.idx + len(adult.text), phrase))
     return out
+
+
+def _living_with(doc, verb, adult, children: set[str], living: set[str]) -> str | None:
+    """The clause saying with whom a child lives, when the adult noun is the object of "with"
+    under a verb of living or placing (language ``living_verbs``) whose subject is a child, or
+    which qualifies a noun for children ("if a child is placed under an order with parents",
+    "children who live with their parents"): the verb and its prepositional phrases after it."""
+    if verb.pos_ not in ("VERB", "AUX") or verb.lemma_.lower() not in living or adult.head.lower_ != "with":
+        return None
+    subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+    whose = [verb.head] if verb.dep_ in ("relcl", "acl") else []
+    if not any(t.lemma_.lower() in children or t.lower_ in children for t in [*subjects, *whose]):
+        return None
+    # (up to the clause's first punctuation: "placed with parents, within one week of ..." says
+    # when after the comma, not with whom)
+    stop = next((t.i for t in doc[verb.i:] if t.is_punct), len(doc))
+    after = [c for c in verb.children if c.dep_ == "prep" and verb.i < c.i and c.right_edge.i < stop]
+    if not after:
+        return None
+    return doc[verb.i:max(c.right_edge.i for c in after) + 1].text
 
 
 def _whom_children_are_with(tax: Taxonomy, text: str, matches: list[TermMatch]) -> list[TermMatch]:
@@ -1654,11 +1689,13 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             if staff and topic and tax.topics[topic].staff_topic:
                 # "Practitioners will receive supervision": their own supervision, not a child's case's.
                 topic, topic_how = tax.topics[topic].staff_topic, "staff-receiver"
-            if cohort is None and topic and tax.topics[topic].cohort:
+            if (cohort is None or cohort_how == "heading-area") and topic and tax.topics[topic].cohort:
                 # Whom the duty is about follows from what it is (a PEP is for a child in care).
                 cohort, cohort_how = tax.topics[topic].cohort, "topic"
-            if cohort is None and staff:
-                cohort_how = "staff"  # it is about a member of staff: no children's cohort
+            if cohort is None and (staff or topic in _staff_topics(tax)):
+                # It is about a member of staff (they receive it, or its topic is staff's own, such
+                # as their supervision): no children's cohort.
+                cohort_how = "staff"
             elif cohort is None and ALL_CHILDREN in tax.cohorts:
                 # Nothing narrows it (sentence, table row, headings, topic): the duty is every child's.
                 cohort, cohort_how = ALL_CHILDREN, "default"
@@ -1769,7 +1806,9 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             quals = [q for q in quals if q not in later]  # a status the children reach after this duty
             quals += [c for c in _characteristics(tax, cohort, clause.heading_path) if c not in quals]
             if not _adults(tax, cohort or ""):
-                with_whom = _children_with(tax, [sent.text, clause.cohort_context or "", *clause.heading_path[-1:]])
+                with_whom = [p for p in _children_with(tax, [sent.text, clause.cohort_context or "", *clause.heading_path[-1:]])
+                             if not any(m.canonical == cohort and m.start == 0 and m.end == len(p)
+                                        for m in tax.find("cohorts", p))]  # (not the cohort's own name again)
                 # (the phrase replaces a shorter qualifier inside it: "under Interim Care Order")
                 quals = [q for q in quals if not any(q in p for p in with_whom)
                          and not (with_whom and q in tax.cohorts and _adults(tax, q))] + with_whom
@@ -1949,8 +1988,18 @@ def figure_kind(tax: Taxonomy, sentence: str, ts: Timescale, topic: str | None, 
 
 def _adults(tax: Taxonomy, cohort: str) -> bool:
     """Whether a cohort is of adults (carers, adopters): a visit to a child is not of the same
-    kind as a supervision visit to its carer, though both names end in "visit"."""
-    return bool(stems(cohort) & stems(" ".join(tax.words("adult_people_nouns"))))
+    kind as a supervision visit to its carer, though both names end in "visit". The name's head
+    noun says whose it is: "children placed at home with parents" are children."""
+    return _head_is_adult(cohort, frozenset(stems(" ".join(tax.words("adult_people_nouns")))))
+
+
+@lru_cache(maxsize=512)
+def _head_is_adult(cohort: str, adult_words: frozenset[str]) -> bool:
+    """Whether the head noun of a cohort's name (the parse's root) is an adult noun."""
+    if not stems(cohort) & adult_words:
+        return False
+    roots = [t for t in parse(cohort) if t.dep_ == "ROOT"]
+    return not roots or stem(roots[0].lower_) in adult_words
 
 
 def _names_specifically(tax: Taxonomy, sentence: str, topic: str) -> bool:

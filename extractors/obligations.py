@@ -338,6 +338,14 @@ def _topic_core(tax: Taxonomy, sentence: str, masked: str, mentions: list[TermMa
         cue = next((c for c in tax.cue_topics(masked)
                     if c != named and tax.cue_action_before(c, masked, before_in_segment[0].end, ts.start)
                     and tax.cue_mentions(c, named)), None)
+        # ... or before it, the named topic being what the action is done to or for ("minimum
+        # standard for visiting babies on CIN plans": visiting; "reviews of CIN plans": reviewing).
+        early = None if cue else next((c for c in tax.cue_topics(masked)
+                                       if c != named and tax.cue_action_before(c, masked, seg_start,
+                                                                              before_in_segment[0].start)
+                                       and tax.cue_mentions(c, named)), None)
+        if early:
+            return early, "segment-action"
         return (cue, "segment-cue") if cue else (named, "segment")
     before = [m for m in mentions if m.end <= ts.start]
     # A cue's object words inside an anchor ("updated within 5 days of the assessment") count only

@@ -55,3 +55,11 @@ def test_what_is_done_before_an_event_and_names_nothing_prepares_that_event() ->
     after = _one("Invitations will be sent to all participants within 10 working days after the first review.",
                  ["Reviews for Looked After Children"])
     assert after.topic != "looked after review" or after.extra.get("topic_from") != "before-event"
+
+
+def test_an_action_before_the_topic_it_is_done_to_decides() -> None:
+    # "visiting" children on plans is the visit, not the plan; the plan's own verb stays the plan.
+    assert _one("Minimum standard for visiting children on CIN plans is every 4 weeks.",
+                ["Visiting"]).topic == "child in need visit"
+    assert _one("The CIN plan must be completed within 10 working days of the assessment.",
+                ["Children in need"]).topic == "child in need plan"

@@ -20,6 +20,9 @@ def _one(text: str, headings: list[str] | None = None, row: str | None = None):
     ("The young person will be telephoned within 3 working days of allocation.", ["Early Help Service"],
      "early help visit"),
     ("We will contact the family within 2 working days of allocation.", ["Targeted Early Help"], "early help visit"),
+    # ... as is contact made (the noun as object), for the children the sentence names.
+    ("Make sure contact with a young person in custody is made within 10 working days of sentence.",
+     ["Youth Justice Service"], "youth offending visit"),
     # ... while allocating is the allocation.
     ("Cases will be allocated to a practitioner within 5 working days of receipt of the request for support.",
      ["Early Help"], "early help allocation"),
@@ -63,3 +66,10 @@ def test_an_action_before_the_topic_it_is_done_to_decides() -> None:
                 ["Visiting"]).topic == "child in need visit"
     assert _one("The CIN plan must be completed within 10 working days of the assessment.",
                 ["Children in need"]).topic == "child in need plan"
+
+
+def test_responding_to_contact_is_not_a_visit() -> None:
+    # "contact" as what is responded to is an enquiry, not contact made with the child.
+    o = _one("Direct contact by telephone or email will be responded to within 2 working days.",
+             ["Children in Care", "Support service"])
+    assert o.topic != "child in care visit"

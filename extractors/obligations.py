@@ -97,6 +97,9 @@ class _Language:
         self.generic_topics = [(_phrase_re(words), topic) for topic, words in
                                (generic.items() if isinstance(generic, dict) else []) if words]
         self.weak_cohort_terms = {w.lower() for w in tax.words("weak_cohort_terms")}
+        headed = tax.language.get("heading_cohorts", {})
+        self.heading_cohorts = [(_phrase_re(words), cohort) for cohort, words in
+                                (headed.items() if isinstance(headed, dict) else []) if words]
         self.end_markers = _phrase_re(tax.words("end_markers"))
         self.generic_anchors = {w.lower() for w in tax.words("generic_anchors")}
         self.occasion_words = {w.lower() for w in tax.words("anchor_occasion_words")}
@@ -236,7 +239,7 @@ def _specialise(tax: Taxonomy, m: TermMatch, sentence: str, near: str, lang: _La
 
 def _choose_topic(tax: Taxonomy, sentence: str, ts: Timescale, context: str, others: list[Timescale],
                   lang: _Language, cohort: str | None = None, context_near: str | None = None,
-                  context_parts: list[str] | None = None) -> tuple[str | None, str]:
+                  context_parts: list[str] | None = None, thing_object: bool = False) -> tuple[str | None, str]:
     """The topic governing ``ts``: the subject of its segment, else cues, else the headings.
 
     Returns (topic, how) where ``how`` says which evidence decided it. The anchor phrase
@@ -267,8 +270,8 @@ def _choose_topic(tax: Taxonomy, sentence: str, ts: Timescale, context: str, oth
         mentions = [m for m in mentions if m.start >= lead.end()]
     anchors = [span for t in others if (span := _anchor_span(sentence, t))]
     topic, how = _topic_core(tax, sentence, masked, mentions, ts, context, lang, cohort, name, context_parts,
-                             _mask(masked, anchors))
-    if leading and how in ("context-cue", "context", "none"):
+                             _mask(masked, anchors), thing_object)
+    if leading and how in ("context-cue", "anchor-cue", "context", "none"):
         return name(leading[-1]), "leading"
     return topic, how
 
@@ -298,9 +301,11 @@ def _anchor_span(sentence: str, t: Timescale) -> tuple[int, int] | None:
 
 def _topic_core(tax: Taxonomy, sentence: str, masked: str, mentions: list[TermMatch], ts: Timescale,
                 context: str, lang: _Language, cohort: str | None, name,
-                parts: list[str] | None = None, unanchored: str | None = None) -> tuple[str | None, str]:
+                parts: list[str] | None = None, unanchored: str | None = None,
+                thing_object: bool = False) -> tuple[str | None, str]:
     """``_choose_topic`` after the candidates are prepared (mentions, masked text; ``unanchored``:
-    the masked text without the timescales' anchors)."""
+    the masked text without the timescales' anchors; ``thing_object``: the duty acts on a thing
+    the parse found, not on someone)."""
     seg_start, seg_end = _segment(sentence, ts.start)
     # The cohort named by the table row / headings / sentence completes a cue ("Visiting" +
     # "children in care") for verbless table cells and "I will visit the child" statements.
@@ -334,9 +339,21 @@ def _topic_core(tax: Taxonomy, sentence: str, masked: str, mentions: list[TermMa
         cue = next((c for c in tax.cue_topics(masked)
                     if c != named and tax.cue_action_before(c, masked, before_in_segment[0].end, ts.start)
                     and tax.cue_mentions(c, named)), None)
+        # ... or before it, the named topic being what the action is done to or for ("minimum
+        # standard for visiting babies on CIN plans": visiting; "reviews of CIN plans": reviewing).
+        early = None if cue else next((c for c in tax.cue_topics(masked)
+                                       if c != named and tax.cue_action_before(c, masked, seg_start,
+                                                                              before_in_segment[0].start)
+                                       and tax.cue_mentions(c, named)), None)
+        if early:
+            return early, "segment-action"
         return (cue, "segment-cue") if cue else (named, "segment")
     before = [m for m in mentions if m.end <= ts.start]
-    cues = tax.cue_topics(masked)
+    # A cue's object words inside an anchor ("updated within 5 days of the assessment") count only
+    # when what is done names no thing of its own: "seen within 48 hours of the ICPC" is the
+    # conference's visit, "the summary will be updated within 5 days of the assessment" is not
+    # an assessment update.
+    cues = tax.cue_topics(unanchored if thing_object and unanchored is not None else masked)
     # A cue whose action word governs the timescale ("the child will be visited no later
     # than ...", "recorded ... and circulated within ...") beats a topic named only as context.
     governing = [c for c in cues if tax.cue_action_before(c, masked, seg_start, ts.start)]
@@ -356,13 +373,20 @@ def _topic_core(tax: Taxonomy, sentence: str, masked: str, mentions: list[TermMa
              and (m.term.lower() not in lang.generic_terms or name(m) != m.canonical)]
     if after:
         return name(after[0]), "after"
+    # (and the anchor is not the duty here either: "telephoned within 3 days of allocation" under
+    # an early help heading is contact after the allocation, not the allocation; such a cue only
+    # says whose event a document is, "the minutes ... within 10 days of the meeting": "anchor-cue")
+    free_wide = f"{free} {context} {cohorts}"
     cues = tax.cue_topics(wide)
-    if cues:
-        # Prefer the cue whose object words name the obligation's own cohort ("short breaks"
-        # over "placed" for a child in a series of short breaks).
-        own = sorted((c for c in cues if cohort and tax.cue_objects_in(c, cohort)),
-                     key=lambda c: -tax.cue_objects_in(c, cohort or ""))
-        return (own or cues)[0], "context-cue"
+    own_words = tax.cue_topics(free_wide) if thing_object else cues
+    for chosen, how in (([c for c in own_words if tax.cue_action_at(c, free_wide, 0, len(free_wide)) is not None],
+                         "context-cue"), (cues, "anchor-cue")):
+        if chosen:
+            # Prefer the cue whose object words name the obligation's own cohort ("short breaks"
+            # over "placed" for a child in a series of short breaks).
+            own = sorted((c for c in chosen if cohort and tax.cue_objects_in(c, cohort)),
+                         key=lambda c: -tax.cue_objects_in(c, cohort or ""))
+            return (own or chosen)[0], how
     # The table row, else the nearest heading naming a topic, else the one above it ...; a
     # generic word in a heading ("Assessment") does not decide a topic on its own.
     for part in reversed(parts if parts is not None else [context]):
@@ -570,6 +594,13 @@ def _cohort(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language | None
         if found:
             # The most specific (longest) term wins; ties go to the earliest (as canonical_cohort).
             return max(found, key=lambda m: (m.end - m.start, -m.start)).canonical, "heading"
+        # A heading names a service area by words too loose for a sentence ("Child Protection"
+        # over a table of recording timescales): its children (language ``heading_cohorts``).
+        named = next((c for pattern, c in (lang.heading_cohorts if lang is not None else [])
+                      if pattern is not None and c in tax.cohorts and pattern.search(heading)), None)
+        if named:
+            # (not read as naming whom firmly: a duty of another stage under it keeps its own kind)
+            return named, "heading-area"
     return None, "none"
 
 
@@ -593,6 +624,7 @@ def _carers_of_children(tax: Taxonomy, text: str) -> list[tuple[int, int, str]]:
     if not text or not adult_words:
         return []
     children = {w for w in tax.words("cohort_people_nouns") if not stems(w) & adult_words}
+    living = {w.lower() for w in tax.words("living_verbs")}
     doc = parse(text)
     out: list[tuple[int, int, str]] = []
     for adult in doc:
@@ -605,7 +637,31 @@ def _carers_of_children(tax: Taxonomy, text: str) -> list[tuple[int, int, str]]:
                 words = list(below.subtree)
                 out.append((adult.idx, adult.idx + len(adult.text), doc[words[0].i:words[-1].i + 1].text))
                 break
+        else:
+            phrase = _living_with(doc, tok, adult, children, living)
+            if phrase:
+                out.append((adult.idx, adult.idx + len(adult.text), phrase))
     return out
+
+
+def _living_with(doc, verb, adult, children: set[str], living: set[str]) -> str | None:
+    """The clause saying with whom a child lives, when the adult noun is the object of "with"
+    under a verb of living or placing (language ``living_verbs``) whose subject is a child, or
+    which qualifies a noun for children ("if a child is placed under an order with parents",
+    "children who live with their parents"): the verb and its prepositional phrases after it."""
+    if verb.pos_ not in ("VERB", "AUX") or verb.lemma_.lower() not in living or adult.head.lower_ != "with":
+        return None
+    subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+    whose = [verb.head] if verb.dep_ in ("relcl", "acl") else []
+    if not any(t.lemma_.lower() in children or t.lower_ in children for t in [*subjects, *whose]):
+        return None
+    # (up to the clause's first punctuation: "placed with parents, within one week of ..." says
+    # when after the comma, not with whom)
+    stop = next((t.i for t in doc[verb.i:] if t.is_punct), len(doc))
+    after = [c for c in verb.children if c.dep_ == "prep" and verb.i < c.i and c.right_edge.i < stop]
+    if not after:
+        return None
+    return doc[verb.i:max(c.right_edge.i for c in after) + 1].text
 
 
 def _whom_children_are_with(tax: Taxonomy, text: str, matches: list[TermMatch]) -> list[TermMatch]:
@@ -1338,6 +1394,36 @@ def _kind_of(tax: Taxonomy, frame: Frame, context: str) -> str | None:
 
 # The cohort of a duty nothing narrows (a taxonomy cohort name).
 ALL_CHILDREN = "all children"
+
+
+def _staff_topics(tax: Taxonomy) -> set[str]:
+    """Topics that are about a member of staff, not children (some topic's ``staff_topic``)."""
+    return {t.staff_topic for t in tax.topics.values() if t.staff_topic}
+
+
+def _cohort_kind(tax: Taxonomy, frame: Frame, cohort: str | None) -> str | None:
+    """What a duty whose words name no topic means for its own children: a verb of visiting or
+    contacting (language ``verb_classes.visit``) done to the child or family ("the young person
+    will be telephoned", "contact the family"), or such a noun as the object of a verb that only
+    says it is done (language ``light_verbs``: "contact is made"), is their visit; a bare noun of a kind as object
+    ("attend reviews of the sentence plan") is that kind for them. The kind is the last word of a
+    topic's name; only when exactly one topic of that kind has the duty's cohort as its own."""
+    if not cohort or cohort == ALL_CHILDREN or not frame.verb:
+        return None
+    visiting = {stem(w) for w in (tax.language.get("verb_classes") or {}).get("visit", [])}
+    family = stems(" ".join(tax.words("family_nouns")))
+    obj = stem(frame.object_lemma or "")
+    light = {w.lower() for w in tax.words("light_verbs")}
+    if (stem(frame.verb) in visiting and obj in family) or (obj in visiting and frame.verb.lower() in light):
+        # (contacting the family, or making contact / a visit; a care leaver's "contact" is the
+        # visit of their kind)
+        kinds = visiting
+    elif stem(frame.verb) in visiting or not obj:
+        return None
+    else:
+        kinds = {obj}
+    mine = [t.name for t in tax.topics.values() if t.cohort == cohort and stem(t.name.split()[-1]) in kinds]
+    return mine[0] if len(mine) == 1 else None
 # Evidence for a rule-chosen topic that lies in the sentence itself (not only in its headings):
 # it may stand when the duty's action names no topic and similarity finds none.
 _SENTENCE_EVIDENCE = {"verb-cue", "object", "object-cue", "segment", "segment-cue", "cue", "sentence", "after",
@@ -1605,8 +1691,13 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 frame.action, frame.label, frame.object_text = frame_lead.action, frame_lead.label, frame_lead.object_text
                 frame.verb = frame_lead.verb
             cohort, cohort_how = _cohort(tax, sent.text, clause, lang, ts, found)
-            rule_topic, rule_how = _choose_topic(tax, sent.text, ts, s_context, found, lang, cohort, near, s_parts)
-            if rule_how in ("context-cue", "context", "none") and previous_topic and _PRONOUN_SUBJECT.match(sent.text):
+            # (a document is of the event its anchor names: "the report ... before the conference")
+            thing = bool(frame.object_text) and not fwords.is_person(frame.object_text) \
+                and stem(frame.object_lemma or "") not in stems(" ".join(tax.words("family_nouns"))) \
+                and stem(frame.object_lemma or "") not in dwords.record_documents
+            rule_topic, rule_how = _choose_topic(tax, sent.text, ts, s_context, found, lang, cohort, near, s_parts,
+                                                 thing)
+            if rule_how in ("context-cue", "anchor-cue", "context", "none") and previous_topic and _PRONOUN_SUBJECT.match(sent.text):
                 # "It must be prepared within 10 working days": "it" is the previous sentence's subject.
                 rule_topic, rule_how = previous_topic, "pronoun"
             obj = expand_object(tax, sent.text, frame)
@@ -1626,6 +1717,11 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             core_query = tidy_label(" ".join(filter(None, [
                 frame.actor_text if frame.actor_text and not tax.canonical_role(frame.actor_text) else "",
                 frame.verb_surface or frame.verb, obj])))
+            if topic is None and rule_how not in _SENTENCE_EVIDENCE:
+                # Nothing in the sentence names the duty: what its verb and object are for its children.
+                kind = _cohort_kind(tax, frame, cohort)
+                if kind:
+                    topic, topic_how = kind, "cohort-kind"
             if topic is None:
                 topic, topic_how = rule_topic, rule_how
                 # (an object naming someone, "alert my Team Manager", is whom it is told to, and
@@ -1655,11 +1751,13 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             if staff and topic and tax.topics[topic].staff_topic:
                 # "Practitioners will receive supervision": their own supervision, not a child's case's.
                 topic, topic_how = tax.topics[topic].staff_topic, "staff-receiver"
-            if cohort is None and topic and tax.topics[topic].cohort:
+            if (cohort is None or cohort_how == "heading-area") and topic and tax.topics[topic].cohort:
                 # Whom the duty is about follows from what it is (a PEP is for a child in care).
                 cohort, cohort_how = tax.topics[topic].cohort, "topic"
-            if cohort is None and staff:
-                cohort_how = "staff"  # it is about a member of staff: no children's cohort
+            if cohort is None and (staff or topic in _staff_topics(tax)):
+                # It is about a member of staff (they receive it, or its topic is staff's own, such
+                # as their supervision): no children's cohort.
+                cohort_how = "staff"
             elif cohort is None and ALL_CHILDREN in tax.cohorts:
                 # Nothing narrows it (sentence, table row, headings, topic): the duty is every child's.
                 cohort, cohort_how = ALL_CHILDREN, "default"
@@ -1737,6 +1835,10 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 topic, topic_how, embed_query = document, "document-of-event", None
                 if ts.kind == "frequency":
                     topic = tax.topics[topic].frequency_topic or topic
+            if topic_how == "anchor-cue":
+                # Only the anchor named it, and no document of that event is what is done: the
+                # duty's own words decide by similarity, else it has no topic.
+                topic, topic_how, embed_query = None, "none", core_query if frame.object_text else None
             kind = figure_kind(tax, sent.text, ts, topic, [*_firm_cohorts(tax, lang, sent.text),
                                                            *([cohort] if cohort and cohort_how in _COHORT_READ else [])])
             if kind:
@@ -1790,7 +1892,9 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             quals = [q for q in quals if q not in later]  # a status the children reach after this duty
             quals += [c for c in _characteristics(tax, cohort, clause.heading_path) if c not in quals]
             if not _adults(tax, cohort or ""):
-                with_whom = _children_with(tax, [sent.text, clause.cohort_context or "", *clause.heading_path[-1:]])
+                with_whom = [p for p in _children_with(tax, [sent.text, clause.cohort_context or "", *clause.heading_path[-1:]])
+                             if not any(m.canonical == cohort and m.start == 0 and m.end == len(p)
+                                        for m in tax.find("cohorts", p))]  # (not the cohort's own name again)
                 # (the phrase replaces a shorter qualifier inside it: "under Interim Care Order")
                 quals = [q for q in quals if not any(q in p for p in with_whom)
                          and not (with_whom and q in tax.cohorts and _adults(tax, q))] + with_whom
@@ -1886,7 +1990,8 @@ _COHORT_READ = frozenset({"sentence", "table", "heading"})
 
 
 def cohort_sibling(tax: Taxonomy, topic: str | None, cohort: str | None, how: str | None,
-                   named: list[str] | None = None, sentence: str | None = None) -> str | None:
+                   named: list[str] | None = None, sentence: str | None = None,
+                   generic: bool = False) -> str | None:
     """The topic of the same kind for the duty's own children, when the one chosen is for others.
 
     Many topics are one kind of event told apart by whom it is for: "statutory visits" to
@@ -1900,18 +2005,21 @@ def cohort_sibling(tax: Taxonomy, topic: str | None, cohort: str | None, how: st
     does not name, the ``sentence`` does not name it by a term saying whom it is for ("the Initial
     Child Protection Conference" stays that conference under a heading about children on a plan),
     and exactly one sibling is for children it names, of the same sort (children, or adults).
+    A topic for no particular children counts too when the text names it only by a ``generic``
+    word of its kind ("the assessment" of a young person in the youth justice system is their
+    service's assessment, not the social-work child and family assessment).
     """
     if not topic or topic not in tax.topics or (sentence and _names_specifically(tax, sentence, topic)):
         return None
     whom = {c for c in [*(named or []), cohort if how in _COHORT_READ else None] if c and c != ALL_CHILDREN}
     chosen = tax.topics[topic]
-    if not whom or not chosen.cohort or chosen.cohort in whom:
+    if not whom or (not chosen.cohort and not generic) or chosen.cohort in whom:
         return None
     kind = stem(topic.split()[-1])
-    adults = _adults(tax, chosen.cohort)
+    adults = _adults(tax, chosen.cohort) if chosen.cohort else None
     siblings = [t.name for t in tax.topics.values()
                 if t.name != topic and t.cohort in whom and stem(t.name.split()[-1]) == kind
-                and _adults(tax, t.cohort) == adults]
+                and (adults is None or _adults(tax, t.cohort) == adults)]
     return siblings[0] if len(siblings) == 1 else None
 
 
@@ -1924,8 +2032,11 @@ def _firm_cohorts(tax: Taxonomy, lang: _Language, sentence: str) -> list[str]:
 
 def _sibling_for(tax: Taxonomy, lang: _Language, topic: str | None, cohort: str | None, how: str | None,
                  sentence: str) -> str | None:
-    """``cohort_sibling`` with the cohorts the sentence names firmly."""
-    return cohort_sibling(tax, topic, cohort, how, _firm_cohorts(tax, lang, sentence), sentence)
+    """``cohort_sibling`` with the cohorts the sentence names firmly (``generic``: the sentence names
+    the topic only by generic words of its kind, language ``generic_topic_terms``)."""
+    mentions = [m for m in _topic_mentions(tax, sentence, lang) if m.canonical == topic]
+    generic = bool(mentions) and all(re.sub(r"\s+", " ", m.term.lower()) in lang.generic_terms for m in mentions)
+    return cohort_sibling(tax, topic, cohort, how, _firm_cohorts(tax, lang, sentence), sentence, generic)
 
 
 # The word right after a figure, past emphasis marks ("**6-weekly** reviews").
@@ -1964,8 +2075,18 @@ def figure_kind(tax: Taxonomy, sentence: str, ts: Timescale, topic: str | None, 
 
 def _adults(tax: Taxonomy, cohort: str) -> bool:
     """Whether a cohort is of adults (carers, adopters): a visit to a child is not of the same
-    kind as a supervision visit to its carer, though both names end in "visit"."""
-    return bool(stems(cohort) & stems(" ".join(tax.words("adult_people_nouns"))))
+    kind as a supervision visit to its carer, though both names end in "visit". The name's head
+    noun says whose it is: "children placed at home with parents" are children."""
+    return _head_is_adult(cohort, frozenset(stems(" ".join(tax.words("adult_people_nouns")))))
+
+
+@lru_cache(maxsize=512)
+def _head_is_adult(cohort: str, adult_words: frozenset[str]) -> bool:
+    """Whether the head noun of a cohort's name (the parse's root) is an adult noun."""
+    if not stems(cohort) & adult_words:
+        return False
+    roots = [t for t in parse(cohort) if t.dep_ == "ROOT"]
+    return not roots or stem(roots[0].lower_) in adult_words
 
 
 def _names_specifically(tax: Taxonomy, sentence: str, topic: str) -> bool:
@@ -2091,6 +2212,14 @@ def extract_obligations(clauses: list[Clause], doc_text: str, encode: Encode | N
     lang = _language(tax)
     for o in out:
         t = o.timescale
+        if o.topic is None and t.anchor_relation == "before" and o.action:
+            # Nothing names what is done and it is done before an event ("invitations sent 10 days
+            # before the first review"): it prepares that event, whose topic it is under.
+            named = tax.find("topics", t.anchor or "") or tax.find("topics", t.anchor_text or "")
+            if named:
+                o.topic, o.extra["topic_from"] = named[0].canonical, "before-event"
+                if o.label is None:
+                    o.label = o.topic
         if o.topic and t.anchor in lang.generic_anchors and t.anchor_text and _bare_event(t.anchor_text, lang):
             # A bare "the meeting" whose duty's final topic (settled after the anchor was read:
             # by similarity, or as the record of an event) names an event of that kind.

@@ -153,7 +153,8 @@ def _argument_tokens(verb: Any) -> list[Any]:
             tok.dep_ in PREDICATE_DEPS or tok.pos_ != "VERB"):
         tok = tok.head
         out += [c for c in tok.children if c.dep_ in _SUBJECT_DEPS]
-    return out
+    # Coordinated arguments are arguments too ("the plan and the review must include").
+    return out + [c for a in out for c in a.children if c.dep_ == "conj" and c.pos_ in ("NOUN", "PROPN")]
 
 
 def _phrase(head: Any) -> str:

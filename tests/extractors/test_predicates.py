@@ -48,6 +48,11 @@ def test_a_passive_subject_and_its_agent_are_arguments() -> None:
     assert {"meeting", "warden"} <= found["chair"].heads
 
 
+def test_coordinated_subjects_are_each_an_argument() -> None:
+    found = _preds("The garden plan and the hedge log must include the plot number.")
+    assert {"plan", "log"} <= found["include"].heads
+
+
 def test_a_governed_verb_takes_its_governors_subject() -> None:
     found = _preds("The hedge log needs to record every cutting.")
     assert "log" in found["record"].heads

@@ -146,10 +146,12 @@ def _argument_tokens(verb: Any) -> list[Any]:
     the subject of the verb it hangs from."""
     out = [c for c in verb.children if c.dep_ in _ARGUMENT_DEPS]
     out += [g for c in verb.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
-    if verb.dep_ in ("relcl", "acl") and verb.head is not verb:
+    # spaCy makes a new Token object on each access: tokens are compared by index (a root is
+    # its own head).
+    if verb.dep_ in ("relcl", "acl") and verb.head.i != verb.i:
         out.append(verb.head)
     tok = verb
-    while not any(c.dep_ in _SUBJECT_DEPS for c in tok.children) and tok.head is not tok and (
+    while not any(c.dep_ in _SUBJECT_DEPS for c in tok.children) and tok.head.i != tok.i and (
             tok.dep_ in PREDICATE_DEPS or tok.pos_ != "VERB"):
         tok = tok.head
         out += [c for c in tok.children if c.dep_ in _SUBJECT_DEPS]

@@ -53,6 +53,13 @@ def test_coordinated_subjects_are_each_an_argument() -> None:
     assert {"plan", "log"} <= found["include"].heads
 
 
+def test_a_list_lead_ending_in_a_noun_tagged_word_is_read_and_ends() -> None:
+    # The walk up from a word that is not a verb stops at the root (which is its own head).
+    found = _preds("A plot record is kept for each tenancy and clearly lists:")
+    assert "record" in found["list"].heads
+    assert _preds("Notes:") == {}
+
+
 def test_a_governed_verb_takes_its_governors_subject() -> None:
     found = _preds("The hedge log needs to record every cutting.")
     assert "log" in found["record"].heads

@@ -69,6 +69,8 @@ class Argument:
     heads: frozenset[str] = frozenset()
     topics: frozenset[str] = frozenset()
     open: bool = False
+    acronyms: frozenset[str] = frozenset()  # heads written as an abbreviation ("PPMs" -> ppm)
+    initials: frozenset[str] = frozenset()  # what the phrases abbreviate to ("planning meetings" -> pm)
 
     @property
     def named(self) -> bool:
@@ -84,25 +86,30 @@ class Predicate:
     argument: Argument
 
     def to_json(self) -> list:
-        """Compact stored form: ``[verb, heads, topics, open]``."""
+        """Compact stored form: ``[verb, heads, topics, open, acronyms, initials]``."""
         a = self.argument
-        return [self.verb, sorted(a.heads), sorted(a.topics), int(a.open)]
+        return [self.verb, sorted(a.heads), sorted(a.topics), int(a.open), sorted(a.acronyms), sorted(a.initials)]
 
     @classmethod
     def from_json(cls, item: list) -> Predicate:
         """Inverse of ``to_json``."""
-        verb, heads, topics, is_open = item
-        return cls(verb, Argument(frozenset(heads), frozenset(topics), bool(is_open)))
+        verb, heads, topics, is_open, *rest = item
+        acronyms, initials = (rest + [[], []])[:2]
+        return cls(verb, Argument(frozenset(heads), frozenset(topics), bool(is_open), frozenset(acronyms),
+                                  frozenset(initials)))
 
 
 def agrees(asked: Argument, stated: Argument) -> bool:
     """Whether a sentence predicate's arguments are about what the question asks about: a head
     lemma in common ("the conference" / "the review conference"), or a taxonomy topic both
-    phrases name ("ICPC" / "initial child protection conference"). A predicate stating no
+    phrases name ("ICPC" / "initial child protection conference"), or an abbreviation written in
+    capitals that is the other phrase's initials ("PPMs" / "permanency planning meetings"). A
+    predicate stating no
     argument, or one only an unresolved pronoun fills, does not contradict the question."""
     if not asked.named or stated.open or not stated.named:
         return True
-    return bool(asked.heads & stated.heads) or bool(asked.topics & stated.topics)
+    return bool(asked.heads & stated.heads or asked.topics & stated.topics
+                or asked.initials & stated.acronyms or asked.acronyms & stated.initials)
 
 
 def predicate_chain(root: Any) -> list[Any]:
@@ -168,6 +175,35 @@ def _phrase(head: Any) -> str:
     return " ".join(t.text for t in tokens)
 
 
+# Length of an abbreviation read from capitals or initials, in letters: one letter is no
+# abbreviation, and past six the capitals are a shouted word or a heading, not a short form.
+ABBREVIATION_LETTERS = (2, 6)
+
+
+def _acronym(tok: Any) -> str | None:
+    """The lower-cased abbreviation a token writes in capitals ("PPMs" -> ppm), else None."""
+    text = tok.text[:-1] if tok.text.endswith("s") and len(tok.text) > 2 else tok.text
+    lo, hi = ABBREVIATION_LETTERS
+    return text.lower() if text.isalpha() and text.isupper() and lo <= len(text) <= hi else None
+
+
+def _initials(head: Any) -> set[str]:
+    """What the phrase headed by ``head`` abbreviates to: the initials of the head and each run
+    of the noun and adjective modifiers right before it ("future permanency planning meetings"
+    -> pm, ppm, fppm)."""
+    # The words right before the head inside its phrase that modify it, however nested
+    # ("orchard planning meetings": orchard modifies planning, which modifies meetings).
+    inside = {t.i for t in head.subtree}
+    words = [head]
+    i = head.i - 1
+    while i >= 0 and i in inside and head.doc[i].dep_ in ("compound", "amod", "nmod") and head.doc[i].is_alpha:
+        words.insert(0, head.doc[i])
+        i -= 1
+    lo, hi = ABBREVIATION_LETTERS
+    return {"".join(t.text[0].lower() for t in words[k:]) for k in range(len(words))
+            if lo <= len(words) - k <= hi}
+
+
 def _nouns(tokens: Iterable[Any]) -> list[Any]:
     return [t for t in tokens if t.pos_ in ("NOUN", "PROPN")]
 
@@ -196,6 +232,8 @@ def read_argument(tokens: list[Any], earlier: list[Any], heading: Any | None, ta
     words = _words()
     heads: set[str] = set()
     phrases: list[str] = []
+    acronyms: set[str] = set()
+    initials: set[str] = set()
     is_open = False
     for tok in tokens:
         lemma = tok.lemma_.lower()
@@ -221,6 +259,10 @@ def read_argument(tokens: list[Any], earlier: list[Any], heading: Any | None, ta
             continue
         heads.add(lemma)
         phrases.append(_phrase(tok))
+        short = _acronym(tok)
+        if short:
+            acronyms.add(short)
+        initials.update(_initials(tok))
     topics: set[str] = set()
     if taxonomy is not None:
         for phrase in phrases:
@@ -228,7 +270,7 @@ def read_argument(tokens: list[Any], earlier: list[Any], heading: Any | None, ta
     # A topic's canonical name is a noun phrase headed by its last word: "ICPC" names the
     # initial child protection conference, so it is also a "conference".
     heads.update(name.split()[-1].lower() for name in topics if name.split())
-    return Argument(frozenset(heads), frozenset(topics), is_open)
+    return Argument(frozenset(heads), frozenset(topics), is_open, frozenset(acronyms), frozenset(initials))
 
 
 def _topic_names(taxonomy: Any, text: str) -> list[str]:

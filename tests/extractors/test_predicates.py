@@ -134,6 +134,24 @@ def test_agreement_by_head_or_taxonomy_topic() -> None:
     assert agrees(plan, Argument())
 
 
+def test_an_abbreviation_in_capitals_agrees_with_the_phrase_it_abbreviates() -> None:
+    from service.question import read_asked_verb
+
+    _, asked = read_asked_verb("Who chairs the orchard planning meetings?", "who")
+    stated = _preds("The head of estates will chair all future OPMs.")["chair"]
+    assert "opm" in stated.acronyms and "opm" in asked.initials
+    assert agrees(asked, stated)
+    # Other capitals are another thing.
+    assert not agrees(asked, _preds("The head of estates will chair all future HRBs.")["chair"])
+
+
+def test_rows_stored_before_abbreviations_were_read_still_load() -> None:
+    from extractors.predicates import Predicate
+
+    old = Predicate.from_json(["chair", ["meeting"], [], 0])
+    assert old.argument.heads == {"meeting"} and not old.argument.acronyms
+
+
 def test_predicate_lemmas_are_the_verbs() -> None:
     assert {"include"} <= predicate_lemmas(_parse("A garden plan must include a planting schedule."))
 

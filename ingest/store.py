@@ -309,6 +309,20 @@ MIGRATIONS: list[tuple[str, Migration]] = [
         CREATE INDEX feedback_asked ON feedback(asked_at);
         """,
     ),
+    (
+        # What each sentence says is done and to or by what (extractors/predicates.py), keyed
+        # like its vector by the sentence's content_hash and written by the extraction stage;
+        # ``version`` is the rules' fingerprint, so a store from an older version is filled (and a
+        # changed rule recomputed) by the next ingest or re-extraction, never at question time.
+        "011_sentence_predicates",
+        """
+        CREATE TABLE sentence_predicates (
+            content_hash TEXT PRIMARY KEY,
+            version TEXT NOT NULL,
+            data TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 
 

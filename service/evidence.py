@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from extractors.predicates import Predicate, agrees, load_predicates
 from extractors.records import Obligation, Timescale
 from index.embedder import clause_text_for, text_hash
 from index.lexical import STOPWORDS, prefix_frequency
@@ -41,7 +42,6 @@ from service.question import (
     gives_a_reason,
     names_a_condition,
     points_back,
-    predicate_lemmas,
     scored_topics,
     states_a_count,
     stem,
@@ -187,6 +187,7 @@ class SentenceFacts:
     condition: bool
     reason: bool
     lead: bool  # ends with ":" (introduces a list)
+    key: str = ""  # the sentence's content_hash: its stored vector and predicates
     _roles: list[tuple[int, int]] | None = None
     _cohort: tuple[str | None] | None = None
 
@@ -227,6 +228,7 @@ def sentence_facts(state: ServiceState, row: SentenceRow) -> SentenceFacts:
             condition=names_a_condition(plain),
             reason=gives_a_reason(plain),
             lead=plain.rstrip().endswith(":"),
+            key=row.content_hash,
         )
         cache[row.id] = found
     return found
@@ -432,7 +434,8 @@ def warm(state: ServiceState) -> None:
     """Derive the facts of every current sentence (with its cohort and roles) and obligation
     anchor now (a snapshot being built), so the first questions after an upload do not pay for
     them; keep each current clause's sentences (``clause_sentences``); load the parser that
-    reads a question's relative clauses (``service.question.fold_relative_copulas``)."""
+    reads a question's relative clauses (``service.question.fold_relative_copulas``) and its
+    asked verb; read the sentences' stored predicates (``stored_predicates``)."""
     with state.lock:
         rows = [SentenceRow(*r) for r in state.conn.execute(
             'SELECT id, clause_id, authority, ordinal, start, "end", text, content_hash FROM sentences '
@@ -456,6 +459,7 @@ def warm(state: ServiceState) -> None:
         if row.clause_id in by_clause:
             by_clause[row.clause_id].append(row)
     state.generation_cache("sentence_rows").update(by_clause)
+    stored_predicates(state)  # read once per generation: who / what questions look them up
     for ob in state.obligations():
         if ob.timescale.anchor:
             _anchor_topics(state, ob.timescale.anchor)
@@ -631,33 +635,37 @@ def role_column_answers(question: Question, clause: Clause, facts: SentenceFacts
         not question.asked_action or question.asked_action in facts.words.stems)
 
 
-def sentence_predicates(state: ServiceState, texts: list[str]) -> dict[str, frozenset[str]]:
-    """Plain sentence text -> the lemmas of what it says is done (``service.question.predicate_lemmas``),
-    each sentence parsed once per store generation, the missing ones in one batch: only a who /
-    what question with a verb of its own asks, and mostly of sentences asked about before."""
+def stored_predicates(state: ServiceState) -> dict[str, list[Predicate]]:
+    """content_hash -> the predicates the extraction stage stored for each current sentence
+    (``extractors.predicates``), read once per store generation: a question never parses a
+    candidate sentence. A sentence with none stored (a store not yet re-extracted) has none."""
     cache = state.generation_cache("predicates")
-    missing = list(dict.fromkeys(t for t in texts if t not in cache))
-    if missing:
-        from extractors.frame import parser
+    if "" not in cache:
+        with state.lock:
+            found = load_predicates(state.conn)
+        cache.update(found)
+        cache[""] = []
+    return cache
 
-        for text, doc in zip(missing, parser().pipe(missing), strict=True):
-            cache[text] = predicate_lemmas(doc)
-    return {t: cache[t] for t in texts}
 
-
-def verb_match(state: ServiceState, verb: str, facts: SentenceFacts, lead: SentenceFacts | None) -> float:
+def verb_match(state: ServiceState, question: Question, facts: SentenceFacts, lead: SentenceFacts | None) -> float:
     """1.0 when the verb asked about is what the sentence says is done, or, for an item of a
-    list, what its lead says is done ("The plan must include:" for each item); else 0. Verbs are
-    compared by stem (``service.question.stem``: "chaired" and "chair" are one). Only a sentence
-    holding some form of the verb ("written" for "write": ``verb_form_stems``) is parsed, so a
-    question parses a handful of sentences, not every candidate."""
+    list, what its lead says is done ("The plan must include:" for each item), AND what it is
+    done to or by agrees with what the question asks about ("What must a pathway plan include?"
+    is not answered by what a review includes: ``extractors.predicates.agrees``); else 0. Verbs
+    are compared by stem (``service.question.stem``: "chaired" and "chair" are one); only a
+    sentence holding some form of the verb ("written" for "write": ``verb_form_stems``) is
+    looked up. The predicates are the stored ones (``stored_predicates``)."""
+    verb = question.verb
     forms = verb_form_stems(verb)
-    texts = [f.plain for f in (facts, lead) if f is not None and forms & f.words.stems]
-    if not texts:
+    keys = [f.key for f in (facts, lead) if f is not None and forms & f.words.stems]
+    if not keys:
         return 0.0
     wanted = stem(verb)
-    return 1.0 if any(stem(lemma) == wanted for lemmas in sentence_predicates(state, texts).values()
-                      for lemma in lemmas) else 0.0
+    asked = question.verb_argument
+    stored = stored_predicates(state)
+    return 1.0 if any(stem(p.verb) == wanted and agrees(asked, p.argument)
+                      for key in keys for p in stored.get(key, ())) else 0.0
 
 
 def features_of(
@@ -700,7 +708,7 @@ def features_of(
         # (``verb_match`` below ranks the one saying it with the verb asked above a list
         # introduced by another).
         f["kind_match"] = 1.0 if facts.lead or (question.verb and verb_match(
-            state, question.verb, facts, lead) >= 1.0) else 0.0
+            state, question, facts, lead) >= 1.0) else 0.0
     elif asks == "what_if":
         f["kind_match"] = 1.0 if facts.condition else 0.0
     elif asks == "why":
@@ -720,7 +728,7 @@ def features_of(
         if labelled and not any(t in scores for t in labelled):
             f["topic_other"] = 1.0
     if question.verb and asks in ("who", "what"):
-        f["verb_match"] = verb_match(state, question.verb, facts, lead)
+        f["verb_match"] = verb_match(state, question, facts, lead)
     named = [[g for g in groups if i in g.topics] for i in range(len(question.topic_names))]
     named = [per for per in named if per]
     if named and not f.get("topic_label") and not f.get("topic_context"):
@@ -805,12 +813,6 @@ def gather(
     groups = query_groups(state, prepared.plan, question)
     before = _leads_before(state, [h.clause for h in clauses.values()])
     per_clause: dict = {}  # what depends on the question and a clause only, for all its sentences
-    if question.verb and question.asks in ("who", "what"):
-        # The candidates (and carried leads) holding a form of the verb, parsed in one batch.
-        forms = verb_form_stems(question.verb)
-        facts_all = [sentence_facts(state, r) for per in rows.values() for r in per] + [
-            sentence_facts(state, r) for r in before.values()]
-        sentence_predicates(state, [f.plain for f in facts_all if forms & f.words.stems])
     for authority, per in hits.items():
         out: list[Candidate] = []
         for rank, hit in enumerate(per):

@@ -9,6 +9,7 @@ The whole flow for one document (docs/architecture.md)::
       3. with ingest.store.transaction(conn):                               # all or nothing
              ingest.store.save_parsed(conn, parsed) -> SaveResult          # added | replaced | updated | unchanged
              extractors.store.save_obligations(conn, version_id, obligations)
+             extractors.predicates.sync_predicates(conn)                    # each new sentence's predicates
              index.lexical.sync_lexical(conn)                               # FTS rows follow the current clauses
              ingest.store.bump_generation(conn)                             # when the current clauses changed
       4. index.dense.sync_dense(conn, settings)                             # after commit: embed new texts, FAISS aside + rename
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extractors.obligations import extract_obligations
+from extractors.predicates import sync_predicates
 from extractors.store import save_obligations
 from index.dense import prune_vectors, read_sidecar, sync_dense, texts_of_document
 from index.embedder import Embedder
@@ -137,6 +139,9 @@ def add_document(
         if result.status in ("added", "replaced"):
             save_obligations(conn, result.version_id, obligations)
         if result.status != "unchanged":
+            # The new sentences' predicates, read once here so answers never parse them.
+            sync_predicates(conn)
+        if result.status != "unchanged":
             sync_lexical(conn)
             store.bump_generation(conn)
         if on_commit is not None:
@@ -224,6 +229,9 @@ def refresh_obligations(conn: sqlite3.Connection, force: bool = False,
         for version_id, text in versions:
             save_obligations(conn, version_id,
                              extract_obligations(store.version_clauses(conn, version_id), text, encode=encode))
+        # Every current sentence's predicates under the current rules (a store from an older
+        # version has none; changed rules recompute them).
+        sync_predicates(conn)
         if versions:
             store.bump_generation(conn)  # cached per-generation lookups (topic boosts) must see the new obligations
         conn.execute(

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from extractors.predicates import Argument, asked_argument, light_verbs, predicate_chain
 from extractors.records import Timescale
 from service.deadlines import find_date
 
@@ -62,6 +63,8 @@ class Question:
     counted: list[str] = field(default_factory=list)  # a count question: stems of the thing counted
     asked_action: str = ""  # a "who" question: stem of what the person does ("chair"); "" = responsible
     verb: str = ""  # a who / what question: lemma of the verb it asks about ("include", "chair")
+    # ... and what it asks about with it ("a pathway plan" in "What must a pathway plan include?")
+    verb_argument: Argument = field(default_factory=Argument)
     ages: list[tuple[int, int]] = field(default_factory=list)  # age bands the question names (years, inclusive)
     stages: frozenset[str] = frozenset()  # which end of the event it asks about ("closing": concluded)
 
@@ -112,7 +115,6 @@ def _config() -> dict:
         "who": group((data["asks"].get("who") or {}).get("strong") or []),
         "who_generic": frozenset(stem(w) for w in data.get("who_generic") or []),
         "who_openers": frozenset(data.get("who_openers") or []),
-        "light_verbs": frozenset(data.get("light_verbs") or []),
         "asks": asks,
         "qualifiers": qualifier_sets,
         "stopwords": frozenset(data["stopwords"].split()),
@@ -445,42 +447,6 @@ def asked_action(text: str) -> str:
     return terms[0]
 
 
-# Dependency labels by which a clause's predicate governs another predicate of the same clause:
-# "needs to be attended" (xcomp), "is completed ... and explicitly details" (conj), "ensure that
-# it includes" (ccomp). A modifier clause ("when allocating", "if it is not possible": advcl) or a
-# preposition-like participle ("including") states circumstances, not what the clause does.
-_PREDICATE_DEPS = frozenset({"xcomp", "ccomp", "conj"})
-
-
-def _predicate_chain(root: Any) -> list[Any]:
-    """The root and the predicates it governs (``_PREDICATE_DEPS``), in reading order."""
-    out, stack = [], [root]
-    while stack:
-        tok = stack.pop()
-        out.append(tok)
-        stack.extend(c for c in tok.children if c.dep_ in _PREDICATE_DEPS and c.pos_ in ("VERB", "AUX"))
-    return sorted(out, key=lambda t: t.i)
-
-
-def predicate_lemmas(doc: Any) -> frozenset[str]:
-    """Lemmas of what a parsed sentence (spaCy ``Doc``) says is done: its root verb and the verbs
-    that root governs, and the verb of each relative clause ("the manager who will chair it" says
-    who chairs), light verbs left out ("will be in the form of": ``light_verbs``)."""
-    light = _config()["light_verbs"]
-    found: set[str] = set()
-    for sent in doc.sents:
-        found.update(t.lemma_.lower() for t in _predicate_chain(sent.root) if t.pos_ == "VERB")
-    found.update(t.lemma_.lower() for t in doc if t.dep_ == "relcl" and t.pos_ == "VERB")
-    # A list lead introduces its list as the object of the word ending it ("... and explicitly
-    # details:"); the tagger may read that verb as a plural noun, but a noun takes no adverb.
-    words = [t for t in doc if not t.is_punct]
-    if words and doc.text.rstrip().endswith(":"):
-        last = words[-1]
-        if last.pos_ == "VERB" or any(c.dep_ == "advmod" and c.pos_ == "ADV" for c in last.children):
-            found.add(last.lemma_.lower())
-    return frozenset(found - light)
-
-
 @lru_cache(maxsize=1)
 def _irregular_forms() -> dict[str, frozenset[str]]:
     """Verb lemma -> its irregular forms ("write" -> written, wrote), from the parser's own
@@ -506,22 +472,29 @@ def verb_form_stems(lemma: str) -> frozenset[str]:
     return frozenset(stem(f) for f in forms)
 
 
-def asked_verb(text: str, asks: str) -> str:
-    """Lemma of the verb a "who" or "what" question asks about, read from the parse: "What must a
-    plan include?" -> include, "Who chairs the review?" -> chair, "What do I need to record?" ->
-    record (a light verb hands over to the verb it governs: ``light_verbs``). Empty for other
-    kinds of question and for one asking with no verb of its own ("Who is responsible for ...",
-    "What is in the plan?")."""
+def asked_verb(text: str, asks: str, taxonomy: Any | None = None) -> str:
+    """Lemma of the verb a "who" or "what" question asks about (``read_asked_verb``)."""
+    return read_asked_verb(text, asks, taxonomy)[0]
+
+
+def read_asked_verb(text: str, asks: str, taxonomy: Any | None = None) -> tuple[str, Argument]:
+    """The verb a "who" or "what" question asks about, read from the parse, and what it asks
+    about with it: "What must a pathway plan include?" -> (include, plan), "Who chairs the
+    review?" -> (chair, review), "What do I need to record?" -> (record, nothing) (a light verb
+    hands over to the verb it governs: ``extractors.predicates.light_verbs``). The verb is empty
+    for other kinds of question and for one asking with no verb of its own ("Who is responsible
+    for ...", "What is in the plan?"); the argument is empty when the question names none but
+    the question word or a pronoun (``extractors.predicates.asked_argument``)."""
     if asks not in ("who", "what"):
-        return ""
+        return "", Argument()
     from extractors.frame import parser  # the pinned spaCy parser, loaded once per process
 
-    light = _config()["light_verbs"]
+    light = light_verbs()
     doc = parser()(text)
     for sent in doc.sents:
-        for tok in _predicate_chain(sent.root):
+        for tok in predicate_chain(sent.root):
             if tok.pos_ == "VERB" and tok.lemma_.lower() not in light:
-                return tok.lemma_.lower()
+                return tok.lemma_.lower(), asked_argument(tok, taxonomy)
     if asks == "who":
         # The tagger may read "chairs" after "who" as a noun: the word right after the question
         # phrase (auxiliaries aside) is then what is asked about, when it is the asked action.
@@ -529,8 +502,9 @@ def asked_verb(text: str, asks: str) -> str:
         action = asked_action(text)
         m = _first_question_match(_config()["who"], text)
         after = [t for t in doc if m is not None and t.idx >= m.end() and t.pos_ != "AUX"]
-        return after[0].lemma_.lower() if action and after and stem(after[0].lower_) == action else ""
-    return ""
+        if action and after and stem(after[0].lower_) == action:
+            return after[0].lemma_.lower(), asked_argument(after[0], taxonomy)
+    return "", Argument()
 
 
 def counted_words(text: str) -> list[str]:
@@ -812,8 +786,8 @@ def _resolve(
         counted = list(earlier.counted)
     action = asked_action(r.stripped) if asks == "who" else ""
     # What is done, as the parse reads it (a follow-up asking nothing new keeps the earlier one's).
-    verb = asked_verb(r.stripped, asks) if r.asks_stated else (
-        earlier.verb if earlier is not None and "asks" in inherited else "")
+    verb, verb_argument = read_asked_verb(r.stripped, asks, taxonomy) if r.asks_stated else (
+        (earlier.verb, earlier.verb_argument) if earlier is not None and "asks" in inherited else ("", Argument()))
     premise = _premise(r.stripped)
     if premise and (asks == "why" or not stated):
         # "Why does X require core groups every 2 weeks?": the figure is what is in question.
@@ -846,6 +820,7 @@ def _resolve(
         counted=counted,
         asked_action=action,
         verb=verb,
+        verb_argument=verb_argument,
         ages=ages,
         stages=stages,
     )

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from service.question import asked_verb, predicate_lemmas, verb_form_stems
+from extractors.predicates import predicate_lemmas
+from service.question import asked_verb, verb_form_stems
 from tests.one_document import one_document_settings
 
 EVERYDAY = Path(__file__).parent / "everyday_questions.jsonl"

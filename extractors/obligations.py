@@ -1405,7 +1405,7 @@ def _cohort_kind(tax: Taxonomy, frame: Frame, cohort: str | None) -> str | None:
     """What a duty whose words name no topic means for its own children: a verb of visiting or
     contacting (language ``verb_classes.visit``) done to the child or family ("the young person
     will be telephoned", "contact the family"), or such a noun as the object of a verb that only
-    says it is done (language ``light_verbs``: "contact is made"), is their visit; a bare noun of a kind as object
+    says it is done (language ``support_verbs``: "contact is made"), is their visit; a bare noun of a kind as object
     ("attend reviews of the sentence plan") is that kind for them. The kind is the last word of a
     topic's name; only when exactly one topic of that kind has the duty's cohort as its own."""
     if not cohort or cohort == ALL_CHILDREN or not frame.verb:
@@ -1413,7 +1413,7 @@ def _cohort_kind(tax: Taxonomy, frame: Frame, cohort: str | None) -> str | None:
     visiting = {stem(w) for w in (tax.language.get("verb_classes") or {}).get("visit", [])}
     family = stems(" ".join(tax.words("family_nouns")))
     obj = stem(frame.object_lemma or "")
-    light = {w.lower() for w in tax.words("light_verbs")}
+    light = {w.lower() for w in tax.words("support_verbs")}
     if (stem(frame.verb) in visiting and obj in family) or (obj in visiting and frame.verb.lower() in light):
         # (contacting the family, or making contact / a visit; a care leaver's "contact" is the
         # visit of their kind)

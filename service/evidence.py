@@ -644,6 +644,8 @@ def stored_predicates(state: ServiceState) -> dict[str, list[Predicate]]:
         with state.lock:
             found = load_predicates(state.conn)
         cache.update(found)
+        # "" is never a content hash: it marks the generation as read, so a store with no
+        # predicates stored yet is not queried again on every question.
         cache[""] = []
     return cache
 

@@ -71,6 +71,7 @@ class Argument:
     open: bool = False
     acronyms: frozenset[str] = frozenset()  # heads written as an abbreviation ("PPMs" -> ppm)
     initials: frozenset[str] = frozenset()  # what the phrases abbreviate to ("planning meetings" -> pm)
+    guessed: bool = False  # some head stands in for a pronoun ("it includes"): a reading, not the text
 
     @property
     def named(self) -> bool:
@@ -86,30 +87,44 @@ class Predicate:
     argument: Argument
 
     def to_json(self) -> list:
-        """Compact stored form: ``[verb, heads, topics, open, acronyms, initials]``."""
+        """Compact stored form: ``[verb, heads, topics, open, acronyms, initials, guessed]``."""
         a = self.argument
-        return [self.verb, sorted(a.heads), sorted(a.topics), int(a.open), sorted(a.acronyms), sorted(a.initials)]
+        return [self.verb, sorted(a.heads), sorted(a.topics), int(a.open), sorted(a.acronyms), sorted(a.initials),
+                int(a.guessed)]
 
     @classmethod
     def from_json(cls, item: list) -> Predicate:
         """Inverse of ``to_json``."""
         verb, heads, topics, is_open, *rest = item
-        acronyms, initials = (rest + [[], []])[:2]
+        acronyms, initials, guessed = (rest + [[], [], 0][len(rest):])[:3]
         return cls(verb, Argument(frozenset(heads), frozenset(topics), bool(is_open), frozenset(acronyms),
-                                  frozenset(initials)))
+                                  frozenset(initials), bool(guessed)))
 
 
 def agrees(asked: Argument, stated: Argument) -> bool:
     """Whether a sentence predicate's arguments are about what the question asks about: a head
     lemma in common ("the conference" / "the review conference"), or a taxonomy topic both
     phrases name ("ICPC" / "initial child protection conference"), or an abbreviation written in
-    capitals that is the other phrase's initials ("PPMs" / "permanency planning meetings"). A
+    capitals that is the other phrase's initials ("PPMs" / "permanency planning meetings"); a
+    head in common counts unless both phrases' modifiers name different kinds of it. A
     predicate stating no
     argument, or one only an unresolved pronoun fills, does not contradict the question."""
     if not asked.named or stated.open or not stated.named:
         return True
-    return bool(asked.heads & stated.heads or asked.topics & stated.topics
-                or asked.initials & stated.acronyms or asked.acronyms & stated.initials)
+    if asked.topics & stated.topics or asked.initials & stated.acronyms or asked.acronyms & stated.initials:
+        return True
+    common = asked.heads & stated.heads
+    if not common:
+        return False
+    # The same head noun whose modifiers name another kind of it ("pathway plan" / "safety
+    # plan": initials pp / sp) is another thing; a bare head ("the plan") or modifiers in
+    # common ("supervision record" / "case supervision record": sr) is the same. Initials are
+    # kept for all of a predicate's phrases together, so only those ending in a common head's
+    # initial are read as that head's.
+    ends = {head[0] for head in common if head}
+    mine = {i for i in asked.initials if i[-1] in ends}
+    theirs = {i for i in stated.initials if i[-1] in ends}
+    return not (mine and theirs) or bool(mine & theirs)
 
 
 def predicate_chain(root: Any) -> list[Any]:
@@ -153,6 +168,10 @@ def _argument_tokens(verb: Any) -> list[Any]:
     the subject of the verb it hangs from."""
     out = [c for c in verb.children if c.dep_ in _ARGUMENT_DEPS]
     out += [g for c in verb.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
+    # A clausal subject's own subject: the parser may read "Details of the information gathered
+    # should be included" as a clause ("gathered") subject holding "Details".
+    out += [g for c in verb.children if c.dep_ in ("csubj", "csubjpass") for g in c.children
+            if g.dep_ in _SUBJECT_DEPS]
     # spaCy makes a new Token object on each access: tokens are compared by index (a root is
     # its own head).
     if verb.dep_ in ("relcl", "acl") and verb.head.i != verb.i:
@@ -235,6 +254,7 @@ def read_argument(tokens: list[Any], earlier: list[Any], heading: Any | None, ta
     acronyms: set[str] = set()
     initials: set[str] = set()
     is_open = False
+    guessed = False
     for tok in tokens:
         lemma = tok.lemma_.lower()
         low = tok.lower_
@@ -243,6 +263,7 @@ def read_argument(tokens: list[Any], earlier: list[Any], heading: Any | None, ta
         if tok.pos_ == "PRON" or low in words["pronouns"]:
             if not resolve:
                 continue
+            guessed = True
             inside = _nouns(t for t in earlier if t.i < tok.i)
             if inside:
                 heads.add(inside[-1].lemma_.lower())
@@ -270,7 +291,7 @@ def read_argument(tokens: list[Any], earlier: list[Any], heading: Any | None, ta
     # A topic's canonical name is a noun phrase headed by its last word: "ICPC" names the
     # initial child protection conference, so it is also a "conference".
     heads.update(name.split()[-1].lower() for name in topics if name.split())
-    return Argument(frozenset(heads), frozenset(topics), is_open, frozenset(acronyms), frozenset(initials))
+    return Argument(frozenset(heads), frozenset(topics), is_open, frozenset(acronyms), frozenset(initials), guessed)
 
 
 def _topic_names(taxonomy: Any, text: str) -> list[str]:

@@ -96,6 +96,10 @@ FEATURES = (
 )
 
 
+# Not a scored feature: marks a candidate that says the verb a "what" question asks of a
+# pronoun read as something else, which may still be what is asked about (``Candidate.can_answer``).
+VERB_SAID = "verb_said"
+
 WEIGHTS_PATH = Path(__file__).parent / "answer_weights.yaml"
 
 
@@ -539,6 +543,13 @@ class Candidate:
             return False
         if question.asks == "how_many":
             return bool(self.features.get("kind_match"))
+        if question.asks == "what" and question.verb:
+            # "What must a plan include?" asks for the content of a duty: only a list or a
+            # sentence saying the verb asked can give it; another sentence about the plan (when
+            # it is shared, when it is started) is not an answer, however close. One saying the
+            # verb of a pronoun ("it includes") can, whatever the pronoun was read to stand for:
+            # that reading is a guess.
+            return bool(self.features.get("kind_match") or self.features.get(VERB_SAID))
         if question.asks == "who" and not self.features.get("kind_match") and question.asked_action:
             # Naming no one, it answers "who chairs" only by saying what is chaired, and by whom
             # in words the taxonomy's roles do not hold ("representatives from the Police").
@@ -650,24 +661,42 @@ def stored_predicates(state: ServiceState) -> dict[str, list[Predicate]]:
     return cache
 
 
-def verb_match(state: ServiceState, question: Question, facts: SentenceFacts, lead: SentenceFacts | None) -> float:
-    """1.0 when the verb asked about is what the sentence says is done, or, for an item of a
-    list, what its lead says is done ("The plan must include:" for each item), AND what it is
-    done to or by agrees with what the question asks about ("What must a pathway plan include?"
-    is not answered by what a review includes: ``extractors.predicates.agrees``); else 0. Verbs
-    are compared by stem (``service.question.stem``: "chaired" and "chair" are one); only a
-    sentence holding some form of the verb ("written" for "write": ``verb_form_stems``) is
-    looked up. The predicates are the stored ones (``stored_predicates``)."""
+# How a sentence says the verb a question asks (``verb_agreement``).
+SAYS_IT = "says it"  # of what the question asks about
+SAYS_IT_OF_A_PRONOUN = "says it of a pronoun"  # of a pronoun read as something else: maybe
+SAYS_IT_OF_ANOTHER = "says it of another"  # of something else, named
+
+
+def verb_agreement(state: ServiceState, question: Question, said: list[SentenceFacts]) -> str | None:
+    """How the sentences ``said`` say the verb asked about: ``SAYS_IT`` when one says it and what
+    it is done to or by agrees with the question's (``extractors.predicates.agrees``: "What must
+    a pathway plan include?" is not answered by what a review includes); ``SAYS_IT_OF_ANOTHER``
+    when they say it only of something else they name; ``SAYS_IT_OF_A_PRONOUN`` when only of a
+    pronoun taken to stand for something else (the reading may be wrong); None when none says
+    the verb. Verbs are compared by stem (``service.question.stem``: "chaired" and "chair" are
+    one); only a sentence holding some form of the verb ("written" for "write":
+    ``verb_form_stems``) is looked up. The predicates are the stored ones (``stored_predicates``)."""
     verb = question.verb
     forms = verb_form_stems(verb)
-    keys = [f.key for f in (facts, lead) if f is not None and forms & f.words.stems]
+    keys = [f.key for f in said if forms & f.words.stems]
     if not keys:
-        return 0.0
+        return None
     wanted = stem(verb)
+    stated = [p for key in keys for p in stored_predicates(state).get(key, ()) if stem(p.verb) == wanted]
+    if not stated:
+        return None
     asked = question.verb_argument
-    stored = stored_predicates(state)
-    return 1.0 if any(stem(p.verb) == wanted and agrees(asked, p.argument)
-                      for key in keys for p in stored.get(key, ())) else 0.0
+    if any(agrees(asked, p.argument) for p in stated):
+        return SAYS_IT
+    return SAYS_IT_OF_A_PRONOUN if any(p.argument.guessed for p in stated) else SAYS_IT_OF_ANOTHER
+
+
+def verb_match(state: ServiceState, question: Question, facts: SentenceFacts, lead: SentenceFacts | None) -> float:
+    """1.0 when the verb asked about is what the sentence says is done, or, for an item of a
+    list, what its lead says is done ("The plan must include:" for each item), of what the
+    question asks about (``verb_agreement``); else 0."""
+    said = [f for f in (facts, lead) if f is not None]
+    return 1.0 if verb_agreement(state, question, said) == SAYS_IT else 0.0
 
 
 def features_of(
@@ -709,8 +738,14 @@ def features_of(
         # A list, or, for "what must the plan include?", a sentence saying what is included
         # (``verb_match`` below ranks the one saying it with the verb asked above a list
         # introduced by another).
-        f["kind_match"] = 1.0 if facts.lead or (question.verb and verb_match(
-            state, question, facts, lead) >= 1.0) else 0.0
+        # A list lead saying the verb asked of another thing ("The safety plan includes:" for
+        # what a pathway plan includes) lists something else; of a pronoun read as another
+        # thing ("These will include:"), maybe: it can still answer (``VERB_SAID``), unranked.
+        own = verb_agreement(state, question, [facts]) if question.verb else None
+        said = verb_agreement(state, question, [f for f in (facts, lead) if f is not None]) if question.verb else None
+        f["kind_match"] = 1.0 if (facts.lead and own in (None, SAYS_IT)) or said == SAYS_IT else 0.0
+        if said == SAYS_IT_OF_A_PRONOUN:
+            f[VERB_SAID] = 1.0
     elif asks == "what_if":
         f["kind_match"] = 1.0 if facts.condition else 0.0
     elif asks == "why":

@@ -145,11 +145,37 @@ def test_an_abbreviation_in_capitals_agrees_with_the_phrase_it_abbreviates() -> 
     assert not agrees(asked, _preds("The head of estates will chair all future HRBs.")["chair"])
 
 
+def test_the_same_head_with_modifiers_naming_another_kind_is_another_thing() -> None:
+    from service.question import read_asked_verb
+
+    _, asked = read_asked_verb("What must a garden plan include?", "what")
+    assert not agrees(asked, _preds("The watering plan includes the hose times.")["include"])
+    # A bare head, or modifiers in common, is the same thing; another phrase's initials (the
+    # object's) do not make the head another kind.
+    assert agrees(asked, _preds("Each plan will include a planting schedule.")["include"])
+    assert agrees(asked, _preds("The spring garden plan will include a planting schedule.")["include"])
+
+
+def test_a_pronoun_read_as_something_is_marked_a_reading() -> None:
+    found = _preds("The warden keeps a harvest log on the plot file and it includes the crop weights.")
+    assert found["include"].guessed
+    assert not _preds("The harvest log includes the crop weights.")["include"].guessed
+
+
+def test_a_clausal_subjects_own_subject_is_an_argument() -> None:
+    # Whichever way the parser reads "gathered", what is included is the notes.
+    found = _preds("Notes of the visits gathered should be included in the file.")
+    assert "note" in found["include"].heads
+
+
 def test_rows_stored_before_abbreviations_were_read_still_load() -> None:
     from extractors.predicates import Predicate
 
     old = Predicate.from_json(["chair", ["meeting"], [], 0])
     assert old.argument.heads == {"meeting"} and not old.argument.acronyms
+    assert not Predicate.from_json(["chair", ["meeting"], [], 0, [], []]).argument.guessed
+    marked = Predicate("include", Argument(frozenset({"log"}), guessed=True))
+    assert Predicate.from_json(marked.to_json()) == marked
 
 
 def test_predicate_lemmas_are_the_verbs() -> None:

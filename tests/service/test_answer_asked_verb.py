@@ -113,6 +113,48 @@ def test_the_sentence_with_the_verb_asked_answers(state, question: str, stated: 
     assert not any(not_stated in st.sentence for st in answer.statements), answer.answer
 
 
+# Made for this test: what is done with an orchard plan and what another plan includes, but
+# not what an orchard plan includes; a log whose contents are said of "it".
+ORCHARD = (
+    "Testshire Orchard Standards\n\n"
+    "Orchard plans\n\n"
+    "1. A copy of the orchard plan will be given to the tenant within 14 days of the plan being agreed.\n\n"
+    "2. The pruning plan includes:\n\n"
+    "- the trees to prune;\n\n"
+    "- the tools needed.\n\n"
+    "Harvest logs\n\n"
+    "3. The warden keeps a harvest log on the plot file and ensures that it includes the crop weights.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def orchard(tmp_path_factory) -> Iterator[object]:
+    from service.state import load_state
+
+    data = tmp_path_factory.mktemp("orchard") / "data"
+    with one_document_settings(data, "testshire-orchards.txt", ORCHARD, "Testshire Orchard Standards") as settings:
+        yield load_state(settings)
+
+
+@pytest.mark.slow
+def test_what_a_thing_includes_is_not_answered_by_other_sentences_about_it(orchard) -> None:
+    from service.answer import ask
+
+    # When the plan is shared is not what it includes; what the pruning plan includes is
+    # another plan's content.
+    answer = ask(orchard, "What must an orchard plan include in Testshire?")
+    assert answer.abstained, answer.answer
+
+
+@pytest.mark.slow
+def test_what_is_said_of_it_can_answer_whatever_it_was_read_as(orchard) -> None:
+    from service.answer import ask
+
+    answer = ask(orchard, "What must a harvest log include in Testshire?")
+    assert not answer.abstained, answer.answer
+    assert "crop weights" in answer.statements[0].sentence, answer.answer
+
+
 def _everyday() -> list:
     rows = [json.loads(line) for line in EVERYDAY.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [pytest.param(r, id=r["question"], marks=[pytest.mark.xfail(strict=True, reason="known failure")]

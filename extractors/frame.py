@@ -190,6 +190,9 @@ class Frame:
     # What follows any noun naming people, wherever it stands ("a young person within a secure
     # setting", "young people aged 16-21"): which of them the duty is about.
     people_modifiers: list[str] = field(default_factory=list)
+    # Whom the sentence has something done to, for or with ("sent to the Social Worker", "shared
+    # with the parents", "received by the IRO"): never who acts.
+    recipients: list[str] = field(default_factory=list)
 
 
 def _span_of(doc: Doc, start: int, end: int) -> Span | None:
@@ -214,9 +217,53 @@ def governing_verb(doc: Doc, span: Span, relations: dict[str, str] | None = None
             continue
         if tok.dep_ == "acl" and tok.tag_ == "VBN" and tok.head.i != tok.i:
             continue  # a participle on a noun ("those invited"): the figure belongs to the clause's verb
+        if _manner_gerund(tok) or tok.dep_ == "prep":
+            # "request amendments in writing within 5 days": how it is done, not what; a verb
+            # form used as a preposition ("regarding", "including") is none either.
+            continue
+        if tok.dep_ == "advcl" and tok.head.pos_ in _VERB_POS and any(
+                c.dep_ == "mark" and c.i >= span.end and c.i < tok.i and not (relations and c.lower_ in relations)
+                for c in tok.children):
+            # "visited every 4 weeks until the carer is approved": the figure stands before the
+            # subordinate clause opens, so it is the main verb's (the parser hangs it inside; a
+            # relation word, "15 days before the review is held", opens the anchor instead).
+            return tok.head
         if tok.pos_ in _VERB_POS or (tok.pos_ == "AUX" and tok.dep_ in ("ROOT", "conj", "advcl", "ccomp", "xcomp")):
             return tok
     return tok if tok.pos_ in _VERB_POS else None
+
+
+def _manner_gerund(tok: Token) -> bool:
+    """A gerund that is a preposition's object and has no object or subject of its own ("in
+    writing"), or that sits in a noun's prepositional phrase ("an enquiry regarding fostering
+    recruitment"): it says how the verb above it is done or which thing, never the duty itself
+    (a gerund with an object on a verb, "by completing the plan", still states what is done)."""
+    if tok.tag_ != "VBG" or tok.dep_ not in ("pobj", "pcomp") or tok.head.dep_ != "prep":
+        return False
+    if tok.head.head.pos_ in ("NOUN", "PROPN"):
+        return True  # "an enquiry regarding fostering recruitment": it says which enquiry
+    return not any(c.dep_ in ("dobj", "nsubj", "nsubjpass", "attr", "ccomp", "xcomp") for c in tok.children)
+
+
+def _misread_noun(tok: Token, exclude: set[int]) -> list[Token] | None:
+    """The noun phrase an object or passive subject the tagger called a verb stands for, when it
+    has an article or possessive before it (only a noun takes one): "trigger the Strategy
+    Discussion workflow", "the second Looked After review". The phrase runs from its first word
+    to the first noun at or after it (its head); None when it is no such phrase."""
+    if tok.dep_ not in ("dobj", "nsubjpass") or not any(c.dep_ in ("det", "poss") and c.i < tok.i for c in tok.children):
+        return None
+    run: list[Token] = []
+    for t in tok.doc[tok.left_edge.i:tok.right_edge.i + 1]:
+        if t.i in exclude or len(run) >= MAX_PHRASE_TOKENS or t.pos_ in ("PUNCT", "AUX", "PART", "SCONJ", "CCONJ"):
+            break
+        if t.i > tok.i and not t.text[:1].isupper() and t.pos_ not in ("NOUN", "PROPN"):
+            break  # (past the misread word only a name's capitalised words run on: "Looked After review")
+        run.append(t)
+        if t.i >= tok.i and t.pos_ in ("NOUN", "PROPN"):
+            return run
+    if not any(t.i == tok.i for t in run):
+        return None
+    return [t for t in run if t.i <= tok.i]
 
 
 def _named_tokens(doc: Doc, words: FrameWords) -> set[int]:
@@ -406,9 +453,10 @@ def _hyphenated(tok: Token) -> bool:
         and not prev.doc[prev.i - 1].whitespace_
 
 
-def _joins_name(tok: Token, prep: Token) -> bool:
-    """A capitalised run joined by "in"/"of" is one name ("Child in Need reviews")."""
-    if prep.lower_ not in NAME_JOINERS or not tok.text[:1].isupper() or tok.i == tok.sent.start:
+def _joins_name(tok: Token, prep: Token, at_start: bool = False) -> bool:
+    """A capitalised run joined by "in"/"of" is one name ("Child in Need reviews"); at the
+    sentence's start (where every word is capitalised) only when ``at_start`` allows it."""
+    if prep.lower_ not in NAME_JOINERS or not tok.text[:1].isupper() or (tok.i == tok.sent.start and not at_start):
         return False
     pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
     return pobj is not None and prep.i == tok.i + 1 and pobj.doc[prep.i + 1].text[:1].isupper()
@@ -420,13 +468,13 @@ def _is_particle(tok: Token, prep: Token) -> bool:
     return tok.tag_ == "VBN" and prep.i == tok.i + 1 and tok.dep_ not in _CLAUSE_DEPS
 
 
-def _name_head(obj: Token) -> Token:
+def _name_head(obj: Token, at_start: bool = False) -> Token:
     """The head noun of a name the parser split ("Child in Need reviews": "reviews"), whether it
     hung the joining preposition on the first word or on the verb."""
     if obj.i + 1 >= len(obj.doc):
         return obj
     prep = obj.doc[obj.i + 1]
-    if prep.dep_ != "prep" or prep.head not in (obj, obj.head) or not _joins_name(obj, prep):
+    if prep.dep_ != "prep" or prep.head not in (obj, obj.head) or not _joins_name(obj, prep, at_start):
         return obj
     # The name runs on over the nouns after the preposition (the parser may hang them apart).
     last = None
@@ -528,8 +576,14 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
             own |= ts_tokens | set(range(span.start, span.end))
             frame.anchor_named = _earlier_mention(a_span, set(range(a_span.start, a_span.end)), words, own)
     exclude = ts_tokens | anchor_tokens
+    frame.recipients = recipients(doc, words)
     frame.people_modifiers = people_modifiers(doc, exclude | set(range(span.start, span.end)), words.roles)
     verb = _duty_verb(governing_verb(doc, span, words.anchor_relations), _named_tokens(doc, words))
+    if span.root.pos_ in _VERB_POS and span.root.lemma_.lower() in words.bounding_verbs \
+            and _subject(span.root) is not None:
+        # "A timescale for completion of the plan ... should not exceed 45 days": the figure's own
+        # verb bounds its subject's time, whatever clause it is joined to.
+        verb = span.root
     relative = _relative_event(verb, span, ts_tokens, words) if verb is not None and anchor is None and ts.anchor is None \
         else None
     if relative is not None:
@@ -679,6 +733,104 @@ def anchor_words() -> AnchorWords:
                        noun_of={v: n for n, vs in nominal.items() for v in sorted(vs)},
                        extension_words=frozenset(str(w).lower() for w in data.get("extension_words") or []),
                        argument_preps=frozenset(str(w).lower() for w in data.get("event_argument_prepositions") or []))
+
+
+ACTION_WORDS_PATH = Path(__file__).resolve().parent / "data" / "action_words.yaml"
+
+
+@dataclass(frozen=True)
+class ActionWords:
+    """Words for reading an action a sentence states by a noun (extractors/data/action_words.yaml)."""
+
+    event_verbs: dict[str, str]
+    bounding_verbs: frozenset[str]
+    measure_nouns: frozenset[str]
+    requirement_nouns: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def action_words() -> ActionWords:
+    """The action word lists, read once."""
+    data = yaml.safe_load(ACTION_WORDS_PATH.read_text(encoding="utf-8")) or {}
+
+    def words(key: str) -> frozenset[str]:
+        return frozenset(str(w).lower() for w in data.get(key) or [])
+
+    return ActionWords(event_verbs={str(k).lower(): str(v).lower() for k, v in (data.get("event_verbs") or {}).items()},
+                       bounding_verbs=words("bounding_verbs"), measure_nouns=words("measure_nouns"),
+                       requirement_nouns=words("requirement_nouns"))
+
+
+# Nouns that only count or bound the event in their "of" phrase ("a minimum of 3-weekly visits").
+_QUANTITY_NOUNS = frozenset({"minimum", "maximum", "number", "total", "least", "most"})
+
+
+def event_action(noun: Token, exclude: set[int], words: FrameWords) -> tuple[str, list[Token], Token] | None:
+    """The verb and object of a duty a sentence states by a noun: (action, object tokens, object
+    head), or None when the noun names no event.
+
+    - a noun saying when, how often or that something is required ("the timescale for
+      completion of the plan", "a requirement for a further review", "the standard for visiting
+      a baby") stands for the event in its "of"/"for"/"to" phrase (through "a minimum of");
+    - an event noun takes the verb it is done with ("subsequent reviews": hold subsequent
+      reviews; "assessments": complete assessments), a noun that is its own verb the people it
+      is to ("visits to the child": visit the child);
+    - a noun made from a verb with an "of" object takes that verb ("completion of the plan":
+      complete the plan).
+    """
+    for _ in range(4):
+        lemma = noun.lemma_.lower()
+        if lemma not in words.timing_nouns | words.requirement_nouns | _QUANTITY_NOUNS:
+            break
+        prep = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ in ("of", "for", "to")), None)
+        inner = next((c for c in prep.children if c.dep_ in ("pobj", "pcomp") and c.i not in exclude), None) \
+            if prep is not None else None
+        if inner is None:
+            return None
+        if inner.pos_ == "VERB" and inner.tag_ == "VBG":
+            # "the standard for visiting babies under 1": the gerund and its object
+            obj = next((c for c in inner.children if c.dep_ == "dobj" and c.i not in exclude), None)
+            if obj is None:
+                return None
+            phrase = _phrase_tokens(obj, exclude, keep_preps=("of", "under", "over", "aged"))
+            return f"{inner.lemma_.lower()} {_text(phrase)}".strip(), phrase, obj
+        if inner.pos_ not in ("NOUN", "PROPN"):
+            return None
+        noun = inner
+    lemma = noun.lemma_.lower()
+    verb = words.event_verbs.get(lemma)
+    if verb is not None and verb != lemma:
+        phrase = _phrase_tokens(noun, exclude)
+        return f"{verb} {_text(phrase)}", phrase, noun
+    if verb is not None:
+        to = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ == "to"), None)
+        whom = next((c for c in to.children if c.dep_ == "pobj" and c.i not in exclude), None) if to is not None else None
+        if whom is None or whom.pos_ not in ("NOUN", "PROPN"):
+            return None
+        phrase = _phrase_tokens(whom, exclude)
+        return f"{verb} {_text(phrase)}", phrase, whom
+    made_from = anchor_words().nominalisations.get(lemma)
+    of = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+    pobj = next((c for c in of.children if c.dep_ == "pobj" and c.i not in exclude), None) if of is not None else None
+    if made_from and pobj is not None and pobj.pos_ in ("NOUN", "PROPN"):
+        phrase = _phrase_tokens(pobj, exclude)
+        return f"{sorted(made_from)[0]} {_text(phrase)}", phrase, pobj
+    return None
+
+
+def _set_event_action(frame: Frame, noun: Token, exclude: set[int], words: FrameWords) -> bool:
+    """Fill the frame's action from the event ``noun`` names (``event_action``); False if none."""
+    found = event_action(noun, exclude, words)
+    if found is None:
+        return False
+    action, phrase, head = found
+    frame.action = action
+    frame.verb = action.split()[0]
+    frame.object_text = _text(phrase) or None
+    frame.object_span = _char_span(noun.doc, phrase) if phrase else None
+    frame.label = f"{frame.verb} {_text(_compact(head, exclude))}".strip()
+    _set_head(frame, head, exclude)
+    return True
 
 
 def _anchor_noun(a_span: Span, tokens: set[int]) -> Token | None:
@@ -953,6 +1105,11 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
         _participle_action(frame, done, what, _phrase_tokens(what, exclude | {done.i}), exclude)
         _set_head(frame, what, exclude)
         return
+    if verb.lemma_.lower() == "be" and any(c.dep_ == "expl" for c in verb.children):
+        what = next((c for c in verb.children if c.dep_ in ("attr", "dobj") and c.i not in exclude
+                     and c.pos_ in ("NOUN", "PROPN")), None)
+        if what is not None and _set_event_action(frame, what, exclude, words):
+            return  # "there is a requirement for a further review": hold it
     frame.verb = verb.lemma_.lower()
     frame.passive = _is_passive(verb) or _reduced_passive(verb, words)
     subject = _subject(verb)
@@ -998,7 +1155,8 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
             # "reviewed by the therapists ... and prioritised": the participles share the agent.
             agent = next((c for c in verb.head.children if c.dep_ == "agent"), None)
         pobj = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent is not None else None
-        if pobj is not None:
+        if pobj is not None and agent.head.lemma_.lower() not in words.receive_verbs:
+            # ("received by the IRO": the IRO is whom it goes to, not who does it)
             frame.actor_text = _text(_phrase_tokens(pobj, exclude))
     else:
         obj = next((c for c in verb.children if c.dep_ in ("dobj", "attr", "oprd") and c.i not in exclude), None)
@@ -1025,9 +1183,17 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
     verb_tokens = _verb_words(verb)
     verb_text = _coordinated(verb) + " ".join([verb.lemma_.lower(), *[t.text.lower() for t in verb_tokens[1:]]])
     frame.verb_surface = " ".join(t.text for t in verb_tokens)
-    if obj is not None and obj.pos_ in ("NOUN", "PROPN", "PRON", "NUM"):
+    misread = _misread_noun(obj, exclude) if obj is not None and obj.pos_ not in ("NOUN", "PROPN", "PRON", "NUM") \
+        else None
+    if misread is not None:
+        # "The second Looked After review will be held": the tagger read a name's word as a verb;
+        # the noun it leads to is the object.
+        phrase = misread
+        obj = head = phrase[-1]
+    elif obj is not None and obj.pos_ in ("NOUN", "PROPN", "PRON", "NUM"):
         phrase = _phrase_tokens(obj, exclude)
         head = _name_head(obj)
+    if obj is not None and (obj.pos_ in ("NOUN", "PROPN", "PRON", "NUM") or misread is not None):
         if head.i != obj.i and head.i not in {t.i for t in phrase}:
             joined = {t.i: t for t in [*phrase, *obj.doc[obj.i + 1:head.i], *_phrase_tokens(head, exclude)]}
             phrase = sorted(joined.values(), key=lambda t: t.i)
@@ -1051,10 +1217,19 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
         verb_form = _third_person(verb, subject)
         frame.action = f"{frame.object_text} {verb_form}{' ' + rest if rest else ''}{tail}".strip()
         frame.label = f"{_text(_compact(subject, exclude))} {verb_form}{' ' + rest if rest else ''}{tail}".strip()
-        if dobj is None and idiom is None and any(c.dep_ == "dobj" and c.i in exclude for c in verb.children):
-            # "Reviews should not exceed a 3-monthly interval": the figure is the verb's object, so
-            # the verb only bounds the time; what is done is the subject itself.
+        if dobj is None and idiom is None and (any(c.dep_ == "dobj" and c.i in exclude for c in verb.children)
+                                               or verb.lemma_.lower() in words.bounding_verbs):
+            # "Reviews should not exceed a 3-monthly interval", "Assessments will take no longer
+            # than 45 days": the verb only bounds the time; what is done is the subject itself,
+            # by the verb its event is done with ("hold reviews").
             frame.action, frame.label = frame.object_text, _text(_compact(subject, exclude))
+            head = _name_head(subject, at_start=True)  # ("Child in Need reviews": reviews)
+            found = event_action(head, exclude, words)
+            if found is not None:
+                frame.action, frame.verb = found[0], found[0].split()[0]
+                if found[2].i == head.i and frame.object_text:
+                    frame.action = f"{frame.verb} {frame.object_text}"  # the subject's words, whole
+                frame.label = f"{frame.verb} {_text(_compact(found[2], exclude))}"
         frame.modifiers = _person_modifiers(subject, exclude)
         frame.actor_text = None  # the subject is the event, not who acts
         _set_head(frame, subject, exclude)
@@ -1130,6 +1305,33 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
                     break
 
 
+# Prepositions whose object on a verb is whom something is done to or for ("send it to the IRO",
+# "share it with the family", "arrange it for the carers").
+_RECIPIENT_PREPS = frozenset({"to", "with", "for"})
+
+
+def recipients(doc: Doc, words: FrameWords) -> list[str]:
+    """Who the sentence has something given, sent, shared or done for: the objects of "to",
+    "with" and "for" on a verb (and those joined to them), indirect objects, and the "by" agent
+    of a receiving verb ("received by the IRO"). Read from the parse; never the one who acts."""
+    found: list[str] = []
+    for tok in doc:
+        on_verb = tok.head.pos_ in _VERB_POS and tok.head.i != tok.i
+        receiving = tok.dep_ == "agent" and tok.head.lemma_.lower() in words.receive_verbs
+        if on_verb and tok.dep_ in ("prep", "dative") and tok.lower_ in _RECIPIENT_PREPS or receiving:
+            heads = [c for c in tok.children if c.dep_ == "pobj"]
+        elif on_verb and tok.dep_ == "dative" and tok.pos_ in ("NOUN", "PROPN"):
+            heads = [tok]
+        else:
+            continue
+        for head in heads:
+            for person in (head, *head.conjuncts):
+                text = _text(_compact(person, set()))
+                if text and text not in found:
+                    found.append(text)
+    return found
+
+
 def _fallback_action(frame: Frame, doc: Doc, verb: Token | None, exclude: set[int], words: FrameWords) -> None:
     """An action for what the main reading left empty or bare: a copula whose predicate is only the
     figure ("the visits should be at intervals of ...") is about its subject; a fragment with a
@@ -1140,6 +1342,10 @@ def _fallback_action(frame: Frame, doc: Doc, verb: Token | None, exclude: set[in
         names_people = words.roles is not None and bool(words.roles.find("cohorts", subject.text if subject else ""))
         if subject is not None and subject.pos_ in ("NOUN", "PROPN") and subject.i not in exclude \
                 and not names_people and subject.lemma_.lower() not in words.person_nouns:
+            if _set_event_action(frame, subject, exclude, words):
+                # "Subsequent reviews must be at 6-monthly intervals": hold them.
+                frame.modifiers = frame.modifiers or _person_modifiers(subject, exclude)
+                return
             phrase = _phrase_tokens(subject, exclude)
             frame.object_text = _text(phrase)
             frame.object_span = _char_span(doc, phrase) if phrase else None
@@ -1767,6 +1973,11 @@ class FrameWords:
     need_verbs: frozenset[str] = frozenset()
     entitlement_verbs: frozenset[str] = frozenset()
     roles: object = None  # the taxonomy (its role names tell a person from an event)
+    # extractors/data/action_words.yaml: the verb an event noun is done with ("review": hold),
+    # verbs that only bound their subject's time, and nouns whose "for"/"to" phrase is the duty.
+    event_verbs: dict[str, str] = field(default_factory=dict)
+    bounding_verbs: frozenset[str] = frozenset()
+    requirement_nouns: frozenset[str] = frozenset()
 
     def is_person(self, text: str) -> bool:
         """Whether ``text`` names someone who acts (a role in the taxonomy, or a first-person pronoun)."""
@@ -1881,6 +2092,7 @@ def frame_words(tax) -> FrameWords:
         return frozenset(w.lower() for w in value) if isinstance(value, list) else frozenset()
 
     relations = {" ".join(k.split()): v for k, v in _grammar().relation_kind.items()}
+    timing = words("timing_nouns") | action_words().measure_nouns
     return FrameWords(ordinals=words("ordinals"), subsequent=words("subsequent_words"),
                       after_words=words("after_words"), condition_openers=words("condition_openers"),
                       anchor_relations=relations, anchor_stops=words("anchor_clause_stops"),
@@ -1888,9 +2100,11 @@ def frame_words(tax) -> FrameWords:
                       party_preps=words("party_prepositions"), receive_verbs=words("receive_verbs"),
                       person_nouns=words("person_nouns"), event_openers=words("event_openers"),
                       step_words=words("step_words"), end_words=words("end_markers"),
-                      timing_nouns=words("timing_nouns"), exception_openers=words("exception_openers"),
+                      timing_nouns=timing, exception_openers=words("exception_openers"),
                       responsibility_nouns=words("responsibility_nouns"), need_verbs=words("need_verbs"),
-                      entitlement_verbs=words("entitlement_verbs"), roles=tax)
+                      entitlement_verbs=words("entitlement_verbs"), roles=tax,
+                      event_verbs=action_words().event_verbs, bounding_verbs=action_words().bounding_verbs,
+                      requirement_nouns=action_words().requirement_nouns)
 
 
 def row_phase(row: str | None, words: FrameWords) -> str | None:

@@ -1192,7 +1192,7 @@ def _narrative_only_in_condition(sentence: str, lang: _Language) -> bool:
 # How _actor says it fell back to a default rather than reading the text.
 _ACTOR_DEFAULTS = {"topic", "none", "first-person-topic", "heading"}
 # ... and of those, the ones where the text names nobody at all ("I will" names the practitioner).
-_ACTOR_UNSTATED = {"topic", "none"}
+_ACTOR_UNSTATED = {"topic", "none", "recipient"}
 
 
 def _names_actor(text: str, lang: _Language) -> bool:
@@ -1747,6 +1747,11 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                         actor_how = "parse-usual"
                     else:
                         actor, actor_how = written, "parse-text"
+            if actor and actor_how not in ("parse", "parse-usual", "parse-text", "table") and any(
+                    (tax.canonical_role(r) or r) == actor for r in frame.recipients):
+                # "... sent to the Social Worker", "received by the IRO": whom it goes to is never
+                # who does it, however usual the role is for the topic.
+                actor, actor_how = None, "recipient"
             staff = _received_by_staff(frame, fwords)
             if staff and topic and tax.topics[topic].staff_topic:
                 # "Practitioners will receive supervision": their own supervision, not a child's case's.

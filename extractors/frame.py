@@ -280,7 +280,8 @@ def _is_name_word(tok: Token, named: set[int]) -> bool:
     """A capitalised word inside a name the taxonomy knows ("Looked" of "the first Looked After
     Review"), or a word all in capitals ("ASSIST"), mid-sentence: part of a name, not a verb."""
     if tok.i == tok.sent.start:
-        return False
+        # (capitals at the start say nothing, but an acronym, "CYPDT", is a name wherever it stands)
+        return tok.text.isupper() and len(tok.text) > 2 and tok.pos_ in _VERB_POS
     return (tok.i in named and tok.text[:1].isupper()) or (tok.text.isupper() and len(tok.text) > 1)
 
 
@@ -413,6 +414,11 @@ def _subject(verb: Token) -> Token | None:
         if tok.dep_ in ("conj", "xcomp", "ccomp", "advcl") and tok.head.i != tok.i:
             tok = tok.head
             continue
+        if tok.dep_ == "pcomp" and tok.head.dep_ == "prep" and tok.head.head.dep_ in ("acomp", "attr") \
+                and tok.head.head.head.lemma_.lower() == "be":
+            # "The manager is responsible for signing off the plan": the copula's subject does it.
+            tok = tok.head.head.head
+            continue
         if tok.dep_ in ("relcl", "acl") and tok.head.pos_ in ("NOUN", "PROPN"):
             return tok.head
         break
@@ -530,6 +536,8 @@ def _third_person(verb: Token, subject: Token) -> str:
         return "is"
     if lemma == "have":
         return "has"
+    if re.search(r"[^aeiou]y$", lemma):
+        return lemma[:-1] + "ies"  # "reply": "replies"
     return lemma + ("es" if re.search(r"(?:s|sh|ch|x|z|o)$", lemma) else "s")
 
 
@@ -623,6 +631,10 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
             frame.condition_core = _event_core(c_span)
     if frame.action is None or (frame.verb == "be" and frame.object_text is None):
         _fallback_action(frame, doc, verb, exclude, words)
+    if frame.action is None and root is not None and root.pos_ in ("NOUN", "PROPN") and root.i not in exclude:
+        # A verbless item that names its duty by an event noun ("Completion of the plan within 10
+        # days", "Visits to the child every 6 weeks"): that event's verb and object.
+        _set_event_action(frame, root, exclude, words, support=False)
     # A second figure of the sentence with its own ordinal ("..., and subsequent reviews every 6
     # months"): the words since the previous figure say which occurrence this one is.
     prev_end = max((t.end for t in others if t.end <= ts.start), default=0)
@@ -746,6 +758,10 @@ class ActionWords:
     bounding_verbs: frozenset[str]
     measure_nouns: frozenset[str]
     requirement_nouns: frozenset[str]
+    ensuring_verbs: frozenset[str]
+    own_verb_nouns: frozenset[str]
+    people_verbs: frozenset[str]
+    to_object_verbs: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -758,14 +774,17 @@ def action_words() -> ActionWords:
 
     return ActionWords(event_verbs={str(k).lower(): str(v).lower() for k, v in (data.get("event_verbs") or {}).items()},
                        bounding_verbs=words("bounding_verbs"), measure_nouns=words("measure_nouns"),
-                       requirement_nouns=words("requirement_nouns"))
+                       requirement_nouns=words("requirement_nouns"), ensuring_verbs=words("ensuring_verbs"),
+                       own_verb_nouns=words("own_verb_nouns"), people_verbs=words("people_verbs"),
+                       to_object_verbs=words("to_object_verbs"))
 
 
 # Nouns that only count or bound the event in their "of" phrase ("a minimum of 3-weekly visits").
 _QUANTITY_NOUNS = frozenset({"minimum", "maximum", "number", "total", "least", "most"})
 
 
-def event_action(noun: Token, exclude: set[int], words: FrameWords) -> tuple[str, list[Token], Token] | None:
+def event_action(noun: Token, exclude: set[int], words: FrameWords,
+                 support: bool = True) -> tuple[str, list[Token], Token] | None:
     """The verb and object of a duty a sentence states by a noun: (action, object tokens, object
     head), or None when the noun names no event.
 
@@ -777,7 +796,11 @@ def event_action(noun: Token, exclude: set[int], words: FrameWords) -> tuple[str
       is to ("visits to the child": visit the child);
     - a noun made from a verb with an "of" object takes that verb ("completion of the plan":
       complete the plan).
+
+    ``support=False`` leaves out the verb an event is done with when the noun is named directly
+    (a heading-like item, "Core Group Meeting", says which event, not that it is held).
     """
+    through = False
     for _ in range(4):
         lemma = noun.lemma_.lower()
         if lemma not in words.timing_nouns | words.requirement_nouns | _QUANTITY_NOUNS:
@@ -796,10 +819,23 @@ def event_action(noun: Token, exclude: set[int], words: FrameWords) -> tuple[str
             return f"{inner.lemma_.lower()} {_text(phrase)}".strip(), phrase, obj
         if inner.pos_ not in ("NOUN", "PROPN"):
             return None
-        noun = inner
+        doing = next((c for c in inner.children if c.dep_ == "amod" and c.tag_ == "VBG" and c.i == prep.i + 1), None)
+        if doing is not None:
+            # "the standard for visiting infants", the gerund parsed as the noun's modifier
+            phrase = [t for t in _phrase_tokens(inner, exclude | {doing.i}) if t.i > doing.i]
+            return f"{doing.lemma_.lower()} {_text(phrase)}".strip(), phrase, inner
+        noun, through = inner, True
     lemma = noun.lemma_.lower()
+    of = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+    pobj = next((c for c in of.children if c.dep_ == "pobj" and c.i not in exclude), None) if of is not None else None
+    made_from = anchor_words().nominalisations.get(lemma) or (
+        {lemma} if lemma in action_words().own_verb_nouns else None)
+    if made_from and pobj is not None and pobj.pos_ in ("NOUN", "PROPN"):
+        # "completion of the plan": complete the plan; "review of the file": review the file
+        phrase = _phrase_tokens(pobj, exclude)
+        return f"{sorted(made_from)[0]} {_text(phrase)}", phrase, pobj
     verb = words.event_verbs.get(lemma)
-    if verb is not None and verb != lemma:
+    if verb is not None and verb != lemma and (support or through):
         phrase = _phrase_tokens(noun, exclude)
         return f"{verb} {_text(phrase)}", phrase, noun
     if verb is not None:
@@ -807,20 +843,14 @@ def event_action(noun: Token, exclude: set[int], words: FrameWords) -> tuple[str
         whom = next((c for c in to.children if c.dep_ == "pobj" and c.i not in exclude), None) if to is not None else None
         if whom is None or whom.pos_ not in ("NOUN", "PROPN"):
             return None
-        phrase = _phrase_tokens(whom, exclude)
+        phrase = _phrase_tokens(whom, exclude, keep_preps=words.object_preps | {"of"})
         return f"{verb} {_text(phrase)}", phrase, whom
-    made_from = anchor_words().nominalisations.get(lemma)
-    of = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ == "of"), None)
-    pobj = next((c for c in of.children if c.dep_ == "pobj" and c.i not in exclude), None) if of is not None else None
-    if made_from and pobj is not None and pobj.pos_ in ("NOUN", "PROPN"):
-        phrase = _phrase_tokens(pobj, exclude)
-        return f"{sorted(made_from)[0]} {_text(phrase)}", phrase, pobj
     return None
 
 
-def _set_event_action(frame: Frame, noun: Token, exclude: set[int], words: FrameWords) -> bool:
+def _set_event_action(frame: Frame, noun: Token, exclude: set[int], words: FrameWords, support: bool = True) -> bool:
     """Fill the frame's action from the event ``noun`` names (``event_action``); False if none."""
-    found = event_action(noun, exclude, words)
+    found = event_action(noun, exclude, words, support)
     if found is None:
         return False
     action, phrase, head = found
@@ -1090,7 +1120,28 @@ def _participle_action(frame: Frame, done: Token, obj: Token, phrase: list[Token
     frame.label = f"{verb_text} {_text(_compact(obj, exclude))}".strip()
 
 
+def _misread_to_object(verb: Token) -> bool:
+    """"respond to stage one complaints" read as "respond" + infinitive "to stage": after a verb
+    whose "to" is only ever a preposition (``to_object_verbs``), the "verb" is the object's first word."""
+    head = verb.head
+    return verb.dep_ in ("xcomp", "advcl") and head.i == verb.i - 2 and head.lemma_.lower() in action_words().to_object_verbs \
+        and verb.doc[verb.i - 1].lower_ == "to"
+
+
 def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords) -> None:
+    if _misread_to_object(verb):
+        head = verb.head
+        run = [t for t in verb.doc[verb.i:verb.right_edge.i + 1]]
+        run = run[:next((k for k, t in enumerate(run) if t.i in exclude or t.is_punct), len(run))]
+        subject = _subject(head)
+        frame.verb, frame.verb_surface = head.lemma_.lower(), f"{head.text} to"
+        frame.object_text = _text(run) or None
+        frame.object_span = _char_span(verb.doc, run) if run else None
+        frame.action = frame.label = f"{frame.verb} to {frame.object_text or ''}".strip()
+        if subject is not None:
+            frame.actor_text = _text(_phrase_tokens(subject, exclude)) or subject.text
+            frame.actor_is_first_person = subject.lower_ in ("i", "we")
+        return
     if _stands_for_joined_clause(verb, exclude):
         verb = verb.head
         # "... tell the manager if the case needs one and this will be ...": the parser may join
@@ -1114,6 +1165,9 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
     frame.passive = _is_passive(verb) or _reduced_passive(verb, words)
     subject = _subject(verb)
     event = _timed_event(subject, words) if subject is not None and not frame.passive else None
+    if event is not None and verb.lemma_.lower() in ("be", "need", "have") \
+            and _set_event_action(frame, subject, exclude, words):
+        return  # "the standard for visiting infants should be weekly": visit infants
     if event is not None and verb.lemma_.lower() in ("be", "need", "have"):
         # "The frequency of visits to children ... needs to be every 10 days": the duty is the
         # visits (the noun's verb and what follows it), not the frequency being something.
@@ -1141,8 +1195,16 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
         return
     obj: Token | None = None
     idiom: Token | None = None
+    recipient = ""  # whom a passive of giving names as its subject ("parents are given information")
     if frame.passive:
         obj = subject if subject is not None and subject.lower_ not in _PRONOUNS | {"i", "we", "you"} else None
+        kept = next((c for c in verb.children if c.dep_ == "dobj" and c.i not in exclude
+                     and c.pos_ in ("NOUN", "PROPN")), None)
+        if kept is not None and kept.left_edge.i == verb.i + 1 and obj is not None and obj.pos_ in ("NOUN", "PROPN") \
+                and subject.i < verb.i:
+            # "Parents are given written information": a passive keeping its object makes the
+            # subject whom it is given to; what is done is giving them that object.
+            recipient, obj = _text(_phrase_tokens(obj, exclude)), kept
         if subject is not None and subject.lower_ in _PRONOUNS:
             obj = _antecedent(subject, exclude, words)  # "... and these will be held every 6 weeks"
         if obj is None and verb.dep_ in ("ccomp", "conj") and not any(c.dep_ in _SUBJECTS for c in verb.children):
@@ -1158,6 +1220,14 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
         if pobj is not None and agent.head.lemma_.lower() not in words.receive_verbs:
             # ("received by the IRO": the IRO is whom it goes to, not who does it)
             frame.actor_text = _text(_phrase_tokens(pobj, exclude))
+        elif agent is None and verb.dep_ == "ccomp" and verb.head.lemma_.lower() in words.ensuring_verbs \
+                and not _is_passive(verb.head):
+            # "The worker is responsible for ensuring that the carer is visited": whoever must see
+            # to it that it is done is who the duty is on.
+            ensurer = _subject(verb.head)
+            if ensurer is not None and ensurer.lower_ not in _PRONOUNS | {"who", "which"}:
+                frame.actor_text = _text(_phrase_tokens(ensurer, exclude)) or ensurer.text
+                frame.actor_is_first_person = ensurer.lower_ in ("i", "we")
     else:
         obj = next((c for c in verb.children if c.dep_ in ("dobj", "attr", "oprd") and c.i not in exclude), None)
         if obj is not None and obj.lower_ in _PRONOUNS:
@@ -1199,12 +1269,19 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
             phrase = sorted(joined.values(), key=lambda t: t.i)
         frame.object_text = _text(phrase)
         frame.object_span = _char_span(verb.doc, phrase) if phrase else None
-        frame.action = f"{verb_text} {frame.object_text} {_complement(verb, exclude)}".strip()
+        whom = f"{recipient} " if recipient else ""
+        frame.action = f"{verb_text} {whom}{frame.object_text} {_complement(verb, exclude)}".strip()
         label = [t for t in phrase if t.i >= obj.i and t.i <= head.i and t.dep_ != "det"] if head.i != obj.i \
             else _compact(obj, exclude)
         frame.label = f"{verb_text} {_text(label)}".strip()
         frame.modifiers = _person_modifiers(obj, exclude)
         _set_head(frame, head, exclude)
+        if misread is not None:
+            # (the name whole, without article or ordinal: "Looked After review")
+            named = [t for t in phrase if t.dep_ not in ("det", "poss") and t.lower_ not in words.ordinals]
+            if named:
+                frame.object_head = _text(named)
+                frame.object_head_span = _char_span(verb.doc, named)
     elif not frame.passive and subject is not None and subject.lower_ not in _PRONOUNS | {"i", "we", "you", "who"} \
             and not _names_person(subject, exclude, words) and verb.lemma_.lower() != "be":
         # "The core group will meet", "Visits take place": the subject is what happens.
@@ -1368,6 +1445,8 @@ def _fallback_action(frame: Frame, doc: Doc, verb: Token | None, exclude: set[in
                 named.update(i for i in inside if doc[i].text[:1].isupper() or doc[i].head.i in inside)
     # The verb the figure hangs on, else the fragment's own verb (its root, or a participle on it).
     usable = {"VB", "VBN", "VBD", "VBZ", "VBP"}
+    # (a word all in capitals, "CYPDT", is an acronym the tagger took for a verb: a name, as in _is_name_word)
+    named.update(t.i for t in doc if t.text.isupper() and len(t.text) > 1)
     candidate = verb if verb is not None and verb.pos_ == "VERB" and verb.i not in exclude | named \
         and verb.tag_ in usable else next(
         (t for t in doc if t.pos_ == "VERB" and t.i not in exclude | named and t.tag_ in usable
@@ -1978,6 +2057,7 @@ class FrameWords:
     event_verbs: dict[str, str] = field(default_factory=dict)
     bounding_verbs: frozenset[str] = frozenset()
     requirement_nouns: frozenset[str] = frozenset()
+    ensuring_verbs: frozenset[str] = frozenset()
 
     def is_person(self, text: str) -> bool:
         """Whether ``text`` names someone who acts (a role in the taxonomy, or a first-person pronoun)."""
@@ -2104,7 +2184,8 @@ def frame_words(tax) -> FrameWords:
                       responsibility_nouns=words("responsibility_nouns"), need_verbs=words("need_verbs"),
                       entitlement_verbs=words("entitlement_verbs"), roles=tax,
                       event_verbs=action_words().event_verbs, bounding_verbs=action_words().bounding_verbs,
-                      requirement_nouns=action_words().requirement_nouns)
+                      requirement_nouns=action_words().requirement_nouns,
+                      ensuring_verbs=action_words().ensuring_verbs)
 
 
 def row_phase(row: str | None, words: FrameWords) -> str | None:

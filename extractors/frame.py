@@ -617,6 +617,13 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
         frame.phase = _phase(doc, verb, span, exclude, words, figures)
         frame.conditions = _conditions(verb, span, words, ts.kind, ts_tokens)
         frame.condition_event = _condition_event(verb, span, words, ts_tokens)
+        timing = next((c for c in [*verb.children, _subject(verb)] if c is not None and c.i not in exclude
+                       and c.dep_ in ("nsubjpass", "nsubj", "dobj") and c.lemma_.lower() in words.timing_nouns), None)
+        # "the frequency of visits is determined at the review or, if not, every 6 weeks": the
+        # figure is that frequency's value, so the duty is the visits, not settling how often.
+        if ts.kind == "frequency" and timing is not None and verb.lemma_.lower() not in ("be", "need", "have") \
+                and _set_event_action(frame, timing, exclude, words, bare=True):
+            frame.actor_text = None  # (who settles how often is not said to do the visits)
     if verb is None and frame.condition_event is None and root is not None and root.pos_ not in _VERB_POS:
         # A verbless line ("Within a day if there is a move"): its condition hangs on the root.
         frame.condition_event = _condition_event(root, span, words, ts_tokens)
@@ -784,7 +791,7 @@ _QUANTITY_NOUNS = frozenset({"minimum", "maximum", "number", "total", "least", "
 
 
 def event_action(noun: Token, exclude: set[int], words: FrameWords,
-                 support: bool = True) -> tuple[str, list[Token], Token] | None:
+                 support: bool = True, bare: bool = False) -> tuple[str, list[Token], Token] | None:
     """The verb and object of a duty a sentence states by a noun: (action, object tokens, object
     head), or None when the noun names no event.
 
@@ -798,7 +805,8 @@ def event_action(noun: Token, exclude: set[int], words: FrameWords,
       complete the plan).
 
     ``support=False`` leaves out the verb an event is done with when the noun is named directly
-    (a heading-like item, "Core Group Meeting", says which event, not that it is held).
+    (a heading-like item, "Core Group Meeting", says which event, not that it is held);
+    ``bare=True`` gives a noun that is its own verb with no one named as that verb alone ("visit").
     """
     through = False
     for _ in range(4):
@@ -842,15 +850,16 @@ def event_action(noun: Token, exclude: set[int], words: FrameWords,
         to = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ == "to"), None)
         whom = next((c for c in to.children if c.dep_ == "pobj" and c.i not in exclude), None) if to is not None else None
         if whom is None or whom.pos_ not in ("NOUN", "PROPN"):
-            return None
+            return (verb, [], noun) if bare else None
         phrase = _phrase_tokens(whom, exclude, keep_preps=words.object_preps | {"of"})
         return f"{verb} {_text(phrase)}", phrase, whom
     return None
 
 
-def _set_event_action(frame: Frame, noun: Token, exclude: set[int], words: FrameWords, support: bool = True) -> bool:
+def _set_event_action(frame: Frame, noun: Token, exclude: set[int], words: FrameWords, support: bool = True,
+                      bare: bool = False) -> bool:
     """Fill the frame's action from the event ``noun`` names (``event_action``); False if none."""
-    found = event_action(noun, exclude, words, support)
+    found = event_action(noun, exclude, words, support, bare)
     if found is None:
         return False
     action, phrase, head = found
@@ -858,7 +867,7 @@ def _set_event_action(frame: Frame, noun: Token, exclude: set[int], words: Frame
     frame.verb = action.split()[0]
     frame.object_text = _text(phrase) or None
     frame.object_span = _char_span(noun.doc, phrase) if phrase else None
-    frame.label = f"{frame.verb} {_text(_compact(head, exclude))}".strip()
+    frame.label = f"{frame.verb} {_text(_compact(head, exclude))}".strip() if phrase else frame.verb
     _set_head(frame, head, exclude)
     return True
 

@@ -132,3 +132,10 @@ def test_a_recipient_gives_way_to_the_role_column():
                     end=len(text), role_context="Practitioner")
     ob = extract_obligations([clause], text)[0]
     assert ob.actor == "Practitioner"
+
+
+def test_a_frequency_set_for_visits_is_visiting():
+    # The figure is how often the visits happen, not how often the frequency is settled.
+    ob = _one("After the first year, the frequency of visits is decided at each review or, if not decided, "
+              "every eight weeks.", row="Children in care")
+    assert ob.action == "visit Children in care"

@@ -24,7 +24,9 @@ def _one(text: str, row: str | None = None):
 # --- actions: the verb the figure belongs to ------------------------------------------------
 def test_a_manner_phrase_is_not_the_action():
     # "in writing" says how; the duty is requesting the changes.
-    ob = _one("Partner agencies are expected to request corrections in writing within 7 working days of the meeting.")
+    ob = _one(
+        "Partner agencies are expected to request corrections in writing within 7 working days of the meeting."
+    )
     assert ob.action == "request corrections"
     assert ob.actor == "Partner agencies"
 
@@ -61,8 +63,10 @@ def test_a_bounding_verb_makes_its_subject_the_duty():
 
 
 def test_a_timescale_for_completion_is_completing():
-    ob = _one("A timescale for completion of the pathway plan should be agreed early and should not exceed "
-              "30 working days.")
+    ob = _one(
+        "A timescale for completion of the pathway plan should be agreed early and should not exceed "
+        "30 working days."
+    )
     assert ob.action == "complete the pathway plan"
 
 
@@ -115,27 +119,44 @@ def test_staff_named_as_subject_act():
 
 
 def test_the_role_things_are_sent_to_is_not_the_actor():
-    ob = _one("The review summary will be typed up and sent to the Social Worker within 5 working days of the "
-              "review.")
+    ob = _one(
+        "The review summary will be typed up and sent to the Social Worker within 5 working days of the "
+        "review."
+    )
     assert ob.actor != "Social Worker"
 
 
 def test_the_role_that_receives_is_not_the_actor():
-    ob = _one("The court report will be completed and received by the Team Manager 3 days before the hearing.")
+    ob = _one(
+        "The court report will be completed and received by the Team Manager 3 days before the hearing."
+    )
     assert ob.actor != "Team Manager"
 
 
 def test_a_recipient_gives_way_to_the_role_column():
     text = "Reports are submitted to a manager for sign off 2 working days before the meeting."
-    clause = Clause(id="cccc0000-0001", document_id="doc", authority="Testshire", ordinal=1,
-                    heading_path=["Standards"], clause_ref="1", text=text, plain_text=text, start=0,
-                    end=len(text), role_context="Practitioner")
+    clause = Clause(
+        id="cccc0000-0001",
+        document_id="doc",
+        authority="Testshire",
+        ordinal=1,
+        heading_path=["Standards"],
+        clause_ref="1",
+        text=text,
+        plain_text=text,
+        start=0,
+        end=len(text),
+        role_context="Practitioner",
+    )
     ob = extract_obligations([clause], text)[0]
     assert ob.actor == "Practitioner"
 
 
 def test_a_frequency_set_for_visits_is_visiting():
     # The figure is how often the visits happen, not how often the frequency is settled.
-    ob = _one("After the first year, the frequency of visits is decided at each review or, if not decided, "
-              "every eight weeks.", row="Children in care")
+    ob = _one(
+        "After the first year, the frequency of visits is decided at each review or, if not decided, "
+        "every eight weeks.",
+        row="Children in care",
+    )
     assert ob.action == "visit Children in care"

@@ -190,6 +190,9 @@ class Frame:
     # What follows any noun naming people, wherever it stands ("a young person within a secure
     # setting", "young people aged 16-21"): which of them the duty is about.
     people_modifiers: list[str] = field(default_factory=list)
+    # Whom the sentence has something done to, for or with ("sent to the Social Worker", "shared
+    # with the parents", "received by the IRO"): never who acts.
+    recipients: list[str] = field(default_factory=list)
 
 
 def _span_of(doc: Doc, start: int, end: int) -> Span | None:
@@ -214,9 +217,53 @@ def governing_verb(doc: Doc, span: Span, relations: dict[str, str] | None = None
             continue
         if tok.dep_ == "acl" and tok.tag_ == "VBN" and tok.head.i != tok.i:
             continue  # a participle on a noun ("those invited"): the figure belongs to the clause's verb
+        if _manner_gerund(tok) or tok.dep_ == "prep":
+            # "request amendments in writing within 5 days": how it is done, not what; a verb
+            # form used as a preposition ("regarding", "including") is none either.
+            continue
+        if tok.dep_ == "advcl" and tok.head.pos_ in _VERB_POS and any(
+                c.dep_ == "mark" and c.i >= span.end and c.i < tok.i and not (relations and c.lower_ in relations)
+                for c in tok.children):
+            # "visited every 4 weeks until the carer is approved": the figure stands before the
+            # subordinate clause opens, so it is the main verb's (the parser hangs it inside; a
+            # relation word, "15 days before the review is held", opens the anchor instead).
+            return tok.head
         if tok.pos_ in _VERB_POS or (tok.pos_ == "AUX" and tok.dep_ in ("ROOT", "conj", "advcl", "ccomp", "xcomp")):
             return tok
     return tok if tok.pos_ in _VERB_POS else None
+
+
+def _manner_gerund(tok: Token) -> bool:
+    """A gerund that is a preposition's object and has no object or subject of its own ("in
+    writing"), or that sits in a noun's prepositional phrase ("an enquiry regarding fostering
+    recruitment"): it says how the verb above it is done or which thing, never the duty itself
+    (a gerund with an object on a verb, "by completing the plan", still states what is done)."""
+    if tok.tag_ != "VBG" or tok.dep_ not in ("pobj", "pcomp") or tok.head.dep_ != "prep":
+        return False
+    if tok.head.head.pos_ in ("NOUN", "PROPN"):
+        return True  # "an enquiry regarding fostering recruitment": it says which enquiry
+    return not any(c.dep_ in ("dobj", "nsubj", "nsubjpass", "attr", "ccomp", "xcomp") for c in tok.children)
+
+
+def _misread_noun(tok: Token, exclude: set[int]) -> list[Token] | None:
+    """The noun phrase an object or passive subject the tagger called a verb stands for, when it
+    has an article or possessive before it (only a noun takes one): "trigger the Strategy
+    Discussion workflow", "the second Looked After review". The phrase runs from its first word
+    to the first noun at or after it (its head); None when it is no such phrase."""
+    if tok.dep_ not in ("dobj", "nsubjpass") or not any(c.dep_ in ("det", "poss") and c.i < tok.i for c in tok.children):
+        return None
+    run: list[Token] = []
+    for t in tok.doc[tok.left_edge.i:tok.right_edge.i + 1]:
+        if t.i in exclude or len(run) >= MAX_PHRASE_TOKENS or t.pos_ in ("PUNCT", "AUX", "PART", "SCONJ", "CCONJ"):
+            break
+        if t.i > tok.i and not t.text[:1].isupper() and t.pos_ not in ("NOUN", "PROPN"):
+            break  # (past the misread word only a name's capitalised words run on: "Looked After review")
+        run.append(t)
+        if t.i >= tok.i and t.pos_ in ("NOUN", "PROPN"):
+            return run
+    if not any(t.i == tok.i for t in run):
+        return None
+    return [t for t in run if t.i <= tok.i]
 
 
 def _named_tokens(doc: Doc, words: FrameWords) -> set[int]:
@@ -233,7 +280,8 @@ def _is_name_word(tok: Token, named: set[int]) -> bool:
     """A capitalised word inside a name the taxonomy knows ("Looked" of "the first Looked After
     Review"), or a word all in capitals ("ASSIST"), mid-sentence: part of a name, not a verb."""
     if tok.i == tok.sent.start:
-        return False
+        # (capitals at the start say nothing, but an acronym, "CYPDT", is a name wherever it stands)
+        return tok.text.isupper() and len(tok.text) > 2 and tok.pos_ in _VERB_POS
     return (tok.i in named and tok.text[:1].isupper()) or (tok.text.isupper() and len(tok.text) > 1)
 
 
@@ -366,6 +414,11 @@ def _subject(verb: Token) -> Token | None:
         if tok.dep_ in ("conj", "xcomp", "ccomp", "advcl") and tok.head.i != tok.i:
             tok = tok.head
             continue
+        if tok.dep_ == "pcomp" and tok.head.dep_ == "prep" and tok.head.head.dep_ in ("acomp", "attr") \
+                and tok.head.head.head.lemma_.lower() == "be":
+            # "The manager is responsible for signing off the plan": the copula's subject does it.
+            tok = tok.head.head.head
+            continue
         if tok.dep_ in ("relcl", "acl") and tok.head.pos_ in ("NOUN", "PROPN"):
             return tok.head
         break
@@ -406,9 +459,10 @@ def _hyphenated(tok: Token) -> bool:
         and not prev.doc[prev.i - 1].whitespace_
 
 
-def _joins_name(tok: Token, prep: Token) -> bool:
-    """A capitalised run joined by "in"/"of" is one name ("Child in Need reviews")."""
-    if prep.lower_ not in NAME_JOINERS or not tok.text[:1].isupper() or tok.i == tok.sent.start:
+def _joins_name(tok: Token, prep: Token, at_start: bool = False) -> bool:
+    """A capitalised run joined by "in"/"of" is one name ("Child in Need reviews"); at the
+    sentence's start (where every word is capitalised) only when ``at_start`` allows it."""
+    if prep.lower_ not in NAME_JOINERS or not tok.text[:1].isupper() or (tok.i == tok.sent.start and not at_start):
         return False
     pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
     return pobj is not None and prep.i == tok.i + 1 and pobj.doc[prep.i + 1].text[:1].isupper()
@@ -420,13 +474,13 @@ def _is_particle(tok: Token, prep: Token) -> bool:
     return tok.tag_ == "VBN" and prep.i == tok.i + 1 and tok.dep_ not in _CLAUSE_DEPS
 
 
-def _name_head(obj: Token) -> Token:
+def _name_head(obj: Token, at_start: bool = False) -> Token:
     """The head noun of a name the parser split ("Child in Need reviews": "reviews"), whether it
     hung the joining preposition on the first word or on the verb."""
     if obj.i + 1 >= len(obj.doc):
         return obj
     prep = obj.doc[obj.i + 1]
-    if prep.dep_ != "prep" or prep.head not in (obj, obj.head) or not _joins_name(obj, prep):
+    if prep.dep_ != "prep" or prep.head not in (obj, obj.head) or not _joins_name(obj, prep, at_start):
         return obj
     # The name runs on over the nouns after the preposition (the parser may hang them apart).
     last = None
@@ -482,6 +536,8 @@ def _third_person(verb: Token, subject: Token) -> str:
         return "is"
     if lemma == "have":
         return "has"
+    if re.search(r"[^aeiou]y$", lemma):
+        return lemma[:-1] + "ies"  # "reply": "replies"
     return lemma + ("es" if re.search(r"(?:s|sh|ch|x|z|o)$", lemma) else "s")
 
 
@@ -528,8 +584,14 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
             own |= ts_tokens | set(range(span.start, span.end))
             frame.anchor_named = _earlier_mention(a_span, set(range(a_span.start, a_span.end)), words, own)
     exclude = ts_tokens | anchor_tokens
+    frame.recipients = recipients(doc, words)
     frame.people_modifiers = people_modifiers(doc, exclude | set(range(span.start, span.end)), words.roles)
     verb = _duty_verb(governing_verb(doc, span, words.anchor_relations), _named_tokens(doc, words))
+    if span.root.pos_ in _VERB_POS and span.root.lemma_.lower() in words.bounding_verbs \
+            and _subject(span.root) is not None:
+        # "A timescale for completion of the plan ... should not exceed 45 days": the figure's own
+        # verb bounds its subject's time, whatever clause it is joined to.
+        verb = span.root
     relative = _relative_event(verb, span, ts_tokens, words) if verb is not None and anchor is None and ts.anchor is None \
         else None
     if relative is not None:
@@ -555,6 +617,13 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
         frame.phase = _phase(doc, verb, span, exclude, words, figures)
         frame.conditions = _conditions(verb, span, words, ts.kind, ts_tokens)
         frame.condition_event = _condition_event(verb, span, words, ts_tokens)
+        timing = next((c for c in [*verb.children, _subject(verb)] if c is not None and c.i not in exclude
+                       and c.dep_ in ("nsubjpass", "nsubj", "dobj") and c.lemma_.lower() in words.timing_nouns), None)
+        # "the frequency of visits is determined at the review or, if not, every 6 weeks": the
+        # figure is that frequency's value, so the duty is the visits, not settling how often.
+        if ts.kind == "frequency" and timing is not None and verb.lemma_.lower() not in ("be", "need", "have") \
+                and _set_event_action(frame, timing, exclude, words, bare=True):
+            frame.actor_text = None  # (who settles how often is not said to do the visits)
     if verb is None and frame.condition_event is None and root is not None and root.pos_ not in _VERB_POS:
         # A verbless line ("Within a day if there is a move"): its condition hangs on the root.
         frame.condition_event = _condition_event(root, span, words, ts_tokens)
@@ -569,6 +638,10 @@ def read_frame(sentence: str, ts: Timescale, others: list[Timescale], words: Fra
             frame.condition_core = _event_core(c_span)
     if frame.action is None or (frame.verb == "be" and frame.object_text is None):
         _fallback_action(frame, doc, verb, exclude, words)
+    if frame.action is None and root is not None and root.pos_ in ("NOUN", "PROPN") and root.i not in exclude:
+        # A verbless item that names its duty by an event noun ("Completion of the plan within 10
+        # days", "Visits to the child every 6 weeks"): that event's verb and object.
+        _set_event_action(frame, root, exclude, words, support=False)
     # A second figure of the sentence with its own ordinal ("..., and subsequent reviews every 6
     # months"): the words since the previous figure say which occurrence this one is.
     prev_end = max((t.end for t in others if t.end <= ts.start), default=0)
@@ -679,6 +752,124 @@ def anchor_words() -> AnchorWords:
                        noun_of={v: n for n, vs in nominal.items() for v in sorted(vs)},
                        extension_words=frozenset(str(w).lower() for w in data.get("extension_words") or []),
                        argument_preps=frozenset(str(w).lower() for w in data.get("event_argument_prepositions") or []))
+
+
+ACTION_WORDS_PATH = Path(__file__).resolve().parent / "data" / "action_words.yaml"
+
+
+@dataclass(frozen=True)
+class ActionWords:
+    """Words for reading an action a sentence states by a noun (extractors/data/action_words.yaml)."""
+
+    event_verbs: dict[str, str]
+    bounding_verbs: frozenset[str]
+    measure_nouns: frozenset[str]
+    requirement_nouns: frozenset[str]
+    ensuring_verbs: frozenset[str]
+    own_verb_nouns: frozenset[str]
+    people_verbs: frozenset[str]
+    to_object_verbs: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def action_words() -> ActionWords:
+    """The action word lists, read once."""
+    data = yaml.safe_load(ACTION_WORDS_PATH.read_text(encoding="utf-8")) or {}
+
+    def words(key: str) -> frozenset[str]:
+        return frozenset(str(w).lower() for w in data.get(key) or [])
+
+    return ActionWords(event_verbs={str(k).lower(): str(v).lower() for k, v in (data.get("event_verbs") or {}).items()},
+                       bounding_verbs=words("bounding_verbs"), measure_nouns=words("measure_nouns"),
+                       requirement_nouns=words("requirement_nouns"), ensuring_verbs=words("ensuring_verbs"),
+                       own_verb_nouns=words("own_verb_nouns"), people_verbs=words("people_verbs"),
+                       to_object_verbs=words("to_object_verbs"))
+
+
+# Nouns that only count or bound the event in their "of" phrase ("a minimum of 3-weekly visits").
+_QUANTITY_NOUNS = frozenset({"minimum", "maximum", "number", "total", "least", "most"})
+
+
+def event_action(noun: Token, exclude: set[int], words: FrameWords,
+                 support: bool = True, bare: bool = False) -> tuple[str, list[Token], Token] | None:
+    """The verb and object of a duty a sentence states by a noun: (action, object tokens, object
+    head), or None when the noun names no event.
+
+    - a noun saying when, how often or that something is required ("the timescale for
+      completion of the plan", "a requirement for a further review", "the standard for visiting
+      a baby") stands for the event in its "of"/"for"/"to" phrase (through "a minimum of");
+    - an event noun takes the verb it is done with ("subsequent reviews": hold subsequent
+      reviews; "assessments": complete assessments), a noun that is its own verb the people it
+      is to ("visits to the child": visit the child);
+    - a noun made from a verb with an "of" object takes that verb ("completion of the plan":
+      complete the plan).
+
+    ``support=False`` leaves out the verb an event is done with when the noun is named directly
+    (a heading-like item, "Core Group Meeting", says which event, not that it is held);
+    ``bare=True`` gives a noun that is its own verb with no one named as that verb alone ("visit").
+    """
+    through = False
+    for _ in range(4):
+        lemma = noun.lemma_.lower()
+        if lemma not in words.timing_nouns | words.requirement_nouns | _QUANTITY_NOUNS:
+            break
+        prep = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ in ("of", "for", "to")), None)
+        inner = next((c for c in prep.children if c.dep_ in ("pobj", "pcomp") and c.i not in exclude), None) \
+            if prep is not None else None
+        if inner is None:
+            return None
+        if inner.pos_ == "VERB" and inner.tag_ == "VBG":
+            # "the standard for visiting babies under 1": the gerund and its object
+            obj = next((c for c in inner.children if c.dep_ == "dobj" and c.i not in exclude), None)
+            if obj is None:
+                return None
+            phrase = _phrase_tokens(obj, exclude, keep_preps=("of", "under", "over", "aged"))
+            return f"{inner.lemma_.lower()} {_text(phrase)}".strip(), phrase, obj
+        if inner.pos_ not in ("NOUN", "PROPN"):
+            return None
+        doing = next((c for c in inner.children if c.dep_ == "amod" and c.tag_ == "VBG" and c.i == prep.i + 1), None)
+        if doing is not None:
+            # "the standard for visiting infants", the gerund parsed as the noun's modifier
+            phrase = [t for t in _phrase_tokens(inner, exclude | {doing.i}) if t.i > doing.i]
+            return f"{doing.lemma_.lower()} {_text(phrase)}".strip(), phrase, inner
+        noun, through = inner, True
+    lemma = noun.lemma_.lower()
+    of = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+    pobj = next((c for c in of.children if c.dep_ == "pobj" and c.i not in exclude), None) if of is not None else None
+    made_from = anchor_words().nominalisations.get(lemma) or (
+        {lemma} if lemma in action_words().own_verb_nouns else None)
+    if made_from and pobj is not None and pobj.pos_ in ("NOUN", "PROPN"):
+        # "completion of the plan": complete the plan; "review of the file": review the file
+        phrase = _phrase_tokens(pobj, exclude)
+        return f"{sorted(made_from)[0]} {_text(phrase)}", phrase, pobj
+    verb = words.event_verbs.get(lemma)
+    if verb is not None and verb != lemma and (support or through):
+        phrase = _phrase_tokens(noun, exclude)
+        return f"{verb} {_text(phrase)}", phrase, noun
+    if verb is not None:
+        to = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ == "to"), None)
+        whom = next((c for c in to.children if c.dep_ == "pobj" and c.i not in exclude), None) if to is not None else None
+        if whom is None or whom.pos_ not in ("NOUN", "PROPN"):
+            return (verb, [], noun) if bare else None
+        phrase = _phrase_tokens(whom, exclude, keep_preps=words.object_preps | {"of"})
+        return f"{verb} {_text(phrase)}", phrase, whom
+    return None
+
+
+def _set_event_action(frame: Frame, noun: Token, exclude: set[int], words: FrameWords, support: bool = True,
+                      bare: bool = False) -> bool:
+    """Fill the frame's action from the event ``noun`` names (``event_action``); False if none."""
+    found = event_action(noun, exclude, words, support, bare)
+    if found is None:
+        return False
+    action, phrase, head = found
+    frame.action = action
+    frame.verb = action.split()[0]
+    frame.object_text = _text(phrase) or None
+    frame.object_span = _char_span(noun.doc, phrase) if phrase else None
+    frame.label = f"{frame.verb} {_text(_compact(head, exclude))}".strip() if phrase else frame.verb
+    _set_head(frame, head, exclude)
+    return True
 
 
 def _anchor_noun(a_span: Span, tokens: set[int]) -> Token | None:
@@ -938,7 +1129,28 @@ def _participle_action(frame: Frame, done: Token, obj: Token, phrase: list[Token
     frame.label = f"{verb_text} {_text(_compact(obj, exclude))}".strip()
 
 
+def _misread_to_object(verb: Token) -> bool:
+    """"respond to stage one complaints" read as "respond" + infinitive "to stage": after a verb
+    whose "to" is only ever a preposition (``to_object_verbs``), the "verb" is the object's first word."""
+    head = verb.head
+    return verb.dep_ in ("xcomp", "advcl") and head.i == verb.i - 2 and head.lemma_.lower() in action_words().to_object_verbs \
+        and verb.doc[verb.i - 1].lower_ == "to"
+
+
 def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords) -> None:
+    if _misread_to_object(verb):
+        head = verb.head
+        run = [t for t in verb.doc[verb.i:verb.right_edge.i + 1]]
+        run = run[:next((k for k, t in enumerate(run) if t.i in exclude or t.is_punct), len(run))]
+        subject = _subject(head)
+        frame.verb, frame.verb_surface = head.lemma_.lower(), f"{head.text} to"
+        frame.object_text = _text(run) or None
+        frame.object_span = _char_span(verb.doc, run) if run else None
+        frame.action = frame.label = f"{frame.verb} to {frame.object_text or ''}".strip()
+        if subject is not None:
+            frame.actor_text = _text(_phrase_tokens(subject, exclude)) or subject.text
+            frame.actor_is_first_person = subject.lower_ in ("i", "we")
+        return
     if _stands_for_joined_clause(verb, exclude):
         verb = verb.head
         # "... tell the manager if the case needs one and this will be ...": the parser may join
@@ -953,10 +1165,18 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
         _participle_action(frame, done, what, _phrase_tokens(what, exclude | {done.i}), exclude)
         _set_head(frame, what, exclude)
         return
+    if verb.lemma_.lower() == "be" and any(c.dep_ == "expl" for c in verb.children):
+        what = next((c for c in verb.children if c.dep_ in ("attr", "dobj") and c.i not in exclude
+                     and c.pos_ in ("NOUN", "PROPN")), None)
+        if what is not None and _set_event_action(frame, what, exclude, words):
+            return  # "there is a requirement for a further review": hold it
     frame.verb = verb.lemma_.lower()
     frame.passive = _is_passive(verb) or _reduced_passive(verb, words)
     subject = _subject(verb)
     event = _timed_event(subject, words) if subject is not None and not frame.passive else None
+    if event is not None and verb.lemma_.lower() in ("be", "need", "have") \
+            and _set_event_action(frame, subject, exclude, words):
+        return  # "the standard for visiting infants should be weekly": visit infants
     if event is not None and verb.lemma_.lower() in ("be", "need", "have"):
         # "The frequency of visits to children ... needs to be every 10 days": the duty is the
         # visits (the noun's verb and what follows it), not the frequency being something.
@@ -984,8 +1204,16 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
         return
     obj: Token | None = None
     idiom: Token | None = None
+    recipient = ""  # whom a passive of giving names as its subject ("parents are given information")
     if frame.passive:
         obj = subject if subject is not None and subject.lower_ not in _PRONOUNS | {"i", "we", "you"} else None
+        kept = next((c for c in verb.children if c.dep_ == "dobj" and c.i not in exclude
+                     and c.pos_ in ("NOUN", "PROPN")), None)
+        if kept is not None and kept.left_edge.i == verb.i + 1 and obj is not None and obj.pos_ in ("NOUN", "PROPN") \
+                and subject.i < verb.i:
+            # "Parents are given written information": a passive keeping its object makes the
+            # subject whom it is given to; what is done is giving them that object.
+            recipient, obj = _text(_phrase_tokens(obj, exclude)), kept
         if subject is not None and subject.lower_ in _PRONOUNS:
             obj = _antecedent(subject, exclude, words)  # "... and these will be held every 6 weeks"
         if obj is None and verb.dep_ in ("ccomp", "conj") and not any(c.dep_ in _SUBJECTS for c in verb.children):
@@ -998,8 +1226,17 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
             # "reviewed by the therapists ... and prioritised": the participles share the agent.
             agent = next((c for c in verb.head.children if c.dep_ == "agent"), None)
         pobj = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent is not None else None
-        if pobj is not None:
+        if pobj is not None and agent.head.lemma_.lower() not in words.receive_verbs:
+            # ("received by the IRO": the IRO is whom it goes to, not who does it)
             frame.actor_text = _text(_phrase_tokens(pobj, exclude))
+        elif agent is None and verb.dep_ == "ccomp" and verb.head.lemma_.lower() in words.ensuring_verbs \
+                and not _is_passive(verb.head):
+            # "The worker is responsible for ensuring that the carer is visited": whoever must see
+            # to it that it is done is who the duty is on.
+            ensurer = _subject(verb.head)
+            if ensurer is not None and ensurer.lower_ not in _PRONOUNS | {"who", "which"}:
+                frame.actor_text = _text(_phrase_tokens(ensurer, exclude)) or ensurer.text
+                frame.actor_is_first_person = ensurer.lower_ in ("i", "we")
     else:
         obj = next((c for c in verb.children if c.dep_ in ("dobj", "attr", "oprd") and c.i not in exclude), None)
         if obj is not None and obj.lower_ in _PRONOUNS:
@@ -1025,20 +1262,35 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
     verb_tokens = _verb_words(verb)
     verb_text = _coordinated(verb) + " ".join([verb.lemma_.lower(), *[t.text.lower() for t in verb_tokens[1:]]])
     frame.verb_surface = " ".join(t.text for t in verb_tokens)
-    if obj is not None and obj.pos_ in ("NOUN", "PROPN", "PRON", "NUM"):
+    misread = _misread_noun(obj, exclude) if obj is not None and obj.pos_ not in ("NOUN", "PROPN", "PRON", "NUM") \
+        else None
+    if misread is not None:
+        # "The second Looked After review will be held": the tagger read a name's word as a verb;
+        # the noun it leads to is the object.
+        phrase = misread
+        obj = head = phrase[-1]
+    elif obj is not None and obj.pos_ in ("NOUN", "PROPN", "PRON", "NUM"):
         phrase = _phrase_tokens(obj, exclude)
         head = _name_head(obj)
+    if obj is not None and (obj.pos_ in ("NOUN", "PROPN", "PRON", "NUM") or misread is not None):
         if head.i != obj.i and head.i not in {t.i for t in phrase}:
             joined = {t.i: t for t in [*phrase, *obj.doc[obj.i + 1:head.i], *_phrase_tokens(head, exclude)]}
             phrase = sorted(joined.values(), key=lambda t: t.i)
         frame.object_text = _text(phrase)
         frame.object_span = _char_span(verb.doc, phrase) if phrase else None
-        frame.action = f"{verb_text} {frame.object_text} {_complement(verb, exclude)}".strip()
+        whom = f"{recipient} " if recipient else ""
+        frame.action = f"{verb_text} {whom}{frame.object_text} {_complement(verb, exclude)}".strip()
         label = [t for t in phrase if t.i >= obj.i and t.i <= head.i and t.dep_ != "det"] if head.i != obj.i \
             else _compact(obj, exclude)
         frame.label = f"{verb_text} {_text(label)}".strip()
         frame.modifiers = _person_modifiers(obj, exclude)
         _set_head(frame, head, exclude)
+        if misread is not None:
+            # (the name whole, without article or ordinal: "Looked After review")
+            named = [t for t in phrase if t.dep_ not in ("det", "poss") and t.lower_ not in words.ordinals]
+            if named:
+                frame.object_head = _text(named)
+                frame.object_head_span = _char_span(verb.doc, named)
     elif not frame.passive and subject is not None and subject.lower_ not in _PRONOUNS | {"i", "we", "you", "who"} \
             and not _names_person(subject, exclude, words) and verb.lemma_.lower() != "be":
         # "The core group will meet", "Visits take place": the subject is what happens.
@@ -1051,10 +1303,19 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
         verb_form = _third_person(verb, subject)
         frame.action = f"{frame.object_text} {verb_form}{' ' + rest if rest else ''}{tail}".strip()
         frame.label = f"{_text(_compact(subject, exclude))} {verb_form}{' ' + rest if rest else ''}{tail}".strip()
-        if dobj is None and idiom is None and any(c.dep_ == "dobj" and c.i in exclude for c in verb.children):
-            # "Reviews should not exceed a 3-monthly interval": the figure is the verb's object, so
-            # the verb only bounds the time; what is done is the subject itself.
+        if dobj is None and idiom is None and (any(c.dep_ == "dobj" and c.i in exclude for c in verb.children)
+                                               or verb.lemma_.lower() in words.bounding_verbs):
+            # "Reviews should not exceed a 3-monthly interval", "Assessments will take no longer
+            # than 45 days": the verb only bounds the time; what is done is the subject itself,
+            # by the verb its event is done with ("hold reviews").
             frame.action, frame.label = frame.object_text, _text(_compact(subject, exclude))
+            head = _name_head(subject, at_start=True)  # ("Child in Need reviews": reviews)
+            found = event_action(head, exclude, words)
+            if found is not None:
+                frame.action, frame.verb = found[0], found[0].split()[0]
+                if found[2].i == head.i and frame.object_text:
+                    frame.action = f"{frame.verb} {frame.object_text}"  # the subject's words, whole
+                frame.label = f"{frame.verb} {_text(_compact(found[2], exclude))}"
         frame.modifiers = _person_modifiers(subject, exclude)
         frame.actor_text = None  # the subject is the event, not who acts
         _set_head(frame, subject, exclude)
@@ -1130,6 +1391,33 @@ def _fill_action(frame: Frame, verb: Token, exclude: set[int], words: FrameWords
                     break
 
 
+# Prepositions whose object on a verb is whom something is done to or for ("send it to the IRO",
+# "share it with the family", "arrange it for the carers").
+_RECIPIENT_PREPS = frozenset({"to", "with", "for"})
+
+
+def recipients(doc: Doc, words: FrameWords) -> list[str]:
+    """Who the sentence has something given, sent, shared or done for: the objects of "to",
+    "with" and "for" on a verb (and those joined to them), indirect objects, and the "by" agent
+    of a receiving verb ("received by the IRO"). Read from the parse; never the one who acts."""
+    found: list[str] = []
+    for tok in doc:
+        on_verb = tok.head.pos_ in _VERB_POS and tok.head.i != tok.i
+        receiving = tok.dep_ == "agent" and tok.head.lemma_.lower() in words.receive_verbs
+        if on_verb and tok.dep_ in ("prep", "dative") and tok.lower_ in _RECIPIENT_PREPS or receiving:
+            heads = [c for c in tok.children if c.dep_ == "pobj"]
+        elif on_verb and tok.dep_ == "dative" and tok.pos_ in ("NOUN", "PROPN"):
+            heads = [tok]
+        else:
+            continue
+        for head in heads:
+            for person in (head, *head.conjuncts):
+                text = _text(_compact(person, set()))
+                if text and text not in found:
+                    found.append(text)
+    return found
+
+
 def _fallback_action(frame: Frame, doc: Doc, verb: Token | None, exclude: set[int], words: FrameWords) -> None:
     """An action for what the main reading left empty or bare: a copula whose predicate is only the
     figure ("the visits should be at intervals of ...") is about its subject; a fragment with a
@@ -1140,6 +1428,10 @@ def _fallback_action(frame: Frame, doc: Doc, verb: Token | None, exclude: set[in
         names_people = words.roles is not None and bool(words.roles.find("cohorts", subject.text if subject else ""))
         if subject is not None and subject.pos_ in ("NOUN", "PROPN") and subject.i not in exclude \
                 and not names_people and subject.lemma_.lower() not in words.person_nouns:
+            if _set_event_action(frame, subject, exclude, words):
+                # "Subsequent reviews must be at 6-monthly intervals": hold them.
+                frame.modifiers = frame.modifiers or _person_modifiers(subject, exclude)
+                return
             phrase = _phrase_tokens(subject, exclude)
             frame.object_text = _text(phrase)
             frame.object_span = _char_span(doc, phrase) if phrase else None
@@ -1162,6 +1454,8 @@ def _fallback_action(frame: Frame, doc: Doc, verb: Token | None, exclude: set[in
                 named.update(i for i in inside if doc[i].text[:1].isupper() or doc[i].head.i in inside)
     # The verb the figure hangs on, else the fragment's own verb (its root, or a participle on it).
     usable = {"VB", "VBN", "VBD", "VBZ", "VBP"}
+    # (a word all in capitals, "CYPDT", is an acronym the tagger took for a verb: a name, as in _is_name_word)
+    named.update(t.i for t in doc if t.text.isupper() and len(t.text) > 1)
     candidate = verb if verb is not None and verb.pos_ == "VERB" and verb.i not in exclude | named \
         and verb.tag_ in usable else next(
         (t for t in doc if t.pos_ == "VERB" and t.i not in exclude | named and t.tag_ in usable
@@ -1767,6 +2061,12 @@ class FrameWords:
     need_verbs: frozenset[str] = frozenset()
     entitlement_verbs: frozenset[str] = frozenset()
     roles: object = None  # the taxonomy (its role names tell a person from an event)
+    # extractors/data/action_words.yaml: the verb an event noun is done with ("review": hold),
+    # verbs that only bound their subject's time, and nouns whose "for"/"to" phrase is the duty.
+    event_verbs: dict[str, str] = field(default_factory=dict)
+    bounding_verbs: frozenset[str] = frozenset()
+    requirement_nouns: frozenset[str] = frozenset()
+    ensuring_verbs: frozenset[str] = frozenset()
 
     def is_person(self, text: str) -> bool:
         """Whether ``text`` names someone who acts (a role in the taxonomy, or a first-person pronoun)."""
@@ -1881,6 +2181,7 @@ def frame_words(tax) -> FrameWords:
         return frozenset(w.lower() for w in value) if isinstance(value, list) else frozenset()
 
     relations = {" ".join(k.split()): v for k, v in _grammar().relation_kind.items()}
+    timing = words("timing_nouns") | action_words().measure_nouns
     return FrameWords(ordinals=words("ordinals"), subsequent=words("subsequent_words"),
                       after_words=words("after_words"), condition_openers=words("condition_openers"),
                       anchor_relations=relations, anchor_stops=words("anchor_clause_stops"),
@@ -1888,9 +2189,12 @@ def frame_words(tax) -> FrameWords:
                       party_preps=words("party_prepositions"), receive_verbs=words("receive_verbs"),
                       person_nouns=words("person_nouns"), event_openers=words("event_openers"),
                       step_words=words("step_words"), end_words=words("end_markers"),
-                      timing_nouns=words("timing_nouns"), exception_openers=words("exception_openers"),
+                      timing_nouns=timing, exception_openers=words("exception_openers"),
                       responsibility_nouns=words("responsibility_nouns"), need_verbs=words("need_verbs"),
-                      entitlement_verbs=words("entitlement_verbs"), roles=tax)
+                      entitlement_verbs=words("entitlement_verbs"), roles=tax,
+                      event_verbs=action_words().event_verbs, bounding_verbs=action_words().bounding_verbs,
+                      requirement_nouns=action_words().requirement_nouns,
+                      ensuring_verbs=action_words().ensuring_verbs)
 
 
 def row_phase(row: str | None, words: FrameWords) -> str | None:

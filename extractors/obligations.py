@@ -34,6 +34,7 @@ from extractors.duty import (
 from extractors.frame import (
     Frame,
     FrameWords,
+    action_words,
     anchor_words,
     clean,
     condition_at,
@@ -1189,10 +1190,15 @@ def _narrative_only_in_condition(sentence: str, lang: _Language) -> bool:
     return all(any(c < m.start() for c in conditions) for m in lang.narrative.finditer(sentence))
 
 
+# Longest table row label taken as the object of a bare verb done to people ("Visited within 72
+# hours" under "Children reported missing"); longer labels describe a case, not whom (a judgement
+# call: the shipped row labels naming children run to 7 words).
+MAX_ROW_OBJECT_WORDS = 8
+
 # How _actor says it fell back to a default rather than reading the text.
 _ACTOR_DEFAULTS = {"topic", "none", "first-person-topic", "heading"}
 # ... and of those, the ones where the text names nobody at all ("I will" names the practitioner).
-_ACTOR_UNSTATED = {"topic", "none"}
+_ACTOR_UNSTATED = {"topic", "none", "recipient"}
 
 
 def _names_actor(text: str, lang: _Language) -> bool:
@@ -1686,6 +1692,12 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 if named and named.split()[0].lower() not in _OPENING_WORDS and not fwords.is_person(named) \
                         and (before.object_lemma or "") not in fwords.person_nouns:
                     frame.action = f"{frame.action} {before.object_text}"
+            row = clean(clause.cohort_context or "").strip(" :;,-")
+            if frame.action and frame.action == frame.verb and frame.verb in action_words().people_verbs \
+                    and row and tax.find("cohorts", row) and len(row.split()) <= MAX_ROW_OBJECT_WORDS:
+                # "Visited within 72 hours" in the row of children reported missing: a verb done
+                # to people with none named is done to the people the row names.
+                frame.action = f"{frame.action} {row}"
             if frame.action is None and lead is not None:
                 frame_lead = read_main_frame(lead.split("  ")[0], fwords)
                 frame.action, frame.label, frame.object_text = frame_lead.action, frame_lead.label, frame_lead.object_text
@@ -1736,6 +1748,14 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             actor, actor_how = _actor(tax, sent.text, clause, lang, topic, first_person_section)
             if frame.actor_text and not frame.actor_is_first_person:
                 role = _role_run(tax, frame.actor_text) or tax.canonical_role(frame.actor_text)
+                outside = frame.actor_text
+                for bracketed in re.findall(r"\(([^()]*)\)", sent.text):
+                    outside = outside.replace(" ".join(bracketed.split()), " ")
+                if role and outside != frame.actor_text and not (_role_run(tax, outside) or tax.canonical_role(outside)) \
+                        and _names_actor(re.split(r"\bof\b", outside)[0], lang):
+                    # "The Chair of the meeting (or Admin Team)": the role named only in brackets is
+                    # an alternative, not who the phrase names first; the phrase as written says both.
+                    actor, actor_how, role = _as_written(frame.actor_text), "parse-text", None
                 if role:
                     actor, actor_how = role, "parse"
                 elif actor_how in _ACTOR_DEFAULTS and _names_actor(frame.actor_text, lang):
@@ -1747,6 +1767,15 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                         actor_how = "parse-usual"
                     else:
                         actor, actor_how = written, "parse-text"
+            if actor and actor_how not in ("parse", "parse-usual", "parse-text", "table") and any(
+                    (tax.canonical_role(r) or r) == actor for r in frame.recipients):
+                # "... sent to the Social Worker", "received by the IRO": whom it goes to is never
+                # who does it, however usual the role is for the topic.
+                actor, actor_how = None, "recipient"
+                role = _role_run(tax, clause.role_context) or tax.canonical_role(clause.role_context) \
+                    if clause.role_context else None
+                if role and role != actor:
+                    actor, actor_how = role, "table"  # the role column says who, as ever
             staff = _received_by_staff(frame, fwords)
             if staff and topic and tax.topics[topic].staff_topic:
                 # "Practitioners will receive supervision": their own supervision, not a child's case's.

@@ -1047,10 +1047,11 @@ def _canonical_anchor(tax: Taxonomy, ts: Timescale, sentence: str, topic: str | 
 
 
 def _is_own_event(tax: Taxonomy, topic: str | None, anchor: str | None) -> bool:
-    """Whether the topic is itself the anchor event (its whole name names that event)."""
+    """Whether the topic is itself the anchor event: its whole name names that event, or its
+    head noun does ("case supervision" is a supervision; "within 5 days of supervision")."""
     if not topic or not anchor:
         return False
-    return any(m.canonical == anchor and m.start == 0 and m.end == len(topic) for m in tax.find("anchors", topic))
+    return any(m.canonical == anchor and m.end == len(topic) for m in tax.find("anchors", topic))
 
 
 def _bare_event(raw: str, lang: _Language | None) -> bool:

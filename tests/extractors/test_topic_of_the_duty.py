@@ -109,3 +109,28 @@ def test_reviewing_a_plan_is_that_plans_review(encode):
         encode,
     )
     assert found.topic == "EHC plan review"
+
+
+def test_a_verbless_row_due_after_its_own_kind_of_event_is_its_record():
+    headings = ["Recording", "Recording timescales"]
+    [after] = extract_one_row("Case Supervision\tWithin 10 working days of supervision", headings)
+    assert (after.topic, after.extra["topic_from"]) == ("case supervision record", "document-of-event")
+    [every] = extract_one_row("Case supervision\tEvery 4 weeks", headings)
+    assert every.topic == "case supervision"  # how often it happens is the event itself
+
+
+def extract_one_row(text: str, headings: list[str]):
+    """The obligations of a one-clause document holding ``text`` under ``headings``."""
+    clause = Clause(
+        id="cccc0000-0001",
+        document_id="doc",
+        authority="Testshire",
+        ordinal=1,
+        heading_path=headings,
+        clause_ref="1",
+        text=text,
+        plain_text=text,
+        start=0,
+        end=len(text),
+    )
+    return extract_obligations([clause], text)

@@ -277,6 +277,23 @@ def _choose_topic(tax: Taxonomy, sentence: str, ts: Timescale, context: str, oth
     return topic, how
 
 
+def _subject_topic(tax: Taxonomy, sentence: str, near: str, lang: _Language, following: str) -> str | None:
+    """The topic a sentence names first outside a leading adverbial: its subject, what a pronoun
+    opening the ``following`` sentence stands for ("The care plan is the worker's responsibility.
+    It must be ..."). When that opening has a noun ("This plan must ..."), only a topic of that
+    kind (its name ends in the noun) is meant. None when it names none."""
+    lead = _LEADING.match(sentence)
+    mentions = [m for m in _topic_mentions(tax, sentence, lang) if not lead or m.start >= lead.end()]
+    if not mentions:
+        return None
+    topic = _specialise(tax, mentions[0], sentence, near, lang)
+    opening = _PRONOUN_SUBJECT.match(following)
+    words = opening.group(0).split() if opening else []
+    if len(words) > 1 and stem(topic.split()[-1]) != stem(words[-1]):
+        return None
+    return topic
+
+
 def _topic_mentions(tax: Taxonomy, sentence: str, lang: _Language) -> list[TermMatch]:
     """Topic mentions in ``sentence``: taxonomy terms plus the generic words extraction reads."""
     found = tax.find("topics", sentence)
@@ -1031,10 +1048,11 @@ def _canonical_anchor(tax: Taxonomy, ts: Timescale, sentence: str, topic: str | 
 
 
 def _is_own_event(tax: Taxonomy, topic: str | None, anchor: str | None) -> bool:
-    """Whether the topic is itself the anchor event (its whole name names that event)."""
+    """Whether the topic is itself the anchor event: its whole name names that event, or its
+    head noun does ("case supervision" is a supervision; "within 5 days of supervision")."""
     if not topic or not anchor:
         return False
-    return any(m.canonical == anchor and m.start == 0 and m.end == len(topic) for m in tax.find("anchors", topic))
+    return any(m.canonical == anchor and m.end == len(topic) for m in tax.find("anchors", topic))
 
 
 def _bare_event(raw: str, lang: _Language | None) -> bool:
@@ -1153,7 +1171,8 @@ def _obligation_id(clause_id: str, start: int, ts: Timescale) -> str:
 # A sentence whose subject is a pronoun standing for the previous sentence's thing.
 _OPENING_WORDS = ("it", "this", "these", "they", "that", "those")
 _OPENING_PRONOUN = re.compile(r"^\W*(?:" + "|".join(_OPENING_WORDS) + r")\b", re.I)
-_PRONOUN_SUBJECT = re.compile(r"^\W*(?:it|this|these|they|this plan|the plan)\b", re.I)
+# (longest first: the match says which noun, if any, the opening names)
+_PRONOUN_SUBJECT = re.compile(r"^\W*(?:this plan|the plan|it|this|these|they)\b", re.I)
 
 # A list item that opens with a label and a separator: "Children in care – every 6 weeks",
 # "Care leavers: at least every 8 weeks", "Unborn babies - every 2 weeks".
@@ -1649,6 +1668,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
     parts = [*clause.heading_path, clause.cohort_context or ""]
     out: list[Obligation] = []
     previous_topic: str | None = None
+    previous_index = -1  # the sentence whose duty gave ``previous_topic``
     sentences = list(_sentences(clause.text))
     leads = _list_leads(tax, sentences, lang)
     for index, sent in enumerate(sentences):
@@ -1709,9 +1729,13 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 and stem(frame.object_lemma or "") not in dwords.record_documents
             rule_topic, rule_how = _choose_topic(tax, sent.text, ts, s_context, found, lang, cohort, near, s_parts,
                                                  thing)
-            if rule_how in ("context-cue", "anchor-cue", "context", "none") and previous_topic and _PRONOUN_SUBJECT.match(sent.text):
-                # "It must be prepared within 10 working days": "it" is the previous sentence's subject.
-                rule_topic, rule_how = previous_topic, "pronoun"
+            antecedent = previous_topic if index == 0 or previous_index == index - 1 \
+                else _subject_topic(tax, sentences[index - 1].text, near, lang, sent.text) or previous_topic
+            if rule_how in ("context-cue", "anchor-cue", "context", "none") and antecedent and _PRONOUN_SUBJECT.match(sent.text):
+                # "It must be prepared within 10 working days": "it" is the previous sentence's subject
+                # (that sentence's duty's topic, or the topic it names first when it states no duty:
+                # "The care plan is the worker's responsibility. It must be ...").
+                rule_topic, rule_how = antecedent, "pronoun"
             obj = expand_object(tax, sent.text, frame)
             for abbr, reading in _document_readings(tax, doc_text).items():
                 if obj and re.search(rf"\b{re.escape(abbr)}\b", obj):
@@ -1974,6 +1998,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
         _first_of_pair([o for o in out if o.sentence_id == sentence_id(clause.id, index)], lang)
         if out and out[-1].topic:
             previous_topic = out[-1].topic
+            previous_index = index if out[-1].sentence_id == sentence_id(clause.id, index) else previous_index
     return out
 
 
@@ -2008,7 +2033,7 @@ def _kind_rivals(tax: Taxonomy, topic: str, frame: Frame) -> list[str]:
     out = []
     for other in tax.topics:
         words = stems(other)
-        if other != topic and words & kinds and (words - kinds) and (words - kinds) < name:
+        if other != topic and words & kinds and (words - kinds) and (words - kinds) <= name:
             out.append(other)
     return out
 
@@ -2143,6 +2168,38 @@ def _cohort_keeps(tax: Taxonomy, held: str | None, nearest: str, cohort: str | N
     return tax.topics[held].cohort == cohort and other is not None and other != cohort
 
 
+def _event_of_document(tax: Taxonomy, o: Obligation) -> str | None:
+    """The event a similarity-chosen document topic is of, when the duty's own words make no
+    document: "the IRO will meet the social worker before the next review" sits near the
+    definition of the review's report (it names the review, its participants and "before"), but
+    meeting is not writing a report; what is done is part of the event. A topic is a document of
+    an event when its name is another topic's name and one ``record_documents`` word ("looked
+    after review report"); the duty's words make a document when its verb or its action or core
+    words include such a word or a recording verb (``recording_lemmas``, ``recording_verbs``).
+    None when the topic is no such document or the duty's words make one."""
+    dwords = _frame_words(tax)[1]
+    words = o.topic.split() if o.topic else []
+    if len(words) < 2 or stem(words[-1]) not in dwords.record_documents:
+        return None
+    event = " ".join(words[:-1])
+    if event not in tax.topics:
+        return None
+    making = dwords.record_documents | {stem(w) for w in dwords.recording_lemmas} \
+        | stems(" ".join(tax.words("recording_verbs")))
+    own = stems(" ".join(filter(None, [o.extra.get("core_query"), o.action])))
+    if own & making or (o.extra.get("verb") or "") in dwords.recording_lemmas:
+        return None
+    return event
+
+
+def _settle_document(tax: Taxonomy, o: Obligation) -> None:
+    """A document topic that similarity chose for a duty making no document is its event's."""
+    event = _event_of_document(tax, o)
+    if event:
+        o.extra["topic_similar_document"] = o.topic
+        o.topic, o.extra["topic_from"] = event, f"{o.extra['topic_from']}-event"
+
+
 def _by_similarity(obligations: list[Obligation], tax: Taxonomy, encode: Encode) -> None:
     """Settle topics the duty's words did not name, and anchors the taxonomy does not list, by meaning.
 
@@ -2164,6 +2221,7 @@ def _by_similarity(obligations: list[Obligation], tax: Taxonomy, encode: Encode)
         o.extra["topic_similarity"] = round(score, 3)
         if score >= TOPIC_SIMILARITY_THRESHOLD and not _cohort_keeps(tax, o.topic, name, o.cohort):
             o.topic, o.extra["topic_from"] = name, "similarity"
+            _settle_document(tax, o)
         if o.topic and o.timescale.kind == "frequency":
             o.topic = tax.topics[o.topic].frequency_topic or o.topic
     # Still no topic: the parse's core words were too thin or garbled to place ("the visits be
@@ -2180,6 +2238,7 @@ def _by_similarity(obligations: list[Obligation], tax: Taxonomy, encode: Encode)
         o.extra["sentence_margin"] = round(score - runner_up, 3)
         if score >= SENTENCE_TOPIC_THRESHOLD and score - runner_up >= SENTENCE_TOPIC_MARGIN:
             o.topic, o.extra["topic_from"] = name, "similarity-sentence"
+            _settle_document(tax, o)
             if o.timescale.kind == "frequency":
                 o.topic = tax.topics[o.topic].frequency_topic or o.topic
     # What similarity chose is a kind of event as much as what the words named: for the children

@@ -58,6 +58,7 @@ from extractors.scope import (
     outside_exceptions,
     relative_where,
     tidy_condition,
+    whom_phrase,
 )
 from extractors.similarity import (
     ANCHOR_SIMILARITY_THRESHOLD,
@@ -701,13 +702,20 @@ def _children_with(tax: Taxonomy, texts: list[str]) -> list[str]:
     return out
 
 
+# Words that may stand before a condition that opens a sentence ("In cases where ...", "For
+# those children where ..."): a preposition and its noun; more is a clause of its own.
+MAX_WORDS_BEFORE_LEADING_CONDITION = 3
+# New words a "for <people> ..." phrase must add to the cohort and qualifiers to be kept as a
+# qualifier: one is a unit or plural ("years" of "under 5 years"); two say which children
+# (chosen on the development corpus's phrases, not its labels).
+MIN_NEW_WHOM_WORDS = 2
 # Most words a table row's phrase after its people noun may have and still be read whole as
 # which children (a row label is a noun phrase; longer rows are sentences, read elsewhere).
 MAX_ROW_QUALIFIER_WORDS = 16
 
 
 def _row_qualifier(tax: Taxonomy, row: str | None, cohort: str | None, function_words: frozenset[str],
-                   known: list[str]) -> str | None:
+                   known: list[str], weak: set[str] | frozenset[str] = frozenset()) -> str | None:
     """What a table row headed by a people noun says about which of them, whole and as written
     ("Children | made subject to a Care Order and placed at home with parents", "Children | in more
     than one placement - ..."): a qualifier of the cohort, unless it only names the cohort again
@@ -722,6 +730,14 @@ def _row_qualifier(tax: Taxonomy, row: str | None, cohort: str | None, function_
         return None
     if head.i + 1 < len(doc) and f"{head.lower_} {doc[head.i + 1].lower_}" in people:
         head = doc[head.i + 1]  # "young people"
+    while True:  # "Children and young people who ...": the phrase follows the last of them
+        nxt = next((c for c in head.children if c.dep_ == "conj" and c.i > head.i), None)
+        if nxt is None or not (nxt.lemma_.lower() in people or nxt.lower_ in people):
+            break
+        head = nxt
+    if head.dep_ in ("compound", "nmod", "amod", "poss") or doc[0].dep_ in ("compound", "nmod", "poss") \
+            or (head.i + 1 < len(doc) and doc[head.i + 1].pos_ in ("NOUN", "PROPN")):
+        return None  # "Child and Family Assessment": the people noun names something else
     after = head.idx + len(head.text)
     phrase = " ".join(row[after:].replace("*", "").split()).strip(" -\u2013:,;")
     if not phrase or len(phrase.split()) > MAX_ROW_QUALIFIER_WORDS or _names_when(tax, phrase):
@@ -729,7 +745,8 @@ def _row_qualifier(tax: Taxonomy, row: str | None, cohort: str | None, function_
     # (the row's own names of the cohort, read over the whole row: "Children who are looked after")
     rest = row.lower()
     for m in tax.find("cohorts", row):
-        if m.canonical == cohort or m.canonical in known:
+        if m.canonical == cohort or m.canonical in known or m.term.lower() in weak:
+            # (a weak word, "placed", names no cohort by itself: "placed in an adoptive placement")
             rest = rest[:m.start] + " " * (m.end - m.start) + rest[m.end:]
     rest = rest[after:]
     # The words cohorts' names use for a status ("subject" of "subject to") restate it too.
@@ -1708,6 +1725,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
         s_context, s_parts = (context, parts) if lead is None else (
             f"{context} {lead}", [*clause.heading_path, lead, clause.cohort_context or ""])
         seen: set[tuple] = set()
+        leading: str | None = None  # a condition opening the sentence, before its first figure
         for ts in kept:
             # A restatement in the same sentence ("every term, three in each academic year").
             figure = (ts.kind, ts.value, ts.unit, ts.anchor)
@@ -1941,12 +1959,22 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 conditions = None  # "details of where carers have lived": part of a noun phrase
             if conditions and inside_other_exception(sent.text, sent.text.find(conditions), figure):
                 conditions = None  # the excepted group's own circumstance, not this figure's
-            conditions = tidy_condition(conditions)  # a fragment ("when a decision") is no condition
+            # (a fragment, "when a decision", is no condition)
+            whom = whom_phrase(conditions)  # "for young people who have turned 18": whom, not when
+            conditions = tidy_condition(conditions)
             if conditions is None:
                 # A figure inside an exception is that group's ("except for those placed for
                 # adoption, where it is every 3 months"); another figure's exception is its own.
                 conditions = exception_circumstance(sent.text, figure) or exception_phrase(
                     sent.text, figure, [(o.start, o.end) for o in found if o is not ts])
+            at = sent.text.find(conditions) if conditions else -1
+            if conditions and at >= 0 and len(sent.text[:at].split()) <= MAX_WORDS_BEFORE_LEADING_CONDITION \
+                    and at + len(conditions) <= min(t.start for t in found):
+                leading = conditions
+            elif conditions is None and leading and sent.text.find(leading) + len(leading) <= ts.start:
+                # "If the plan ends, the chair writes within 10 days and replies follow within 10
+                # more": a condition opening the sentence holds for each figure after it.
+                conditions = leading
             excepted = [e.text for e in exception_scopes(sent.text) if not e.holds(*figure)]
             quals = qualifiers(tax, cohort, sent.text, frame, clause.cohort_context, clause.heading_path[1:], dwords,
                                _item_label_text(tax, sent.text, lang),
@@ -1962,7 +1990,8 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 # (the phrase replaces a shorter qualifier inside it: "under Interim Care Order")
                 quals = [q for q in quals if not any(q in p for p in with_whom)
                          and not (with_whom and q in tax.cohorts and _adults(tax, q))] + with_whom
-            row_qualifier = _row_qualifier(tax, clause.cohort_context, cohort, dwords.function_words, quals)
+            row_qualifier = _row_qualifier(tax, clause.cohort_context, cohort, dwords.function_words, quals,
+                                           lang.weak_cohort_terms)
             if row_qualifier and not any(row_qualifier.lower() in q.lower() for q in quals):
                 # (the whole phrase replaces the parts of it read one by one: "under an Interim Care Order")
                 quals = [q for q in quals if q.lower() not in row_qualifier.lower()] + [row_qualifier]
@@ -1979,6 +2008,15 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             rated = rating(sent.text, ts, dwords)
             if rated and not any(rated.lower() in q.lower() for q in quals):
                 quals.append(rated)  # "amber cases ... within 2 days": which cases this figure is for
+            if whom:
+                # Kept as a qualifier when it says more than the cohort and qualifiers already do.
+                # ("for children under 5 years" says nothing "children under 5" does not; one new
+                # word is a unit or a plural, two say which: "who have turned 18 whilst in custody")
+                said = {stem(w) for w in re.findall(r"[a-z0-9]+", " ".join([cohort or "", *quals]).lower())}
+                extra = {stem(w) for w in re.findall(r"[a-z0-9]+", whom.lower())
+                         if w not in dwords.function_words} - said
+                if len(extra) >= MIN_NEW_WHOM_WORDS:
+                    quals.append(whom)
             if cohort in (None, ALL_CHILDREN) and quals and quals[0] in tax.cohorts:
                 # Nothing chose a cohort, but the sentence or a lower heading names one: it is whom.
                 cohort, cohort_how, quals = quals[0], "qualifier", quals[1:]

@@ -70,8 +70,9 @@ def _scope_tokens(doc: Doc, first: Token, size: int) -> list[Token]:
     """The tokens an exception marker governs, from the marker on.
 
     "unless" marks a clause: that clause's words. "except (for)", "other than", "apart from",
-    "excluding" head a phrase: its words. A clause coordinated to the exception that opens with a
-    condition word of its own ("... and once agreed, at 3 months") states its own circumstance.
+    "excluding" head a phrase: its words. A clause coordinated to the exception ("unless agreed
+    as permanent and once agreed, every 3 months") goes on about the same group: its figure is
+    that group's.
     """
     last = doc[first.i + size - 1]
     if first.dep_ == "mark" and first.head.i > first.i:
@@ -82,14 +83,7 @@ def _scope_tokens(doc: Doc, first: Token, size: int) -> list[Token]:
         root = first
     else:
         return []
-    skip: set[int] = set()
-    for conj in (c for c in root.children if c.dep_ == "conj"):
-        if any(g.lower_ in _OWN_OPENERS and g.dep_ in ("mark", "advmod") for g in conj.children):
-            skip.update(t.i for t in conj.subtree)
-    for c in root.children:
-        if c.dep_ == "cc" and any(t.i in skip for t in doc[c.i + 1 : c.i + 3]):
-            skip.add(c.i)
-    tokens = {t.i: t for t in root.subtree if t.i >= first.i and t.i not in skip}
+    tokens = {t.i: t for t in root.subtree if t.i >= first.i}
     tokens.update({t.i: t for t in doc[first.i : first.i + size]})  # the marker's own words
     # A clause right after the group that says what holds for it ("except in emergency placements,
     # when it is completed within 5 days"): the group's own figure, so inside the exception.
@@ -177,6 +171,9 @@ def _figure_clause_start(sentence: str, figure: tuple[int, int]) -> int:
 def _tidy(text: str) -> str | None:
     """A phrase without trailing punctuation, markup or spacing; None when under two words."""
     text = " ".join(re.sub(r"[\s,;:(*]+$", "", text).replace("*", "").split())
+    text = re.sub(
+        r"(?:[\s,]+(?:and|or|but|then))+$", "", text, flags=re.I
+    )  # what a cut before a clause leaves
     return text if len(text.split()) >= 2 else None
 
 
@@ -201,25 +198,45 @@ def exception_circumstance(sentence: str, figure: tuple[int, int]) -> str | None
     return f"{'if' if marker == 'unless' else 'for'} {group}"
 
 
-def inside_other_exception(sentence: str, start: int, figure: tuple[int, int]) -> bool:
-    """Whether sentence offset ``start`` lies inside an exception's group that does not hold the
-    figure ("every 6 weeks, except for those placed for adoption where it is every 3 months": the
-    "where" clause is the group's, not the 6-weekly figure's condition)."""
-    return any(s.group_start <= start < s.end and not s.holds(*figure) for s in exception_scopes(sentence))
+def _applies(sentence: str, scope: ExceptionScope, figure: tuple[int, int]) -> bool:
+    """Whether an exception outside the figure is of the figure's clause: what the exception hangs
+    on ("visited ..., except for those ...": "visited") governs the figure, so it is not another
+    sentence's that the sentence splitter ran together."""
+    doc = parse(sentence)
+    offsets = _sentence_offsets(sentence, doc)
+    fig = next((t for t in doc if offsets[t.i] >= figure[0]), None)
+    marker = next((t for t in doc if offsets[t.i] == scope.start), None)
+    if marker is None or fig is None:
+        return False
+    attach = marker.head.head if marker.dep_ == "mark" else marker.head
+    return attach.i == fig.i or attach in list(fig.ancestors)
 
 
 def exception_phrase(
     sentence: str, figure: tuple[int, int], others: list[tuple[int, int]] | None = None
 ) -> str | None:
-    """The first exception outside the figure's own, as written ("except those placed for
-    adoption"), up to the clause of another figure inside it: the duty's exception, for a figure
-    that has no other condition."""
+    """The first exception of the figure's clause outside the figure's own, as written ("except
+    those placed for adoption"), up to the clause of another figure inside it: the duty's
+    exception, for a figure that has no other condition."""
     for s in exception_scopes(sentence):
-        if s.start < figure[1] and figure[0] < s.end:
+        if (s.start < figure[1] and figure[0] < s.end) or not _applies(sentence, s, figure):
             continue
         end = min([s.end, *(_figure_clause_start(sentence, o) for o in others or [] if s.holds(*o))])
         return _tidy(sentence[s.start : end])
     return None
+
+
+def inside_other_exception(sentence: str, start: int, figure: tuple[int, int]) -> bool:
+    """Whether a condition at sentence offset ``start`` is no condition of the figure: inside an
+    exception's group that does not hold the figure ("every 6 weeks, except for those placed for
+    adoption where it is every 3 months": the "where" clause is the group's), or an exception of
+    another clause than the figure's."""
+    for s in exception_scopes(sentence):
+        if s.holds(*figure):
+            continue
+        if s.group_start <= start < s.end or (start == s.start and not _applies(sentence, s, figure)):
+            return True
+    return False
 
 
 # Words opening a condition clause that must say what holds ("if the case is complex"); "until",
@@ -228,7 +245,7 @@ _CLAUSE_OPENERS = frozenset({"if", "where", "when", "whenever", "unless", "while
 # Parts of speech that can state what holds in a condition ("is placed", "complex", "needed").
 _PREDICATE_POS = frozenset({"VERB", "AUX", "ADJ"})
 # Parts of speech a phrase cannot end on and be whole ("when a decision is made or where").
-_DANGLING_POS = frozenset({"DET", "ADP", "CCONJ", "SCONJ", "PART"})
+_DANGLING_POS = frozenset({"DET", "CCONJ", "SCONJ", "PART"})
 
 
 def _people_nouns() -> frozenset[str]:
@@ -260,17 +277,32 @@ def tidy_condition(condition: str | None) -> str | None:
         ):
             return None  # "when a decision", "where it is"
     elif first == "once" and rest[0].pos_ in ("DET", "NUM"):
-        return None  # "once every six weeks", "once a month": a frequency, not a condition
-    if first == "for":
-        # A phrase about people ("for children ...", "for all young people") says whom, not when.
-        head = next(
-            (t for t in rest if t.pos_ not in ("DET", "ADJ", "NUM") and t.lower_ not in ("all", "those")),
-            None,
-        )
-        if head is not None and (head.lower_ in _people_nouns() or head.lemma_.lower() in _people_nouns()):
-            return None
+        # "once every six weeks": a frequency, not a condition; "once a year if the interval is
+        # longer": the condition is what follows. ("Once a decision has been made" is one.)
+        opener = next((t for t in rest if t.lower_ in _CLAUSE_OPENERS), None)
+        before = [t for t in rest if opener is None or t.i < opener.i]
+        if not any(t.pos_ in ("VERB", "AUX") for t in before):
+            return tidy_condition(condition[opener.idx :]) if opener is not None else None
+    if whom_phrase(condition) is not None:
+        return None  # "for children ...", "for all young people": whom, not when
     end = words[-1].idx + len(words[-1].text)
     return condition[:end].strip(" ,;") if end < len(condition) else condition
+
+
+def whom_phrase(condition: str | None) -> str | None:
+    """A phrase opened by "for" about people ("for young people who have turned 18"): whom the duty
+    is about, not when; the phrase without "for", else None."""
+    if not condition:
+        return None
+    doc = parse(condition)
+    if len(doc) < 2 or doc[0].lower_ != "for":
+        return None
+    head = next(
+        (t for t in doc[1:] if t.pos_ not in ("DET", "ADJ", "NUM") and t.lower_ not in ("all", "those")), None
+    )
+    if head is None or (head.lower_ not in _people_nouns() and head.lemma_.lower() not in _people_nouns()):
+        return None
+    return condition[doc[1].idx :].strip(" ,;")
 
 
 def relative_where(sentence: str, at: int) -> bool:

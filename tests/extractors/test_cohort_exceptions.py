@@ -78,14 +78,30 @@ def test_exception_scopes_read_from_the_parse():
     assert exception_scopes("All children are visited every 6 weeks.") == ()
 
 
-def test_a_clause_coordinated_with_its_own_opener_is_not_part_of_the_exception():
-    scopes = exception_scopes(
-        "Every two months unless agreed as a settled home and once agreed, every four months."
+def test_a_clause_coordinated_with_the_exception_goes_on_about_its_group():
+    # The first figure is for the children not in a settled home; the second, after "once agreed",
+    # for those in one: the exception's group is the second figure's, not the first's.
+    found = _by_figure(
+        "Every six weeks after the first year unless agreed as a permanent placement and once agreed, "
+        "every four months.",
+        row="Children who are in our care",
     )
-    assert [s.text for s in scopes] == ["unless agreed as a settled home"]
+    first = found["Every six weeks"]
+    assert first.cohort == "children in care"
+    assert first.conditions == "unless agreed as a permanent placement"
+    assert exception_scopes(
+        "Every six weeks after the first year unless agreed as a permanent placement and once agreed, "
+        "every four months."
+    )[0].holds(*_span_of("every four months", "once agreed, every four months."))
 
 
-# --- a table row's label says which children, whole ----------------------------------------------
+def _span_of(phrase: str, tail: str) -> tuple[int, int]:
+    sentence = "Every six weeks after the first year unless agreed as a permanent placement and " + tail
+    start = sentence.index(phrase)
+    return start, start + len(phrase)
+
+
+# --- a table row# --- a table row's label says which children, whole ----------------------------------------------
 def test_a_row_label_keeps_its_qualifier_whole():
     o = _by_figure(
         "Visits happen at least every 8 weeks.",
@@ -167,3 +183,62 @@ def test_tidy_condition_keeps_whole_conditions_and_drops_fragments():
     ):
         assert tidy_condition(fragment) is None, fragment
     assert tidy_condition("where the plan has ended or where") == "where the plan has ended"
+
+
+def test_a_figure_before_a_condition_word_in_a_frequency_keeps_the_condition():
+    assert (
+        tidy_condition("once a year if the gap between stays is longer")
+        == "if the gap between stays is longer"
+    )
+    assert (
+        tidy_condition("Once a decision has been made by the manager")
+        == "Once a decision has been made by the manager"
+    )
+
+
+def test_an_exception_of_another_sentence_run_together_is_not_this_figures():
+    found = _by_figure(
+        "The enquiry is closed within 24 hours unless it is an urgent referral which must be closed within "
+        "4 hours Upon receipt, the notes should be read on the day of receipt.",
+        ["Referrals"],
+    )
+    assert found["within 24 hours"].conditions == "unless it is an urgent referral"
+    day = next(o for phrase, o in found.items() if "day" in phrase)
+    assert day.conditions is None
+
+
+def test_a_phrase_for_people_that_says_which_becomes_a_qualifier():
+    found = _by_figure(
+        "Hand over to the adult team at least 2 months before release (for young people who turned 18 while "
+        "in custody).",
+        ["Youth justice"],
+    )
+    o = next(iter(found.values()))
+    assert o.conditions is None
+    assert any("turned 18" in q for q in o.qualifiers)
+
+
+def test_a_row_naming_two_groups_of_people_keeps_what_follows_them():
+    o = _by_figure(
+        "Visits happen at least every 8 weeks.", row="Children and young people who stay in a respite home"
+    )["at least every 8 weeks"]
+    assert "who stay in a respite home" in o.qualifiers
+
+
+def test_a_row_whose_people_noun_names_something_else_gives_no_qualifier():
+    o = _by_figure(
+        "Assessments are completed within 30 working days.",
+        ["Assessment"],
+        row="Child and Family Assessment AB - Child and Family Assessment",
+    )
+    only = next(iter(o.values()))
+    assert not any("Assessment" in q for q in only.qualifiers)
+
+
+def test_a_condition_opening_the_sentence_holds_for_each_figure_after_it():
+    found = _by_figure(
+        "In cases where there are concerns about drift, plans will be reviewed every 4 weeks, or within "
+        "48 hours following a crisis.",
+        ["Plans"],
+    )
+    assert {o.conditions for o in found.values()} == {"where there are concerns about drift"}

@@ -1713,6 +1713,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
     previous_topic: str | None = None
     sentences = list(_sentences(clause.text))
     leads = _list_leads(tax, sentences, lang)
+    circumstance_adjectives = frozenset(w.lower() for w in tax.words("circumstance_adjectives"))
     for index, sent in enumerate(sentences):
         found = _find_timescales(sent.text)
         if not found:
@@ -1967,6 +1968,10 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 # adoption, where it is every 3 months"); another figure's exception is its own.
                 conditions = exception_circumstance(sent.text, figure) or exception_phrase(
                     sent.text, figure, [(o.start, o.end) for o in found if o is not ts])
+            if conditions is None and frame.object_head and frame.object_lemma not in fwords.person_nouns \
+                    and set(frame.object_modifiers) & circumstance_adjectives:
+                # "Complex strategy meetings must take place within 5 days": for complex ones.
+                conditions = frame.object_head
             at = sent.text.find(conditions) if conditions else -1
             if conditions and at >= 0 and len(sent.text[:at].split()) <= MAX_WORDS_BEFORE_LEADING_CONDITION \
                     and at + len(conditions) <= min(t.start for t in found):

@@ -242,3 +242,12 @@ def test_a_condition_opening_the_sentence_holds_for_each_figure_after_it():
         ["Plans"],
     )
     assert {o.conditions for o in found.values()} == {"where there are concerns about drift"}
+
+
+def test_an_adjective_saying_which_circumstance_is_a_condition():
+    o = next(
+        iter(_by_figure("Emergency placements must be reviewed within 72 hours.", ["Placements"]).values())
+    )
+    assert o.conditions == "Emergency placements"
+    plain = next(iter(_by_figure("Placements must be reviewed within 72 hours.", ["Placements"]).values()))
+    assert plain.conditions is None

@@ -1971,7 +1971,9 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             if conditions is None and frame.object_head and frame.object_lemma not in fwords.person_nouns \
                     and set(frame.object_modifiers) & circumstance_adjectives:
                 # "Complex strategy meetings must take place within 5 days": for complex ones.
-                conditions = frame.object_head
+                conditions = adjective_condition = frame.object_head
+            else:
+                adjective_condition = None
             at = sent.text.find(conditions) if conditions else -1
             if conditions and at >= 0 and len(sent.text[:at].split()) <= MAX_WORDS_BEFORE_LEADING_CONDITION \
                     and at + len(conditions) <= min(t.start for t in found):
@@ -2022,6 +2024,8 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                          if w not in dwords.function_words} - said
                 if len(extra) >= MIN_NEW_WHOM_WORDS:
                     quals.append(whom)
+            if adjective_condition and any(set(frame.object_modifiers) & set(q.lower().split()) for q in quals):
+                conditions = None  # "CIN complex cases": a qualifier says it already
             if cohort in (None, ALL_CHILDREN) and quals and quals[0] in tax.cohorts:
                 # Nothing chose a cohort, but the sentence or a lower heading names one: it is whom.
                 cohort, cohort_how, quals = quals[0], "qualifier", quals[1:]

@@ -1914,12 +1914,14 @@ def condition_at(sentence: str, start: int, ts: Timescale, words: FrameWords | N
             run = [t for t in run if t.i != tok.i]  # "the placement is agreed as permanent"
     if prep:
         # The parser may hang the phrase's own modifiers on the verb ("for children under 5 years"):
-        # run on to the next break, subject, verb or figure.
+        # run on to the next break, subject (with its own words: "In an emergency the placement
+        # plan ..."), verb or figure.
+        subjects = {s.i for t in doc if t.dep_ in _SUBJECTS for s in t.subtree}
         for t in doc[run[-1].i + 1:] if run else []:
             participle = t.tag_ in ("VBN", "VBG") and not any(c.dep_ in _SUBJECTS or c.dep_ in ("aux", "auxpass")
                                                                for c in t.children)
             if t.is_punct or t.i in ts_tokens or (t.pos_ in ("VERB", "AUX") and not participle) \
-                    or t.dep_ in _SUBJECTS:
+                    or t.i in subjects:
                 break
             run.append(t)
     # A clause with a modal of its own is a duty, not a condition ("..., the Duty Manager will review").

@@ -16,6 +16,8 @@ from functools import lru_cache
 
 from extractors.duty import (
     DutyWords,
+    _names_when,
+    _status_words,
     document_of_event,
     duty_words,
     expand_object,
@@ -49,6 +51,16 @@ from extractors.frame import (
     to_parse,
 )
 from extractors.records import Citation, Obligation, Timescale
+from extractors.scope import (
+    exception_circumstance,
+    exception_phrase,
+    exception_scopes,
+    inside_other_exception,
+    outside_exceptions,
+    relative_where,
+    tidy_condition,
+    whom_phrase,
+)
 from extractors.similarity import (
     ANCHOR_SIMILARITY_THRESHOLD,
     SENTENCE_TOPIC_MARGIN,
@@ -592,6 +604,10 @@ def _cohort(tax: Taxonomy, sentence: str, clause: Clause, lang: _Language | None
         in_sentence = [m for m in in_sentence
                        if not any(t is not ts and t.end <= m.start and _FOR_COHORT.match(sentence[t.end:m.start])
                                   for t in others) and not (scope and scope[0] <= m.start < scope[1])]
+    if ts is not None:
+        # "all children, except those placed for adoption": the group after an exception word is
+        # left out, not whom the duty is about (unless the figure is that group's own).
+        in_sentence = [m for m in in_sentence if outside_exceptions(sentence, m.start, m.end, (ts.start, ts.end))]
     # A cohort word inside the name of a duty whose topic says whom it is about ("child protection
     # conference" inside "initial child protection conference": no plan exists yet) is that topic's.
     in_sentence = _whom_children_are_with(tax, sentence, outside_owned_names(tax, sentence, in_sentence))
@@ -702,6 +718,58 @@ def _children_with(tax: Taxonomy, texts: list[str]) -> list[str]:
             if phrase not in out:
                 out.append(phrase)
     return out
+
+
+# Words that may stand before a condition that opens a sentence ("In cases where ...", "For
+# those children where ..."): a preposition and its noun; more is a clause of its own.
+MAX_WORDS_BEFORE_LEADING_CONDITION = 3
+# New words a "for <people> ..." phrase must add to the cohort and qualifiers to be kept as a
+# qualifier: one is a unit or plural ("years" of "under 5 years"); two say which children
+# (chosen on the development corpus's phrases, not its labels).
+MIN_NEW_WHOM_WORDS = 2
+# Most words a table row's phrase after its people noun may have and still be read whole as
+# which children (a row label is a noun phrase; longer rows are sentences, read elsewhere).
+MAX_ROW_QUALIFIER_WORDS = 16
+
+
+def _row_qualifier(tax: Taxonomy, row: str | None, cohort: str | None, function_words: frozenset[str],
+                   known: list[str], weak: set[str] | frozenset[str] = frozenset()) -> str | None:
+    """What a table row headed by a people noun says about which of them, whole and as written
+    ("Children | made subject to a Care Order and placed at home with parents", "Children | in more
+    than one placement - ..."): a qualifier of the cohort, unless it only names the cohort again
+    ("Children who are in our care" for children in care), a cohort already in ``known`` (the
+    qualifiers so far), or says when, not whom."""
+    if not row or _find_timescales(row):
+        return None
+    people = {w.lower() for w in tax.words("cohort_people_nouns")}
+    doc = parse(row)
+    head = next((t for t in doc[:3] if t.lemma_.lower() in people or t.lower_ in people), None)
+    if head is None or any(t.pos_ not in ("ADJ", "DET", "NOUN", "PROPN") for t in doc[:head.i]):
+        return None
+    if head.i + 1 < len(doc) and f"{head.lower_} {doc[head.i + 1].lower_}" in people:
+        head = doc[head.i + 1]  # "young people"
+    while True:  # "Children and young people who ...": the phrase follows the last of them
+        nxt = next((c for c in head.children if c.dep_ == "conj" and c.i > head.i), None)
+        if nxt is None or not (nxt.lemma_.lower() in people or nxt.lower_ in people):
+            break
+        head = nxt
+    if head.dep_ in ("compound", "nmod", "amod", "poss") or doc[0].dep_ in ("compound", "nmod", "poss") \
+            or (head.i + 1 < len(doc) and doc[head.i + 1].pos_ in ("NOUN", "PROPN")):
+        return None  # "Child and Family Assessment": the people noun names something else
+    after = head.idx + len(head.text)
+    phrase = " ".join(row[after:].replace("*", "").split()).strip(" -\u2013:,;")
+    if not phrase or len(phrase.split()) > MAX_ROW_QUALIFIER_WORDS or _names_when(tax, phrase):
+        return None
+    # (the row's own names of the cohort, read over the whole row: "Children who are looked after")
+    rest = row.lower()
+    for m in tax.find("cohorts", row):
+        if m.canonical == cohort or m.canonical in known or m.term.lower() in weak:
+            # (a weak word, "placed", names no cohort by itself: "placed in an adoptive placement")
+            rest = rest[:m.start] + " " * (m.end - m.start) + rest[m.end:]
+    rest = rest[after:]
+    # The words cohorts' names use for a status ("subject" of "subject to") restate it too.
+    status = {pair.split()[0] for pair in _status_words(tax)}
+    return phrase if set(re.findall(r"[a-z]+", rest)) - function_words - status else None
 
 
 def _destinations(tax: Taxonomy, text: str) -> list[tuple[str, str]]:
@@ -1671,6 +1739,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
     previous_index = -1  # the sentence whose duty gave ``previous_topic``
     sentences = list(_sentences(clause.text))
     leads = _list_leads(tax, sentences, lang)
+    circumstance_adjectives = frozenset(w.lower() for w in tax.words("circumstance_adjectives"))
     for index, sent in enumerate(sentences):
         found = _find_timescales(sent.text)
         if not found:
@@ -1683,6 +1752,7 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
         s_context, s_parts = (context, parts) if lead is None else (
             f"{context} {lead}", [*clause.heading_path, lead, clause.cohort_context or ""])
         seen: set[tuple] = set()
+        leading: str | None = None  # a condition opening the sentence, before its first figure
         for ts in kept:
             # A restatement in the same sentence ("every term, three in each academic year").
             figure = (ts.kind, ts.value, ts.unit, ts.anchor)
@@ -1938,9 +2008,38 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 if at > ts.end and any(ts.end <= o.start and o.end <= at for o in found if o is not ts):
                     # "within 2 days, or within 1 day if ...": the condition belongs to the later figure.
                     conditions = None
+            figure = (ts.start, ts.end)
+            if conditions and relative_where(sent.text, sent.text.find(conditions)):
+                conditions = None  # "details of where carers have lived": part of a noun phrase
+            if conditions and inside_other_exception(sent.text, sent.text.find(conditions), figure):
+                conditions = None  # the excepted group's own circumstance, not this figure's
+            # (a fragment, "when a decision", is no condition)
+            whom = whom_phrase(conditions)  # "for young people who have turned 18": whom, not when
+            conditions = tidy_condition(conditions)
+            if conditions is None:
+                # A figure inside an exception is that group's ("except for those placed for
+                # adoption, where it is every 3 months"); another figure's exception is its own.
+                conditions = exception_circumstance(sent.text, figure) or exception_phrase(
+                    sent.text, figure, [(o.start, o.end) for o in found if o is not ts])
+            if conditions is None and frame.object_head and frame.object_lemma not in fwords.person_nouns \
+                    and set(frame.object_modifiers) & circumstance_adjectives:
+                # "Complex strategy meetings must take place within 5 days": for complex ones.
+                conditions = adjective_condition = frame.object_head
+            else:
+                adjective_condition = None
+            at = sent.text.find(conditions) if conditions else -1
+            if conditions and at >= 0 and len(sent.text[:at].split()) <= MAX_WORDS_BEFORE_LEADING_CONDITION \
+                    and at + len(conditions) <= min(t.start for t in found):
+                leading = conditions
+            elif conditions is None and leading and sent.text.find(leading) + len(leading) <= ts.start:
+                # "If the plan ends, the chair writes within 10 days and replies follow within 10
+                # more": a condition opening the sentence holds for each figure after it.
+                conditions = leading
+            excepted = [e.text for e in exception_scopes(sent.text) if not e.holds(*figure)]
             quals = qualifiers(tax, cohort, sent.text, frame, clause.cohort_context, clause.heading_path[1:], dwords,
                                _item_label_text(tax, sent.text, lang),
-                               [anchor_text or "", _when_words(conditions, fwords, lang), *_other_figures_scope(sent.text, ts, found)])
+                               [anchor_text or "", _when_words(conditions, fwords, lang), *_other_figures_scope(sent.text, ts, found),
+                                *excepted])
             later = _later_statuses(tax, cohort)
             quals = [q for q in quals if q not in later]  # a status the children reach after this duty
             quals += [c for c in _characteristics(tax, cohort, clause.heading_path) if c not in quals]
@@ -1951,6 +2050,11 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
                 # (the phrase replaces a shorter qualifier inside it: "under Interim Care Order")
                 quals = [q for q in quals if not any(q in p for p in with_whom)
                          and not (with_whom and q in tax.cohorts and _adults(tax, q))] + with_whom
+            row_qualifier = _row_qualifier(tax, clause.cohort_context, cohort, dwords.function_words, quals,
+                                           lang.weak_cohort_terms)
+            if row_qualifier and not any(row_qualifier.lower() in q.lower() for q in quals):
+                # (the whole phrase replaces the parts of it read one by one: "under an Interim Care Order")
+                quals = [q for q in quals if q.lower() not in row_qualifier.lower()] + [row_qualifier]
             quals += [q for q in _cases_which(tax, sent.text, ts) if q not in quals]
             # (the sentence's own: a heading "Closures and step-down to early help" covers both)
             moving = _destinations(tax, sent.text)
@@ -1964,6 +2068,17 @@ def extract_clause(clause: Clause, doc_text: str, tax: Taxonomy | None = None,
             rated = rating(sent.text, ts, dwords)
             if rated and not any(rated.lower() in q.lower() for q in quals):
                 quals.append(rated)  # "amber cases ... within 2 days": which cases this figure is for
+            if whom:
+                # Kept as a qualifier when it says more than the cohort and qualifiers already do.
+                # ("for children under 5 years" says nothing "children under 5" does not; one new
+                # word is a unit or a plural, two say which: "who have turned 18 whilst in custody")
+                said = {stem(w) for w in re.findall(r"[a-z0-9]+", " ".join([cohort or "", *quals]).lower())}
+                extra = {stem(w) for w in re.findall(r"[a-z0-9]+", whom.lower())
+                         if w not in dwords.function_words} - said
+                if len(extra) >= MIN_NEW_WHOM_WORDS:
+                    quals.append(whom)
+            if adjective_condition and any(set(frame.object_modifiers) & set(q.lower().split()) for q in quals):
+                conditions = None  # "CIN complex cases": a qualifier says it already
             if cohort in (None, ALL_CHILDREN) and quals and quals[0] in tax.cohorts:
                 # Nothing chose a cohort, but the sentence or a lower heading names one: it is whom.
                 cohort, cohort_how, quals = quals[0], "qualifier", quals[1:]

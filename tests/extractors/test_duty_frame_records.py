@@ -132,8 +132,10 @@ def test_an_alternative_or_extra_trigger_is_not_a_condition():
 
 
 def test_a_phrase_for_whom_keeps_its_cohort_and_is_whole():
+    # Whom, not when (blind readers: "for children ..." is no condition): kept whole as a qualifier.
     o = _one("For young people who are leaving custody, the plan must be reviewed within 10 days.")
-    assert o.conditions == "For young people who are leaving custody"
+    assert o.conditions is None
+    assert "young people who are leaving custody" in o.qualifiers
 
 
 def test_whom_an_alternative_figure_is_for_is_not_the_first_figures_cohort():

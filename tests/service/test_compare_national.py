@@ -92,12 +92,16 @@ def test_compare_rows_carry_the_national_figure_labelled_national(service_state)
 
 
 @pytest.mark.slow
-def test_a_stricter_figure_in_another_unit_shows_the_conversion(service_state) -> None:
+def test_a_local_figure_for_a_case_the_national_duty_does_not_name_is_not_compared(service_state) -> None:
     from service.compare import compare
 
+    # Wiltshire's placement plan figure is for emergency placements; the regulation's is for when
+    # a plan cannot reasonably be prepared before the placement. Reading one as the other is an
+    # inference the words do not make, so the two are shown side by side, not compared.
     result = compare(service_state, "placement plan")
     row = next(r for r in result.rows if r.national and r.national.entry_id == "placement-plan")
-    assert row.verdicts["Wiltshire"] == "stricter"
+    assert row.verdicts["Wiltshire"] == "not_comparable"
+    assert "emergency" in row.national_explanations["Wiltshire"]
     assert row.verdicts["Dudley"] == "same"
     assert all(row.verdicts[a] == "silent" for a in ("Sandwell", "Wokingham"))
 

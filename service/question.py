@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -68,9 +68,10 @@ class Question:
     ages: list[tuple[int, int]] = field(default_factory=list)  # age bands the question names (years, inclusive)
     stages: frozenset[str] = frozenset()  # which end of the event it asks about ("closing": concluded)
 
-    @property
+    @cached_property
     def has_condition(self) -> bool:
-        """Whether the question itself states a condition ("if I have not seen the child")."""
+        """Whether the question itself states a condition ("if I have not seen the child").
+        Read once: every candidate sentence stating a condition asks it (``condition_unasked``)."""
         return names_a_condition(self.search_text)
 
     @property

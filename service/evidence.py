@@ -457,6 +457,10 @@ def warm(state: ServiceState) -> None:
         # authority, and they would otherwise be matched on the user's time.
         facts.cohort(state.taxonomy)
         facts.roles(state.taxonomy)
+        # The topics of the events its figures run from (``anchor_is_subject``), as for duties below.
+        for t in facts.timescales:
+            if t.anchor:
+                _anchor_topics(state, t.anchor)
         if row.clause_id in by_clause:
             by_clause[row.clause_id].append(row)
     state.generation_cache("sentence_rows").update(by_clause)

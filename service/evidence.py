@@ -469,6 +469,15 @@ def warm(state: ServiceState) -> None:
     # Every clause's candidate sentences with their leads, context words and obligations: a
     # question asked of every authority otherwise works out a few hundred of them on first use.
     _candidate_slots(state, clauses, by_clause)
+    for clause in clauses:
+        # What its labels name (``topic_context``, ``cohort_match``, ``qualifier_match``): keyed
+        # by the label's words, they are read on first use otherwise, a few hundred labels for a
+        # question asked of every authority.
+        heading = clause.heading_path[-1] if clause.heading_path else None
+        for label in (heading, clause.cohort_context, _document_title(state, clause.document_id)):
+            _label_facts(state, label, "topics")
+        _label_facts(state, clause.cohort_context, "cohort")
+        _context_qualifiers(state, clause)
     stored_predicates(state)  # read once per generation: who / what questions look them up
     warm_contexts(state)  # the national comparison's reading of each local duty
     for ob in state.obligations():

@@ -478,6 +478,12 @@ def warm(state: ServiceState) -> None:
             _label_facts(state, label, "topics")
         _label_facts(state, clause.cohort_context, "cohort")
         _context_qualifiers(state, clause)
+    embedder = getattr(state.retriever, "_embedder", None)  # never loaded for this (no model: no vectors)
+    keys = {r.content_hash for r in rows} | {clause_facts(state, c).vector_key for c in clauses}
+    if embedder is not None and len(keys) <= VECTOR_CACHE_MAX:
+        # Every current sentence's and clause's stored vector, in one read (~1.5 KB each), rather
+        # than a read per question for the clauses it retrieves first.
+        _stored_vectors(state, keys, embedder.model_id)
     stored_predicates(state)  # read once per generation: who / what questions look them up
     warm_contexts(state)  # the national comparison's reading of each local duty
     for ob in state.obligations():

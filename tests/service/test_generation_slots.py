@@ -41,18 +41,33 @@ def store(tmp_path: Path):
     from ingest.store import connect
     from service.pipeline import add_document
 
-    settings = dataclasses.replace(load_settings(), data_dir=tmp_path / "data", database_url="",
-                                   corpus_dir=ROOT / "corpus", admin_token="")
+    settings = dataclasses.replace(
+        load_settings(),
+        data_dir=tmp_path / "data",
+        database_url="",
+        corpus_dir=ROOT / "corpus",
+        admin_token="",
+    )
     embedder = load_embedder(settings)
     (tmp_path / "visits.txt").write_text(FIRST, encoding="utf-8")
     (tmp_path / "breaks.txt").write_text(SECOND, encoding="utf-8")
     writer = connect(settings.database)
-    add_document(writer, tmp_path / "visits.txt", DocumentMeta(authority="Fenmoor", title="Visits"), settings,
-                 embedder=embedder)
+    add_document(
+        writer,
+        tmp_path / "visits.txt",
+        DocumentMeta(authority="Fenmoor", title="Visits"),
+        settings,
+        embedder=embedder,
+    )
 
     def add_second() -> None:
-        add_document(writer, tmp_path / "breaks.txt", DocumentMeta(authority="Fenmoor", title="Breaks"), settings,
-                     embedder=embedder)
+        add_document(
+            writer,
+            tmp_path / "breaks.txt",
+            DocumentMeta(authority="Fenmoor", title="Breaks"),
+            settings,
+            embedder=embedder,
+        )
 
     yield settings, embedder, add_second
     writer.close()
@@ -60,7 +75,9 @@ def store(tmp_path: Path):
 
 def _cites(answer) -> bool:
     data = answer.to_dict()
-    return any(FRAGMENT in " ".join(c["text"].split()) for c in data["citations"]) and FRAGMENT in data["answer"]
+    return (
+        any(FRAGMENT in " ".join(c["text"].split()) for c in data["citations"]) and FRAGMENT in data["answer"]
+    )
 
 
 def test_an_answer_uses_a_document_ingested_after_a_question(store) -> None:
@@ -87,8 +104,10 @@ def test_an_answer_uses_a_document_ingested_after_a_question(store) -> None:
     assert set(new.generation_cache("candidate_slots")) > held
     # The old clauses' slots were worked out again for the new generation (their duties and the
     # list leads before them are read from the whole store), not carried over.
-    assert all(new.generation_cache("candidate_slots")[cid] is not old.generation_cache("candidate_slots")[cid]
-               for cid in held)
+    assert all(
+        new.generation_cache("candidate_slots")[cid] is not old.generation_cache("candidate_slots")[cid]
+        for cid in held
+    )
     # A list item carries its lead's words (the lead is the sentence before it, in its clause or the one before).
     item = next(c for c in _candidates(new) if FRAGMENT in c.facts.plain)
     assert item.lead_text is not None and item.lead_text.endswith("as follows:")

@@ -728,7 +728,7 @@ def _direction(local: float, national: float, exact: bool) -> VerdictName:
 # --------------------------------------------------------------------------------------------
 # Matching a local obligation to a national duty
 # --------------------------------------------------------------------------------------------
-@dataclass
+@dataclass(frozen=True)
 class _Context:
     """What a local standard says about itself, nearest first.
 
@@ -761,11 +761,26 @@ def _sentence_of(clause: Clause | None, ob: Obligation) -> tuple[str, int, str] 
     the sentence before it ("" for the first)."""
     if clause is None:
         return None
+    return _sentence_at(clause.text, ob.citation.start - clause.start)
+
+
+# Clause texts split into sentences kept (``_sentence_at``), and local standards' contexts kept
+# (``_context``): one per local duty compared with the national baseline. A question asked of
+# every authority compares a few hundred duties, the same ones question after question; a store
+# of ~50 authorities' standards holds a few thousand. Keyed by everything they are read from,
+# so a kept one is exact in any store generation; the contexts start over when full.
+SENTENCE_CACHE_SIZE = 1 << 13
+CONTEXT_CACHE_MAX = 1 << 13
+_CONTEXTS: dict[tuple, _Context] = {}
+
+
+@lru_cache(maxsize=SENTENCE_CACHE_SIZE)
+def _sentence_at(text: str, offset: int) -> tuple[str, int, str] | None:
+    """``_sentence_of`` for a clause's ``text`` and the phrase's ``offset`` in it."""
     from ingest.sentences import split_sentences
 
-    offset = ob.citation.start - clause.start
     previous = ""
-    for sentence in split_sentences(clause.text):
+    for sentence in split_sentences(text):
         if sentence.start <= offset < sentence.end:
             return sentence.text, offset - sentence.start, previous
         previous = sentence.text
@@ -773,6 +788,20 @@ def _sentence_of(clause: Clause | None, ob: Obligation) -> tuple[str, int, str] 
 
 
 def _context(ob: Obligation, clause: Clause | None) -> _Context:
+    """What the local standard ``ob`` says about itself (``_Context``), read once per distinct
+    obligation wording and clause (``CONTEXT_CACHE_MAX``): shared, never changed."""
+    key = (ob.conditions, tuple(ob.qualifiers or ()), ob.citation.quote, ob.citation.start,
+           None if clause is None else (clause.text, clause.start, clause.cohort_context,
+                                        tuple(clause.heading_path or ())))
+    found = _CONTEXTS.get(key)
+    if found is None:
+        if len(_CONTEXTS) >= CONTEXT_CACHE_MAX:
+            _CONTEXTS.clear()
+        found = _CONTEXTS[key] = _read_context(ob, clause)
+    return found
+
+
+def _read_context(ob: Obligation, clause: Clause | None) -> _Context:
     extracted = " ".join(filter(None, [ob.conditions, " ".join(ob.qualifiers or [])]))
     row = " ".join(filter(None, [clause.cohort_context if clause else None,
                                  clause.heading_path[-1] if clause and clause.heading_path else None]))
@@ -805,7 +834,7 @@ def _phase_in(text: str, baseline: NationalBaseline) -> set[str]:
         for syn in {name, *synonyms}:
             if " " not in syn:
                 continue
-            for m in re.finditer(r"(?<![\w-])" + re.escape(syn) + r"(?![\w-])", text, re.I):
+            for m in _whole_phrase(syn).finditer(text):
                 hits.append((m.start(), m.end(), name))
     # A phrase inside a longer one ("first review" in "until the first review") is the longer one.
     kept = [h for h in hits if not any(o[0] <= h[0] and h[1] <= o[1] and (o[1] - o[0]) > (h[1] - h[0]) for o in hits)]
@@ -832,7 +861,19 @@ def _local_phase(ob: Obligation, ctx: _Context, baseline: NationalBaseline, note
 
 
 def _names_any(text: str, terms: Iterable[str]) -> bool:
-    return any(re.search(r"(?<![\w-])" + re.escape(t) + r"(?![\w-])", text, re.I) for t in terms)
+    return any(_whole_phrase(t).search(text) for t in terms)
+
+
+# Distinct phase names, synonyms and group terms of the national baseline whose patterns are kept
+# compiled (``_whole_phrase``): the baseline holds a few hundred; a question asked of every
+# authority tests them against hundreds of local standards.
+PHRASE_PATTERN_CACHE_SIZE = 1 << 11
+
+
+@lru_cache(maxsize=PHRASE_PATTERN_CACHE_SIZE)
+def _whole_phrase(term: str) -> re.Pattern[str]:
+    """``term`` as a whole word or phrase, any case (not inside a longer hyphenated word)."""
+    return re.compile(r"(?<![\w-])" + re.escape(term) + r"(?![\w-])", re.I)
 
 
 def _stem(word: str) -> str:
@@ -865,7 +906,7 @@ def _group_words(text: str, baseline: NationalBaseline, authority: str = "") -> 
     spans.extend((t.start, t.end) for t in find_timescales(text))  # "on the day ..." is when, not whom
     for name, synonyms in baseline.phases.items():
         for syn in {name, *synonyms}:
-            spans.extend(m.span() for m in re.finditer(r"(?<![\w-])" + re.escape(syn) + r"(?![\w-])", text, re.I))
+            spans.extend(m.span() for m in _whole_phrase(syn).finditer(text))
     blanked = list(text)
     for start, end in spans:
         blanked[start:end] = " " * (end - start)
@@ -1470,6 +1511,24 @@ def national_fallback(authority: str, topic: str, obligations: list[Obligation],
         text = (f"{head}. A national figure is commonly stated for it, but it was not verified against its source, "
                 "so it is not given here.")
     return NationalFallback(authority, topic, "silent", national=verified, unverified=unverified, text=text)
+
+
+def warm_contexts(state: Any) -> None:
+    """Read the context (``_context``) of every current local duty on a topic the national
+    baseline covers, while a snapshot is built: an answer comparing a figure with the national
+    one reads it, and a question asked of every authority reads hundreds. Compile the patterns
+    of the baseline's phases and narrower-group terms (``_whole_phrase``) too."""
+    baseline = load_national()
+    for name, synonyms in baseline.phases.items():
+        for phrase in (name, *synonyms):
+            _whole_phrase(phrase)
+    for entry in baseline.entries:
+        for term in entry.match_terms:
+            _whole_phrase(term)
+    topics = {e.topic for e in baseline.entries}
+    for ob in state.obligations():
+        if ob.topic in topics:
+            _context(ob, state.clause(ob.clause_id))
 
 
 def national_fallback_for(state: Any, authority: str, topic: str, asks: str | None = None,

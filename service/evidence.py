@@ -33,6 +33,7 @@ from index.sentences import SentenceRow, sentence_vectors, sentences_of
 from ingest.normalise import plain_text
 from ingest.records import Clause
 from ingest.sentences import list_leads
+from ingest.store import current_clauses
 from service.question import (
     Question,
     age_bands,
@@ -446,7 +447,7 @@ def warm(state: ServiceState) -> None:
             "WHERE is_current = 1 ORDER BY clause_id, ordinal"
         )]
         clause_ids = [r[0] for r in state.conn.execute("SELECT id FROM clauses WHERE is_current = 1")]
-    from service.baseline import load_national
+    from service.baseline import load_national, warm_contexts
 
     load_national()  # parsed once per file version (~0.4 s), before the first question needs it
     from extractors.frame import parser
@@ -460,10 +461,35 @@ def warm(state: ServiceState) -> None:
         # authority, and they would otherwise be matched on the user's time.
         facts.cohort(state.taxonomy)
         facts.roles(state.taxonomy)
+        # The topics of the events its figures run from (``anchor_is_subject``), as for duties below.
+        for t in facts.timescales:
+            if t.anchor:
+                _anchor_topics(state, t.anchor)
         if row.clause_id in by_clause:
             by_clause[row.clause_id].append(row)
     state.generation_cache("sentence_rows").update(by_clause)
+    with state.lock:
+        clauses = current_clauses(state.conn)
+    # Every clause's candidate sentences with their leads, context words and obligations: a
+    # question asked of every authority otherwise works out a few hundred of them on first use.
+    _candidate_slots(state, clauses, by_clause)
+    for clause in clauses:
+        # What its labels name (``topic_context``, ``cohort_match``, ``qualifier_match``): keyed
+        # by the label's words, they are read on first use otherwise, a few hundred labels for a
+        # question asked of every authority.
+        heading = clause.heading_path[-1] if clause.heading_path else None
+        for label in (heading, clause.cohort_context, _document_title(state, clause.document_id)):
+            _label_facts(state, label, "topics")
+        _label_facts(state, clause.cohort_context, "cohort")
+        _context_qualifiers(state, clause)
+    embedder = getattr(state.retriever, "_embedder", None)  # never loaded for this (no model: no vectors)
+    keys = {r.content_hash for r in rows} | {clause_facts(state, c).vector_key for c in clauses}
+    if embedder is not None and len(keys) <= VECTOR_CACHE_MAX:
+        # Every current sentence's and clause's stored vector, in one read (~1.5 KB each), rather
+        # than a read per question for the clauses it retrieves first.
+        _stored_vectors(state, keys, embedder.model_id)
     stored_predicates(state)  # read once per generation: who / what questions look them up
+    warm_contexts(state)  # the national comparison's reading of each local duty
     for ob in state.obligations():
         if ob.timescale.anchor:
             _anchor_topics(state, ob.timescale.anchor)
@@ -618,14 +644,12 @@ def _figure_kind_fit(asks: str, timescales: list[Timescale]) -> tuple[float, flo
     return 0.0, 1.0, 0.0
 
 
-def _stage_clash(asked: frozenset[str], obligations: list[Obligation], facts: SentenceFacts) -> float:
-    """1.0 when the sentence's duties are all on another end of an event than the one asked about:
-    their actions name only the other end (failing an action naming one, the sentence's words
-    outside its figures and their anchors: "before the placement starts" is when, not what), and
-    the sentence nowhere names the asked end ("contact the LADO within one working day" for when
-    an enquiry must be concluded)."""
-    if event_stages(facts.plain) & asked:
-        return 0.0
+def _stage_ends(obligations: list[Obligation], facts: SentenceFacts) -> tuple[frozenset[str], frozenset[str]]:
+    """(the ends of an event the sentence names, the ends its duties are on) for ``stage_clash``:
+    the duties' ends are those their actions name, failing an action naming one, those of the
+    sentence's words outside its figures and their anchors ("before the placement starts" is
+    when, not what). Question-independent, so worked out once per sentence (``CandidateSlot``)."""
+    named = event_stages(facts.plain)
     done = frozenset().union(*(event_stages(ob.action) for ob in obligations if ob.action))
     if not done:
         rest = facts.plain
@@ -635,6 +659,16 @@ def _stage_clash(asked: frozenset[str], obligations: list[Obligation], facts: Se
             if t.anchor_text:
                 rest = rest.replace(t.anchor_text, " ")
         done = event_stages(rest)
+    return named, done
+
+
+def _stage_clash(asked: frozenset[str], slot: CandidateSlot) -> float:
+    """1.0 when the sentence's duties are all on another end of an event than the one asked about
+    (``_stage_ends``) and the sentence nowhere names the asked end ("contact the LADO within one
+    working day" for when an enquiry must be concluded)."""
+    if slot.named_stages & asked:
+        return 0.0
+    done = slot.duty_stages
     return 1.0 if done and not done & asked else 0.0
 
 
@@ -700,27 +734,25 @@ def verb_match(state: ServiceState, question: Question, facts: SentenceFacts, le
 
 
 def features_of(
-    state: ServiceState, question: Question, groups: list[QueryGroup], row: SentenceRow, clause: Clause, rank: int,
-    sim_sentence: float, sim_clause: float, lead: SentenceFacts | None, per_clause: dict | None = None,
-) -> tuple[dict[str, float], SentenceFacts, list[Obligation]]:
-    """The named features of one candidate sentence (see ``FEATURES``).
+    state: ServiceState, question: Question, groups: list[QueryGroup], slot: CandidateSlot, clause: Clause,
+    rank: int, sim_sentence: float, sim_clause: float, per_clause: dict | None = None,
+) -> dict[str, float]:
+    """The named features of one candidate sentence (``slot``: its question-independent facts;
+    see ``FEATURES``).
 
     ``per_clause``: a dict kept for one question (``gather``), in which what depends only on the
-    question and the clause (its topic context) is worked out once for all its sentences."""
-    facts = sentence_facts(state, row)
-    cfacts = clause_facts(state, clause)
-    obligations = _sentence_obligations(state, row)
-    context = facts.words | cfacts.context_words
-    if lead is not None:
-        context = context | lead.words
+    question and the clause (its topic context), or on the question alone (``_group_sets``), is
+    worked out once for all the sentences."""
+    facts, lead, obligations, context = slot.facts, slot.lead, slot.obligations, slot.context
     # Whether each group is in the context: three features read it, each group tested once.
     in_context = {id(g): g.found_in(context) for g in groups}
+    subject, named = _group_sets(groups, question, per_clause)
     f: dict[str, float] = {
         "sentence_similarity": sim_sentence,
         "clause_similarity": sim_clause,
         "lexical_sentence": _share(groups, facts.words),
         "lexical_context": _share_of(groups, in_context),
-        "subject_found": _share_of([g for g in groups if not g.cohort], in_context),
+        "subject_found": _share_of(subject, in_context),
         "retrieval_rank": 1.0 / (1 + rank),
     }
 
@@ -766,8 +798,6 @@ def features_of(
             f["topic_other"] = 1.0
     if question.verb and asks in ("who", "what"):
         f["verb_match"] = verb_match(state, question, facts, lead)
-    named = [[g for g in groups if i in g.topics] for i in range(len(question.topic_names))]
-    named = [per for per in named if per]
     if named and not f.get("topic_label") and not f.get("topic_context"):
         # Neither its labels nor the words of any topic the question names are there: the
         # sentence is on something else, however close its wording (a conference's timescale
@@ -801,21 +831,35 @@ def features_of(
     if question.ages:
         # The sentence's own ages; failing those, its list lead's; failing those, its table row's
         # and nearest heading's: "aged 18 to 20" is a different duty from one for 21 to 25.
-        theirs = age_bands(facts.plain) or (age_bands(lead.plain) if lead is not None else []) or age_bands(
-            " ".join(t for t in (clause.cohort_context, clause.heading_path[-1] if clause.heading_path else None) if t))
+        theirs = slot.ages
         if theirs and not bands_overlap(question.ages, theirs):
             f["age_clash"] = 1.0
     if question.stages and question.asks in ("when", "how_long"):
         # A deadline's event has ends; a frequency's does not ("visits completed every 6 weeks"
         # answers how often there is contact).
-        f["stage_clash"] = _stage_clash(question.stages, obligations, facts)
+        f["stage_clash"] = _stage_clash(question.stages, slot)
     if question.topics and question.asks_timescale:
         top = question.topics[0]
         anchors = [ob.timescale.anchor for ob in obligations if ob.timescale.anchor]
         anchors += [t.anchor for t in facts.timescales if t.anchor]
         if any(_anchor_topics(state, a).get(top, 0.0) >= 1.0 for a in anchors):
             f["anchor_is_subject"] = 1.0
-    return f, facts, obligations
+    return f
+
+
+def _group_sets(
+    groups: list[QueryGroup], question: Question, per_question: dict | None
+) -> tuple[list[QueryGroup], list[list[QueryGroup]]]:
+    """(the groups naming what the question is about, not whom; per topic name the question
+    writes, the groups within it (names with none left out)): question-level, so kept in
+    ``per_question`` (``gather``'s dict for one question) rather than rebuilt per sentence."""
+    found = per_question.get("group_sets") if per_question is not None else None
+    if found is None:
+        named = [[g for g in groups if i in g.topics] for i in range(len(question.topic_names))]
+        found = ([g for g in groups if not g.cohort], [per for per in named if per])
+        if per_question is not None:
+            per_question["group_sets"] = found
+    return found
 
 
 def _topic_context(state: ServiceState, clause: Clause, scores: dict[str, float]) -> float:
@@ -848,7 +892,7 @@ def gather(
     vectors = _stored_vectors(state, keys | set(ckeys.values()), model)
     evidence = Evidence(hits=hits)
     groups = query_groups(state, prepared.plan, question)
-    before = _leads_before(state, [h.clause for h in clauses.values()])
+    slots = _candidate_slots(state, [h.clause for h in clauses.values()], rows)
     per_clause: dict = {}  # what depends on the question and a clause only, for all its sentences
     for authority, per in hits.items():
         out: list[Candidate] = []
@@ -856,28 +900,78 @@ def gather(
             clause = hit.clause
             cvec = vectors.get(ckeys[clause.id])
             sim_clause = float(cvec @ qvec) if cvec is not None else (hit.dense_score or 0.0)
-            clause_rows = rows.get(clause.id, [])
-            leads = list_leads([r.text for r in clause_rows])
-            # Items opening a clause whose list the previous clause introduces (documents often
-            # set a list apart from its lead): the lead is theirs too.
-            outer = before.get(clause.id)
-            carried = {i - 1 for i, lead_at in list_leads([outer.text] + [r.text for r in clause_rows]).items()
-                       if lead_at == 0} if outer is not None else set()
-            for i, row in enumerate(clause_rows):
-                svec = vectors.get(row.content_hash)
+            for slot in slots[clause.id]:
+                svec = vectors.get(slot.row.content_hash)
                 sim = float(svec @ qvec) if svec is not None else sim_clause
-                # The words a sentence leans on: the lead of its list, or the sentence before it
-                # when it opens by pointing back ("This will be chaired by ...").
-                lead = sentence_facts(state, clause_rows[leads[i]]) if i in leads else (
-                    sentence_facts(state, outer) if outer is not None and i in carried else (
-                        sentence_facts(state, clause_rows[i - 1]) if i > 0 and points_back(row.text) else None))
-                feats, facts, obligations = features_of(state, question, groups, row, clause, rank, sim, sim_clause,
-                                                        lead, per_clause)
-                out.append(Candidate(row, clause, facts, rank, obligations, feats, weights.score(feats),
-                                     lead.plain if lead else None))
+                feats = features_of(state, question, groups, slot, clause, rank, sim, sim_clause, per_clause)
+                out.append(Candidate(slot.row, clause, slot.facts, rank, slot.obligations, feats, weights.score(feats),
+                                     slot.lead.plain if slot.lead else None))
         out.sort(key=lambda c: (-c.score, c.rank, c.row.ordinal))
         evidence.by_authority[authority] = out
     return evidence
+
+
+@dataclass(frozen=True)
+class CandidateSlot:
+    """What a candidate sentence brings whatever the question: its facts, the sentence it leans
+    on (``lead``), the words of its context and its obligations. Worked out once per store
+    generation (``_candidate_slots``): a question asked of every authority scores a few hundred
+    sentences, and the next question mostly retrieves the same clauses."""
+
+    row: SentenceRow
+    facts: SentenceFacts
+    # The words a sentence leans on: the lead of its list, or the sentence before it when it
+    # opens by pointing back ("This will be chaired by ...").
+    lead: SentenceFacts | None
+    context: Words  # the sentence's, its clause's context's and its lead's words
+    obligations: list[Obligation]  # ``_sentence_obligations``
+    # The age bands it is for (``age_clash``): the sentence's own; failing those, its list
+    # lead's; failing those, its table row's and nearest heading's.
+    ages: list[tuple[int, int]]
+    named_stages: frozenset[str]  # the ends of an event the sentence names (``_stage_ends``)
+    duty_stages: frozenset[str]  # ... and those its duties are on
+
+
+def _candidate_slots(
+    state: ServiceState, clauses: list[Clause], rows: dict[str, list[SentenceRow]]
+) -> dict[str, tuple[CandidateSlot, ...]]:
+    """Clause id -> a ``CandidateSlot`` per sentence of the clause (``rows``: its sentences), in
+    order. Kept for the store generation (a store-wide cache: a lead before the clause and the
+    obligations are read from the whole store); the clauses not yet seen are worked out together
+    (one ``_leads_before`` query)."""
+    cache = state.generation_cache("candidate_slots")
+    missing = [c for c in clauses if c.id not in cache]
+    if missing:
+        before = _leads_before(state, missing)
+        for clause in missing:
+            cache[clause.id] = _slots_of(state, clause, rows.get(clause.id, []), before.get(clause.id))
+    return {c.id: cache[c.id] for c in clauses}
+
+
+def _slots_of(
+    state: ServiceState, clause: Clause, clause_rows: list[SentenceRow], outer: SentenceRow | None
+) -> tuple[CandidateSlot, ...]:
+    """``_candidate_slots`` of one clause; ``outer``: the lead before it (``_leads_before``)."""
+    cfacts = clause_facts(state, clause)
+    label = " ".join(t for t in (clause.cohort_context, clause.heading_path[-1] if clause.heading_path else None) if t)
+    leads = list_leads([r.text for r in clause_rows])
+    # Items opening a clause whose list the previous clause introduces (documents often set a
+    # list apart from its lead): the lead is theirs too.
+    carried = {i - 1 for i, lead_at in list_leads([outer.text] + [r.text for r in clause_rows]).items()
+               if lead_at == 0} if outer is not None else set()
+    out = []
+    for i, row in enumerate(clause_rows):
+        facts = sentence_facts(state, row)
+        lead = sentence_facts(state, clause_rows[leads[i]]) if i in leads else (
+            sentence_facts(state, outer) if outer is not None and i in carried else (
+                sentence_facts(state, clause_rows[i - 1]) if i > 0 and points_back(row.text) else None))
+        context = facts.words | cfacts.context_words
+        if lead is not None:
+            context = context | lead.words
+        obligations = _sentence_obligations(state, row)
+        ages = age_bands(facts.plain) or (age_bands(lead.plain) if lead is not None else []) or age_bands(label)
+        out.append(CandidateSlot(row, facts, lead, context, obligations, ages, *_stage_ends(obligations, facts)))
+    return tuple(out)
 
 
 def _leads_before(state: ServiceState, clauses: list[Clause]) -> dict[str, SentenceRow]:

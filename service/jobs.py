@@ -498,6 +498,13 @@ class LiveService:
         dense = self._sync_dense(job)
         self._update(job, stage="publishing", progress=0.9)
         self._publish(dense)
+        # The first warm snapshot (each sentence's facts, candidate sentences, vectors: a few
+        # hundred thousand objects) serves until the store changes: out of the collector's reach
+        # too, or the first full collection among the questions walks it all: ~110,000 objects,
+        # 53 ms of CPU in one answer on the benchmark store (1,851 clauses; benchmarks/ask_bench.py
+        # showed one answer 50-70 ms slower than the rest). Objects freed later are freed as ever
+        # (reference counting); only cyclic garbage among them would be kept, once.
+        freeze_heap()
         self._finish(job, SUCCEEDED, result={"dense_ready": dense, "clauses": len(rows)})
 
     def _sync(self, job: Job) -> None:

@@ -15,9 +15,11 @@ taxonomy. Nothing here knows any document's wording.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -68,9 +70,10 @@ class Question:
     ages: list[tuple[int, int]] = field(default_factory=list)  # age bands the question names (years, inclusive)
     stages: frozenset[str] = frozenset()  # which end of the event it asks about ("closing": concluded)
 
-    @property
+    @cached_property
     def has_condition(self) -> bool:
-        """Whether the question itself states a condition ("if I have not seen the child")."""
+        """Whether the question itself states a condition ("if I have not seen the child").
+        Read once: every candidate sentence stating a condition asks it (``condition_unasked``)."""
         return names_a_condition(self.search_text)
 
     @property
@@ -583,9 +586,10 @@ def _premise(text: str) -> list[Timescale]:
     return [t for t in find_timescales(text) if t.kind != "immediate"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Reading:
-    """One question read on its own (before the conversation fills its gaps)."""
+    """One question read on its own (before the conversation fills its gaps); kept and shared
+    (``_read``), so read, never changed."""
 
     text: str
     stripped: str  # places removed
@@ -674,7 +678,34 @@ def _asides_last(taxonomy: Any, text: str, topics: dict[str, float]) -> tuple[st
     return f"{joined.rstrip('?.! ')} ({'; '.join(asides)})", found
 
 
+# Questions read on their own kept (``_read``), most recent last: a conversation sends its
+# earlier questions with every follow-up, and each would otherwise be read (and parsed) again.
+# 64 holds the turns of a few conversations at once (a conversation keeps at most 20,
+# ``service.answer.MAX_HISTORY``).
+READ_CACHE_SIZE = 64
+_READINGS: OrderedDict[tuple[str, int, int], tuple[Any, Any, _Reading]] = OrderedDict()
+_READINGS_LOCK = threading.Lock()
+
+
 def _read(text: str, resolver: Any, taxonomy: Any) -> _Reading:
+    """``_read_text``, kept per question text, resolver and taxonomy (the same objects: a new
+    store generation has a new resolver, so its readings are new)."""
+    key = (text, id(resolver), id(taxonomy))
+    with _READINGS_LOCK:
+        hit = _READINGS.get(key)
+        # The entry holds the resolver and taxonomy it was read with, so their ids are not reused.
+        if hit is not None and hit[0] is resolver and hit[1] is taxonomy:
+            _READINGS.move_to_end(key)
+            return hit[2]
+    reading = _read_text(text, resolver, taxonomy)
+    with _READINGS_LOCK:
+        _READINGS[key] = (resolver, taxonomy, reading)
+        while len(_READINGS) > READ_CACHE_SIZE:
+            _READINGS.popitem(last=False)
+    return reading
+
+
+def _read_text(text: str, resolver: Any, taxonomy: Any) -> _Reading:
     vocab = vocabulary(taxonomy)
     places = resolver.places_in_text(text, vocab)
     authorities: list[str] = []
@@ -810,7 +841,7 @@ def _resolve(
         qualifiers=qualifiers,
         terms=content_terms(search_text),
         premise=premise,
-        unknown_places=[] if requested else r.unknown,
+        unknown_places=[] if requested else list(r.unknown),
         notes=notes,
         inherited=inherited,
         subject_text=subject,

@@ -40,10 +40,10 @@ BM25_ONLY_NOTE = (
 # Generation caches (``generation_cache``) whose facts are counted over the whole store (IDF,
 # a clause's current sentences and the list lead before it, the sentences' stored predicates
 # (re-extraction rewrites them under the same keys), the conflicts among an authority's duties on a topic, what the
-# national baseline adds for an authority), so a new generation starts them empty; every other
-# one is keyed by content and carries over.
+# national baseline adds for an authority, a candidate sentence's lead, context and obligations),
+# so a new generation starts them empty; every other one is keyed by content and carries over.
 STORE_WIDE_CACHES = frozenset({"idf", "clause_count", "sentence_rows", "conflicts", "national_fallback",
-                               "leads_before", "predicates"})
+                               "leads_before", "predicates", "candidate_slots"})
 
 _WRITERS: dict[str, tuple[sqlite3.Connection, threading.Lock]] = {}
 _WRITERS_LOCK = threading.Lock()
